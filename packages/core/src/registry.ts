@@ -1,0 +1,135 @@
+// Kernel registry keyed by (kernel, backend), in the style of tfjs: backends register implementations,
+// the active backend serves them, and any kernel a backend lacks is served by the reference — reported, never silent.
+import type { KernelName, KernelSignatures } from './kernels/types.js';
+
+export interface KernelConfig<K extends KernelName> {
+  name: K;
+  backend: string;
+  impl: KernelSignatures[K];
+}
+
+export interface BackendConfig {
+  name: string;
+  /** higher wins in automatic selection */
+  priority: number;
+  /** whether the platform can run it (e.g. WebAssembly SIMD present, a GPU context opens) */
+  isAvailable: () => boolean | Promise<boolean>;
+  /** one-time set-up (compile wasm, start workers, open a GPU context) before its kernels run */
+  init?: () => void | Promise<void>;
+  /** release workers or contexts */
+  dispose?: () => void | Promise<void>;
+  /** one line describing the device, shown in the start-up report */
+  describe?: () => string;
+}
+
+export class BackendError extends Error {
+  override name = 'BackendError';
+}
+
+export const REFERENCE_BACKEND = 'reference';
+export const BACKEND_ENV_VAR = 'LORA_BACKEND';
+
+const kernels = new Map<string, Map<string, unknown>>(); // backend -> kernel name -> impl
+const backends = new Map<string, BackendConfig>();
+const initialized = new Set<string>();
+let active: string | undefined;
+
+export function registerBackend(config: BackendConfig): void {
+  backends.set(config.name, config);
+}
+
+export function registerKernel<K extends KernelName>(config: KernelConfig<K>): void {
+  let table = kernels.get(config.backend);
+  if (!table) {
+    table = new Map();
+    kernels.set(config.backend, table);
+  }
+  table.set(config.name, config.impl);
+}
+
+export function registeredBackends(): string[] {
+  return [...backends.values()].sort((a, b) => b.priority - a.priority).map((b) => b.name);
+}
+
+/** The kernel names a backend implements itself (without falling back to the reference). */
+export function kernelsOf(backend: string): KernelName[] {
+  return [...(kernels.get(backend)?.keys() ?? [])] as KernelName[];
+}
+
+/** The implementation a backend registered for a kernel, or undefined (no fallback). */
+export function getKernelImpl<K extends KernelName>(name: K, backend: string): KernelSignatures[K] | undefined {
+  return kernels.get(backend)?.get(name) as KernelSignatures[K] | undefined;
+}
+
+/**
+ * Make `name` the active backend, or pick the available backend of highest priority when omitted
+ * (the LORA_BACKEND environment variable, when set, overrides the automatic choice).
+ * Throws BackendError when the requested backend is unknown or unavailable.
+ */
+export async function setBackend(name?: string): Promise<string> {
+  const requested = name ?? envBackend();
+  if (requested) {
+    const config = backends.get(requested);
+    if (!config) {
+      throw new BackendError(
+        `backend "${requested}" is not registered: expected one of ${registeredBackends().join(', ')}`,
+      );
+    }
+    if (!(await config.isAvailable())) {
+      throw new BackendError(`backend "${requested}" is not available on this platform`);
+    }
+    await initBackend(config);
+    active = requested;
+    return requested;
+  }
+  for (const candidate of registeredBackends()) {
+    const config = backends.get(candidate)!;
+    if (await config.isAvailable()) {
+      await initBackend(config);
+      active = candidate;
+      return candidate;
+    }
+  }
+  throw new BackendError('no backend is available');
+}
+
+async function initBackend(config: BackendConfig): Promise<void> {
+  if (initialized.has(config.name)) return;
+  await config.init?.();
+  initialized.add(config.name);
+}
+
+function envBackend(): string | undefined {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.[BACKEND_ENV_VAR];
+  return value && value.length > 0 ? value : undefined;
+}
+
+export function getBackend(): string {
+  return active ?? REFERENCE_BACKEND;
+}
+
+/** The active backend's kernel, or the reference implementation when the backend lacks it. */
+export function kernel<K extends KernelName>(name: K): KernelSignatures[K] {
+  const backend = getBackend();
+  const impl = getKernelImpl(name, backend) ?? getKernelImpl(name, REFERENCE_BACKEND);
+  if (!impl) throw new BackendError(`kernel "${name}" has no implementation on "${backend}" nor the reference`);
+  return impl;
+}
+
+/** One line for the start-up report: which backend runs, on what, and which kernels fall back to the reference. */
+export function backendReport(allKernels: readonly KernelName[]): string {
+  const backend = getBackend();
+  const config = backends.get(backend);
+  const own = new Set(kernelsOf(backend));
+  const fallback = backend === REFERENCE_BACKEND ? [] : allKernels.filter((k) => !own.has(k));
+  const device = config?.describe ? ` (${config.describe()})` : '';
+  const tail = fallback.length > 0 ? `; reference serves ${fallback.join(', ')}` : '';
+  return `backend: ${backend}${device}${tail}`;
+}
+
+export async function disposeBackends(): Promise<void> {
+  for (const name of initialized) await backends.get(name)?.dispose?.();
+  initialized.clear();
+  active = undefined;
+}

@@ -1,0 +1,4 @@
+export { expectClose, closeness } from './expect-close.js';
+export type { Tolerance, Closeness } from './expect-close.js';
+export { sharedFixturesDir, sharedFixture, describeWithFixtures } from './shared-fixtures.js';
+export { makeRng } from './rng.js';
