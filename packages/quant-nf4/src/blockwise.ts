@@ -1,0 +1,89 @@
+// Blockwise absmax quantization, as bitsandbytes' default backend does it (backends/default/ops.py:
+// quantize_4bit, dequantize_4bit, quantize_blockwise, dequantize_blockwise), over the flattened row-major tensor.
+import { nearestCode } from './codebooks.js';
+
+const f32 = Math.fround;
+
+export interface BlockwiseResult {
+  /** one code index per element (8-bit), or two per byte (4-bit, first element in the high nibble) */
+  codes: Uint8Array;
+  /** (blocks) absmax of each block; the ragged last block has its own */
+  absmax: Float32Array;
+}
+
+export function blockCount(n: number, blocksize: number): number {
+  return Math.ceil(n / blocksize);
+}
+
+/** Scale each block by 1/absmax in float32, clamp to [-1, 1], and map each value through `assign`. */
+function forEachScaled(
+  values: Float32Array,
+  blocksize: number,
+  assign: (index: number, scaled: number) => void,
+): Float32Array {
+  const n = values.length;
+  const absmax = new Float32Array(blockCount(n, blocksize));
+  for (let b = 0; b < absmax.length; b++) {
+    const start = b * blocksize;
+    const end = Math.min(start + blocksize, n);
+    let max = 0;
+    for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i]!));
+    absmax[b] = max;
+    const inv = f32(1 / f32(max));
+    for (let i = start; i < end; i++) {
+      const scaled = Math.min(1, Math.max(-1, f32(values[i]! * inv)));
+      assign(i, Number.isNaN(scaled) ? 0 : scaled);
+    }
+  }
+  return absmax;
+}
+
+/** 4-bit blockwise quantization: (n) f32 → ((n+1)/2) packed bytes + (blocks) absmax. */
+export function quantize4bitBlockwise(values: Float32Array, code: Float32Array, blocksize: number): BlockwiseResult {
+  const codes = new Uint8Array(Math.ceil(values.length / 2));
+  // an odd tail is padded with 0.0 before packing, as bitsandbytes pads `scaled`
+  if (values.length % 2 === 1) codes[codes.length - 1] = nearestCode(0, code) & 0x0f;
+  const absmax = forEachScaled(values, blocksize, (i, scaled) => {
+    const q = nearestCode(scaled, code);
+    const byte = i >> 1;
+    codes[byte] = i % 2 === 0 ? (q << 4) | (codes[byte]! & 0x0f) : (codes[byte]! & 0xf0) | q;
+  });
+  return { codes, absmax };
+}
+
+/** Dequantize 4-bit packed codes: out[i] = code[q_i] * absmax[i / blocksize]. */
+export function dequantize4bitBlockwise(
+  packed: Uint8Array,
+  absmax: Float32Array,
+  code: Float32Array,
+  blocksize: number,
+  n: number,
+  out: Float32Array = new Float32Array(n),
+): Float32Array {
+  for (let i = 0; i < n; i++) {
+    const byte = packed[i >> 1]!;
+    const q = i % 2 === 0 ? byte >> 4 : byte & 0x0f;
+    out[i] = f32(code[q]! * absmax[Math.floor(i / blocksize)]!);
+  }
+  return out;
+}
+
+/** 8-bit blockwise quantization against a 256-entry code (used for the nested absmax). */
+export function quantize8bitBlockwise(values: Float32Array, code: Float32Array, blocksize: number): BlockwiseResult {
+  const codes = new Uint8Array(values.length);
+  const absmax = forEachScaled(values, blocksize, (i, scaled) => {
+    codes[i] = nearestCode(scaled, code);
+  });
+  return { codes, absmax };
+}
+
+export function dequantize8bitBlockwise(
+  codes: Uint8Array,
+  absmax: Float32Array,
+  code: Float32Array,
+  blocksize: number,
+): Float32Array {
+  const out = new Float32Array(codes.length);
+  for (let i = 0; i < codes.length; i++) out[i] = f32(code[codes[i]!]! * absmax[Math.floor(i / blocksize)]!);
+  return out;
+}
