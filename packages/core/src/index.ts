@@ -16,3 +16,14 @@ export {
   setBackend,
 } from './registry.js';
 export type { BackendConfig, KernelConfig } from './registry.js';
+export {
+  bf16BitsToNumber,
+  bf16ToF32,
+  f16BitsToNumber,
+  f16ToF32,
+  f32ToBf16,
+  f32ToF16,
+  f64ToF32,
+  numberToBf16Bits,
+  numberToF16Bits,
+} from './dtype.js';
