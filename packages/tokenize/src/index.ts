@@ -1,1 +1,10 @@
-export {};
+export type { BatchEncoding, EncodeBatchOptions, Side } from './batch.js';
+export type { AddedTokenInfo } from './build.js';
+export { bytesToUnicode } from './byte-level.js';
+export { TokenizationError, TokenizerLoadError, TokenizerTrainError, TokenizerWriteError } from './errors.js';
+export type { DecodeOptions, EncodeOptions } from './tokenizer.js';
+export { Tokenizer } from './tokenizer.js';
+export type { ByteLevelBpeJson, TrainByteLevelBpeOptions, TrainedTokenizer } from './train-bpe.js';
+export { trainByteLevelBpe } from './train-bpe.js';
+export type { TokenizerFiles } from './write-files.js';
+export { writeTokenizerFiles } from './write-files.js';
