@@ -1,0 +1,66 @@
+// Trained segments by incremental rendering: for each assistant message i, the text between
+// render(messages[:i], add_generation_prompt=true) and render(messages[:i+1]) is what that message adds.
+// This is the mask transformers' return_assistant_tokens_mask gives a template whose {% generation %} block
+// wraps exactly the assistant's output, derived without editing the template.
+import { describeDifference } from './describe.js';
+import { ChatTemplateError } from './errors.js';
+import { SegmentBuilder } from './segments.js';
+import type { ChatMessage, RenderedChat } from './types.js';
+
+/** Renders the first `count` messages, with or without the generation prompt. */
+export type PrefixRenderer = (count: number, addGenerationPrompt: boolean) => string;
+
+/**
+ * Segments of `render(messages.length, addGenerationPrompt)`, trained where assistant messages add text.
+ * @throws ChatTemplateError naming the message where the template is not prefix-stable.
+ */
+export function segmentsByPrefix(
+  name: string,
+  messages: readonly ChatMessage[],
+  render: PrefixRenderer,
+  addGenerationPrompt: boolean,
+): RenderedChat {
+  const full = render(messages.length, addGenerationPrompt);
+  const out = new SegmentBuilder();
+  let pos = 0;
+  messages.forEach((message, i) => {
+    if (message.role !== 'assistant') return;
+    const at = `${name}: messages[${i}] (assistant)`;
+    let before: string;
+    try {
+      before = render(i, true);
+    } catch (cause) {
+      throw new ChatTemplateError(
+        `${at}: cannot find where it starts: rendering messages[0..${i}) with add_generation_prompt failed`,
+        { cause },
+      );
+    }
+    const through = render(i + 1, false);
+    if (!through.startsWith(before)) {
+      throw new ChatTemplateError(
+        `${at}: the generation prompt is not how the template starts an assistant turn, ` +
+          describeDifference(before, through),
+      );
+    }
+    if (!full.startsWith(through)) {
+      throw new ChatTemplateError(
+        `${at}: template is not prefix-stable: messages[0..${i}] render differently when later messages follow, ` +
+          describeDifference(through, full),
+      );
+    }
+    if (before.length < pos) {
+      throw new ChatTemplateError(
+        `${at}: template is not prefix-stable: its prompt (${before.length} chars) ends before the previous ` +
+          `assistant turn does (${pos} chars)`,
+      );
+    }
+    if (through.length === before.length) {
+      throw new ChatTemplateError(
+        `${at}: the template renders nothing for this message, so nothing would train`,
+      );
+    }
+    out.push(full.slice(pos, before.length), false).push(full.slice(before.length, through.length), true);
+    pos = through.length;
+  });
+  return out.push(full.slice(pos), false).build();
+}
