@@ -1,21 +1,3 @@
-export type * from './kernels/types.js';
-export { KERNEL_NAMES } from './kernels/types.js';
-export {
-  BackendError,
-  BACKEND_ENV_VAR,
-  REFERENCE_BACKEND,
-  backendReport,
-  disposeBackends,
-  getBackend,
-  getKernelImpl,
-  kernel,
-  kernelsOf,
-  registerBackend,
-  registerKernel,
-  registeredBackends,
-  setBackend,
-} from './registry.js';
-export type { BackendConfig, KernelConfig } from './registry.js';
 export {
   bf16BitsToNumber,
   bf16ToF32,
@@ -27,3 +9,35 @@ export {
   numberToBf16Bits,
   numberToF16Bits,
 } from './dtype.js';
+export type { GradcheckInput, GradcheckOptions, GradcheckResult } from './gradcheck.js';
+export {
+  asKernelArray,
+  GradcheckError,
+  gradcheck,
+  numericalGradient,
+  weightedSum,
+} from './gradcheck.js';
+export { checkDims, checkFinite, checkLength, KernelArgumentError } from './kernels/check.js';
+export type * from './kernels/types.js';
+export { KERNEL_NAMES } from './kernels/types.js';
+export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
+export { referenceKernels, registerReferenceBackend } from './register-reference.js';
+export type { BackendConfig, KernelConfig } from './registry.js';
+export {
+  BACKEND_ENV_VAR,
+  BackendError,
+  backendReport,
+  disposeBackends,
+  getBackend,
+  getKernelImpl,
+  kernel,
+  kernelsOf,
+  REFERENCE_BACKEND,
+  registerBackend,
+  registeredBackends,
+  registerKernel,
+  setBackend,
+} from './registry.js';
+export type { RopeTablesOptions } from './rope-tables.js';
+export { RopeTablesError, ropeTables } from './rope-tables.js';
+export { fromArray, ShapeError, Tensor, zeros } from './tensor.js';

@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'vitest';
+import {
+  backendReport,
+  getBackend,
+  KERNEL_NAMES,
+  kernel,
+  kernelsOf,
+  REFERENCE_BACKEND,
+  referenceKernels,
+  registeredBackends,
+  setBackend,
+} from './index.js';
+
+describe('the reference backend, registered on import', () => {
+  test('serves every kernel in KERNEL_NAMES before any setBackend', () => {
+    expect(getBackend()).toBe(REFERENCE_BACKEND);
+    for (const name of KERNEL_NAMES) expect(kernel(name)).toBe(referenceKernels[name]);
+    expect(new Set(kernelsOf(REFERENCE_BACKEND))).toEqual(new Set(KERNEL_NAMES));
+  });
+
+  test('is registered, always available, and reports no fallbacks', async () => {
+    expect(registeredBackends()).toContain(REFERENCE_BACKEND);
+    expect(await setBackend(REFERENCE_BACKEND)).toBe(REFERENCE_BACKEND);
+    expect(backendReport(KERNEL_NAMES)).toBe('backend: reference (plain TypeScript, float64 sums)');
+  });
+
+  test('kernel("matmul") computes', () => {
+    const out = new Float32Array(1);
+    kernel('matmul')({ a: Float32Array.from([1, 2]), b: Float32Array.from([3, 4]), out, m: 1, n: 1, k: 2 });
+    expect(out[0]).toBe(11);
+  });
+});

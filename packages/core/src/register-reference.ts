@@ -1,0 +1,50 @@
+// Registers the plain TypeScript kernels as backend "reference" (priority 0, always available) when @lora/core loads.
+
+import { geluTanh, geluTanhBackward, silu, siluBackward } from './kernels/reference/activations.js';
+import { adamw } from './kernels/reference/adamw.js';
+import { batchedMatmul } from './kernels/reference/batched-matmul.js';
+import { crossEntropyChunk, crossEntropyChunkBackward } from './kernels/reference/cross-entropy.js';
+import { embedding, embeddingBackward } from './kernels/reference/embedding.js';
+import { layernorm, layernormBackward } from './kernels/reference/layernorm.js';
+import { matmul } from './kernels/reference/matmul.js';
+import { rmsnorm, rmsnormBackward } from './kernels/reference/rmsnorm.js';
+import { rope } from './kernels/reference/rope.js';
+import { softmax, softmaxBackward } from './kernels/reference/softmax.js';
+import { KERNEL_NAMES, type KernelSignatures } from './kernels/types.js';
+import { REFERENCE_BACKEND, registerBackend, registerKernel } from './registry.js';
+
+/** Every reference kernel by name: the oracle, and what `kernel(name)` falls back to. */
+export const referenceKernels: Readonly<KernelSignatures> = Object.freeze({
+  matmul,
+  batchedMatmul,
+  softmax,
+  softmaxBackward,
+  rmsnorm,
+  rmsnormBackward,
+  layernorm,
+  layernormBackward,
+  rope,
+  silu,
+  siluBackward,
+  geluTanh,
+  geluTanhBackward,
+  crossEntropyChunk,
+  crossEntropyChunkBackward,
+  embedding,
+  embeddingBackward,
+  adamw,
+});
+
+/** Registers backend "reference" and all its kernels (idempotent; runs once when @lora/core is imported). */
+export function registerReferenceBackend(): void {
+  registerBackend({
+    name: REFERENCE_BACKEND,
+    priority: 0,
+    isAvailable: () => true,
+    describe: () => 'plain TypeScript, float64 sums',
+  });
+  for (const name of KERNEL_NAMES)
+    registerKernel({ name, backend: REFERENCE_BACKEND, impl: referenceKernels[name] });
+}
+
+registerReferenceBackend();
