@@ -1,0 +1,75 @@
+// Reference: torch.nn.functional.silu and transformers gelu_pytorch_tanh (GELU, tanh approximation), with their derivatives.
+
+import type { UnaryArgs, UnaryBackwardArgs } from '@lora/core';
+import { checkDims, checkLength } from '@lora/core';
+import type { KernelThis, Plan } from './runner.js';
+import { launch } from './runner.js';
+import { head } from './upload.js';
+
+type NoConstants = Record<string, never>;
+
+function siluCell(this: KernelThis<NoConstants>, x: Float32Array): number {
+  const v = x[this.thread.x]!;
+  return v / (1 + Math.exp(-v));
+}
+
+function siluBackwardCell(this: KernelThis<NoConstants>, x: Float32Array, dout: Float32Array): number {
+  const v = x[this.thread.x]!;
+  const s = 1 / (1 + Math.exp(-v));
+  return dout[this.thread.x]! * s * (1 + v * (1 - s));
+}
+
+// With e = exp(−2|u|): 1 + tanh(u) = 2/(1 + e) for u ≥ 0 and 2e/(1 + e) below, and 1 − tanh²(u) = 4e/(1 + e)²;
+// both stay exact in f32 deep in the tails, where 1 + tanh(u) would cancel to 0, and never overflow.
+function geluTanhCell(this: KernelThis<NoConstants>, x: Float32Array): number {
+  const v = x[this.thread.x]!;
+  const u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+  const e = Math.exp(-2 * Math.abs(u));
+  let onePlusT = 2 / (1 + e);
+  if (u < 0) onePlusT = (2 * e) / (1 + e);
+  return 0.5 * v * onePlusT;
+}
+
+function geluTanhBackwardCell(this: KernelThis<NoConstants>, x: Float32Array, dout: Float32Array): number {
+  const v = x[this.thread.x]!;
+  const u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+  const e = Math.exp(-2 * Math.abs(u));
+  let onePlusT = 2 / (1 + e);
+  if (u < 0) onePlusT = (2 * e) / (1 + e);
+  const oneMinusT2 = (4 * e) / ((1 + e) * (1 + e));
+  const du = 0.7978845608028654 * (1 + 3 * 0.044715 * v * v);
+  return dout[this.thread.x]! * (0.5 * onePlusT + 0.5 * v * oneMinusT2 * du);
+}
+
+function* unaryPlan(name: string, fn: typeof siluCell, { x, out, n }: UnaryArgs): Plan {
+  checkDims(name, { n });
+  checkLength(name, 'x', x, n);
+  checkLength(name, 'out', out, n);
+  if (n === 0) return;
+  yield launch(`${name}:${n}`, () => ({ fn, output: [n], argumentTypes: { x: 'Array' } }), [head(x, n)], out);
+}
+
+function* unaryBackwardPlan(
+  name: string,
+  fn: typeof siluBackwardCell,
+  { x, dout, dx, n }: UnaryBackwardArgs,
+): Plan {
+  checkDims(name, { n });
+  checkLength(name, 'x', x, n);
+  checkLength(name, 'dout', dout, n);
+  checkLength(name, 'dx', dx, n);
+  if (n === 0) return;
+  yield launch(
+    `${name}:${n}`,
+    () => ({ fn, output: [n], argumentTypes: { x: 'Array', dout: 'Array' } }),
+    [head(x, n), head(dout, n)],
+    dx,
+  );
+}
+
+export const siluPlan = (args: UnaryArgs): Plan => unaryPlan('silu', siluCell, args);
+export const siluBackwardPlan = (args: UnaryBackwardArgs): Plan =>
+  unaryBackwardPlan('siluBackward', siluBackwardCell, args);
+export const geluTanhPlan = (args: UnaryArgs): Plan => unaryPlan('geluTanh', geluTanhCell, args);
+export const geluTanhBackwardPlan = (args: UnaryBackwardArgs): Plan =>
+  unaryBackwardPlan('geluTanhBackward', geluTanhBackwardCell, args);
