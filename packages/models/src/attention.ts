@@ -1,0 +1,199 @@
+// Self-attention block (LlamaAttention / Qwen2Attention / GemmaAttention with rotate_half RoPE and GQA; GPT2Attention
+// with a fused c_attn): projections, RoPE, causal SDPA, output projection — forward, backward and KV-cache decoding.
+import { kernel, type ForwardContext, type LinearCache, type LinearModule } from '@lora/core';
+import { alloc, swapMiddle } from './buffers.js';
+import type { RopeTables } from './rope.js';
+import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremental } from './sdpa.js';
+
+export type AttentionNames = { q: string; k: string; v: string; o: string } | { qkv: string; o: string };
+
+export interface AttentionSpec {
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  /** score scale, 1/√D (GPT-2: also / (layer + 1) with scale_attn_by_inverse_layer_idx) */
+  scale: number;
+  /** rotary tables; undefined for GPT-2 (learned positions) */
+  rope: RopeTables | undefined;
+  names: AttentionNames;
+}
+
+/** How the rows of a (N, C) activation are laid out: N = B·T, with each row's position and padding. */
+export interface BatchLayout {
+  batch: number;
+  seqLen: number;
+  /** (N) position of each row (for RoPE) */
+  positions: Int32Array;
+  /** (B, T) 1 = real token; undefined = no padding */
+  mask: Uint8Array | undefined;
+}
+
+export interface AttentionCache {
+  proj: LinearCache[];
+  sdpa: SdpaCache;
+  out: LinearCache;
+}
+
+/** One layer's keys and values in a KV cache: (B, Hkv, capacity, D) each. */
+export interface LayerKv {
+  k: Float32Array;
+  v: Float32Array;
+}
+
+export interface IncrementalLayout {
+  batch: number;
+  /** new tokens per row */
+  queries: number;
+  /** tokens already cached */
+  start: number;
+  capacity: number;
+  /** (B·n) positions of the new tokens */
+  positions: Int32Array;
+  /** (B, capacity) 1 = real token, covering start + n */
+  mask: Uint8Array;
+}
+
+export class Attention {
+  constructor(
+    readonly spec: AttentionSpec,
+    private readonly linear: (name: string) => LinearModule,
+  ) {}
+
+  /** (N, H·D) q, (N, Hkv·D) k and v, with RoPE applied at `positions`. */
+  private project(x: Float32Array, rows: number, positions: Int32Array, ctx: ForwardContext) {
+    const { heads, kvHeads, headDim: D, names, rope } = this.spec;
+    const qDim = heads * D;
+    const kvDim = kvHeads * D;
+    let q: Float32Array;
+    let k: Float32Array;
+    let v: Float32Array;
+    let proj: LinearCache[];
+    if ('qkv' in names) {
+      const r = this.linear(names.qkv).forward(x, rows, ctx); // (N, 3C)
+      const width = qDim + 2 * kvDim;
+      [q, k, v] = [alloc(x, rows * qDim), alloc(x, rows * kvDim), alloc(x, rows * kvDim)];
+      for (let t = 0; t < rows; t++) {
+        const src = r.out.subarray(t * width, (t + 1) * width);
+        q.set(src.subarray(0, qDim), t * qDim);
+        k.set(src.subarray(qDim, qDim + kvDim), t * kvDim);
+        v.set(src.subarray(qDim + kvDim), t * kvDim);
+      }
+      proj = [r.cache];
+    } else {
+      const rq = this.linear(names.q).forward(x, rows, ctx); // (N, H·D)
+      const rk = this.linear(names.k).forward(x, rows, ctx); // (N, Hkv·D)
+      const rv = this.linear(names.v).forward(x, rows, ctx); // (N, Hkv·D)
+      [q, k, v] = [rq.out, rk.out, rv.out];
+      proj = [rq.cache, rk.cache, rv.cache];
+    }
+    if (rope) {
+      let maxPos = 0;
+      for (let i = 0; i < rows; i++) maxPos = Math.max(maxPos, positions[i]!);
+      rope.ensure(maxPos + 1);
+      const common = { tokens: rows, headDim: D, rotaryDim: D, positions, cos: rope.cos, sin: rope.sin };
+      kernel('rope')({ ...common, x: q, out: q, heads }); // (N, H, D) in place
+      kernel('rope')({ ...common, x: k, out: k, heads: kvHeads }); // (N, Hkv, D)
+    }
+    return { q, k, v, proj };
+  }
+
+  private sdpaShape(layout: BatchLayout): SdpaShape {
+    const { heads, kvHeads, headDim, scale } = this.spec;
+    return { batch: layout.batch, seqLen: layout.seqLen, heads, kvHeads, headDim, scale, mask: layout.mask };
+  }
+
+  forward(
+    x: Float32Array,
+    layout: BatchLayout,
+    ctx: ForwardContext,
+  ): { out: Float32Array; cache: AttentionCache } {
+    const { heads, kvHeads, headDim: D, names } = this.spec;
+    const { batch: B, seqLen: T } = layout;
+    const rows = B * T;
+    const { q, k, v, proj } = this.project(x, rows, layout.positions, ctx);
+    const qh = swapMiddle(q, B, T, heads, D); // (B, H, T, D)
+    const kh = swapMiddle(k, B, T, kvHeads, D); // (B, Hkv, T, D)
+    const vh = swapMiddle(v, B, T, kvHeads, D); // (B, Hkv, T, D)
+    const s = sdpaForward(qh, kh, vh, this.sdpaShape(layout));
+    const o = swapMiddle(s.out, B, heads, T, D); // (B, T, H, D)
+    const r = this.linear(names.o).forward(o, rows, ctx); // (N, C)
+    return { out: r.out, cache: { proj, sdpa: s.cache, out: r.cache } };
+  }
+
+  /** dx (N, C) from dout (N, C); the linears accumulate their own parameter gradients. */
+  backward(dout: Float32Array, cache: AttentionCache, layout: BatchLayout): Float32Array {
+    const { heads, kvHeads, headDim: D, names, rope } = this.spec;
+    const { batch: B, seqLen: T, positions } = layout;
+    const rows = B * T;
+    const dO = this.linear(names.o).backward(dout, cache.out); // (N, H·D)
+    const g = sdpaBackward(swapMiddle(dO, B, T, heads, D), cache.sdpa, this.sdpaShape(layout));
+    const dq = swapMiddle(g.dq, B, heads, T, D); // (N, H, D)
+    const dk = swapMiddle(g.dk, B, kvHeads, T, D); // (N, Hkv, D)
+    const dv = swapMiddle(g.dv, B, kvHeads, T, D); // (N, Hkv, D)
+    if (rope) {
+      const common = {
+        tokens: rows,
+        headDim: D,
+        rotaryDim: D,
+        positions,
+        cos: rope.cos,
+        sin: rope.sin,
+        inverse: true,
+      };
+      kernel('rope')({ ...common, x: dq, out: dq, heads });
+      kernel('rope')({ ...common, x: dk, out: dk, heads: kvHeads });
+    }
+    if ('qkv' in names) {
+      const qDim = heads * D;
+      const kvDim = kvHeads * D;
+      const width = qDim + 2 * kvDim;
+      const dqkv = alloc(dout, rows * width); // (N, 3C)
+      for (let t = 0; t < rows; t++) {
+        dqkv.set(dq.subarray(t * qDim, (t + 1) * qDim), t * width);
+        dqkv.set(dk.subarray(t * kvDim, (t + 1) * kvDim), t * width + qDim);
+        dqkv.set(dv.subarray(t * kvDim, (t + 1) * kvDim), t * width + qDim + kvDim);
+      }
+      return this.linear(names.qkv).backward(dqkv, cache.proj[0]!);
+    }
+    const dx = this.linear(names.q).backward(dq, cache.proj[0]!); // (N, C)
+    this.linear(names.k).backward(dk, cache.proj[1]!, dx);
+    this.linear(names.v).backward(dv, cache.proj[2]!, dx);
+    return dx;
+  }
+
+  /** (B·n, C) output for n new tokens per row, appending their keys and values to `kv`. */
+  forwardIncremental(
+    x: Float32Array,
+    kv: LayerKv,
+    layout: IncrementalLayout,
+    ctx: ForwardContext,
+  ): Float32Array {
+    const { heads, kvHeads, headDim: D, scale, names } = this.spec;
+    const { batch: B, queries: n, start, capacity } = layout;
+    const { q, k, v } = this.project(x, B * n, layout.positions, ctx);
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < n; i++) {
+        for (let h = 0; h < kvHeads; h++) {
+          const src = ((b * n + i) * kvHeads + h) * D; // (B, n, Hkv, D)
+          const dst = ((b * kvHeads + h) * capacity + start + i) * D; // (B, Hkv, capacity, D)
+          kv.k.set(k.subarray(src, src + D), dst);
+          kv.v.set(v.subarray(src, src + D), dst);
+        }
+      }
+    }
+    const qh = swapMiddle(q, B, n, heads, D); // (B, H, n, D)
+    const oh = sdpaIncremental(qh, kv.k, kv.v, {
+      batch: B,
+      queries: n,
+      start,
+      heads,
+      kvHeads,
+      headDim: D,
+      scale,
+      capacity,
+      mask: layout.mask,
+    });
+    const o = swapMiddle(oh, B, heads, n, D); // (B, n, H, D)
+    return this.linear(names.o).forward(o, B * n, ctx).out;
+  }
+}

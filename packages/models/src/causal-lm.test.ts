@@ -1,0 +1,158 @@
+import { type LinearModule, gradcheck } from '@lora/core';
+import { describe, expect, test } from 'vitest';
+import { ModelInputError } from './errors.js';
+import { ARCHS, asF64, microModel } from './test-support.test-support.js';
+
+// B 2, T 5: row 0 right-padded (3 real), row 1 left-padded (2 pads); the first real token of each row is a prompt.
+const batch = {
+  inputIds: Int32Array.from([3, 7, 1, 0, 0, 0, 0, 9, 2, 10]),
+  labels: Int32Array.from([-100, 7, 1, -100, -100, -100, -100, -100, 2, 10]),
+  attentionMask: Uint8Array.from([1, 1, 1, 0, 0, 0, 0, 1, 1, 1]),
+  batch: 2,
+  seqLen: 5,
+};
+
+describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
+  test('every parameter gradient of lossScale · lossSum matches finite differences (padded batch, checkpointing)', () => {
+    const model = microModel(arch);
+    model.setTrainable(() => true);
+    const lossScale = 0.5;
+    const r = model.step(batch, { training: true, backward: true, lossScale, gradientCheckpointing: true });
+    expect(r.tokens).toBe(4);
+    const loss = () => lossScale * model.step(batch, { training: false, backward: false }).lossSum;
+    const params = model.parameters();
+    gradcheck(
+      loss,
+      params.map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+      { rtol: 1e-5, atol: 1e-8 },
+    );
+  });
+
+  test('parameters carry Hugging Face names once each; setTrainable allocates and drops gradients', () => {
+    const model = microModel(arch);
+    const names = model.parameters().map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    const tied = arch !== 'llama';
+    expect(names.includes('lm_head.weight')).toBe(!tied);
+    model.setTrainable((n) => n === 'model.norm.weight' || n === 'transformer.ln_f.weight');
+    const trainable = model.parameters().filter((p) => p.trainable);
+    expect(trainable.map((p) => p.name)).toEqual([
+      arch === 'gpt2' ? 'transformer.ln_f.weight' : 'model.norm.weight',
+    ]);
+    expect(trainable[0]!.grad).toHaveLength(8);
+    model.setTrainable(() => false);
+    expect(model.parameters().every((p) => !p.trainable && p.grad === undefined)).toBe(true);
+    const decays = new Map(model.parameters().map((p) => [p.name, p.decay]));
+    expect(
+      decays.get(arch === 'gpt2' ? 'transformer.h.0.ln_1.weight' : 'model.layers.0.input_layernorm.weight'),
+    ).toBe(false);
+    expect(
+      decays.get(
+        arch === 'gpt2' ? 'transformer.h.0.attn.c_attn.weight' : 'model.layers.0.self_attn.q_proj.weight',
+      ),
+    ).toBe(true);
+  });
+
+  test('linearModules() lists the Hugging Face module names; replaceLinear swaps one in and validates it', () => {
+    const model = microModel(arch);
+    const linears = model.linearModules();
+    const expected =
+      arch === 'gpt2'
+        ? ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'].map((n) => `transformer.h.1.${n}`)
+        : [
+            'self_attn.q_proj',
+            'self_attn.k_proj',
+            'self_attn.v_proj',
+            'self_attn.o_proj',
+            'mlp.gate_proj',
+            'mlp.up_proj',
+            'mlp.down_proj',
+          ].map((n) => `model.layers.1.${n}`);
+    expect([...linears.keys()].filter((n) => n.includes('.1.'))).toEqual(expected);
+    const name = expected[3]!;
+    const old = linears.get(name)!;
+    const before = model.logits(batch.inputIds, 2, 5, batch.attentionMask);
+    const zero: LinearModule = {
+      inFeatures: old.inFeatures,
+      outFeatures: old.outFeatures,
+      forward: (x, rows) => ({ out: new Float32Array(rows * old.outFeatures), cache: { x, rows } }),
+      backward: (_dy, cache, acc) => acc ?? new Float32Array(cache.rows * old.inFeatures),
+      parameters: () => [],
+    };
+    model.replaceLinear(name, zero);
+    expect(model.linearModules().get(name)).toBe(zero);
+    expect(model.logits(batch.inputIds, 2, 5, batch.attentionMask)).not.toEqual(before);
+    expect(model.parameters().some((p) => p.name.startsWith(`${name}.`))).toBe(false);
+    expect(() => model.replaceLinear('model.nope', zero)).toThrow(ModelInputError);
+    expect(() => model.replaceLinear('model.nope', zero)).toThrow(
+      /replaceLinear: expected one of the \d+ linear names .*got "model.nope"/,
+    );
+    const wrong = { ...zero, inFeatures: old.inFeatures + 1 };
+    expect(() => model.replaceLinear(name, wrong)).toThrow(
+      `replaceLinear ${name}: expected ${old.inFeatures} → ${old.outFeatures} features, got ${old.inFeatures + 1} → ${old.outFeatures}`,
+    );
+  });
+});
+
+test('a batch without labels counts nothing and leaves the gradients at zero', () => {
+  const model = microModel('qwen2');
+  model.setTrainable(() => true);
+  const r = model.step(
+    {
+      inputIds: Int32Array.from([1, 2, 3]),
+      labels: Int32Array.from([-100, -100, -100]),
+      batch: 1,
+      seqLen: 3,
+    },
+    { training: true, backward: true },
+  );
+  expect(r).toEqual({ lossSum: 0, tokens: 0, correct: 0 });
+  expect(model.parameters().every((p) => p.grad!.every((g) => g === 0))).toBe(true);
+});
+
+describe('step and logits validate their inputs', () => {
+  const model = microModel('gpt2');
+  const ok = {
+    inputIds: Int32Array.from([1, 2, 3]),
+    labels: Int32Array.from([1, 2, 3]),
+    batch: 1,
+    seqLen: 3,
+  };
+  test.each([
+    {
+      label: 'token id out of range',
+      batch: { ...ok, inputIds: Int32Array.from([1, 11, 3]) },
+      message: 'step: inputIds[1] expected a token id in [0, 11), got 11',
+    },
+    {
+      label: 'label out of range',
+      batch: { ...ok, labels: Int32Array.from([1, -1, 3]) },
+      message: 'step: labels[1] expected -100 or a token id in [0, 11), got -1',
+    },
+    {
+      label: 'wrong id count',
+      batch: { ...ok, seqLen: 4 },
+      message: 'step: inputIds expected 1×4 = 4 ids, got 3',
+    },
+    {
+      label: 'mask not 0/1',
+      batch: { ...ok, attentionMask: Uint8Array.from([1, 2, 1]) },
+      message: 'step: attentionMask[1] expected 0 or 1, got 2',
+    },
+    {
+      label: 'zero batch',
+      batch: { ...ok, batch: 0 },
+      message: 'step: batch and seqLen expected positive integers, got 0 and 3',
+    },
+  ])('$label', ({ batch: b, message }) => {
+    expect(() => model.step(b, { training: false, backward: false })).toThrow(ModelInputError);
+    expect(() => model.step(b, { training: false, backward: false })).toThrow(message);
+  });
+
+  test('GPT-2 refuses positions beyond n_positions', () => {
+    const ids = new Int32Array(17).fill(1);
+    expect(() => model.logits(ids, 1, 17)).toThrow(
+      'positions: expected fewer than n_positions = 16 tokens per sequence, got position 16',
+    );
+  });
+});

@@ -1,0 +1,95 @@
+// The golden cases shared by scripts/write-golden-checkpoints.ts (which writes their tiny checkpoints and batch for
+// fixtures/golden.py) and golden.test.ts (which checks the model against fixtures/golden.json).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Architecture } from './config.js';
+import type { TinyCheckpointOptions } from './tiny-checkpoint.js';
+
+export interface GoldenCase {
+  name: string;
+  architecture: Architecture;
+  dtype: NonNullable<TinyCheckpointOptions['dtype']>;
+  seed: number;
+  /** parameters whose gradients are compared (as if trainable), by Hugging Face name */
+  grads: string[];
+}
+
+const GRADS: Record<Architecture, string[]> = {
+  llama: [
+    'model.layers.0.input_layernorm.weight',
+    'model.layers.0.self_attn.q_proj.weight',
+    'model.layers.1.self_attn.v_proj.weight',
+    'model.layers.1.mlp.down_proj.weight',
+    'model.norm.weight',
+  ],
+  qwen2: [
+    'model.layers.0.self_attn.k_proj.bias',
+    'model.layers.0.self_attn.q_proj.weight',
+    'model.layers.1.post_attention_layernorm.weight',
+    'model.layers.1.mlp.gate_proj.weight',
+    'model.norm.weight',
+  ],
+  gpt2: [
+    'transformer.h.0.ln_1.bias',
+    'transformer.h.0.attn.c_attn.weight',
+    'transformer.h.1.mlp.c_proj.bias',
+    'transformer.ln_f.weight',
+  ],
+  gemma: [
+    'model.embed_tokens.weight',
+    'model.layers.0.input_layernorm.weight',
+    'model.layers.0.self_attn.k_proj.weight',
+    'model.layers.1.mlp.up_proj.weight',
+    'model.norm.weight',
+  ],
+};
+
+export const GOLDEN_CASES: GoldenCase[] = (['llama', 'qwen2', 'gpt2', 'gemma'] as const).flatMap(
+  (architecture, i) =>
+    (['float32', 'bfloat16'] as const).map((dtype) => ({
+      name: `${architecture}-${dtype}`,
+      architecture,
+      dtype,
+      seed: 1000 + i,
+      grads: GRADS[architecture],
+    })),
+);
+
+/** A padded batch (B 2, T 7): row 0 right-padded, row 1 left-padded; pad id 0; prompt tokens masked with −100. */
+export const GOLDEN_BATCH = {
+  batch: 2,
+  seqLen: 7,
+  inputIds: [17, 93, 5, 64, 120, 0, 0, 0, 0, 44, 8, 101, 77, 31],
+  attentionMask: [1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+  labels: [-100, 93, 5, 64, 120, -100, -100, -100, -100, -100, 8, 101, 77, 31],
+};
+
+export interface GoldenResult {
+  name: string;
+  /** sha256 of the model.safetensors the outputs were computed from */
+  sha256: string;
+  loss_sum: number;
+  tokens: number;
+  correct: number;
+  /** (B, T, V) float32 little-endian, base64 */
+  logits_f32_b64: string;
+  /** gradients of Σ token NLL in the checkpoint's layout, float32 base64 */
+  grads_f32_b64: Record<string, string>;
+}
+
+export interface Golden {
+  torch: string;
+  batch: typeof GOLDEN_BATCH;
+  cases: GoldenResult[];
+}
+
+export function loadGolden(): Golden {
+  return JSON.parse(
+    readFileSync(fileURLToPath(new URL('../fixtures/golden.json', import.meta.url)), 'utf8'),
+  ) as Golden;
+}
+
+export function f32FromBase64(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}

@@ -1,0 +1,107 @@
+import { gradcheck } from '@lora/core';
+import { expectClose } from '@lora/testing';
+import { describe, expect, test } from 'vitest';
+import { lmHeadLogits, lmHeadLoss } from './lm-head.js';
+import { makeParameter } from './parameter.js';
+import { asF64, f64 } from './test-support.test-support.js';
+
+const [M, C, V] = [4, 5, 23];
+const targets = Int32Array.from([3, -100, 22, 0]);
+
+/** Σ −log softmax(h · Wᵀ)[target] with plain loops in float64. */
+function directLoss(
+  hidden: ArrayLike<number>,
+  weight: ArrayLike<number>,
+): { loss: number; argmax: number[] } {
+  let loss = 0;
+  const argmax: number[] = [];
+  for (let r = 0; r < M; r++) {
+    const logits = Array.from({ length: V }, (_, v) => {
+      let s = 0;
+      for (let c = 0; c < C; c++) s += hidden[r * C + c]! * weight[v * C + c]!;
+      return s;
+    });
+    const max = Math.max(...logits);
+    const lse = max + Math.log(logits.reduce((a, l) => a + Math.exp(l - max), 0));
+    argmax.push(logits.indexOf(max));
+    if (targets[r]! >= 0) loss += lse - logits[targets[r]!]!;
+  }
+  return { loss, argmax };
+}
+
+describe('lmHeadLoss (chunked over the vocabulary)', () => {
+  const hidden = f64(M * C, 1);
+  const weight = makeParameter('lm_head.weight', [V, C], f64(V * C, 2), true);
+
+  test.each([1, 7, 16, 23, 1000])('chunk %i gives the same loss as the full softmax', (chunk) => {
+    const r = lmHeadLoss({
+      hidden,
+      rows: M,
+      weight,
+      vocab: V,
+      dim: C,
+      targets,
+      chunk,
+      backward: false,
+      lossScale: 1,
+    });
+    const d = directLoss(hidden, weight.data);
+    expectClose([r.lossSum], [d.loss], { rtol: 1e-12 }, 'lossSum');
+    expect(r.tokens).toBe(3);
+    expect(r.correct).toBe([0, 2, 3].filter((i) => d.argmax[i] === targets[i]).length);
+  });
+
+  test('d(lossScale · lossSum) w.r.t. hidden and the weight match finite differences; ignored rows get 0', () => {
+    weight.trainable = true;
+    weight.grad = undefined;
+    const lossScale = 0.25;
+    const r = lmHeadLoss({
+      hidden,
+      rows: M,
+      weight,
+      vocab: V,
+      dim: C,
+      targets,
+      chunk: 7,
+      backward: true,
+      lossScale,
+    });
+    const loss = () =>
+      lossScale *
+      lmHeadLoss({ hidden, rows: M, weight, vocab: V, dim: C, targets, chunk: 7, backward: false, lossScale })
+        .lossSum;
+    gradcheck(
+      loss,
+      [
+        { name: 'dhidden', value: asF64(hidden), grad: r.dhidden! },
+        { name: 'dweight', value: asF64(weight.data), grad: weight.grad! },
+      ],
+      { rtol: 1e-6, atol: 1e-9 },
+    );
+    expect(Array.from(r.dhidden!.subarray(C, 2 * C))).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  test('argmax hits count the first maximum, as torch.argmax', () => {
+    const w = makeParameter('w', [3, 1], Float32Array.from([1, 1, 0]), false); // logits of h = [1] are [1, 1, 0]
+    const hit = (t: number) =>
+      lmHeadLoss({
+        hidden: Float32Array.from([1]),
+        rows: 1,
+        weight: w,
+        vocab: 3,
+        dim: 1,
+        targets: Int32Array.from([t]),
+        chunk: 1,
+        backward: false,
+        lossScale: 1,
+      }).correct;
+    expect([hit(0), hit(1), hit(2)]).toEqual([1, 0, 0]);
+  });
+
+  test('lmHeadLogits is hidden · Wᵀ', () => {
+    const logits = lmHeadLogits(hidden, M, weight.data, V, C);
+    let s = 0;
+    for (let c = 0; c < C; c++) s += hidden[2 * C + c]! * weight.data[5 * C + c]!;
+    expect(logits[2 * V + 5]).toBeCloseTo(s, 12);
+  });
+});

@@ -1,0 +1,153 @@
+// Loading a Hugging Face model folder (transformers from_pretrained): config.json + model.safetensors or a sharded
+// index, bf16/f16/f32 read as f32, bitsandbytes 4-bit linears kept 4-bit, optional quantization while loading.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type QuantizedTensor,
+  type StorageDtype,
+  type TensorRecord,
+  isQuantizedWeight,
+  parseBnbQuantizationConfig,
+  quantizedFromStateDict,
+} from '@lora/quant-nf4';
+import { type SafetensorsCheckpoint, openCheckpoint } from '@lora/safetensors';
+import { type TensorSpec, tensorSpecs } from './architectures.js';
+import { type ModelConfig, parseModelConfig } from './config.js';
+import { ModelConfigError, ModelLoadError } from './errors.js';
+import {
+  type LoadOptions,
+  type PreparedWeight,
+  linearShape,
+  prepareDense,
+  sameShape,
+  showShape,
+} from './weights.js';
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+export async function readModelConfig(dir: string): Promise<ModelConfig> {
+  const path = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ModelLoadError(`${path}: cannot read the model config: ${message(cause)}`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new ModelConfigError(`${path}: expected JSON, got ${message(cause)}`, { cause });
+  }
+  const config = parseModelConfig(json, path);
+  try {
+    parseBnbQuantizationConfig(config.raw.quantization_config, path);
+  } catch (cause) {
+    throw new ModelConfigError(message(cause), { cause });
+  }
+  return config;
+}
+
+const STORAGE: Record<string, StorageDtype> = {
+  BF16: 'bfloat16',
+  F16: 'float16',
+  F32: 'float32',
+  F64: 'float32',
+};
+
+async function readQuantized(
+  ckpt: SafetensorsCheckpoint,
+  name: string,
+  file: string,
+): Promise<QuantizedTensor> {
+  const records = new Map<string, TensorRecord>();
+  const suffixes = [
+    '',
+    '.quant_map',
+    '.absmax',
+    '.nested_absmax',
+    '.nested_quant_map',
+    '.quant_state.bitsandbytes__nf4',
+    '.quant_state.bitsandbytes__fp4',
+  ];
+  for (const key of suffixes.map((s) => name + s)) {
+    if (!ckpt.has(key)) continue;
+    const info = ckpt.info(key);
+    const data = info.dtype === 'F32' ? await ckpt.readF32(key) : await ckpt.readRaw(key);
+    records.set(key, { dtype: info.dtype as TensorRecord['dtype'], shape: info.shape, data });
+  }
+  try {
+    return quantizedFromStateDict(name, (key) => records.get(key), file);
+  } catch (cause) {
+    throw new ModelLoadError(message(cause), { cause });
+  }
+}
+
+async function readTensor(
+  ckpt: SafetensorsCheckpoint,
+  spec: TensorSpec,
+  name: string,
+  options: LoadOptions,
+  where: string,
+): Promise<PreparedWeight> {
+  const has = (key: string) => ckpt.has(key);
+  if (spec.role === 'linear' && spec.kind === 'weight' && isQuantizedWeight(name, has)) {
+    const file = ckpt.fileOf(name);
+    const q = await readQuantized(ckpt, name, file);
+    if (!sameShape(q.shape, linearShape(spec))) {
+      throw new ModelLoadError(
+        `${file}: tensor "${name}": 4-bit weight shape expected ${showShape(linearShape(spec))}, got ${showShape(q.shape)}`,
+      );
+    }
+    return q;
+  }
+  if (!has(name))
+    throw new ModelLoadError(`${where}: missing tensor "${name}" (expected shape ${showShape(spec.shape)})`);
+  const file = ckpt.fileOf(name);
+  const info = ckpt.info(name);
+  if (!sameShape(info.shape, spec.shape)) {
+    throw new ModelLoadError(
+      `${file}: tensor "${name}": shape expected ${showShape(spec.shape)}, got ${showShape(info.shape)}`,
+    );
+  }
+  const dtype = STORAGE[info.dtype];
+  if (!dtype)
+    throw new ModelLoadError(
+      `${file}: tensor "${name}": dtype expected F32, BF16, F16 or F64, got ${info.dtype}`,
+    );
+  let data: Float32Array;
+  try {
+    data = await ckpt.readF32(name);
+  } catch (cause) {
+    throw new ModelLoadError(`${file}: tensor "${name}": cannot read: ${message(cause)}`, { cause });
+  }
+  return prepareDense(spec, data, file, options.quantize, dtype);
+}
+
+/** The config and every weight of the checkpoint in `dir`, in the model's layout. Tensors are read one at a time. */
+export async function loadCheckpoint(
+  dir: string,
+  options: LoadOptions,
+): Promise<{ config: ModelConfig; weights: Map<string, PreparedWeight> }> {
+  const config = await readModelConfig(dir);
+  let ckpt: SafetensorsCheckpoint;
+  try {
+    ckpt = await openCheckpoint(dir);
+  } catch (cause) {
+    throw new ModelLoadError(`${dir}: cannot open the safetensors checkpoint: ${message(cause)}`, { cause });
+  }
+  const where = ckpt.indexPath ?? ckpt.files[0] ?? dir;
+  const weights = new Map<string, PreparedWeight>();
+  try {
+    // GPT-2 checkpoints on the Hub (e.g. "gpt2") name tensors without the "transformer." prefix
+    const strip =
+      config.architecture === 'gpt2' && !ckpt.has('transformer.wte.weight') && ckpt.has('wte.weight');
+    for (const spec of tensorSpecs(config)) {
+      const name = strip ? spec.name.replace(/^transformer\./, '') : spec.name;
+      weights.set(spec.name, await readTensor(ckpt, spec, name, options, where));
+    }
+  } finally {
+    await ckpt.close();
+  }
+  return { config, weights };
+}

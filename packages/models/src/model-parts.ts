@@ -1,0 +1,104 @@
+// Assembling a model's layers from its prepared weights (transformers' *Model __init__ plus weight tying).
+import type { LinearModule, Parameter } from '@lora/core';
+import { Nf4Linear } from '@lora/quant-nf4';
+import { Attention } from './attention.js';
+import { type ModelNames, type TensorSpec, modelNames, tensorSpecs } from './architectures.js';
+import type { ModelConfig } from './config.js';
+import { DecoderBlock } from './decoder-block.js';
+import { DenseLinear } from './dense-linear.js';
+import { ModelLoadError } from './errors.js';
+import { Mlp } from './mlp.js';
+import { Norm } from './norm.js';
+import { makeParameter } from './parameter.js';
+import { RopeTables } from './rope.js';
+import { type PreparedWeight, isQuantized, linearShape } from './weights.js';
+
+export interface ModelParts {
+  names: ModelNames;
+  specs: TensorSpec[];
+  /** every linear by Hugging Face module name; replaceable */
+  linears: Map<string, LinearModule>;
+  embed: Parameter;
+  /** GPT-2's learned positions */
+  positions: Parameter | undefined;
+  /** the output embedding: `embed` itself when tied */
+  lmHead: Parameter;
+  blocks: DecoderBlock[];
+  finalNorm: Norm;
+  norms: Norm[];
+  /** Gemma's √hidden embedding normaliser, in float32 */
+  embedScale: number | undefined;
+}
+
+export function buildModelParts(
+  config: ModelConfig,
+  weight: (spec: TensorSpec) => PreparedWeight,
+): ModelParts {
+  const names = modelNames(config);
+  const specs = tensorSpecs(config);
+  const linears = new Map<string, LinearModule>();
+  const dense = new Map<string, Float32Array>();
+  const bySpec = new Map<string, TensorSpec>();
+  const quantized = new Map<string, Exclude<PreparedWeight, Float32Array>>();
+  for (const spec of specs) {
+    bySpec.set(spec.name, spec);
+    const w = weight(spec);
+    if (!isQuantized(w)) dense.set(spec.name, w);
+    else if (spec.role === 'linear' && spec.kind === 'weight') quantized.set(spec.module!, w);
+    else throw new ModelLoadError(`tensor "${spec.name}" is 4-bit, but only linear weights may be quantized`);
+  }
+  for (const spec of specs) {
+    if (spec.role !== 'linear' || spec.kind !== 'weight') continue;
+    const name = spec.module!;
+    const bias = dense.get(`${name}.bias`);
+    const q = quantized.get(name);
+    const [outFeatures, inFeatures] = linearShape(spec);
+    linears.set(
+      name,
+      q
+        ? new Nf4Linear({ name, weight: q, bias })
+        : new DenseLinear({ name, inFeatures, outFeatures, weight: dense.get(spec.name)!, bias }),
+    );
+  }
+  const param = (name: string, decay: boolean): Parameter =>
+    makeParameter(name, bySpec.get(name)!.shape, dense.get(name)!, decay);
+  const embed = param(names.embed, true);
+  const norms: Norm[] = [];
+  const norm = (prefix: string): Norm => {
+    const bias = names.normKind === 'layer' ? param(`${prefix}.bias`, false) : undefined;
+    const n = new Norm(names.normKind, param(`${prefix}.weight`, false), config.normEps, bias);
+    norms.push(n);
+    return n;
+  };
+  const { headDim, numHeads, numKvHeads, architecture } = config;
+  const rope =
+    architecture === 'gpt2' ? undefined : new RopeTables(headDim, config.ropeTheta, config.ropeScaling);
+  const linear = (name: string) => linears.get(name)!;
+  const activation = architecture === 'llama' || architecture === 'qwen2' ? 'silu' : 'geluTanh';
+  const blocks = names.layers.map((layer, i) => {
+    const n1 = norm(layer.norm1);
+    const scale = 1 / Math.sqrt(headDim) / (config.scaleAttnByInverseLayerIdx ? i + 1 : 1);
+    const attentionSpec = {
+      heads: numHeads,
+      kvHeads: numKvHeads,
+      headDim,
+      scale,
+      rope,
+      names: layer.attention,
+    };
+    const attention = new Attention(attentionSpec, linear);
+    return new DecoderBlock(n1, attention, norm(layer.norm2), new Mlp(activation, layer.mlp, linear));
+  });
+  return {
+    names,
+    specs,
+    linears,
+    embed,
+    positions: names.positions ? param(names.positions, true) : undefined,
+    lmHead: names.lmHead ? param(names.lmHead, true) : embed,
+    blocks,
+    finalNorm: norm(names.finalNorm),
+    norms,
+    embedScale: architecture === 'gemma' ? Math.fround(Math.sqrt(config.hiddenSize)) : undefined,
+  };
+}

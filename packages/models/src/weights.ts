@@ -1,0 +1,80 @@
+// Turning state-dict tensors into the model's weights: shape checks, Conv1D transposes, optional 4-bit quantization.
+import { type QuantizedTensor, type StorageDtype, quantize4bit } from '@lora/quant-nf4';
+import type { TensorSpec } from './architectures.js';
+import { ModelLoadError } from './errors.js';
+
+/** A weight in the model's layout: dense (linear weights (out, in)) or 4-bit. */
+export type PreparedWeight = Float32Array | QuantizedTensor;
+
+export function isQuantized(w: PreparedWeight): w is QuantizedTensor {
+  return !ArrayBuffer.isView(w);
+}
+
+export interface QuantizeOnLoad {
+  quantType: 'nf4' | 'fp4';
+  doubleQuant: boolean;
+  /** 64 by default, as bitsandbytes */
+  blocksize?: number;
+  /** module names (or substrings of them, as transformers' llm_int8_skip_modules) kept dense */
+  skip?: string[];
+}
+
+export interface LoadOptions {
+  /** quantize the dense linears to 4 bits while loading (never the embeddings or lm_head) */
+  quantize?: QuantizeOnLoad;
+  /** vocabulary columns per chunk of the chunked cross-entropy (default 8192) */
+  vocabChunk?: number;
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+export const showShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** (in, out) → (out, in), or back. */
+export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new (data.constructor as Float32ArrayConstructor)(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return out;
+}
+
+/** The (out, in) shape of a linear weight spec. */
+export function linearShape(spec: TensorSpec): [number, number] {
+  const [a, b] = spec.shape as [number, number];
+  return spec.conv1d ? [b, a] : [a, b];
+}
+
+/** Whether the load-time quantization applies to this tensor (linear weights only, minus the skipped modules). */
+export function shouldQuantize(spec: TensorSpec, q: QuantizeOnLoad | undefined): q is QuantizeOnLoad {
+  if (!q || spec.role !== 'linear' || spec.kind !== 'weight') return false;
+  return !(q.skip ?? []).some((s) => spec.module!.includes(s));
+}
+
+/**
+ * A dense stored tensor in the model's layout: checked against the spec's element count, transposed when Conv1D,
+ * and quantized when asked.
+ */
+export function prepareDense(
+  spec: TensorSpec,
+  data: Float32Array,
+  source: string,
+  quantize: QuantizeOnLoad | undefined,
+  dtype: StorageDtype = 'float32',
+): PreparedWeight {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  if (data.length !== n) {
+    throw new ModelLoadError(
+      `${source}: tensor "${spec.name}" expected ${n} values for shape ${showShape(spec.shape)}, got ${data.length}`,
+    );
+  }
+  const dense = spec.conv1d ? transpose2d(data, spec.shape[0]!, spec.shape[1]!) : data;
+  if (!shouldQuantize(spec, quantize)) return dense;
+  const shape = linearShape(spec);
+  return quantize4bit(Float32Array.from(dense), shape, {
+    quantType: quantize.quantType,
+    doubleQuant: quantize.doubleQuant,
+    blocksize: quantize.blocksize,
+    dtype,
+  });
+}
