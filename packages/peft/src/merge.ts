@@ -1,0 +1,96 @@
+// PEFT's merge_and_unload: fold every LoRA layer into its base and put the base back in the model. A dense base
+// is merged in place into its own weight; a 4-bit base has none, so it is merged into its dequantized weight and
+// replaced by a dense FrozenLinear — and the two differ, so the report says which happened and by how much.
+import type { LinearModule } from '@lora/core';
+import { maxAbsDiff } from './buffers.js';
+import { MergeError } from './errors.js';
+import { FrozenLinear } from './frozen-linear.js';
+import type { LoraModel } from './lora-model.js';
+
+export interface MergedModule {
+  name: string;
+  /** "dense": merged into the base's own weight; "dequantized": into the dequantized weight of a base without one */
+  mergedInto: 'dense' | 'dequantized';
+  /** max |dequantized − original| over the base weight, when the original dense weight was given */
+  maxAbsDiffFromOriginal?: number;
+}
+
+export interface MergedTensor {
+  /** the Hugging Face checkpoint shape: (out, in), or (in, out) when fan_in_fan_out (GPT-2's Conv1D) */
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface MergeAndUnloadResult {
+  modules: MergedModule[];
+  /** merged weights and biases by Hugging Face tensor name ("<module>.weight", "<module>.bias"), for export */
+  tensors: Map<string, MergedTensor>;
+}
+
+export interface MergeAndUnloadOptions {
+  /** the original dense (out, in) weight of a module, when known (e.g. read from the unquantized checkpoint) */
+  original?: (name: string) => Float32Array | undefined;
+}
+
+/** (out, in) → (in, out) */
+function transposed(w: Float32Array, out: number, inF: number): Float32Array {
+  const t = new Float32Array(w.length);
+  for (let j = 0; j < out; j++) for (let i = 0; i < inF; i++) t[i * out + j] = w[j * inF + i]!;
+  return t;
+}
+
+/** Merge and unload every layer of `lm`; the LoraModel must not be used afterwards. */
+export function mergeAndUnload(lm: LoraModel, options: MergeAndUnloadOptions = {}): MergeAndUnloadResult {
+  const modules: MergedModule[] = [];
+  const tensors = new Map<string, MergedTensor>();
+  const replacements: [string, LinearModule][] = [];
+  for (const [name, layer] of lm.layers) {
+    layer.enabled = true; // merging folds the adapter in, whether or not it was switched off
+    if (!layer.base.denseWeight)
+      throw new MergeError(`mergeAndUnload ${name}: expected a base linear with denseWeight(), got none`);
+    const original = options.original?.(name);
+    if (original && original.length !== layer.outFeatures * layer.inFeatures) {
+      throw new MergeError(
+        `mergeAndUnload ${name}: original weight expected ${layer.outFeatures}×${layer.inFeatures} values, got ${original.length}`,
+      );
+    }
+    const dense = layer.denseBaseWeight();
+    let weight: Float32Array;
+    let bias: Float32Array | undefined;
+    if (dense) {
+      if (layer.merged) layer.unmerge(); // start from the base weight, so the comparison below sees it
+      const diff = original ? maxAbsDiff(dense.data, original) : undefined;
+      layer.merge();
+      weight = dense.data;
+      bias = layer.base.denseWeight().bias;
+      replacements.push([name, layer.base]);
+      modules.push({
+        name,
+        mergedInto: 'dense',
+        ...(diff !== undefined ? { maxAbsDiffFromOriginal: diff } : {}),
+      });
+    } else {
+      const base = layer.base.denseWeight(); // dequantized
+      const diff = original ? maxAbsDiff(base.weight, original) : undefined;
+      ({ weight, bias } = layer.denseWeight());
+      replacements.push([name, new FrozenLinear(name, layer.inFeatures, layer.outFeatures, weight, bias)]);
+      modules.push({
+        name,
+        mergedInto: 'dequantized',
+        ...(diff !== undefined ? { maxAbsDiffFromOriginal: diff } : {}),
+      });
+    }
+    const hf = lm.config.fan_in_fan_out
+      ? transposed(weight, layer.outFeatures, layer.inFeatures)
+      : weight.slice();
+    tensors.set(`${name}.weight`, {
+      shape: lm.config.fan_in_fan_out
+        ? [layer.inFeatures, layer.outFeatures]
+        : [layer.outFeatures, layer.inFeatures],
+      data: hf,
+    });
+    if (bias) tensors.set(`${name}.bias`, { shape: [layer.outFeatures], data: bias.slice() });
+  }
+  for (const [name, module] of replacements) lm.model.replaceLinear(name, module);
+  return { modules, tensors };
+}

@@ -1,0 +1,125 @@
+// Save and load adapters exactly in PEFT's format (PeftModel.save_pretrained / from_pretrained): adapter_config.json
+// and adapter_model.safetensors (metadata {"format": "pt"}), each written atomically. Loading checks every key and
+// shape against the model before touching it, and reports every mismatch by key.
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LinearContainer, Parameter } from '@lora/core';
+import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
+import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
+import { AdapterFormatError, AdapterMismatchError } from './errors.js';
+import { seededUniform } from './init.js';
+import {
+  injectPlanned,
+  type InjectOptions,
+  type LoraModel,
+  modelParameters,
+  modelTypeOf,
+} from './lora-model.js';
+import { checkAdapterTensors, expectedAdapterTensors, selectExtraTrainable } from './state-dict.js';
+import { planTargets } from './targets.js';
+
+export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
+
+/** The adapter's tensors by PEFT key (live parameter data, not copies), in model order. */
+export function adapterStateDict(lm: LoraModel): Map<string, Parameter> {
+  const out = new Map<string, Parameter>();
+  for (const layer of lm.layers.values()) {
+    for (const p of [layer.loraA, layer.loraB, layer.magnitude]) if (p) out.set(p.name, p);
+  }
+  for (const [key, p] of lm.extraTrainable) out.set(key, p);
+  return out;
+}
+
+export interface SaveAdapterOptions {
+  /** written as base_model_name_or_path (default: the config's own) */
+  baseModelNameOrPath?: string;
+}
+
+/** Writes adapter_config.json and adapter_model.safetensors into `dir` (created if needed). */
+export async function saveAdapter(
+  dir: string,
+  lm: LoraModel,
+  options: SaveAdapterOptions = {},
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tensors: Record<string, TensorInputs[string]> = {};
+  for (const [key, p] of adapterStateDict(lm))
+    tensors[key] = { dtype: 'F32', shape: p.shape, data: Float32Array.from(p.data) };
+  await writeSafetensors(join(dir, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
+  const config = {
+    ...lm.config,
+    base_model_name_or_path: options.baseModelNameOrPath ?? lm.config.base_model_name_or_path,
+  };
+  await writeAdapterConfig(join(dir, ADAPTER_CONFIG_NAME), config);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+export interface LoadAdapterOptions extends InjectOptions {
+  /** PEFT's is_trainable: false (default) loads the adapter frozen (inference_mode), true to train it further */
+  isTrainable?: boolean;
+}
+
+/**
+ * PeftModel.from_pretrained for LoRA: reads `dir`, checks the adapter against `model` (every key, shape and rank),
+ * then injects it. On any error the model is left untouched.
+ */
+export async function loadAdapter(
+  dir: string,
+  model: LinearContainer,
+  options: LoadAdapterOptions = {},
+): Promise<LoraModel> {
+  const configPath = join(dir, ADAPTER_CONFIG_NAME);
+  const weightsPath = join(dir, ADAPTER_WEIGHTS_NAME);
+  const config = {
+    ...(await readAdapterConfig(configPath)),
+    inference_mode: !(options.isTrainable ?? false),
+  };
+  if (!(await exists(weightsPath))) {
+    const bin = (await exists(join(dir, 'adapter_model.bin')))
+      ? ' (adapter_model.bin is a pickle, which is not read here; re-save with safetensors)'
+      : '';
+    throw new AdapterFormatError(`${weightsPath}: expected the adapter weights, got no such file${bin}`);
+  }
+  const linears = model.linearModules();
+  const plan = planTargets([...linears.keys()], config, { modelType: modelTypeOf(model), ...options });
+  const targets = new Map(plan.targets.map((t) => [t.name, linears.get(t.name)!]));
+  const { extra, unmatched } = selectExtraTrainable(modelParameters(model), config, targets, new Set());
+  if (unmatched.length > 0) {
+    throw new AdapterMismatchError(
+      configPath,
+      unmatched.map((m) => ({
+        kind: 'unknown-module' as const,
+        key: m,
+        detail: 'modules_to_save names no module of this model',
+      })),
+    );
+  }
+  const expected = expectedAdapterTensors(plan, linears, extra);
+  const values = new Map<string, Float32Array>();
+  let file: SafetensorsFile;
+  try {
+    file = await SafetensorsFile.open(weightsPath);
+  } catch (cause) {
+    throw new AdapterFormatError(`${weightsPath}: expected a safetensors file: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  try {
+    const actual = new Map(file.tensorNames().map((n) => [n, file.info(n)]));
+    const problems = checkAdapterTensors(expected, actual, [...linears.keys()]);
+    if (problems.length > 0) throw new AdapterMismatchError(weightsPath, problems);
+    for (const key of expected.keys()) if (actual.has(key)) values.set(key, await file.readF32(key));
+  } finally {
+    await file.close();
+  }
+  const lm = injectPlanned(model, plan, options.rng ?? seededUniform(options.seed ?? 0));
+  const params = adapterStateDict(lm);
+  for (const [key, data] of values) params.get(key)!.data.set(data);
+  return lm;
+}

@@ -1,0 +1,177 @@
+import { describe, expect, test } from 'vitest';
+import { loraConfig } from './config.js';
+import { TargetModulesError } from './errors.js';
+import {
+  checkTargetModuleExists,
+  findMinimalTargetModules,
+  getPatternKey,
+  planTargets,
+  rankAndAlpha,
+} from './targets.js';
+
+const llamaNames = [0, 1, 2].flatMap((i) =>
+  [
+    'self_attn.q_proj',
+    'self_attn.k_proj',
+    'self_attn.v_proj',
+    'self_attn.o_proj',
+    'mlp.gate_proj',
+    'mlp.up_proj',
+    'mlp.down_proj',
+  ].map((m) => `model.layers.${i}.${m}`),
+);
+const linearNames = [...llamaNames, 'lm_head'];
+
+// Cases follow PEFT's check_target_module_exists and its tests (tests/test_tuners_utils.py REGEX_TEST_CASES).
+describe('checkTargetModuleExists', () => {
+  test.each([
+    [{ target_modules: ['q_proj'] }, 'model.layers.0.self_attn.q_proj', true],
+    [{ target_modules: ['q_proj'] }, 'model.layers.0.self_attn.q_proj_x', false],
+    [{ target_modules: ['attn.q_proj'] }, 'model.layers.0.self_attn.q_proj', false], // ".attn.q_proj" is not a suffix
+    [{ target_modules: ['self_attn.q_proj'] }, 'model.layers.0.self_attn.q_proj', true],
+    [{ target_modules: ['lm_head'] }, 'lm_head', true], // exact name
+    [{ target_modules: '.*q_proj' }, 'model.layers.0.self_attn.q_proj', true], // re.fullmatch
+    [{ target_modules: 'q_proj' }, 'model.layers.0.self_attn.q_proj', false], // a string is a regex, fully matched
+    [{ target_modules: '.*layers\\.(0|2)\\..*(q|v)_proj' }, 'model.layers.2.self_attn.v_proj', true],
+    [{ target_modules: '.*layers\\.(0|2)\\..*(q|v)_proj' }, 'model.layers.1.self_attn.v_proj', false],
+    [{ target_modules: ['q_proj'], layers_to_transform: [1] }, 'model.layers.1.self_attn.q_proj', true],
+    [{ target_modules: ['q_proj'], layers_to_transform: [1] }, 'model.layers.0.self_attn.q_proj', false],
+    [{ target_modules: ['q_proj'], layers_to_transform: 0 }, 'model.layers.0.self_attn.q_proj', true],
+    [
+      { target_modules: ['q_proj'], layers_to_transform: [0], layers_pattern: 'h' },
+      'model.layers.0.self_attn.q_proj',
+      false,
+    ],
+    [
+      { target_modules: ['c_attn'], layers_to_transform: [0], layers_pattern: ['layers', 'h'] },
+      'transformer.h.0.attn.c_attn',
+      true,
+    ],
+    [
+      { target_modules: ['model.layers.0.self_attn.q_proj'], layers_to_transform: [1] },
+      'model.layers.0.self_attn.q_proj',
+      true,
+    ], // exact names skip the layer filter
+    [
+      { target_modules: ['q_proj'], exclude_modules: ['layers.0.self_attn.q_proj'] },
+      'model.layers.0.self_attn.q_proj',
+      'excluded',
+    ],
+    [
+      { target_modules: ['q_proj'], exclude_modules: '.*layers\\.1\\..*' },
+      'model.layers.1.self_attn.q_proj',
+      'excluded',
+    ],
+    [{ target_modules: ['lm_head'], modules_to_save: ['lm_head'] }, 'lm_head', 'excluded'],
+  ])('%j on %s → %s', (options, name, expected) => {
+    expect(checkTargetModuleExists(loraConfig(options), name)).toBe(expected);
+  });
+});
+
+describe('getPatternKey (first key, in order, with re.match(rf"(.*\\.)?({key})$"))', () => {
+  test.each([
+    [['q_proj', 'layers.1.self_attn.q_proj'], 'model.layers.1.self_attn.q_proj', 'q_proj'],
+    [['layers.1.self_attn.q_proj', 'q_proj'], 'model.layers.1.self_attn.q_proj', 'layers.1.self_attn.q_proj'],
+    [
+      ['^model.layers.1.self_attn.q_proj'],
+      'model.layers.1.self_attn.q_proj',
+      '^model.layers.1.self_attn.q_proj',
+    ],
+    [['proj'], 'model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.q_proj'], // "proj" is not a whole dotted suffix
+    [['layers.[01].mlp.*'], 'model.layers.0.mlp.up_proj', 'layers.[01].mlp.*'],
+  ])('%j for %s → %s', (keys, name, expected) => {
+    expect(getPatternKey(keys, name)).toBe(expected);
+  });
+
+  test('rank_pattern and alpha_pattern are looked up separately', () => {
+    const config = loraConfig({
+      target_modules: ['q_proj'],
+      r: 8,
+      lora_alpha: 16,
+      rank_pattern: { 'layers.1.self_attn.q_proj': 4 },
+      alpha_pattern: { q_proj: 32 },
+    });
+    expect(rankAndAlpha(config, 'model.layers.1.self_attn.q_proj')).toEqual({ r: 4, alpha: 32 });
+    expect(rankAndAlpha(config, 'model.layers.0.self_attn.q_proj')).toEqual({ r: 8, alpha: 32 });
+  });
+});
+
+describe('findMinimalTargetModules', () => {
+  test("PEFT's docstring example condenses 200 names to two suffixes", () => {
+    const targets = [
+      ...Array.from({ length: 100 }, (_, i) => `model.decoder.layers.${i}.self_attn.q_proj`),
+      ...Array.from({ length: 100 }, (_, i) => `model.decoder.layers.${i}.self_attn.v_proj`),
+    ];
+    const others = Array.from({ length: 100 }, (_, i) => `model.encoder.layers.${i}.self_attn.k_proj`);
+    expect(findMinimalTargetModules(targets, others).sort()).toEqual(['q_proj', 'v_proj']);
+  });
+
+  test('keeps the shortest suffix no other module has (result of PEFT 0.19.1 run by CPython)', () => {
+    const targets = ['model.decoder.layers.0.self_attn.q_proj', 'model.decoder.layers.1.self_attn.q_proj'];
+    const others = ['model.encoder.layers.0.self_attn.q_proj'];
+    expect(findMinimalTargetModules(targets, others).sort()).toEqual([
+      '1.self_attn.q_proj',
+      'decoder.layers.0.self_attn.q_proj',
+    ]);
+  });
+});
+
+describe('planTargets', () => {
+  test('per-module rank and alpha in model order', () => {
+    const plan = planTargets(
+      linearNames,
+      loraConfig({ target_modules: ['q_proj', 'down_proj'], rank_pattern: { down_proj: 2 } }),
+    );
+    expect(plan.targets.map((t) => [t.name, t.r, t.alpha])).toEqual(
+      [0, 1, 2].flatMap((i) => [
+        [`model.layers.${i}.self_attn.q_proj`, 8, 8],
+        [`model.layers.${i}.mlp.down_proj`, 2, 8],
+      ]),
+    );
+  });
+
+  test('"all-linear" takes every linear but the output head; 21 names condense to the 7 suffixes', () => {
+    const plan = planTargets(linearNames, loraConfig({ target_modules: 'all-linear' }));
+    expect(plan.targets.map((t) => t.name)).toEqual(llamaNames);
+    expect(plan.config.target_modules).toEqual([
+      'down_proj',
+      'gate_proj',
+      'k_proj',
+      'o_proj',
+      'q_proj',
+      'up_proj',
+      'v_proj',
+    ]);
+  });
+
+  test('"all-linear" with fewer than 20 linears keeps the full names', () => {
+    const plan = planTargets(
+      ['model.layers.0.mlp.up_proj', 'lm_head'],
+      loraConfig({ target_modules: 'ALL-LINEAR' }),
+    );
+    expect(plan.config.target_modules).toEqual(['model.layers.0.mlp.up_proj']);
+  });
+
+  test("null target_modules takes PEFT's default for the model type", () => {
+    expect(planTargets(linearNames, loraConfig(), { modelType: 'qwen2' }).config.target_modules).toEqual([
+      'q_proj',
+      'v_proj',
+    ]);
+    expect(() => planTargets(linearNames, loraConfig())).toThrowError(TargetModulesError);
+  });
+
+  test('matching nothing names the targets and lists the model linears', () => {
+    const run = () =>
+      planTargets(linearNames, loraConfig({ target_modules: ['c_attn'], layers_to_transform: [5] }));
+    expect(run).toThrowError(TargetModulesError);
+    expect(run).toThrowError(
+      /Target modules \["c_attn"\] not found in the base model.*'layers_to_transform': \[5\].*model\.layers\.0\.self_attn\.q_proj, .*lm_head/s,
+    );
+  });
+
+  test('matching only excluded modules says so', () => {
+    const run = () =>
+      planTargets(linearNames, loraConfig({ target_modules: ['lm_head'], modules_to_save: ['lm_head'] }));
+    expect(run).toThrowError(/matched only excluded modules/);
+  });
+});
