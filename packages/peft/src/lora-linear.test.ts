@@ -132,7 +132,8 @@ describe('LoraLinear backward vs central differences (float64)', () => {
 
   test('dx accumulates into a given buffer and frozen A/B get no gradient', () => {
     const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: seededUniform(9) });
-    layer.loraA.trainable = false;
+    layer.loraA.trainable = false; // frozen, as injectLora freezes: no gradient buffer
+    layer.loraA.grad = undefined;
     const x = input(3);
     const dy = randomWeights(T * OUT, makeRng(4).next);
     const { cache } = layer.forward(x, T, evalCtx);

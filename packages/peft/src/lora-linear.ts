@@ -81,7 +81,7 @@ export class LoraLinear implements LinearModule {
       name: `${PEFT_PREFIX}${name}.${suffix}`,
       shape,
       data,
-      grad: undefined,
+      grad: new Float32Array(data.length), // trainable from the start: core's Parameter contract
       trainable: true,
       decay: true,
     });

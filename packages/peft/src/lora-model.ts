@@ -1,5 +1,6 @@
 // A model with LoRA layers injected (PEFT get_peft_model → PeftModel/LoraModel): the matched linears are wrapped,
 // every other parameter is frozen, and the trainable ones are named as PEFT's state dict names them.
+import { gradOf } from './buffers.js';
 import type { LinearContainer, Parameter } from '@lora/core';
 import { type LoraConfig, validateLoraConfig } from './config.js';
 import { LoraConfigError } from './errors.js';
@@ -131,9 +132,11 @@ function markTrainable(
   return extra;
 }
 
+/** Trainable parameters always have a gradient buffer (core's Parameter contract); frozen ones have none. */
 function setTrainable(p: Parameter, trainable: boolean): void {
   p.trainable = trainable;
-  if (!trainable) p.grad = undefined;
+  if (trainable) gradOf(p);
+  else p.grad = undefined;
 }
 
 /** Python's format(n, ",d"). */

@@ -56,7 +56,12 @@ async function loaded(arch: ToyArch, asF64: boolean) {
   const lm = await loadAdapter(fileURLToPath(new URL(`${arch}/adapter`, fixtures)), model, {
     isTrainable: true,
   });
-  if (asF64) for (const p of lm.parameters()) p.data = f64(p.data);
+  if (asF64) {
+    for (const p of lm.parameters()) {
+      p.data = f64(p.data);
+      if (p.grad) p.grad = f64(p.grad);
+    }
+  }
   return { model, lm };
 }
 
