@@ -1,0 +1,93 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CausalLM, writeTinyCheckpoint } from '@lora/models';
+import { injectLora, type LoraModel, loraConfig, saveAdapter } from '@lora/peft';
+import { describe, expect, test } from 'vitest';
+import type { TrainingConfig } from './config.js';
+import { planMemory } from './memory-plan.js';
+import type { TrainableModel } from './model.js';
+import { Trainer } from './trainer.js';
+import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+
+// The contract with @lora/models and @lora/peft: a CausalLM (a tiny random Qwen2 checkpoint) with a LoRA adapter
+// (dropout on, so resuming must restore the RNG) is a TrainableModel, and the adapter saves into each checkpoint.
+async function tinyModel(dir: string): Promise<{ model: CausalLM; lm: LoraModel }> {
+  const model = await CausalLM.load(dir);
+  const lm = injectLora(
+    model,
+    loraConfig({ r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: ['q_proj', 'v_proj'] }),
+  );
+  return { model, lm };
+}
+
+describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () => {
+  test('trains, and a stop + resume reproduces the uninterrupted run bit for bit', async () => {
+    const ckpt = join(await tempDir('tiny-qwen2'), 'model');
+    await writeTinyCheckpoint(ckpt, 'qwen2');
+    const examples = toyExamples(8, 64, 3);
+    const config = (outputDir: string, resume = false): TrainingConfig => ({
+      outputDir,
+      padTokenId: 0,
+      learningRate: 0.05,
+      batchSize: 2,
+      gradientAccumulationSteps: 2,
+      maxSteps: 4,
+      loggingSteps: 1,
+      saveSteps: 0,
+      resume,
+    });
+    const fullDir = await tempDir('lm-full');
+    const full = await tinyModel(ckpt);
+    expect(
+      full.model
+        .parameters()
+        .filter((p) => p.trainable)
+        .map((p) => p.name),
+    ).toEqual(full.lm.trainableParameters().map((p) => p.name));
+    const model: TrainableModel = full.model;
+    await new Trainer({ model, trainDataset: examples, config: config(fullDir) }).train();
+    const losses = (await readMetrics(fullDir)).filter((e) => 'loss' in e).map((e) => e.loss!);
+    expect(losses).toHaveLength(4);
+    expect(losses.every(Number.isFinite)).toBe(true);
+
+    const dir = await tempDir('lm-resume');
+    const stopped = await tinyModel(ckpt);
+    const first: Trainer = new Trainer({
+      model: stopped.model,
+      trainDataset: examples,
+      config: config(dir),
+      saveAdapter: (into) => saveAdapter(into, stopped.lm),
+      onProgress: (e) => e.step === 2 && first.requestStop(),
+    });
+    expect((await first.train()).stopped).toBe(true);
+    expect(await readdir(join(dir, 'checkpoint-2'))).toEqual(
+      expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors']),
+    );
+    const resumed = await tinyModel(ckpt);
+    await new Trainer({ model: resumed.model, trainDataset: examples, config: config(dir, true) }).train();
+    const a = full.model.parameters();
+    resumed.model.parameters().forEach((p, i) => {
+      expect(Array.from(p.data), p.name).toEqual(Array.from(a[i]!.data));
+    });
+  });
+
+  test.each(['llama', 'qwen2', 'gemma'] as const)(
+    'planMemory counts the parameters a real %s CausalLM holds, and their f32 bytes',
+    async (arch) => {
+      const dir = join(await tempDir(`tiny-${arch}`), 'model');
+      await writeTinyCheckpoint(dir, arch);
+      const model = await CausalLM.load(dir);
+      const params = model.parameters();
+      const plan = planMemory({
+        config: model.config,
+        quant: 'none',
+        loraRank: 4,
+        targetModules: ['q_proj'],
+        batchSize: 1,
+        seqLen: 8,
+      });
+      expect(plan.counts.baseParameters).toBe(params.reduce((s, p) => s + p.data.length, 0));
+      expect(plan.parts.baseWeights).toBe(params.reduce((s, p) => s + p.data.byteLength, 0));
+    },
+  );
+});

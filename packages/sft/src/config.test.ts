@@ -1,0 +1,74 @@
+import { describe, expect, test } from 'vitest';
+import { resolveConfig, type TrainingConfig } from './config.js';
+import { TrainerConfigError } from './errors.js';
+
+const base: TrainingConfig = { outputDir: 'out', padTokenId: 0 };
+
+describe('resolveConfig', () => {
+  test('defaults follow transformers TrainingArguments, with TRL SFTConfig learning rate and logging steps', () => {
+    expect(resolveConfig(base)).toEqual({
+      outputDir: 'out',
+      padTokenId: 0,
+      paddingSide: 'right',
+      learningRate: 2e-5,
+      epochs: 3,
+      maxSteps: -1,
+      batchSize: 8,
+      evalBatchSize: 8,
+      gradientAccumulationSteps: 1,
+      lrSchedulerType: 'linear',
+      warmupSteps: 0,
+      warmupRatio: 0,
+      weightDecay: 0,
+      adamBeta1: 0.9,
+      adamBeta2: 0.999,
+      adamEpsilon: 1e-8,
+      maxGradNorm: 1,
+      seed: 42,
+      shuffle: true,
+      loggingSteps: 10,
+      evalSteps: undefined,
+      saveSteps: 500,
+      saveTotalLimit: undefined,
+      metricForBestModel: 'eval_loss',
+      greaterIsBetter: false,
+      resume: false,
+      gradientCheckpointing: false,
+      neftuneNoiseAlpha: undefined,
+    });
+  });
+
+  test.each([
+    ['loss', 'eval_loss', false],
+    ['eval_perplexity', 'eval_perplexity', false],
+    ['mean_token_accuracy', 'eval_mean_token_accuracy', true],
+  ])('metricForBestModel %s → %s, greater is better: %s', (metric, name, greater) => {
+    const r = resolveConfig({ ...base, metricForBestModel: metric });
+    expect([r.metricForBestModel, r.greaterIsBetter]).toEqual([name, greater]);
+  });
+
+  test.each([
+    [{ outputDir: '' }, 'outputDir', /outputDir: expected a folder path, got ""/],
+    [{ padTokenId: -1 }, 'padTokenId', /padTokenId: expected an integer >= 0, got -1/],
+    [{ batchSize: 0 }, 'batchSize', /batchSize: expected an integer > 0, got 0/],
+    [{ learningRate: Number.NaN }, 'learningRate', /learningRate: expected a finite number > 0, got NaN/],
+    [
+      { lrSchedulerType: 'polynomial' },
+      'lrSchedulerType',
+      /lrSchedulerType: expected one of linear, cosine, constant, constant_with_warmup, got "polynomial"/,
+    ],
+    [{ adamBeta2: 1 }, 'adamBeta2', /adamBeta2: expected a number in \[0, 1\), got 1/],
+    [{ maxSteps: 2.5 }, 'maxSteps', /maxSteps: expected an integer > 0, got 2.5/],
+    [{ resume: '' }, 'resume', /resume: expected true, false or a checkpoint folder, got ""/],
+  ])('%j is refused naming %s', (change, key, message) => {
+    let error: unknown;
+    try {
+      resolveConfig({ ...base, ...(change as Partial<TrainingConfig>) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TrainerConfigError);
+    expect((error as TrainerConfigError).key).toBe(key);
+    expect((error as Error).message).toMatch(message);
+  });
+});

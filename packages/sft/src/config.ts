@@ -1,0 +1,144 @@
+// Trainer arguments: transformers TrainingArguments / TRL SFTConfig names in camelCase, their defaults, and checks.
+import { TrainerConfigError } from './errors.js';
+import { isLrSchedulerType, LR_SCHEDULER_TYPES, type LrSchedulerType } from './schedule.js';
+
+export interface TrainingConfig {
+  /** folder for checkpoint-N/, metrics.jsonl, training.log and trainer_state.json (output_dir) */
+  outputDir: string;
+  /** pad id for collation (a tokenizer without a pad token can pad with its EOS id) */
+  padTokenId: number;
+  /** default 'right' */
+  paddingSide?: 'left' | 'right';
+  /** learning_rate; default 2e-5 (TRL SFTConfig) */
+  learningRate?: number;
+  /** num_train_epochs; default 3; may be fractional */
+  epochs?: number;
+  /** max_steps; > 0 overrides epochs */
+  maxSteps?: number;
+  /** per_device_train_batch_size; default 8 */
+  batchSize?: number;
+  /** per_device_eval_batch_size; default batchSize */
+  evalBatchSize?: number;
+  /** gradient_accumulation_steps; default 1 */
+  gradientAccumulationSteps?: number;
+  /** lr_scheduler_type; default 'linear' */
+  lrSchedulerType?: LrSchedulerType;
+  /** warmup_steps; > 0 wins over warmupRatio */
+  warmupSteps?: number;
+  /** warmup_ratio in [0, 1]: ceil(maxSteps · ratio) warmup steps */
+  warmupRatio?: number;
+  /** default 0 */
+  weightDecay?: number;
+  /** adam_beta1, adam_beta2, adam_epsilon; defaults 0.9, 0.999, 1e-8 */
+  adamBeta1?: number;
+  adamBeta2?: number;
+  adamEpsilon?: number;
+  /** max_grad_norm; default 1; 0 disables clipping (grad_norm is still logged) */
+  maxGradNorm?: number;
+  /** seed for data order and dropout; default 42 */
+  seed?: number;
+  /** shuffle the training examples each epoch; default true */
+  shuffle?: boolean;
+  /** logging_steps; default 10 (TRL) */
+  loggingSteps?: number;
+  /** eval_steps; evaluate every N optimizer steps when an eval dataset is given; default: no evaluation */
+  evalSteps?: number;
+  /** save_steps; default 500; 0 disables periodic checkpoints */
+  saveSteps?: number;
+  /** save_total_limit; keep at most N checkpoints (never deleting the best); default unlimited */
+  saveTotalLimit?: number;
+  /** metric_for_best_model; default 'eval_loss' ("loss" means "eval_loss") */
+  metricForBestModel?: string;
+  /** greater_is_better; default false for names ending in "loss" or "perplexity", true otherwise */
+  greaterIsBetter?: boolean;
+  /** resume_from_checkpoint: true = the latest complete checkpoint in outputDir, a string = that folder */
+  resume?: boolean | string;
+  gradientCheckpointing?: boolean;
+  /** neftune_noise_alpha */
+  neftuneNoiseAlpha?: number;
+}
+
+export type ResolvedConfig = Required<
+  Omit<TrainingConfig, 'maxSteps' | 'evalSteps' | 'saveTotalLimit' | 'neftuneNoiseAlpha'>
+> &
+  Pick<TrainingConfig, 'evalSteps' | 'saveTotalLimit' | 'neftuneNoiseAlpha'> & { maxSteps: number };
+
+function fail(key: string, expected: string, got: unknown): never {
+  throw new TrainerConfigError(
+    key,
+    `${key}: expected ${expected}, got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`,
+  );
+}
+
+const positiveInt = (key: string, v: unknown) =>
+  Number.isInteger(v) && (v as number) > 0 ? (v as number) : fail(key, 'an integer > 0', v);
+const nonNegInt = (key: string, v: unknown) =>
+  Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(key, 'an integer >= 0', v);
+const finiteNonNeg = (key: string, v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(key, 'a finite number >= 0', v);
+
+const beta = (key: string, v: unknown) =>
+  typeof v === 'number' && v >= 0 && v < 1 ? v : fail(key, 'a number in [0, 1)', v);
+const positive = (key: string, v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : fail(key, 'a finite number > 0', v);
+
+/** Fill in the defaults and check every argument; throws TrainerConfigError naming the first bad one. */
+export function resolveConfig(config: TrainingConfig): ResolvedConfig {
+  if (typeof config?.outputDir !== 'string' || config.outputDir.length === 0)
+    fail('outputDir', 'a folder path', config?.outputDir);
+  const c = config;
+  const batchSize = positiveInt('batchSize', c.batchSize ?? 8);
+  const metric = c.metricForBestModel ?? 'eval_loss';
+  if (typeof metric !== 'string' || metric.length === 0) fail('metricForBestModel', 'a metric name', metric);
+  const metricForBestModel = metric.startsWith('eval_') ? metric : `eval_${metric}`;
+  const lrSchedulerType = c.lrSchedulerType ?? 'linear';
+  if (!isLrSchedulerType(lrSchedulerType))
+    fail('lrSchedulerType', `one of ${LR_SCHEDULER_TYPES.join(', ')}`, lrSchedulerType);
+  const paddingSide = c.paddingSide ?? 'right';
+  if (paddingSide !== 'left' && paddingSide !== 'right')
+    fail('paddingSide', "'left' or 'right'", paddingSide);
+  const learningRate = c.learningRate ?? 2e-5;
+  if (!(learningRate > 0 && Number.isFinite(learningRate)))
+    fail('learningRate', 'a finite number > 0', learningRate);
+  const epochs = c.epochs ?? 3;
+  if (!(epochs > 0 && Number.isFinite(epochs))) fail('epochs', 'a finite number > 0', epochs);
+  const seed = c.seed ?? 42;
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) fail('seed', 'an integer in [0, 2^32)', seed);
+  const warmupRatio = c.warmupRatio ?? 0;
+  if (!(warmupRatio >= 0 && warmupRatio <= 1)) fail('warmupRatio', 'a number in [0, 1]', warmupRatio);
+  const resume = c.resume ?? false;
+  if (typeof resume !== 'boolean' && (typeof resume !== 'string' || resume.length === 0))
+    fail('resume', 'true, false or a checkpoint folder', resume);
+  if (c.neftuneNoiseAlpha !== undefined) finiteNonNeg('neftuneNoiseAlpha', c.neftuneNoiseAlpha);
+  return {
+    outputDir: c.outputDir,
+    padTokenId: nonNegInt('padTokenId', c.padTokenId),
+    paddingSide,
+    learningRate,
+    epochs,
+    maxSteps: c.maxSteps === undefined || c.maxSteps === -1 ? -1 : positiveInt('maxSteps', c.maxSteps),
+    batchSize,
+    evalBatchSize: positiveInt('evalBatchSize', c.evalBatchSize ?? batchSize),
+    gradientAccumulationSteps: positiveInt('gradientAccumulationSteps', c.gradientAccumulationSteps ?? 1),
+    lrSchedulerType,
+    warmupSteps: nonNegInt('warmupSteps', c.warmupSteps ?? 0),
+    warmupRatio,
+    weightDecay: finiteNonNeg('weightDecay', c.weightDecay ?? 0),
+    adamBeta1: beta('adamBeta1', c.adamBeta1 ?? 0.9),
+    adamBeta2: beta('adamBeta2', c.adamBeta2 ?? 0.999),
+    adamEpsilon: positive('adamEpsilon', c.adamEpsilon ?? 1e-8),
+    maxGradNorm: finiteNonNeg('maxGradNorm', c.maxGradNorm ?? 1),
+    seed,
+    shuffle: c.shuffle ?? true,
+    loggingSteps: positiveInt('loggingSteps', c.loggingSteps ?? 10),
+    evalSteps: c.evalSteps === undefined ? undefined : positiveInt('evalSteps', c.evalSteps),
+    saveSteps: nonNegInt('saveSteps', c.saveSteps ?? 500),
+    saveTotalLimit:
+      c.saveTotalLimit === undefined ? undefined : positiveInt('saveTotalLimit', c.saveTotalLimit),
+    metricForBestModel,
+    greaterIsBetter: c.greaterIsBetter ?? !/(loss|perplexity)$/.test(metricForBestModel),
+    resume,
+    gradientCheckpointing: c.gradientCheckpointing ?? false,
+    neftuneNoiseAlpha: c.neftuneNoiseAlpha,
+  };
+}

@@ -1,0 +1,95 @@
+// Restoring a run from checkpoint-N/: parameters, AdamW moments and step, dropout RNG words, data position and
+// trainer state — after checking the checkpoint was written for the same data layout and parameters.
+import type { Parameter } from '@lora/core';
+import type { AdamW } from './adamw.js';
+import type { LoadedCheckpoint } from './checkpoint.js';
+import type { ResolvedConfig } from './config.js';
+import { CheckpointError } from './errors.js';
+
+export interface RestoredPosition {
+  epoch: number;
+  batchInEpoch: number;
+  totalLoss: number;
+  rngState: number[];
+  /** notes for training.log (settings that changed since the checkpoint) */
+  notes: string[];
+}
+
+/** Copy a loaded checkpoint into `params` and `optimizer`; returns where the data loader resumes. */
+export function restoreCheckpoint(
+  loaded: LoadedCheckpoint,
+  params: readonly Parameter[],
+  optimizer: AdamW,
+  config: ResolvedConfig,
+  numExamples: number,
+): RestoredPosition {
+  const { path, data, rng, scheduler, trainerState } = loaded;
+  const expectEqual = (what: string, saved: unknown, now: unknown, advice: string) => {
+    if (saved !== now) {
+      throw new CheckpointError(
+        path,
+        `resume from ${path}: ${what} was ${String(saved)} when it was saved, got ${String(now)}; ${advice}`,
+      );
+    }
+  };
+  const sameData = 'resume with the same dataset and batch settings (the data position depends on them)';
+  expectEqual('the number of training examples', data.num_examples, numExamples, sameData);
+  expectEqual('batchSize', data.batch_size, config.batchSize, sameData);
+  expectEqual(
+    'gradientAccumulationSteps',
+    data.gradient_accumulation_steps,
+    config.gradientAccumulationSteps,
+    sameData,
+  );
+  expectEqual('shuffle', rng.shuffle.enabled, config.shuffle, sameData);
+  expectEqual('seed', rng.shuffle.seed, config.seed, 'resume with the same seed');
+  expectEqual(
+    'the optimizer step',
+    loaded.optimizerStep,
+    trainerState.global_step,
+    'the checkpoint is inconsistent',
+  );
+
+  const names = new Set(params.map((p) => p.name));
+  const extra = [...loaded.params.keys()].filter((n) => !names.has(n));
+  if (extra.length > 0) {
+    throw new CheckpointError(
+      path,
+      `resume from ${path}: the checkpoint holds parameters the model does not train: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`,
+    );
+  }
+  for (const p of params) {
+    const saved = loaded.params.get(p.name);
+    if (!saved)
+      throw new CheckpointError(
+        path,
+        `resume from ${path}: expected trainable parameter "${p.name}" in the checkpoint, got none`,
+      );
+    if (saved.length !== p.data.length) {
+      throw new CheckpointError(
+        path,
+        `resume from ${path}: parameter "${p.name}" expected ${p.data.length} elements, got ${saved.length}`,
+      );
+    }
+  }
+  for (const p of params) p.data.set(loaded.params.get(p.name)!);
+  optimizer.load(
+    loaded.optimizerStep,
+    params.map((p) => loaded.moments.get(p.name)!),
+  );
+
+  const notes: string[] = [];
+  const schedNow = { type: config.lrSchedulerType, base_lr: config.learningRate };
+  if (scheduler.type !== schedNow.type || scheduler.base_lr !== schedNow.base_lr) {
+    notes.push(
+      `note: the schedule changed since the checkpoint (${scheduler.type} at ${scheduler.base_lr} → ${schedNow.type} at ${schedNow.base_lr})`,
+    );
+  }
+  return {
+    epoch: data.epoch,
+    batchInEpoch: data.batch_in_epoch,
+    totalLoss: data.total_loss,
+    rngState: rng.dropout.state,
+    notes,
+  };
+}

@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collate } from '@lora/datasets';
+import { expectClose } from '@lora/testing';
+import { describe, expect, test } from 'vitest';
+import { evaluateModel } from './evaluate.js';
+import { ToyLM } from './toy-model.js';
+import { Trainer } from './trainer.js';
+import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+import type { TrainerState } from './trainer-state.js';
+import type { ProgressEvent } from './trainer-types.js';
+
+const train = toyExamples(14, 11, 41);
+const evalSet = toyExamples(5, 11, 42);
+const model = () => new ToyLM({ vocabSize: 11, hiddenSize: 6, dropout: 0.1, seed: 8 });
+
+describe('logging', () => {
+  test('metrics.jsonl, training.log, trainer_state.json and progress events', async () => {
+    const outputDir = await tempDir('log');
+    const events: ProgressEvent[] = [];
+    const trainer = new Trainer({
+      model: model(),
+      trainDataset: train,
+      evalDataset: evalSet,
+      config: {
+        outputDir,
+        padTokenId: 0,
+        learningRate: 0.01,
+        batchSize: 2,
+        gradientAccumulationSteps: 2,
+        maxSteps: 6,
+        warmupSteps: 2,
+        loggingSteps: 2,
+        evalSteps: 3,
+        saveSteps: 0,
+      },
+      onProgress: (e) => events.push(e),
+    });
+    const result = await trainer.train();
+    const entries = await readMetrics(outputDir);
+    expect(
+      entries.map((e) => [e.step, 'loss' in e ? 'train' : 'eval_loss' in e ? 'eval' : 'summary']),
+    ).toEqual([
+      [2, 'train'],
+      [3, 'eval'],
+      [4, 'train'],
+      [6, 'train'],
+      [6, 'eval'],
+      [6, 'summary'],
+    ]);
+    const trainEntry = entries[0]!;
+    expect(Object.keys(trainEntry)).toEqual([
+      'step',
+      'epoch',
+      'loss',
+      'grad_norm',
+      'lr',
+      'tokens',
+      'num_tokens',
+      'mean_token_accuracy',
+      'tokens_per_sec',
+      'peak_memory_mb',
+    ]);
+    expect(trainEntry.lr).toBe(0.01 * (1 / 2)); // the lr used by step 2 is the schedule at step 1: warmup 1/2
+    expect(trainEntry.peak_memory_mb).toBeGreaterThan(10);
+    expect(trainEntry.tokens_per_sec).toBeGreaterThan(0);
+    const evalEntry = entries[1]!;
+    expect(evalEntry.eval_perplexity).toBeCloseTo(Math.exp(evalEntry.eval_loss!), 12);
+    expect(entries[5]).toMatchObject({ step: 6, train_loss: result.trainLoss });
+
+    const log = await readFile(join(outputDir, 'training.log'), 'utf8');
+    expect(log).toMatch(/start: 6 steps, 4 trainable tensors, seed 42/);
+    expect(log).toMatch(/step 2 \| epoch 0\.5714 \| loss \d\.\d{4} \| grad_norm \d\.\d{4} \| lr 5\.000e-3/);
+    expect(log).toMatch(/step 3 \| epoch 0\.8571 \| eval_loss \d\.\d{4} \| eval_perplexity/);
+
+    const state = JSON.parse(await readFile(join(outputDir, 'trainer_state.json'), 'utf8')) as TrainerState;
+    expect(Object.keys(state)).toEqual([
+      'best_global_step',
+      'best_metric',
+      'best_model_checkpoint',
+      'epoch',
+      'eval_steps',
+      'global_step',
+      'is_hyper_param_search',
+      'is_local_process_zero',
+      'is_world_process_zero',
+      'log_history',
+      'logging_steps',
+      'max_steps',
+      'num_input_tokens_seen',
+      'num_train_epochs',
+      'save_steps',
+      'stateful_callbacks',
+      'total_flos',
+      'train_batch_size',
+      'trial_name',
+      'trial_params',
+    ]);
+    expect(state.log_history[0]).toEqual({
+      epoch: trainEntry.epoch,
+      grad_norm: trainEntry.grad_norm,
+      learning_rate: trainEntry.lr,
+      loss: trainEntry.loss,
+      mean_token_accuracy: trainEntry.mean_token_accuracy,
+      num_tokens: trainEntry.num_tokens,
+      step: 2,
+    });
+    expect(state).toMatchObject({
+      global_step: 6,
+      max_steps: 6,
+      logging_steps: 2,
+      eval_steps: 3,
+      num_train_epochs: 2,
+    });
+
+    expect(events.map((e) => e.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(events.every((e) => e.maxSteps === 6 && e.etaSeconds >= 0 && Number.isFinite(e.loss))).toBe(true);
+    expect(events.at(-1)!.etaSeconds).toBe(0);
+    expect(events[0]!.lr).toBe(0);
+    await expect(trainer.train()).rejects.toThrow(
+      /train\(\): expected a fresh Trainer, got one that has already run/,
+    );
+  });
+});
+
+describe('evaluateModel', () => {
+  test('token-weighted over the whole set: batch size does not change it, and it equals one big batch', () => {
+    const m = model();
+    const settings = { padTokenId: 0, paddingSide: 'right' } as const;
+    const byOne = evaluateModel(m, evalSet, 1, settings);
+    const byThree = evaluateModel(m, evalSet, 3, settings);
+    const whole = m.step(collate(evalSet, settings), { training: false, backward: false });
+    expectClose(
+      [byOne.eval_loss, byThree.eval_loss],
+      [whole.lossSum / whole.tokens, whole.lossSum / whole.tokens],
+      { rtol: 1e-12 },
+      'eval_loss',
+    );
+    expect(byOne.eval_num_tokens).toBe(whole.tokens);
+    expect(byOne.eval_mean_token_accuracy).toBe(whole.correct / whole.tokens);
+    expectClose([byOne.eval_perplexity], [Math.exp(byOne.eval_loss)], { rtol: 1e-15 }, 'perplexity');
+  });
+});

@@ -1,0 +1,124 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ToyLM } from './toy-model.js';
+import { Trainer } from './trainer.js';
+import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+import type { ProgressEvent, TrainerOptions } from './trainer-types.js';
+
+const VOCAB = 13;
+const train = toyExamples(10, VOCAB, 21);
+const evalSet = toyExamples(4, VOCAB, 22);
+
+function makeTrainer(
+  outputDir: string,
+  resume: boolean,
+  onProgress?: (e: ProgressEvent, t: Trainer) => void,
+) {
+  // dropout and shuffle on, so resuming must restore the RNG words and the data position exactly
+  const model = new ToyLM({
+    vocabSize: VOCAB,
+    hiddenSize: 8,
+    dropout: 0.2,
+    vocabChunk: 5,
+    seed: 9,
+    frozen: ['model.embed_tokens.weight'],
+  });
+  const options: TrainerOptions = {
+    model,
+    trainDataset: train,
+    evalDataset: evalSet,
+    config: {
+      outputDir,
+      padTokenId: 0,
+      learningRate: 0.03,
+      batchSize: 2,
+      gradientAccumulationSteps: 2,
+      maxSteps: 6,
+      lrSchedulerType: 'cosine',
+      warmupRatio: 0.2,
+      weightDecay: 0.05,
+      maxGradNorm: 0.5,
+      loggingSteps: 1,
+      evalSteps: 2,
+      saveSteps: 100,
+      resume,
+    },
+  };
+  const trainer: Trainer = new Trainer({ ...options, onProgress: (e) => onProgress?.(e, trainer) });
+  return { trainer, model };
+}
+
+/** Every metrics.jsonl field that does not depend on the clock. */
+const deterministic = (entries: Record<string, number>[]) =>
+  entries.map(({ tokens_per_sec, peak_memory_mb, eval_runtime, train_runtime, ...rest }) => rest);
+
+describe('resume', () => {
+  // 10 examples, batch 2, accumulation 2: epochs of 3 steps (2 + 2 + 1 micro-batches); stop at 2 is mid-epoch,
+  // 3 is the epoch boundary, 4 is inside the second epoch
+  test.each([2, 3, 4])(
+    'run 6 steps == run %i, stop, resume to 6: parameters, losses, RNG and state bit for bit',
+    async (stopAt) => {
+      const fullDir = await tempDir('full');
+      const full = makeTrainer(fullDir, false);
+      const fullResult = await full.trainer.train();
+      expect(fullResult.globalStep).toBe(6);
+
+      const dir = await tempDir('resumed');
+      const first = makeTrainer(dir, false, (e, t) => {
+        if (e.step === stopAt) t.requestStop();
+      });
+      const stopped = await first.trainer.train();
+      expect(stopped).toMatchObject({
+        stopped: true,
+        globalStep: stopAt,
+        lastCheckpoint: join(dir, `checkpoint-${stopAt}`),
+      });
+
+      const second = makeTrainer(dir, true);
+      const resumed = await second.trainer.train();
+      expect(resumed).toMatchObject({ stopped: false, globalStep: 6 });
+      expect(resumed.trainLoss).toBe(fullResult.trainLoss);
+
+      const a = full.model.parameters();
+      const b = second.model.parameters();
+      a.forEach((p, i) => {
+        expect(Buffer.from(b[i]!.data.buffer).equals(Buffer.from(p.data.buffer)), p.name).toBe(true);
+      });
+      expect(deterministic(await readMetrics(dir))).toEqual(deterministic(await readMetrics(fullDir)));
+      for (const file of await readdir(join(fullDir, 'checkpoint-6'))) {
+        const [x, y] = await Promise.all([
+          readFile(join(fullDir, 'checkpoint-6', file)),
+          readFile(join(dir, 'checkpoint-6', file)),
+        ]);
+        const same =
+          file === 'trainer_state.json'
+            ? x.toString().replaceAll(fullDir, '') === y.toString().replaceAll(dir, '')
+            : x.equals(y);
+        expect(same, `checkpoint-6/${file}`).toBe(true);
+      }
+    },
+  );
+
+  test('resume: true with no checkpoint in outputDir is refused', async () => {
+    const dir = await tempDir('nockpt');
+    await expect(makeTrainer(dir, true).trainer.train()).rejects.toThrow(
+      /resume: expected a complete checkpoint-N folder in .*, got none/,
+    );
+  });
+
+  test('resume with a different batch size is refused, naming the setting', async () => {
+    const dir = await tempDir('mismatch');
+    const first = makeTrainer(dir, false, (e, t) => e.step === 1 && t.requestStop());
+    await first.trainer.train();
+    const model = new ToyLM({ vocabSize: VOCAB, hiddenSize: 8, seed: 9 });
+    const t = new Trainer({
+      model,
+      trainDataset: train,
+      config: { outputDir: dir, padTokenId: 0, batchSize: 5, maxSteps: 6, resume: true },
+    });
+    await expect(t.train()).rejects.toThrow(
+      /batchSize was 2 when it was saved, got 5; resume with the same dataset and batch settings/,
+    );
+  });
+});

@@ -1,0 +1,89 @@
+// The trainer's save step: assemble scheduler, RNG and data-position state, write checkpoint-N atomically,
+// update best_model_checkpoint, prune with save_total_limit, and rewrite outputDir/trainer_state.json.
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Parameter } from '@lora/core';
+import type { AdamW } from './adamw.js';
+import { type DataState, type RngState, type SchedulerState, saveCheckpoint } from './checkpoint.js';
+import { checkpointsToDelete, listCheckpoints } from './checkpoint-io.js';
+import { learningRateAt, type ScheduleOptions } from './schedule.js';
+import { serializeTrainerState, type TrainerState } from './trainer-state.js';
+
+export interface RunSnapshot {
+  outputDir: string;
+  step: number;
+  params: readonly Parameter[];
+  optimizer: AdamW;
+  schedule: ScheduleOptions;
+  /** where the data loader continues */
+  position: { epoch: number; batchInEpoch: number };
+  seed: number;
+  shuffle: boolean;
+  rngState: number[];
+  numExamples: number;
+  batchSize: number;
+  gradientAccumulationSteps: number;
+  totalLoss: number;
+  /** updated in place (best_model_checkpoint) before it is written */
+  state: TrainerState;
+  saveTotalLimit: number | undefined;
+  saveAdapter?: ((dir: string, info: { step: number }) => void | Promise<void>) | undefined;
+  note: (message: string) => Promise<void>;
+}
+
+/** outputDir/trainer_state.json, through a temp file and rename. */
+export async function writeTrainerState(outputDir: string, state: TrainerState): Promise<void> {
+  const path = join(outputDir, 'trainer_state.json');
+  const temp = join(outputDir, `.trainer_state.json.tmp-${process.pid}`); // removeStaleTemps cleans a leftover
+  await writeFile(temp, serializeTrainerState(state));
+  await rename(temp, path);
+}
+
+/** Save checkpoint-<step> for the run as it stands; returns the folder. */
+export async function saveRunCheckpoint(s: RunSnapshot): Promise<string> {
+  const { outputDir, step, state } = s;
+  const bestStep = state.best_global_step;
+  if (bestStep !== null) {
+    // as transformers: the best checkpoint is recorded once a checkpoint of that step exists
+    const exists = bestStep === step || (await listCheckpoints(outputDir)).some((c) => c.step === bestStep);
+    if (exists) state.best_model_checkpoint = join(outputDir, `checkpoint-${bestStep}`);
+  }
+  const scheduler: SchedulerState = {
+    type: s.schedule.type,
+    base_lr: s.schedule.baseLr,
+    warmup_steps: s.schedule.warmupSteps,
+    total_steps: s.schedule.totalSteps,
+    last_epoch: step,
+    last_lr: learningRateAt(s.schedule, step),
+  };
+  const rng: RngState = {
+    shuffle: { seed: s.seed, epoch: s.position.epoch, enabled: s.shuffle },
+    dropout: { algorithm: 'xoshiro128**', state: s.rngState },
+  };
+  const data: DataState = {
+    epoch: s.position.epoch,
+    batch_in_epoch: s.position.batchInEpoch,
+    num_examples: s.numExamples,
+    batch_size: s.batchSize,
+    gradient_accumulation_steps: s.gradientAccumulationSteps,
+    total_loss: s.totalLoss,
+  };
+  const path = await saveCheckpoint(outputDir, {
+    step,
+    params: s.params,
+    optimizer: s.optimizer,
+    scheduler,
+    rng,
+    data,
+    trainerState: state,
+    ...(s.saveAdapter ? { saveAdapter: s.saveAdapter } : {}),
+  });
+  await s.note(`saved ${path}`);
+  const sorted = (await listCheckpoints(outputDir)).map((c) => c.path);
+  for (const old of checkpointsToDelete(sorted, s.saveTotalLimit, state.best_model_checkpoint)) {
+    await rm(old, { recursive: true, force: true });
+    await s.note(`deleted ${old} (saveTotalLimit ${s.saveTotalLimit})`);
+  }
+  await writeTrainerState(outputDir, state);
+  return path;
+}
