@@ -18,3 +18,33 @@ export type { SaveDtype, SaveOptions } from './save.js';
 export type { TinyCheckpoint, TinyCheckpointOptions } from './tiny-checkpoint.js';
 export { writeTinyCheckpoint } from './tiny-checkpoint.js';
 export type { LoadOptions, QuantizeOnLoad } from './weights.js';
+export type {
+  Decode,
+  FinishReason,
+  GenerateOptions,
+  GenerateResult,
+  GenerationConfig,
+  GenerationModel,
+  LogitsSettings,
+  OnToken,
+  ResolvedGeneration,
+} from './generation/index.js';
+export {
+  GenerationConfigError,
+  GenerationError,
+  StopStringMatcher,
+  argmax,
+  createRng,
+  generate,
+  minPFilter,
+  parseGenerationConfig,
+  processLogits,
+  readGenerationConfig,
+  repetitionPenalty,
+  resolveGenerateOptions,
+  sampleIndex,
+  softmax64,
+  temperatureScale,
+  topKFilter,
+  topPFilter,
+} from './generation/index.js';
