@@ -41,3 +41,5 @@ export {
 export type { RopeTablesOptions } from './rope-tables.js';
 export { RopeTablesError, ropeTables } from './rope-tables.js';
 export { fromArray, ShapeError, Tensor, zeros } from './tensor.js';
+export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
+export type { Prng, PrngState } from './random.js';

@@ -1,3 +1,5 @@
+export type { Prng } from '@lora/core';
+export { createPrng, shuffledIndices } from '@lora/core';
 export type { EncodedSegments, TextSegment } from './align.js';
 export { encodeSegments } from './align.js';
 export type { ChatFormatSpec } from './chat-format.js';
@@ -17,8 +19,6 @@ export type { PackedBlock, PackStats } from './pack.js';
 export { packExamples } from './pack.js';
 export type { PrepareConfig, PreparedRecord, PrepareSource, PrepareStats, SourceStats } from './prepare.js';
 export { prepareDatasets, toPreparedRecord } from './prepare.js';
-export type { Prng } from './prng.js';
-export { createPrng, shuffledIndices } from './prng.js';
 export type { FileType, ParseOptions, RawRecord, ReadOptions } from './read.js';
 export { fileTypeOf, parseRecords, readRecords } from './read.js';
 export { sampleIndices } from './sample.js';

@@ -4,7 +4,7 @@ import { writeFilesAtomic } from './atomic-write.js';
 import { DatasetError, preview } from './errors.js';
 import { type SftExample, toMessages } from './examples.js';
 import { type LoadStats, loadDataset, type SourceOptions } from './load.js';
-import { shuffledIndices } from './prng.js';
+import { shuffledIndices } from '@lora/core';
 import { sampleIndices } from './sample.js';
 import { type SplitOptions, splitSizes } from './split.js';
 

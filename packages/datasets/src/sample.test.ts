@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { shuffledIndices } from './prng.js';
+import { shuffledIndices } from '@lora/core';
 import { sampleIndices } from './sample.js';
 
 describe('sampleIndices', () => {

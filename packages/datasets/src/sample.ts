@@ -1,7 +1,7 @@
 // Per-source sampling: a count (upsampling past the source size by whole passes) or a fraction, seeded.
 
 import { DatasetError, preview } from './errors.js';
-import { shuffledIndices } from './prng.js';
+import { shuffledIndices } from '@lora/core';
 
 /**
  * Which of `n` examples to use. `sample` is a count when it is an integer >= 1, a fraction when in (0, 1)

@@ -1,7 +1,7 @@
 // Train/eval split with Hugging Face `train_test_split` sizing: n_eval = ceil(ratio * n), n_train = n - n_eval.
 
 import { DatasetError, preview } from './errors.js';
-import { shuffledIndices } from './prng.js';
+import { shuffledIndices } from '@lora/core';
 
 export interface SplitOptions {
   /** fraction of examples for eval, in (0, 1) */

@@ -1,9 +1,10 @@
 // A decoder-only causal LM (transformers *ForCausalLM) built from Hugging Face weights: training step with chunked
 // cross-entropy and backward (llm.c style), per-layer gradient checkpointing, KV-cache decoding, export and save.
 import type { ForwardContext, LinearContainer, LinearModule, Parameter } from '@lora/core';
-import type { IncrementalLayout } from './attention.js';
+import { createPrng } from '@lora/core';
 import type { TensorSpec } from './architectures.js';
-import { type TokenBatch, batchLayout, checkTokens, shiftedTargets } from './batch.js';
+import type { IncrementalLayout } from './attention.js';
+import { batchLayout, checkTokens, shiftedTargets, type TokenBatch } from './batch.js';
 import { alloc } from './buffers.js';
 import type { ModelConfig } from './config.js';
 import type { BlockCache } from './decoder-block.js';
@@ -13,10 +14,9 @@ import { type ExportedTensor, exportModelWeights } from './export-weights.js';
 import { KvCache } from './kv-cache.js';
 import { lmHeadLogits, lmHeadLoss } from './lm-head.js';
 import { loadCheckpoint } from './load.js';
-import { type ModelParts, buildModelParts } from './model-parts.js';
+import { buildModelParts, type ModelParts } from './model-parts.js';
 import { gradOf } from './parameter.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
-import { splitRng } from './split-rng.js';
 import { type LoadOptions, type PreparedWeight, prepareDense, showShape } from './weights.js';
 
 export interface StepOptions {
@@ -159,7 +159,7 @@ export class CausalLM implements LinearContainer {
     const seeds = this.#p.blocks.map(() => (rng ? Math.floor(rng() * 2 ** 32) : 0));
     const ctxOf = (i: number): ForwardContext => ({
       training: options.training,
-      rng: rng ? splitRng(seeds[i]!) : undefined,
+      rng: rng ? createPrng(seeds[i]!).next : undefined,
     });
     const keep = options.backward;
     const checkpoint = keep && (options.gradientCheckpointing ?? false);

@@ -34,7 +34,6 @@ export {
   GenerationError,
   StopStringMatcher,
   argmax,
-  createRng,
   generate,
   minPFilter,
   parseGenerationConfig,

@@ -2,17 +2,17 @@
 // Llama 3.2, Qwen2.5, GPT-2 and Gemma, and model.safetensors with the exact tensor names (transformers save_pretrained).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createPrng } from '@lora/core';
 import {
-  type TensorRecord,
   bnbQuantizationConfig,
   quantize4bit,
   quantizedToStateDict,
+  type TensorRecord,
 } from '@lora/quant-nf4';
 import { type TensorInput, writeShardedCheckpoint } from '@lora/safetensors';
 import { type TensorSpec, tensorSpecs } from './architectures.js';
 import { type Architecture, parseModelConfig } from './config.js';
 import { writeFileAtomic } from './save.js';
-import { splitRng } from './split-rng.js';
 import { linearShape, transpose2d } from './weights.js';
 
 export interface TinyCheckpointOptions {
@@ -183,7 +183,7 @@ export async function writeTinyCheckpoint(
     });
   }
   const config = parseModelConfig(raw, join(dir, 'config.json'));
-  const rng = splitRng(options.seed ?? 0);
+  const rng = createPrng(options.seed ?? 0).next;
   const normKind = architecture === 'gemma' ? 'rms1p' : 'rms';
   const storage = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
   const legacy = architecture === 'gpt2' && options.legacyGpt2Names === true;

@@ -2,12 +2,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gradcheck } from '@lora/core';
+import { gradcheck, uniformStream } from '@lora/core';
 import { CausalLM, type TokenBatch, writeTinyCheckpoint } from '@lora/models';
 import { expectClose } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loraConfig } from './config.js';
-import { seededUniform } from './init.js';
 import { injectLora } from './lora-model.js';
 import { mergeAndUnload } from './merge.js';
 import { adapterStateDict, loadAdapter, saveAdapter } from './save-load.js';
@@ -63,7 +62,7 @@ describe.each(ARCHS)('%s tiny CausalLM', (arch) => {
       loraConfig({ r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: targets(arch) }),
       { seed: 1 },
     );
-    const rng = seededUniform(2);
+    const rng = uniformStream(2);
     const losses: number[] = [];
     for (let step = 0; step < 6; step++) {
       for (const p of lm.trainableParameters()) p.grad?.fill(0);

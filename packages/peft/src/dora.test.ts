@@ -4,6 +4,7 @@ import {
   gradcheck,
   kernel,
   type LinearModule,
+  uniformStream,
   weightedSum,
 } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
@@ -11,7 +12,6 @@ import { describe, expect, test } from 'vitest';
 import { applyMask, dropoutMask } from './buffers.js';
 import { doraForward, doraWeightNorm } from './dora.js';
 import { LoraConfigError } from './errors.js';
-import { seededUniform } from './init.js';
 import { LoraLinear } from './lora-linear.js';
 import { f64, randomWeights, Toy4bitLinear, ToyLinear } from './toy-linears.test-support.js';
 
@@ -37,7 +37,7 @@ function doraLayer(base: LinearModule, dropout = 0): LoraLinear {
     dropout,
     useDora: true,
     init: false,
-    rng: seededUniform(9),
+    rng: uniformStream(9),
   });
   layer.loraA.data = f64(layer.loraA.data);
   layer.loraB.data = f64(layer.loraB.data);
@@ -135,7 +135,7 @@ describe('DoRA backward vs central differences (float64)', () => {
     ],
   ])('%s: dx and dm exactly; dA and dB with the norm detached as PEFT does', (_what, make, dropout) => {
     const layer = doraLayer(make(), dropout);
-    const ctx = (): ForwardContext => ({ training: true, rng: seededUniform(11) });
+    const ctx = (): ForwardContext => ({ training: true, rng: uniformStream(11) });
     const { cache } = layer.forward(as32(x), T, ctx());
     const dx = layer.backward(as32(dy), cache);
     const loss = () => weightedSum(layer.forward(as32(x), T, ctx()).out, dy);

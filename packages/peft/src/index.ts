@@ -28,7 +28,7 @@ export {
 } from './errors.js';
 export { FrozenLinear } from './frozen-linear.js';
 export type { Uniform } from './init.js';
-export { initLoraWeights, kaimingUniform, normalInit, seededUniform } from './init.js';
+export { initLoraWeights, kaimingUniform, normalInit } from './init.js';
 export type { LoraLinearOptions } from './lora-linear.js';
 export { LoraLinear, PEFT_PREFIX } from './lora-linear.js';
 export type { InjectOptions, TrainableCount } from './lora-model.js';

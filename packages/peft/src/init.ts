@@ -5,18 +5,6 @@ import type { LoraInit } from './config.js';
 /** uniform [0, 1) */
 export type Uniform = () => number;
 
-/** mulberry32: a small seeded generator, so an adapter's initial weights are reproducible from a seed. */
-export function seededUniform(seed: number): Uniform {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** torch.nn.init.kaiming_uniform_(w, a) for a (rows, fanIn) matrix, in place. */
 export function kaimingUniform(w: Float32Array, fanIn: number, a: number, rng: Uniform): void {
   const gain = Math.sqrt(2 / (1 + a * a));

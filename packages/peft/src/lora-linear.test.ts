@@ -1,8 +1,7 @@
-import { type ForwardContext, gradcheck, weightedSum } from '@lora/core';
+import { type ForwardContext, gradcheck, uniformStream, weightedSum } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { MergeError } from './errors.js';
-import { seededUniform } from './init.js';
 import { LoraLinear } from './lora-linear.js';
 import { f64, randomWeights, Toy4bitLinear, ToyLinear } from './toy-linears.test-support.js';
 
@@ -46,7 +45,7 @@ describe('LoraLinear forward', () => {
   });
 
   test('computes base(x) + s·x·Aᵀ·Bᵀ (written out elementwise)', () => {
-    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: seededUniform(9) });
+    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
     const x = input(3);
     const y = layer.forward(x, T, evalCtx).out;
     const base = dense(1).forward(x, T, evalCtx).out;
@@ -78,15 +77,15 @@ describe('LoraLinear forward', () => {
       alpha: 6,
       dropout: 0.5,
       init: false,
-      rng: seededUniform(9),
+      rng: uniformStream(9),
     });
     const x = input(3);
     const evalOut = layer.forward(x, T, evalCtx).out;
     expect(layer.forward(x, T, { training: true }).out).not.toEqual(evalOut);
-    const a = layer.forward(x, T, { training: true, rng: seededUniform(5) }).out;
-    const b = layer.forward(x, T, { training: true, rng: seededUniform(5) }).out;
+    const a = layer.forward(x, T, { training: true, rng: uniformStream(5) }).out;
+    const b = layer.forward(x, T, { training: true, rng: uniformStream(5) }).out;
     expect(a).toEqual(b);
-    expect(layer.forward(x, T, { training: false, rng: seededUniform(5) }).out).toEqual(evalOut);
+    expect(layer.forward(x, T, { training: false, rng: uniformStream(5) }).out).toEqual(evalOut);
   });
 
   test('rejects an input of the wrong size', () => {
@@ -112,13 +111,13 @@ describe('LoraLinear backward vs central differences (float64)', () => {
       dropout,
       useRslora,
       init: false,
-      rng: seededUniform(9),
+      rng: uniformStream(9),
     });
     layer.loraA.data = f64(layer.loraA.data);
     layer.loraB.data = f64(layer.loraB.data);
     const x = Float64Array.from(input(3));
     const dy = Float64Array.from(randomWeights(T * OUT, makeRng(4).next, 2));
-    const ctx = (): ForwardContext => ({ training: true, rng: seededUniform(11) });
+    const ctx = (): ForwardContext => ({ training: true, rng: uniformStream(11) });
     const loss = () => weightedSum(layer.forward(x as unknown as Float32Array, T, ctx()).out, dy);
     const { cache } = layer.forward(x as unknown as Float32Array, T, ctx());
     const dx = layer.backward(dy as unknown as Float32Array, cache);
@@ -131,7 +130,7 @@ describe('LoraLinear backward vs central differences (float64)', () => {
   });
 
   test('dx accumulates into a given buffer and frozen A/B get no gradient', () => {
-    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: seededUniform(9) });
+    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
     layer.loraA.trainable = false; // frozen, as injectLora freezes: no gradient buffer
     layer.loraA.grad = undefined;
     const x = input(3);
@@ -156,7 +155,7 @@ describe('merge / unmerge', () => {
   test('merged forward equals the unmerged forward; unmerge restores the base', () => {
     const base = dense(1);
     const original = base.weight.data.slice();
-    const layer = new LoraLinear(base, { name: 'q', r: R, alpha: 6, init: false, rng: seededUniform(9) });
+    const layer = new LoraLinear(base, { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
     const x = input(3);
     const before = layer.forward(x, T, evalCtx).out;
     layer.merge();
@@ -175,7 +174,7 @@ describe('merge / unmerge', () => {
   });
 
   test('denseWeight() is W + s·BA', () => {
-    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: seededUniform(9) });
+    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
     const delta = layer.deltaWeight();
     const w = dense(1).weight.data;
     expectClose(

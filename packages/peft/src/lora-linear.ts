@@ -1,11 +1,18 @@
 // LoRA around any linear (Hu et al. 2021; PEFT tuners/lora/layer.py Linear, mlx-lm LoRALinear), dense or 4-bit:
 // y = base(x) + s·(dropout(x)·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = α/R (α/√R with rsLoRA); DoRA optional.
-import { type ForwardContext, kernel, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
+import {
+  type ForwardContext,
+  kernel,
+  type LinearCache,
+  type LinearModule,
+  type Parameter,
+  uniformStream,
+} from '@lora/core';
 import { addInto, alloc, applyMask, dropoutMask, gradOf } from './buffers.js';
-import { loraScaling, type LoraInit } from './config.js';
+import { type LoraInit, loraScaling } from './config.js';
 import { type DoraCache, doraBackward, doraForward, doraWeightNorm } from './dora.js';
 import { LoraConfigError, MergeError } from './errors.js';
-import { initLoraWeights, seededUniform, type Uniform } from './init.js';
+import { initLoraWeights, type Uniform } from './init.js';
 
 /** PEFT's state-dict prefix: PeftModel.base_model (LoraModel) → .model (the wrapped transformers model). */
 export const PEFT_PREFIX = 'base_model.model.';
@@ -76,7 +83,7 @@ export class LoraLinear implements LinearModule {
     this.useDora = options.useDora ?? false;
     const a = new Float32Array(r * this.inFeatures);
     const b = new Float32Array(this.outFeatures * r);
-    initLoraWeights(options.init ?? true, a, b, r, this.inFeatures, options.rng ?? seededUniform(0));
+    initLoraWeights(options.init ?? true, a, b, r, this.inFeatures, options.rng ?? uniformStream(0));
     const param = (suffix: string, shape: number[], data: Float32Array): Parameter => ({
       name: `${PEFT_PREFIX}${name}.${suffix}`,
       shape,

@@ -1,10 +1,12 @@
 // A model with LoRA layers injected (PEFT get_peft_model → PeftModel/LoraModel): the matched linears are wrapped,
 // every other parameter is frozen, and the trainable ones are named as PEFT's state dict names them.
-import { gradOf } from './buffers.js';
+
 import type { LinearContainer, Parameter } from '@lora/core';
+import { uniformStream } from '@lora/core';
+import { gradOf } from './buffers.js';
 import { type LoraConfig, validateLoraConfig } from './config.js';
 import { LoraConfigError } from './errors.js';
-import { seededUniform, type Uniform } from './init.js';
+import type { Uniform } from './init.js';
 import { LoraLinear } from './lora-linear.js';
 import { selectExtraTrainable } from './state-dict.js';
 import { planTargets, type TargetPlan, type TargetPlanOptions } from './targets.js';
@@ -169,7 +171,7 @@ export function injectLora(
   validateLoraConfig(config);
   const linears = model.linearModules();
   const plan = planTargets([...linears.keys()], config, { modelType: modelTypeOf(model), ...options });
-  return injectPlanned(model, plan, options.rng ?? seededUniform(options.seed ?? 0));
+  return injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
 }
 
 /** Wrap the planned targets (the config is already validated against the model). */

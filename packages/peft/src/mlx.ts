@@ -5,13 +5,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer } from '@lora/core';
+import { uniformStream } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { writeTextAtomic } from './atomic.js';
 import { loraConfig } from './config.js';
 import { ADAPTER_CONFIG_NAME } from './config-json.js';
 import { AdapterMismatchError, MlxFormatError } from './errors.js';
-import { seededUniform } from './init.js';
-import { injectPlanned, type InjectOptions, type LoraModel, modelTypeOf } from './lora-model.js';
+import { type InjectOptions, injectPlanned, type LoraModel, modelTypeOf } from './lora-model.js';
 import { PyFloat, pythonJsonDumps } from './python-json.js';
 import { checkAdapterTensors, type ExpectedTensor } from './state-dict.js';
 import { planTargets } from './targets.js';
@@ -266,7 +266,7 @@ export async function loadMlxAdapter(
   } finally {
     await file.close();
   }
-  const lm = injectPlanned(model, plan, options.rng ?? seededUniform(options.seed ?? 0));
+  const lm = injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
   for (const layer of lm.layers.values()) {
     const m = mlxModuleName(layer.name);
     layer.loraA.data.set(transpose(values.get(`${m}.lora_a`)!, layer.inFeatures, layer.r));

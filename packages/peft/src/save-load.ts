@@ -4,13 +4,13 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer, Parameter } from '@lora/core';
+import { uniformStream } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
 import { AdapterFormatError, AdapterMismatchError } from './errors.js';
-import { seededUniform } from './init.js';
 import {
-  injectPlanned,
   type InjectOptions,
+  injectPlanned,
   type LoraModel,
   modelParameters,
   modelTypeOf,
@@ -118,7 +118,7 @@ export async function loadAdapter(
   } finally {
     await file.close();
   }
-  const lm = injectPlanned(model, plan, options.rng ?? seededUniform(options.seed ?? 0));
+  const lm = injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
   const params = adapterStateDict(lm);
   for (const [key, data] of values) params.get(key)!.data.set(data);
   return lm;

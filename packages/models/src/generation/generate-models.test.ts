@@ -2,13 +2,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { uniformStream } from '@lora/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CausalLM } from '../causal-lm.js';
 import { ARCHITECTURES } from '../config.js';
 import { writeTinyCheckpoint } from '../tiny-checkpoint.js';
 import { generate } from './generate.js';
 import { argmax, type LogitsSettings, processLogits } from './logits-processors.js';
-import { createRng, sampleIndex } from './sampling.js';
+import { sampleIndex } from './sampling.js';
 
 let root: string;
 beforeAll(async () => {
@@ -39,7 +40,7 @@ function sampleRecompute(
 ): number[] {
   const ids = [...prompt];
   const V = model.config.vocabSize;
-  const rng = createRng(seed, 0);
+  const rng = uniformStream(seed, 0);
   for (let n = 0; n < maxNew; n++) {
     const logits = model.logits(Int32Array.from(ids), 1, ids.length); // (1, T, V)
     ids.push(sampleIndex(processLogits(logits.subarray((ids.length - 1) * V), ids, settings), rng()));

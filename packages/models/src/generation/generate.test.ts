@@ -1,7 +1,7 @@
+import { uniformStream } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { GenerationError } from './errors.js';
 import { type GenerationModel, generate } from './generate.js';
-import { createRng } from './sampling.js';
 
 const V = 12;
 
@@ -46,7 +46,7 @@ class HistoryModel implements GenerationModel<FakeCache> {
     if (this.table[last]) return Float32Array.from(this.table[last]!);
     let h = 17;
     for (const id of history) h = (Math.imul(h, 31) + id + 1) >>> 0;
-    const rng = createRng(h);
+    const rng = uniformStream(h);
     return Float32Array.from({ length: V }, () => 4 * rng() - 2);
   }
 

@@ -1,10 +1,12 @@
 // transformers GenerationMixin.generate (greedy search and _sample) for decoder-only models with a KV cache: the
 // prompts are left-padded into one batch and prefilled once, then each step feeds one token per row.
+
+import { uniformStream } from '@lora/core';
 import type { ModelConfig } from '../config.js';
 import { GenerationError } from './errors.js';
 import { type GenerateOptions, resolveGenerateOptions } from './generate-options.js';
 import { argmax, processLogits } from './logits-processors.js';
-import { createRng, sampleIndex } from './sampling.js';
+import { sampleIndex } from './sampling.js';
 import { StopStringMatcher } from './stop-strings.js';
 
 /** What generate() needs of a model: CausalLM fits, and so does any model with the same incremental forward. */
@@ -79,7 +81,7 @@ export function generate<Cache>(
     );
   }
   const stops = new StopStringMatcher(options.stopStrings ?? [], options.decode);
-  const rngs = prompts.map((_, b) => createRng(s.seed, b));
+  const rngs = prompts.map((_, b) => uniformStream(s.seed, b));
   const seen = prompts.map((p) => new Set(p)); // repetition-penalty context: the prompt (no padding) and new tokens
   const tokens: number[][] = prompts.map(() => []);
   const finishReasons: (FinishReason | undefined)[] = prompts.map(() => undefined);

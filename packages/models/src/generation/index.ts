@@ -16,6 +16,6 @@ export {
   topKFilter,
   topPFilter,
 } from './logits-processors.js';
-export { createRng, sampleIndex } from './sampling.js';
+export { sampleIndex } from './sampling.js';
 export type { Decode } from './stop-strings.js';
 export { StopStringMatcher } from './stop-strings.js';

@@ -1,13 +1,14 @@
+import { uniformStream } from '@lora/core';
 import { describe, expect, test } from 'vitest';
-import { createRng, sampleIndex } from './sampling.js';
+import { sampleIndex } from './sampling.js';
 
 const X = Number.NEGATIVE_INFINITY;
 const draws = (rng: () => number, n: number) => Array.from({ length: n }, rng);
 
-describe('createRng', () => {
+describe('uniformStream (per-row sampling streams)', () => {
   test('the same seed and stream give the same numbers, in [0, 1)', () => {
-    const a = draws(createRng(42, 3), 1000);
-    expect(draws(createRng(42, 3), 1000)).toEqual(a);
+    const a = draws(uniformStream(42, 3), 1000);
+    expect(draws(uniformStream(42, 3), 1000)).toEqual(a);
     expect(a.every((u) => u >= 0 && u < 1)).toBe(true);
     const mean = a.reduce((s, u) => s + u, 0) / a.length;
     expect(Math.abs(mean - 0.5)).toBeLessThan(0.03); // 1000 uniforms: sd of the mean 0.009
@@ -18,7 +19,7 @@ describe('createRng', () => {
     { name: 'another seed', a: [7, 0], b: [8, 0] },
     { name: 'seeds differing above 32 bits', a: [1, 0], b: [2 ** 32 + 1, 0] },
   ])('$name gives different numbers', ({ a, b }) => {
-    expect(draws(createRng(a[0]!, a[1]), 8)).not.toEqual(draws(createRng(b[0]!, b[1]), 8));
+    expect(draws(uniformStream(a[0]!, a[1]), 8)).not.toEqual(draws(uniformStream(b[0]!, b[1]), 8));
   });
 });
 
@@ -43,7 +44,7 @@ describe('sampleIndex: inverse CDF of softmax(scores)', () => {
   });
 
   test('seeded draws follow the distribution', () => {
-    const rng = createRng(2024);
+    const rng = uniformStream(2024);
     const counts = [0, 0, 0, 0];
     const n = 20000;
     for (let i = 0; i < n; i++) counts[sampleIndex(scores, rng())]!++;

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { DatasetError } from './errors.js';
-import { createPrng, shuffledIndices } from './prng.js';
+import { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
 
 // Golden values from fixtures/prng-golden.py, an independent Python implementation that first checks its
 // xoshiro128** core against the reference C code.
@@ -27,7 +26,7 @@ describe('createPrng', () => {
   });
 
   test.each([-1, 1.5, 2 ** 32, Number.NaN])('rejects seed %s', (seed) => {
-    expect(() => createPrng(seed)).toThrow(DatasetError);
+    expect(() => createPrng(seed)).toThrow(RangeError);
     expect(() => createPrng(seed)).toThrow(/expected an integer seed in \[0, 2\^32\)/);
   });
 });
@@ -46,6 +45,28 @@ describe('shuffledIndices', () => {
 
   test('rejects a negative or fractional n', () => {
     expect(() => shuffledIndices(-1, 0)).toThrow(/expected a count n/);
-    expect(() => shuffledIndices(2.5, 0)).toThrow(DatasetError);
+    expect(() => shuffledIndices(2.5, 0)).toThrow(RangeError);
+  });
+});
+
+describe('saved state and streams', () => {
+  test('a generator resumed from its state continues the same sequence', () => {
+    const a = createPrng(7);
+    for (let i = 0; i < 5; i++) a.nextUint32();
+    const b = createPrng(0, a.state());
+    expect([1, 2, 3].map(() => b.nextUint32())).toEqual([1, 2, 3].map(() => a.nextUint32()));
+  });
+  test('a bad state is refused', () => {
+    expect(() => createPrng(1, [0, 0, 0, 0])).toThrow(/four uint32 words, not all zero/);
+    expect(() => createPrng(1, [1, 2, 3])).toThrow(RangeError);
+  });
+  test('streams of one seed are distinct and reproducible', () => {
+    expect(streamSeed(5, 0)).not.toBe(streamSeed(5, 1));
+    expect(streamSeed(2 ** 40 + 3, 2)).toBe(streamSeed(2 ** 40 + 3, 2));
+    const u = uniformStream(9, 1);
+    const v = uniformStream(9, 1);
+    const draws = [u(), u(), u()];
+    expect([v(), v(), v()]).toEqual(draws);
+    expect(draws.every((x) => x >= 0 && x < 1)).toBe(true);
   });
 });
