@@ -1,0 +1,51 @@
+// Compute backend of the worker: the WebAssembly SIMD backend by default, gpu.js WebGL2 on request (loaded only
+// then), or the plain TypeScript reference; one report line says which runs and what falls back.
+import { BackendError, backendReport, KERNEL_NAMES, setBackend } from '@lora/core';
+import type { BackendChoice } from './protocol.js';
+
+let wasm: Promise<string | undefined> | undefined;
+let webgl2: Promise<string | undefined> | undefined;
+
+/** Registers `wasm` once; resolves to why it is unavailable, or undefined. */
+function registerWasm(): Promise<string | undefined> {
+  wasm ??= import('@lora/backend-wasm')
+    .then((m) => m.registerWasmBackend())
+    .then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+  return wasm;
+}
+
+/** Registers `gpujs-webgl2` once (probing a 2×2 matmul); resolves to why it is unavailable, or undefined. */
+function registerWebgl2(): Promise<string | undefined> {
+  webgl2 ??= import('@lora/backend-gpujs')
+    .then((m) => m.registerGpujsBackends({ modes: ['webgl2'] }))
+    .then(
+      (available) =>
+        available.includes('gpujs-webgl2')
+          ? undefined
+          : 'its 2×2 probe failed or WebGL2 is absent in this worker',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+  return webgl2;
+}
+
+export interface SelectedBackend {
+  name: string;
+  /** backendReport's line plus the page's isolation state */
+  report: string;
+}
+
+/** Select `choice`; throws BackendError saying why when it cannot run here. */
+export async function selectBackend(choice: BackendChoice, isolated: boolean): Promise<SelectedBackend> {
+  const problem =
+    choice === 'wasm' ? await registerWasm() : choice === 'gpujs-webgl2' ? await registerWebgl2() : undefined;
+  if (problem !== undefined)
+    throw new BackendError(`backend ${choice}: expected it to load here, got: ${problem}`);
+  const name = await setBackend(choice);
+  const isolation = isolated
+    ? 'crossOriginIsolated (shared memory available)'
+    : 'not crossOriginIsolated (no shared memory)';
+  return { name, report: `${backendReport(KERNEL_NAMES)} · page ${isolation}` };
+}
