@@ -112,13 +112,14 @@ export class Tokenizer {
     if (!Array.isArray(ids))
       throw new TokenizationError(`decode: ids: expected an array of token ids, got ${typeof ids}`);
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || this.#s.hf.id_to_token(id) === undefined) {
-        throw new TokenizationError(
-          `decode: ids[${i}]: expected a token id of this vocabulary, got ${String(id)}`,
-        );
+      if (!Number.isInteger(id) || id < 0) {
+        throw new TokenizationError(`decode: ids[${i}]: expected a non-negative integer token id, got ${String(id)}`);
       }
     });
-    const kept = options.skipSpecialTokens ? ids.filter((id) => !this.#s.specialTokenIds.has(id)) : [...ids];
+    // ids the vocabulary lacks are skipped, as Hugging Face tokenizers' decode does: models pad their embedding
+    // beyond the tokenizer (Qwen2.5: 151,936 rows for 151,665 tokens) and may generate such ids
+    const known = ids.filter((id) => this.#s.hf.id_to_token(id) !== undefined);
+    const kept = options.skipSpecialTokens ? known.filter((id) => !this.#s.specialTokenIds.has(id)) : known;
     if (kept.length === 0) return '';
     return this.#s.hf.decode(kept, {
       skip_special_tokens: false,
