@@ -1,1 +1,7 @@
-export {};
+export { WASM_BACKEND, WASM_PRIORITY, registerWasmBackend, wasmAllocF32, wasmFree } from './backend.js';
+export { WasmGemmEngine } from './engine.js';
+export type { GemmCallStats, WasmEngineOptions } from './engine.js';
+export { WasmBackendError, WasmBuildMissingError, WasmMemoryError } from './errors.js';
+export { detectFeatures } from './features.js';
+export type { WasmFeatures } from './features.js';
+export { THREADS_ENV_VAR } from './threads.js';

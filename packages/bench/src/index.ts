@@ -1,1 +1,12 @@
-export {};
+export { runGemmBench, relativeError } from './gemm-bench.js';
+export type { GemmBenchOptions, GemmResult } from './gemm-bench.js';
+export { GEMM_CASES, flopsOf } from './gemm-cases.js';
+export type { GemmCase } from './gemm-cases.js';
+export { machineInfo } from './machine.js';
+export type { MachineInfo } from './machine.js';
+export { measure, median } from './measure.js';
+export type { Clock, MeasureOptions, Measurement } from './measure.js';
+export { BENCH_BACKENDS, createRunners } from './runners.js';
+export type { BenchBackendEntry, GemmRunner, Operands, RunnerSet } from './runners.js';
+export { formatTable } from './table.js';
+export { TRANSPOSED_FLOOR, WASM_TARGETS, targetSummary } from './targets.js';

@@ -1,0 +1,62 @@
+// Registers backend "wasm" with @lora/core: matmul and batchedMatmul on the WebAssembly SIMD engine.
+import { type BatchedMatmulArgs, type MatmulArgs, registerBackend, registerKernel } from '@lora/core';
+import { WasmBackendError } from './errors.js';
+import { type WasmEngineOptions, WasmGemmEngine } from './engine.js';
+import { detectFeatures } from './features.js';
+
+export const WASM_BACKEND = 'wasm';
+export const WASM_PRIORITY = 100;
+
+let engine: WasmGemmEngine | undefined;
+
+/**
+ * Register backend "wasm" (priority 100) and its kernels. Compiles the kernels and creates the wasm memory
+ * now, so wasmAllocF32 works at once; the worker threads start when the backend is selected (setBackend).
+ * Where WebAssembly SIMD is missing the backend is registered as unavailable.
+ */
+export async function registerWasmBackend(options: WasmEngineOptions = {}): Promise<void> {
+  await engine?.dispose();
+  engine = detectFeatures().simd ? await WasmGemmEngine.create(options) : undefined;
+  const current = engine;
+  registerBackend({
+    name: WASM_BACKEND,
+    priority: WASM_PRIORITY,
+    isAvailable: () => current !== undefined,
+    init: () => current?.startThreads(),
+    dispose: () => current?.stopThreads(),
+    describe: () => current?.describe() ?? 'WebAssembly SIMD unavailable',
+  });
+  registerKernel({
+    name: 'matmul',
+    backend: WASM_BACKEND,
+    impl: (args: MatmulArgs) => requireEngine().matmul(args),
+  });
+  registerKernel({
+    name: 'batchedMatmul',
+    backend: WASM_BACKEND,
+    impl: (args: BatchedMatmulArgs) => requireEngine().batchedMatmul(args),
+  });
+}
+
+/**
+ * A zeroed Float32Array of n elements that lives in the wasm memory, so matmul uses it in place instead of
+ * copying it in (or out, for `out`). Views stay valid when the memory grows (shared memory); where memory is
+ * unshared (a browser page that is not crossOriginIsolated), growth that would detach them throws instead.
+ */
+export function wasmAllocF32(n: number): Float32Array {
+  return requireEngine().allocF32(n);
+}
+
+/** Return an array from wasmAllocF32 to the allocator; using it afterwards is a bug. */
+export function wasmFree(array: Float32Array): void {
+  requireEngine().free(array);
+}
+
+function requireEngine(): WasmGemmEngine {
+  if (!engine) {
+    throw new WasmBackendError(
+      'wasm backend: expected registerWasmBackend() to have completed on a platform with WebAssembly SIMD',
+    );
+  }
+  return engine;
+}

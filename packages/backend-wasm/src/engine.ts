@@ -1,0 +1,319 @@
+// Reference: BLIS-style GEMM (assembly/gemm.ts); this side stages operands in wasm memory, writes the job and
+// runs it on the calling thread plus the worker pool.
+import { type KernelVariant, loadKernelBinary } from './binaries.js';
+import { WasmBackendError, WasmMemoryError } from './errors.js';
+import { detectFeatures } from './features.js';
+import type { BatchedMatmulArgs, MatmulArgs } from '@lora/core';
+import { type GemmCall, checkGemmArgs } from './gemm-args.js';
+import { WASM_PAGE, WasmHeap, createMemory } from './heap.js';
+import {
+  type BOperand,
+  type Blocking,
+  type JobLayout,
+  type KernelExports,
+  globalValue,
+  readJobLayout,
+  writeJob,
+} from './job.js';
+import type { ThreadPool } from './pool-node.js';
+import { isNode, resolveThreads, threadsFromEnv } from './threads.js';
+
+export interface WasmEngineOptions {
+  /** threads including the caller; default LORA_THREADS, else the available cores (Node) or 1 (browser) */
+  threads?: number;
+  /** 'auto' picks relaxed SIMD (FMA) when the platform validates it */
+  simd?: 'auto' | 'relaxed' | 'baseline';
+  /** initial wasm memory; it grows on demand (unshared memory cannot grow while resident arrays live) */
+  memoryMiB?: number;
+  /** cache blocking, for tuning (default: MC, KC, NC of assembly/gemm.ts) */
+  blocking?: Partial<Blocking>;
+  /** 'auto' lets thin products (LoRA rank) read an operand in place; 'always' packs both (for tuning, tests) */
+  packing?: 'auto' | 'always';
+  /**
+   * false forces unshared memory and one thread, as on a page that is not crossOriginIsolated (for tests);
+   * by default memory is shared wherever the platform allows
+   */
+  sharedMemory?: boolean;
+}
+
+/** Below this many flops a product runs on the calling thread alone: waking workers costs more. */
+const PARALLEL_MIN_FLOPS = 1 << 22;
+const JOB_BYTES = 256;
+
+/** What the last gemm did: threads it ran on, bytes copied in and out, panels the calling thread packed. */
+export interface GemmCallStats {
+  threads: number;
+  stagedBytes: number;
+  packedPanels: number;
+}
+
+export class WasmGemmEngine {
+  /** diagnostics of the last gemm call (tests use it to see the resident path skip copies) */
+  readonly lastCall: GemmCallStats = { threads: 0, stagedBytes: 0, packedPanels: 0 };
+  private pool: ThreadPool | undefined;
+  private arenaPtr = 0;
+  private arenaBytes = 0;
+
+  private constructor(
+    private readonly module: WebAssembly.Module,
+    private readonly exports: KernelExports,
+    private readonly layout: JobLayout,
+    readonly heap: WasmHeap,
+    readonly variant: KernelVariant,
+    /** threads asked for (capped at 1 where workers are unavailable) */
+    readonly threads: number,
+    readonly blocking: Blocking,
+    private readonly alwaysPack: boolean,
+    private readonly scratchPtr: number,
+    private readonly scratchStride: number,
+  ) {}
+
+  /** Compile the kernels and create the memory; threads start with startThreads(). */
+  static async create(options: WasmEngineOptions = {}): Promise<WasmGemmEngine> {
+    const features = detectFeatures();
+    if (!features.simd)
+      throw new WasmBackendError('wasm backend: expected WebAssembly SIMD, which this platform lacks');
+    const simd = options.simd ?? 'auto';
+    if (simd === 'relaxed' && !features.relaxedSimd) {
+      throw new WasmBackendError(
+        'wasm backend: simd "relaxed" expected relaxed SIMD support, got none (Node 20 needs --experimental-wasm-relaxed-simd)',
+      );
+    }
+    const variant: KernelVariant = simd === 'baseline' || !features.relaxedSimd ? 'simd' : 'relaxed';
+    const shared = features.sharedMemory && options.sharedMemory !== false;
+    const workersPossible = isNode() && shared;
+    const available = workersPossible ? (await import('./pool-node.js')).availableCores() : 1;
+    const asked = resolveThreads(options.threads, threadsFromEnv(), available);
+    const threads = workersPossible ? asked : 1;
+    const module = await WebAssembly.compile(await loadKernelBinary(variant, shared));
+    const memory = createMemory(shared, (options.memoryMiB ?? 16) * 1024 * 1024);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const exports = instance.exports as unknown as KernelExports;
+    const heap = new WasmHeap(memory, shared);
+    const blocking = resolveBlocking(instance.exports, options.blocking);
+    const stride = exports.scratchBytes(blocking.mc, blocking.kc, blocking.nc);
+    const scratchPtr = heap.alloc(stride * threads);
+    const layout = readJobLayout(instance.exports);
+    const alwaysPack = options.packing === 'always';
+    return new WasmGemmEngine(
+      module,
+      exports,
+      layout,
+      heap,
+      variant,
+      threads,
+      blocking,
+      alwaysPack,
+      scratchPtr,
+      stride,
+    );
+  }
+
+  /** Start the worker threads (Node with shared memory, threads > 1); idempotent. */
+  async startThreads(): Promise<void> {
+    if (this.pool || this.threads < 2) return;
+    const { startNodePool } = await import('./pool-node.js');
+    this.pool = await startNodePool(this.module, this.heap.memory, this.threads);
+  }
+
+  /** Stop the workers; the engine keeps working on the calling thread and resident arrays stay valid. */
+  async stopThreads(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.dispose();
+  }
+
+  /** Threads a large product runs on right now. */
+  get activeThreads(): number {
+    return this.pool?.size ?? 1;
+  }
+
+  describe(): string {
+    const fma = this.variant === 'relaxed' ? 'relaxed FMA' : 'no relaxed SIMD';
+    const n = this.activeThreads;
+    return `WebAssembly SIMD, ${fma}, ${n} thread${n === 1 ? '' : 's'}`;
+  }
+
+  /** A zeroed Float32Array of n elements living in wasm memory: operands that are resident skip the copy. */
+  allocF32(n: number): Float32Array {
+    if (!Number.isInteger(n) || n < 0)
+      throw new WasmMemoryError(`wasmAllocF32: n expected a non-negative integer, got ${n}`);
+    const ptr = this.heap.alloc(n * 4, true);
+    const view = this.heap.f32(ptr, n);
+    view.fill(0);
+    return view;
+  }
+
+  free(array: Float32Array): void {
+    const ptr = this.heap.addressOf(array);
+    if (ptr === undefined || !this.heap.isResident(ptr)) {
+      throw new WasmMemoryError(
+        'wasmFree: expected an array from wasmAllocF32, got one that lives elsewhere',
+      );
+    }
+    this.heap.release(ptr);
+  }
+
+  /** The matmul kernel: checks its arguments (KernelArgumentError), then runs. */
+  matmul(args: MatmulArgs): void {
+    this.gemm(checkGemmArgs('matmul', args));
+  }
+
+  /** The batchedMatmul kernel: checks its arguments (KernelArgumentError), then runs. */
+  batchedMatmul(args: BatchedMatmulArgs): void {
+    this.gemm(checkGemmArgs('batchedMatmul', args));
+  }
+
+  /** out = alpha · op(A) · op(B) [+ out] for a validated call. */
+  gemm(call: GemmCall): void {
+    const { batch, m, n, k, a, b, out } = call;
+    const cLen = batch * m * n;
+    Object.assign(this.lastCall, { threads: 0, stagedBytes: 0, packedPanels: 0 });
+    if (cLen === 0) return;
+    if (k === 0) {
+      if (!call.accumulate) out.fill(0, 0, cLen);
+      return;
+    }
+    const aLen = batch * m * k;
+    const bLen = batch * k * n;
+    let aPtr = this.heap.addressOf(a);
+    let bPtr = this.heap.addressOf(b);
+    let cPtr = this.heap.addressOf(out);
+    const staged = (ptr: number | undefined, len: number) => (ptr === undefined ? align(len * 4) : 0);
+    const stagedBytes = staged(aPtr, aLen) + staged(bPtr, bLen) + staged(cPtr, cLen);
+    const job = this.arena(JOB_BYTES + stagedBytes);
+    let cursor = job + JOB_BYTES;
+    const stage = (array: Float32Array, len: number, copy: boolean): number => {
+      const ptr = cursor;
+      cursor += align(len * 4);
+      if (copy) this.heap.f32(ptr, len).set(array.length === len ? array : array.subarray(0, len));
+      return ptr;
+    };
+    aPtr ??= stage(a, aLen, true);
+    bPtr ??= stage(b, bLen, true);
+    const copyOut = cPtr === undefined;
+    cPtr ??= stage(out, cLen, call.accumulate);
+    const operand: BOperand = call.transB
+      ? { packer: this.packerF32, ptr: bPtr, rs: 1, cs: k, batchStride: k * n }
+      : { packer: this.packerF32, ptr: bPtr, rs: n, cs: 1, batchStride: k * n };
+    this.run(call, job, aPtr, operand, cPtr);
+    if (copyOut) out.set(this.heap.f32(cPtr, cLen));
+    this.lastCall.stagedBytes = stagedBytes;
+  }
+
+  /**
+   * Run one job whose operands already live in wasm memory; `b` names the B packer and its fields, the seam
+   * where a fused dequantize-into-panel packer plugs in.
+   */
+  run(
+    call: Omit<GemmCall, 'a' | 'b' | 'out'>,
+    jobPtr: number,
+    aPtr: number,
+    b: BOperand,
+    cPtr: number,
+  ): void {
+    const { batch, m, n, k } = call;
+    const nthreads = this.threadsFor(call);
+    Object.assign(this.lastCall, { threads: nthreads, stagedBytes: 0, packedPanels: 0 });
+    writeJob(this.heap.memory, jobPtr, this.layout, {
+      batch,
+      m,
+      n,
+      k,
+      aPtr,
+      aRs: call.transA ? 1 : k,
+      aCs: call.transA ? m : 1,
+      aBatchStride: m * k,
+      b,
+      cPtr,
+      ldc: n,
+      cBatchStride: m * n,
+      alpha: call.alpha,
+      accumulate: call.accumulate,
+      splitM: splitAlongM(call, nthreads, this.mr, this.nr),
+      scratchPtr: this.scratchPtr,
+      scratchStride: this.scratchStride,
+      blocking: this.blocking,
+      alwaysPack: this.alwaysPack,
+    });
+    const own = () => {
+      this.lastCall.packedPanels = this.exports.gemmThread(jobPtr, 0, nthreads);
+    };
+    try {
+      if (nthreads > 1 && this.pool) this.pool.run(jobPtr, nthreads, own);
+      else own();
+    } catch (cause) {
+      if (cause instanceof WasmBackendError) throw cause;
+      throw new WasmBackendError(`wasm GEMM failed: the calling thread trapped (${String(cause)})`, {
+        cause,
+      });
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.stopThreads();
+  }
+
+  private get mr(): number {
+    return this.exports.MR.value as number;
+  }
+
+  private get nr(): number {
+    return this.exports.NR.value as number;
+  }
+
+  private get packerF32(): number {
+    return globalValue(this.exports as unknown as WebAssembly.Exports, 'PACK_B_F32');
+  }
+
+  private threadsFor(call: { batch: number; m: number; n: number; k: number }): number {
+    if (!this.pool || 2 * call.batch * call.m * call.n * call.k < PARALLEL_MIN_FLOPS) return 1;
+    const units = call.batch * Math.max(Math.ceil(call.m / this.mr), Math.ceil(call.n / this.nr));
+    return Math.min(this.pool.size, units);
+  }
+
+  /** Per-call staging area (job + copied operands), reused and grown by half again when too small. */
+  private arena(bytes: number): number {
+    if (bytes > this.arenaBytes) {
+      if (this.arenaBytes > 0) this.heap.release(this.arenaPtr);
+      this.arenaBytes = Math.max(bytes, Math.ceil((this.arenaBytes * 1.5) / WASM_PAGE) * WASM_PAGE);
+      this.arenaPtr = this.heap.alloc(this.arenaBytes);
+    }
+    return this.arenaPtr;
+  }
+}
+
+/**
+ * Threads duplicate the packing of the operand they do not split: splitting N repacks A (M·K) per thread,
+ * splitting M repacks B (K·N); split the larger of M and N, unless it has too few panels to go round.
+ */
+function splitAlongM(
+  call: { batch: number; m: number; n: number },
+  nthreads: number,
+  mr: number,
+  nr: number,
+): boolean {
+  if (nthreads < 2 || call.batch >= nthreads) return false;
+  const panelsM = call.batch * Math.ceil(call.m / mr);
+  const panelsN = call.batch * Math.ceil(call.n / nr);
+  if (call.m > call.n) return panelsM >= nthreads || panelsM > panelsN;
+  return panelsN < nthreads && panelsM > panelsN;
+}
+
+function resolveBlocking(exports: WebAssembly.Exports, given: Partial<Blocking> = {}): Blocking {
+  const blocking = {
+    mc: given.mc ?? globalValue(exports, 'MC'),
+    kc: given.kc ?? globalValue(exports, 'KC'),
+    nc: given.nc ?? globalValue(exports, 'NC'),
+  };
+  for (const [key, value] of Object.entries(blocking)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new WasmBackendError(`wasm backend: blocking.${key} expected a positive integer, got ${value}`);
+    }
+  }
+  return blocking;
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}

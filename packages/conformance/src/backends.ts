@@ -1,0 +1,39 @@
+// The backends the conformance suite registers before it runs. To add one: one import, one entry.
+
+import { registerGpujsBackends } from '@lora/backend-gpujs';
+import { registerWasmBackend } from '@lora/backend-wasm';
+import { registerReferenceF64Backend } from './reference-f64.js';
+
+export interface BackendEntry {
+  /** the package or backend family, shown when registration fails */
+  name: string;
+  /** registers one or more backends and their kernels with @lora/core (availability is checked later) */
+  register: () => Promise<void>;
+}
+
+export const BACKENDS: readonly BackendEntry[] = [
+  { name: 'reference-f64', register: registerReferenceF64Backend },
+  { name: '@lora/backend-wasm', register: () => registerWasmBackend() },
+  // all five gpu.js modes; those unavailable here (webgpu always, GL without a context) skip with the reason
+  { name: '@lora/backend-gpujs', register: async () => void (await registerGpujsBackends()) },
+];
+
+export interface RegistrationFailure {
+  name: string;
+  error: unknown;
+}
+
+/** Runs every entry's register(); a throwing entry is reported (the suite fails on it), never fatal to the others. */
+export async function registerAll(
+  entries: readonly BackendEntry[] = BACKENDS,
+): Promise<RegistrationFailure[]> {
+  const failures: RegistrationFailure[] = [];
+  for (const entry of entries) {
+    try {
+      await entry.register();
+    } catch (error) {
+      failures.push({ name: entry.name, error });
+    }
+  }
+  return failures;
+}
