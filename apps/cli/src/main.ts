@@ -1,10 +1,12 @@
-// Entry point of the `lora` command.
-import { REFERENCE_BACKEND } from '@lora/core';
+// Entry point of the `lora` command (`pnpm --filter cli start <verb>` or bin/lora.js).
+import { run } from './run.js';
 
-const verb = process.argv[2] ?? 'help';
-if (verb === 'train') {
-  console.log('lora train: the trainer is not built yet; it will QLoRA fine-tune the embedded default model.');
-  console.log(`compute backend available: ${REFERENCE_BACKEND}`);
-} else {
-  console.log('usage: lora <train|eval|generate|chat|merge|quantize|prepare|sweep> [options]');
+// `lora … | head`: a closed pipe ends the command quietly instead of with a stack trace
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
+
+process.exitCode = await run(process.argv.slice(2));

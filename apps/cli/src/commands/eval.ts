@@ -1,0 +1,204 @@
+// lora eval: loss, perplexity and token count of a model (+ adapter) on a dataset; with --generate, answers
+// generated and scored (accuracy, precision/recall/F1, confusion matrix); with --compare, base vs adapter.
+import { join } from 'node:path';
+import { loadDataset, readRecords, type TokenizedExample } from '@lora/datasets';
+import { classificationReportMarkdown, confusionMatrixMarkdown } from '@lora/metrics';
+import { evaluateModel } from '@lora/sft';
+import { writeFileAtomic } from '../atomic.js';
+import { type AnswerCase, type AnswerScore, answerCases, scoreAnswers } from '../answers.js';
+import { sourceOptions } from '../data-source.js';
+import { defaultRunPaths } from '../default-setup.js';
+import { UsageError } from '../errors.js';
+import { generateAnswers, GREEDY } from '../generation.js';
+import { describeTarget, type InferenceSession, openSession } from '../inference.js';
+import { printer } from '../io.js';
+import type { Options } from '../options.js';
+import { type EvalSnapshot, evalComparisonTable, generationsTable } from '../report.js';
+import { describeStats, tokenizeSplit } from '../training-data.js';
+import type { CommandContext } from '../verbs.js';
+
+interface EvalResult extends EvalSnapshot {
+  tokens: number;
+  tokenAccuracy: number;
+  predictions: string[];
+}
+
+/** The expected answers from a record field (--label-field), one per example. */
+async function labelsFromField(path: string, field: string, count: number): Promise<string[]> {
+  const labels: string[] = [];
+  for await (const record of readRecords(path)) {
+    const value = record.value[field];
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new UsageError(
+        `--label-field ${field}: ${record.where.file} line ${record.where.line ?? record.where.index}: expected a string, got ${value === undefined ? 'no such field' : typeof value}`,
+      );
+    }
+    labels.push(String(value));
+  }
+  if (labels.length !== count) {
+    throw new UsageError(
+      `--label-field ${field}: expected one label per example (${count}), got ${labels.length} records (unnest/skips change the count)`,
+    );
+  }
+  return labels;
+}
+
+function evaluate(
+  session: InferenceSession,
+  tokenized: TokenizedExample[],
+  cases: AnswerCase[] | undefined,
+  o: Options,
+): EvalResult {
+  const scorer = { step: session.model.step.bind(session.model), parameters: () => [] };
+  const padTokenId = session.tokenizer.padTokenId ?? session.tokenizer.eosTokenId ?? 0;
+  const metrics = evaluateModel(scorer, tokenized, o.number('batch_size')!, {
+    padTokenId,
+    paddingSide: 'right',
+  });
+  let answers: AnswerScore | undefined;
+  let predictions: string[] = [];
+  if (cases) {
+    predictions = generateAnswers(
+      session,
+      cases.map((c) => c.prompt),
+      { ...GREEDY, maxNewTokens: o.number('max_new_tokens')! },
+    );
+    answers = scoreAnswers(
+      cases.map((c) => c.expected),
+      predictions,
+    );
+  }
+  return {
+    loss: metrics.eval_loss,
+    perplexity: metrics.eval_perplexity,
+    tokens: metrics.eval_num_tokens,
+    tokenAccuracy: metrics.eval_mean_token_accuracy,
+    answers,
+    predictions,
+  };
+}
+
+function resultLines(name: string, r: EvalResult): string[] {
+  const lines = [
+    `${name}: loss ${r.loss!.toFixed(4)}, perplexity ${r.perplexity!.toFixed(3)}, ${r.tokens} tokens, token accuracy ${(100 * r.tokenAccuracy).toFixed(1)}%`,
+  ];
+  const a = r.answers;
+  if (a) {
+    lines.push(`${name}: answer accuracy ${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.total})`);
+    if (a.report) {
+      lines.push(
+        ...classificationReportMarkdown(a.report).split('\n'),
+        '',
+        'confusion matrix (rows: expected, columns: generated)',
+      );
+      lines.push(...confusionMatrixMarkdown(a.report.confusionMatrix).split('\n'));
+    }
+  }
+  return lines;
+}
+
+function jsonOf(r: EvalResult): Record<string, unknown> {
+  const a = r.answers;
+  return {
+    loss: r.loss,
+    perplexity: r.perplexity,
+    tokens: r.tokens,
+    token_accuracy: r.tokenAccuracy,
+    ...(a && {
+      accuracy: a.accuracy,
+      correct: a.correct,
+      total: a.total,
+      ...(a.report && {
+        macro_precision: a.report.macro.precision,
+        macro_recall: a.report.macro.recall,
+        macro_f1: a.report.macro.f1,
+        confusion_matrix: {
+          labels: a.report.confusionMatrix.labels,
+          columns: a.report.confusionMatrix.columns,
+          counts: a.report.confusionMatrix.counts,
+        },
+      }),
+    }),
+  };
+}
+
+export async function evalCommand({ io, options }: CommandContext): Promise<number> {
+  const { out } = printer(io);
+  const json = options.bool('json');
+  const data =
+    options.string('data') ?? (options.given('model') ? undefined : defaultRunPaths(io.cwd).evalFile);
+  if (data === undefined) throw new UsageError('lora eval: expected --data FILE, got none');
+  const compare = options.bool('compare');
+  const session = await openSession(options, io.cwd, 'eval');
+  if (compare && !session.lora)
+    throw new UsageError('lora eval --compare: expected --adapter DIR to compare with its base, got none');
+  const log = json ? (line: string) => io.stderr.write(`${line}\n`) : out;
+  log(session.backendLine);
+  log(`model: ${describeTarget(session)}`);
+  const loaded = await loadDataset(data, sourceOptions(options));
+  const limit = options.number('limit');
+  const examples = limit === undefined ? loaded.examples : loaded.examples.slice(0, limit);
+  if (examples.length === 0) throw new UsageError(`--data ${data}: expected at least one example, got none`);
+  const labelField = options.string('label_field');
+  const labels =
+    labelField === undefined
+      ? undefined
+      : (await labelsFromField(data, labelField, loaded.examples.length)).slice(0, examples.length);
+  const generateToo = options.bool('generate') || labelField !== undefined;
+  const settings = {
+    format: session.format,
+    maxLength: options.number('max_length')!,
+    completionOnly: options.bool('completion_only'),
+  };
+  const tokenized = tokenizeSplit(examples, session.tokenizer, settings);
+  log(describeStats(`data (${loaded.format})`, tokenized.stats));
+  if (tokenized.examples.length === 0)
+    throw new UsageError(`--data ${data}: expected examples left after tokenization, got none`);
+  const cases = generateToo ? answerCases(examples, labels ? (i) => labels[i] : undefined) : undefined;
+  if (cases?.length === 0)
+    throw new UsageError('--generate: expected conversational examples (a prompt and an answer), got none');
+
+  const adapted = evaluate(session, tokenized.examples, cases, options);
+  let base: EvalResult | undefined;
+  if (compare) {
+    session.lora!.setAdaptersEnabled(false);
+    base = evaluate(session, tokenized.examples, cases, options);
+    session.lora!.setAdaptersEnabled(true);
+  }
+  if (base) for (const line of resultLines('base', base)) log(line);
+  for (const line of resultLines(session.lora ? 'adapter' : 'model', adapted)) log(line);
+  if (compare && base) {
+    const reportPath = options.string('report') ?? join(session.target.adapterDir!, 'compare.md');
+    const rows = (cases ?? []).slice(0, 12).map((c, i) => ({
+      prompt: c.prompt.map((m) => m.content).join(' / '),
+      expected: c.expected,
+      before: base.predictions[i] ?? '',
+      after: adapted.predictions[i] ?? '',
+    }));
+    const md = [
+      `# Base vs adapter on ${data}`,
+      '',
+      `Base: ${session.target.modelDir}. Adapter: ${session.target.adapterDir}. ${examples.length} examples.`,
+      '',
+      evalComparisonTable(base, adapted, ['base', 'adapter']),
+      '',
+      ...(rows.length > 0 && generateToo
+        ? ['## Generated answers', '', generationsTable(rows, ['base', 'adapter']), '']
+        : []),
+    ].join('\n');
+    await writeFileAtomic(reportPath, md);
+    log(`wrote the base vs adapter comparison to ${reportPath}`);
+  }
+  if (json) {
+    const result = {
+      model: session.target.modelDir,
+      adapter: session.target.adapterDir ?? null,
+      data,
+      examples: examples.length,
+      ...jsonOf(adapted),
+      ...(base && { base: jsonOf(base) }),
+    };
+    out(JSON.stringify(result));
+  }
+  return 0;
+}

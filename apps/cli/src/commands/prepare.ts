@@ -1,0 +1,54 @@
+// lora prepare: several dataset files → sampled, merged, shuffled, split train.jsonl / eval.jsonl (prepareDatasets).
+import { type PrepareSource, prepareDatasets } from '@lora/datasets';
+import { where } from '../config-file.js';
+import { parseSource, sourceOptions } from '../data-source.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { printer } from '../io.js';
+import type { CommandContext } from '../verbs.js';
+
+export async function prepareCommand({ io, options }: CommandContext): Promise<number> {
+  const { out } = printer(io);
+  const sources: PrepareSource[] = [];
+  const rawSources = options.get('sources');
+  if (rawSources !== undefined) {
+    const config = options.config!;
+    const label = where(config, 'sources');
+    if (!Array.isArray(rawSources) || rawSources.length === 0) {
+      throw new ConfigError(
+        `${label}: sources: expected a list of { path, … } mappings, got ${typeof rawSources}`,
+      );
+    }
+    for (const [i, raw] of rawSources.entries()) sources.push(parseSource(raw, i, label, config.dir));
+  }
+  const data = options.string('data');
+  if (data !== undefined) {
+    const sample = options.number('sample');
+    sources.push({ path: data, ...sourceOptions(options), ...(sample !== undefined && { sample }) });
+  }
+  if (sources.length === 0)
+    throw new UsageError('lora prepare: expected --data FILE or a config with sources:, got neither');
+  const outDir = options.require('output');
+  const evalRatio = options.number('eval_ratio');
+  const evalSize = options.number('eval_size');
+  if (evalRatio !== undefined && evalSize !== undefined) {
+    throw new UsageError(
+      `lora prepare: expected ${options.label('eval_ratio')} or ${options.label('eval_size')}, got both`,
+    );
+  }
+  const stats = await prepareDatasets({
+    sources,
+    outDir,
+    seed: options.number('seed') ?? 42,
+    ...(evalRatio !== undefined && { evalRatio }),
+    ...(evalSize !== undefined && { evalSize }),
+  });
+  for (const s of stats.sources) {
+    const skipped = s.skipped.map((k) => `${k.count} skipped (${k.reason})`).join(', ');
+    out(
+      `${s.name}: ${s.records} records, ${s.examples} examples as ${s.format}, ${s.used} used${skipped ? `, ${skipped}` : ''}`,
+    );
+  }
+  out(`wrote ${stats.train} train examples to ${stats.files.train}`);
+  if (stats.files.eval) out(`wrote ${stats.eval} eval examples to ${stats.files.eval}`);
+  return 0;
+}

@@ -1,0 +1,192 @@
+// Resolved options: spec defaults, then the config file, then flags; every value checked against its spec once,
+// with the error naming the flag or the config file and line.
+import { isAbsolute, resolve } from 'node:path';
+import { type ConfigFile, where } from './config-file.js';
+import { ConfigError, preview, UsageError } from './errors.js';
+import { flagOf, type OptionSpec } from './option-spec.js';
+
+export type OptionSource = 'default' | 'config' | 'flag';
+
+function describeRange(spec: OptionSpec): string {
+  const { min, max, exclusive } = spec;
+  if (min !== undefined && max !== undefined)
+    return exclusive ? `in (${min}, ${max})` : `in [${min}, ${max}]`;
+  if (min !== undefined) return exclusive ? `> ${min}` : `>= ${min}`;
+  if (max !== undefined) return exclusive ? `< ${max}` : `<= ${max}`;
+  return '';
+}
+
+function expectedOf(spec: OptionSpec): string {
+  switch (spec.type) {
+    case 'int':
+      return `an integer ${describeRange(spec)}`.trim();
+    case 'number':
+      return `a number ${describeRange(spec)}`.trim();
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${spec.choices?.join(', ')}`;
+    case 'list':
+      return 'a list or a comma-separated string';
+    case 'object':
+      return 'a mapping';
+    default:
+      return 'a string';
+  }
+}
+
+/**
+ * Check and convert one value. `label` names where it came from (`--lora-r` or `train.yml line 4: lora_r`);
+ * `baseDir` resolves relative paths.
+ */
+export function coerce(
+  spec: OptionSpec,
+  raw: unknown,
+  label: string,
+  baseDir: string,
+  makeError: (m: string) => Error,
+): unknown {
+  const fail = (): never => {
+    throw makeError(`${label}: expected ${expectedOf(spec)}, got ${preview(raw)}`);
+  };
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      const n =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && raw.trim() !== ''
+            ? Number(raw)
+            : Number.NaN;
+      if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) fail();
+      const { min, max, exclusive } = spec;
+      if (min !== undefined && (exclusive ? n <= min : n < min)) fail();
+      if (max !== undefined && (exclusive ? n >= max : n > max)) fail();
+      return n;
+    }
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (raw === 'true' || raw === 'false') return raw === 'true';
+      return fail();
+    case 'choice':
+      if (typeof raw === 'string' && spec.choices?.includes(raw)) return raw;
+      return fail();
+    case 'list': {
+      const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail();
+      const list = items.map((x) =>
+        typeof x === 'string' || typeof x === 'number' ? String(x).trim() : fail(),
+      );
+      if (list.length === 0 || list.some((x) => x === '')) fail();
+      return list;
+    }
+    case 'object':
+      if (typeof raw === 'object' && raw !== null) return raw;
+      return fail();
+    case 'path':
+      if (typeof raw !== 'string' || raw === '') fail();
+      return isAbsolute(raw as string) ? raw : resolve(baseDir, raw as string);
+    default:
+      if (typeof raw === 'string' || typeof raw === 'number') return String(raw);
+      return fail();
+  }
+}
+
+/** The options of one verb after defaults, config and flags. */
+export class Options {
+  readonly verb: string;
+  readonly specs: ReadonlyMap<string, OptionSpec>;
+  readonly config: ConfigFile | undefined;
+  private readonly values = new Map<string, unknown>();
+  private readonly sources = new Map<string, OptionSource>();
+
+  constructor(verb: string, specs: readonly OptionSpec[], config?: ConfigFile) {
+    this.verb = verb;
+    this.specs = new Map(specs.map((s) => [s.key, s]));
+    this.config = config;
+    for (const spec of specs) if (spec.default !== undefined) this.set(spec.key, spec.default, 'default');
+  }
+
+  set(key: string, value: unknown, source: OptionSource): void {
+    this.values.set(key, value);
+    this.sources.set(key, source);
+  }
+
+  /** Apply a raw value from the config file or a flag, checking it against the spec. */
+  apply(key: string, raw: unknown, source: 'config' | 'flag', baseDir: string): void {
+    const spec = this.specs.get(key);
+    if (!spec) throw new UsageError(`lora ${this.verb}: unknown option "${key}"`);
+    const label = source === 'flag' ? flagOf(key) : `${where(this.config!, key)}: ${key}`;
+    const makeError = (m: string) => (source === 'flag' ? new UsageError(m) : new ConfigError(m));
+    if (raw === null && source === 'config') {
+      this.values.delete(key);
+      this.sources.set(key, 'config');
+      return;
+    }
+    this.set(key, coerce(spec, raw, label, baseDir, makeError), source);
+  }
+
+  source(key: string): OptionSource | undefined {
+    return this.values.has(key) ? this.sources.get(key) : undefined;
+  }
+
+  /** given by a flag or the config file (not a default) */
+  given(key: string): boolean {
+    const s = this.source(key);
+    return s === 'flag' || s === 'config';
+  }
+
+  /** how to name this option in a message: the flag, or the config file line */
+  label(key: string): string {
+    return this.source(key) === 'config' && this.config ? `${where(this.config, key)}: ${key}` : flagOf(key);
+  }
+
+  get(key: string): unknown {
+    return this.values.get(key);
+  }
+
+  string(key: string): string | undefined {
+    return this.values.get(key) as string | undefined;
+  }
+
+  number(key: string): number | undefined {
+    return this.values.get(key) as number | undefined;
+  }
+
+  bool(key: string): boolean {
+    return this.values.get(key) === true;
+  }
+
+  list(key: string): string[] | undefined {
+    return this.values.get(key) as string[] | undefined;
+  }
+
+  require(key: string): string {
+    const value = this.values.get(key);
+    if (value === undefined) {
+      throw new UsageError(`lora ${this.verb}: expected ${flagOf(key)} (or "${key}:" in --config), got none`);
+    }
+    return value as string;
+  }
+
+  /** A plain object of the resolved values (for run_config.json). */
+  toRecord(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of [...this.values.keys()].sort()) {
+      if (key === 'config' || key === 'debug') continue;
+      out[key] = this.values.get(key);
+    }
+    return out;
+  }
+
+  /** A copy with some values replaced (a sweep trial). */
+  withOverrides(overrides: Record<string, unknown>): Options {
+    const copy = new Options(this.verb, [...this.specs.values()], this.config);
+    for (const [key, value] of this.values) copy.set(key, value, this.sources.get(key) ?? 'default');
+    for (const [key, value] of Object.entries(overrides)) copy.set(key, value, 'config');
+    return copy;
+  }
+}
+
+export function resolvePath(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}

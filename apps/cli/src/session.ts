@@ -1,0 +1,151 @@
+// Loading what a verb works on: the tokenizer (with a pad token), the chat format, the base model (dense or
+// 4-bit), and a PEFT adapter; plus how a conversation becomes prompt token ids.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  BUILTIN_FORMAT_NAMES,
+  type BuiltinFormatName,
+  type ChatFormat,
+  type ChatMessage,
+  getChatFormat,
+  jinjaChatFormat,
+} from '@lora/chatml';
+import { CausalLM, type LoadOptions } from '@lora/models';
+import { loadAdapter, type LoraModel } from '@lora/peft';
+import { Tokenizer } from '@lora/tokenize';
+import { suggestion } from './did-you-mean.js';
+import { UsageError } from './errors.js';
+
+export type QuantChoice = 'nf4' | 'fp4' | 'none';
+
+/** The file the train verb writes next to the adapter: how it was trained (eval/chat read the quantization). */
+export const RUN_CONFIG_FILE = 'run_config.json';
+
+export function requireModelDir(dir: string, flag = '--model'): void {
+  if (!existsSync(join(dir, 'config.json'))) {
+    const what = existsSync(dir) ? 'a folder without config.json' : 'no such folder';
+    throw new UsageError(
+      `${flag} ${dir}: expected a Hugging Face model folder (config.json, *.safetensors, tokenizer.json), got ${what}`,
+    );
+  }
+}
+
+/** The model's tokenizer; without a pad token it pads with EOS (said once in `notes`). */
+export async function loadTokenizer(modelDir: string, notes: string[]): Promise<Tokenizer> {
+  let tokenizer = await Tokenizer.fromDir(modelDir);
+  if (tokenizer.padTokenId === undefined && tokenizer.eosToken !== undefined) {
+    tokenizer = tokenizer.withPadToken(tokenizer.eosToken);
+    notes.push(
+      `the tokenizer has no pad token: padding with its EOS "${tokenizer.eosToken}" (padded positions are masked)`,
+    );
+  }
+  return tokenizer;
+}
+
+/**
+ * `--chat-template`: a builtin name, or 'model' for the tokenizer's own jinja template. Unset: the model's
+ * template when it has one, else ChatML.
+ */
+export function resolveChatFormat(
+  name: string | undefined,
+  tokenizer: Tokenizer,
+  notes: string[],
+): ChatFormat {
+  const own = tokenizer.chatTemplate;
+  const template = typeof own === 'string' ? own : own?.default;
+  if (name === undefined || name === 'model') {
+    if (template !== undefined) {
+      const specials: Record<string, string> = {};
+      if (tokenizer.bosToken) specials.bos_token = tokenizer.bosToken;
+      if (tokenizer.eosToken) specials.eos_token = tokenizer.eosToken;
+      if (tokenizer.padToken) specials.pad_token = tokenizer.padToken;
+      return jinjaChatFormat(template, specials, { name: 'chat_template' });
+    }
+    if (name === 'model') {
+      throw new UsageError(
+        `--chat-template model: expected the tokenizer to have a chat_template, got none: pick one of ${BUILTIN_FORMAT_NAMES.join(', ')}`,
+      );
+    }
+    notes.push('the tokenizer has no chat template: using ChatML (--chat-template picks another)');
+    return getChatFormat('chatml');
+  }
+  if (!(BUILTIN_FORMAT_NAMES as readonly string[]).includes(name)) {
+    throw new UsageError(
+      `--chat-template: expected model or one of ${BUILTIN_FORMAT_NAMES.join(', ')}, got "${name}"${suggestion(name, BUILTIN_FORMAT_NAMES)}`,
+    );
+  }
+  return getChatFormat(name as BuiltinFormatName);
+}
+
+/** Prompt ids of a conversation ending with the assistant header; BOS as training added it. */
+export function promptIds(
+  tokenizer: Tokenizer,
+  format: ChatFormat,
+  messages: readonly ChatMessage[],
+): number[] {
+  const rendered = format.render(messages, {
+    addGenerationPrompt: true,
+    ...(tokenizer.bosToken && { bosToken: tokenizer.bosToken }),
+    ...(tokenizer.eosToken && { eosToken: tokenizer.eosToken }),
+  });
+  const ids = tokenizer.encode(rendered.text, { addSpecialTokens: false });
+  const bos = tokenizer.bosTokenId;
+  const addsBos = bos !== undefined && tokenizer.encode('', { addSpecialTokens: true })[0] === bos;
+  return addsBos && ids[0] !== bos ? [bos, ...ids] : ids;
+}
+
+/** The tokens that end an answer: the model's EOS ids, the tokenizer's EOS, and the format's end-of-turn token. */
+export function stopTokenIds(model: CausalLM, tokenizer: Tokenizer): number[] {
+  const ids = new Set<number>(model.config.eosTokenIds);
+  if (tokenizer.eosTokenId !== undefined) ids.add(tokenizer.eosTokenId);
+  for (const token of END_OF_TURN_TOKENS) {
+    const id = tokenizer.tokenToId(token);
+    if (id !== undefined && tokenizer.specialTokenIds.has(id)) ids.add(id);
+  }
+  return [...ids];
+}
+
+/** End-of-turn tokens of ChatML, Llama 3, Gemma and Phi-3 chat formats. */
+const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<end_of_turn>', '<|end|>'];
+
+export function loadOptionsFor(quant: QuantChoice, doubleQuant: boolean): LoadOptions {
+  return quant === 'none' ? {} : { quantize: { quantType: quant, doubleQuant } };
+}
+
+export async function loadModel(dir: string, quant: QuantChoice, doubleQuant: boolean): Promise<CausalLM> {
+  requireModelDir(dir);
+  return CausalLM.load(dir, loadOptionsFor(quant, doubleQuant));
+}
+
+/** What `lora train` recorded about an adapter (undefined for adapters from elsewhere). */
+export function readRunConfig(adapterDir: string): Record<string, unknown> | undefined {
+  const path = join(adapterDir, RUN_CONFIG_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** --quant auto: the quantization the adapter was trained on, else none. */
+export function inferenceQuant(
+  requested: string | undefined,
+  adapterDir: string | undefined,
+): { quant: QuantChoice; doubleQuant?: boolean } {
+  if (requested !== undefined && requested !== 'auto') return { quant: requested as QuantChoice };
+  const run = adapterDir === undefined ? undefined : readRunConfig(adapterDir);
+  const quant = run?.quant;
+  if (quant === 'nf4' || quant === 'fp4') return { quant, doubleQuant: run?.double_quant === true };
+  return { quant: 'none' };
+}
+
+export async function attachAdapter(model: CausalLM, adapterDir: string): Promise<LoraModel> {
+  if (!existsSync(join(adapterDir, 'adapter_config.json'))) {
+    const hint = existsSync(adapterDir) ? 'a folder without adapter_config.json' : 'no such folder';
+    throw new UsageError(
+      `--adapter ${adapterDir}: expected a PEFT adapter folder (adapter_config.json + adapter_model.safetensors), got ${hint}`,
+    );
+  }
+  return loadAdapter(adapterDir, model);
+}

@@ -1,0 +1,112 @@
+// Tiny model folders of each architecture for CLI tests: a byte-level BPE tokenizer trained on the topic task
+// with the architecture's own special tokens, and a seeded checkpoint whose vocab and bos/eos ids match it.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Architecture, writeTinyCheckpoint } from '@lora/models';
+import { type BuiltinFormatName, getChatFormat } from '@lora/chatml';
+import { Tokenizer, trainByteLevelBpe, writeTokenizerFiles } from '@lora/tokenize';
+import { CHATML_TEMPLATE } from '../default-setup.js';
+import { makeTopicDataset, type TopicExample, topicCorpus } from '../default-task.js';
+
+interface ArchitectureTokens {
+  specials: string[];
+  bos?: string;
+  eos: string;
+  pad?: string;
+  /** the --chat-template the tests use with it */
+  chatTemplate: string;
+  /** config.json key overrides beyond the token ids */
+  extra?: Record<string, unknown>;
+}
+
+export const ARCHITECTURE_TOKENS: Record<Architecture, ArchitectureTokens> = {
+  qwen2: {
+    specials: ['<|endoftext|>', '<|im_start|>', '<|im_end|>'],
+    eos: '<|im_end|>',
+    pad: '<|endoftext|>',
+    chatTemplate: 'model',
+  },
+  llama: { specials: ['<unk>', '<s>', '</s>'], bos: '<s>', eos: '</s>', chatTemplate: 'zephyr' },
+  gemma: {
+    specials: ['<pad>', '<eos>', '<bos>', '<start_of_turn>', '<end_of_turn>'],
+    bos: '<bos>',
+    eos: '<eos>',
+    pad: '<pad>',
+    chatTemplate: 'gemma',
+  },
+  gpt2: {
+    specials: ['<|endoftext|>'],
+    bos: '<|endoftext|>',
+    eos: '<|endoftext|>',
+    chatTemplate: 'alpaca',
+    extra: { n_positions: 128, n_ctx: 128 },
+  },
+};
+
+/** The task rendered in the architecture's chat format, so the tokenizer learns the template's words too. */
+function renderedCorpus(
+  template: string,
+  examples: readonly TopicExample[],
+  t: ArchitectureTokens,
+): string[] {
+  const format = getChatFormat((template === 'model' ? 'chatml' : template) as BuiltinFormatName);
+  return examples.map(
+    (e) =>
+      format.render(
+        [
+          { role: 'system', content: 'You are a helpful assistant.' },
+          { role: 'user', content: `${e.instruction}\n${e.input}` },
+          { role: 'assistant', content: e.output },
+        ].slice(template === 'gemma' || template === 'alpaca' ? 1 : 0),
+        { eosToken: t.eos, ...(t.bos && { bosToken: t.bos }) },
+      ).text,
+  );
+}
+
+/** Write `dir` with tokenizer files and a seeded tiny checkpoint of `architecture`; returns its tokenizer. */
+export async function writeTinyModel(
+  dir: string,
+  architecture: Architecture,
+  extraCorpus: string[] = [],
+): Promise<Tokenizer> {
+  const t = ARCHITECTURE_TOKENS[architecture];
+  const dataset = makeTopicDataset({ seed: 3, train: 64, eval: 16 });
+  const trained = trainByteLevelBpe({
+    corpus: [...topicCorpus(dataset), ...renderedCorpus(t.chatTemplate, dataset.train, t), ...extraCorpus],
+    vocabSize: 600,
+    specialTokens: t.specials,
+    eosToken: t.eos,
+    ...(t.bos && { bosToken: t.bos }),
+    ...(t.pad && { padToken: t.pad }),
+    ...(architecture === 'qwen2' && { chatTemplate: CHATML_TEMPLATE }),
+  });
+  await writeTokenizerFiles(dir, trained);
+  const tokenizer = await Tokenizer.fromDir(dir);
+  const id = (token: string | undefined) => (token === undefined ? undefined : tokenizer.tokenToId(token));
+  const vocab = Math.ceil(tokenizer.vocabSize / 8) * 8;
+  await writeTinyCheckpoint(dir, architecture, {
+    seed: 5,
+    overrides: {
+      vocab_size: vocab,
+      bos_token_id: id(t.bos) ?? id(t.eos),
+      eos_token_id: id(t.eos),
+      ...(t.pad && { pad_token_id: id(t.pad) }),
+      ...t.extra,
+    },
+  });
+  return tokenizer;
+}
+
+/** The topic task as JSONL files (instruction format) under `dir`. */
+export async function writeTopicData(
+  dir: string,
+  sizes = { train: 24, eval: 8 },
+): Promise<{ train: string; eval: string; examples: TopicExample[] }> {
+  await mkdir(dir, { recursive: true });
+  const data = makeTopicDataset({ seed: 11, ...sizes });
+  const train = join(dir, 'train.jsonl');
+  const evalFile = join(dir, 'eval.jsonl');
+  await writeFile(train, data.train.map((e) => JSON.stringify(e)).join('\n'));
+  await writeFile(evalFile, data.eval.map((e) => JSON.stringify(e)).join('\n'));
+  return { train, eval: evalFile, examples: data.eval };
+}

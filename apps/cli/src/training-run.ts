@@ -1,0 +1,273 @@
+// One training run from resolved options (train and each sweep trial): backend, tokenizer, data, base model
+// (4-bit or dense), LoRA, evaluation before, the SFT trainer with progress and Ctrl-C, evaluation after, and the
+// files: PEFT adapter, run_config.json, eval_results.json, metrics.jsonl, checkpoints, report.md + loss.svg.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readModelConfig } from '@lora/models';
+import { type LoraModel, loadAdapter, saveAdapter } from '@lora/peft';
+import {
+  formatBytes,
+  latestCheckpoint,
+  listCheckpoints,
+  planSteps,
+  type TrainableModel,
+  Trainer,
+} from '@lora/sft';
+import { answerCases } from './answers.js';
+import { selectBackend } from './backend.js';
+import { sourceOptions } from './data-source.js';
+import { UsageError } from './errors.js';
+import { createGenerator } from './generation.js';
+import { type CliIo, printer } from './io.js';
+import type { Options } from './options.js';
+import { createProgressView } from './progress.js';
+import type { EvalSnapshot } from './report.js';
+import { describeSnapshot, makeEvaluator } from './run-evaluation.js';
+import { writeRunFiles } from './run-files.js';
+import { loadModel, loadTokenizer, type QuantChoice, requireModelDir, resolveChatFormat } from './session.js';
+import { injectFromOptions, predictMemory, trainingConfig } from './trainer-options.js';
+import { describeStats, loadSplits, pack, tokenizeSplit } from './training-data.js';
+
+export interface TrainingOutcome {
+  outputDir: string;
+  reportPath: string;
+  before: EvalSnapshot;
+  after: EvalSnapshot;
+  wallSeconds: number;
+  steps: number;
+  stopped: boolean;
+  lastCheckpoint: string | undefined;
+  trainLoss: number;
+  /** best eval loss seen during training (trainer evaluations and the final one) */
+  bestEvalLoss: number | undefined;
+  trainableParams: number;
+  /** process RSS high-water mark (MiB) as the trainer logged it */
+  peakMemoryMb: number | undefined;
+  predictedMemoryBytes: number | undefined;
+  tokensPerSec: number | undefined;
+}
+
+/** Without --resume, checkpoints an earlier run left would confuse a later --resume: remove them. */
+async function prepareOutput(
+  options: Options,
+  outputDir: string,
+  out: (line: string) => void,
+): Promise<void> {
+  if (options.bool('resume')) {
+    const latest = await latestCheckpoint(outputDir);
+    out(latest ? `resuming from ${latest}` : `--resume: no complete checkpoint in ${outputDir}`);
+    return;
+  }
+  const stale = await listCheckpoints(outputDir).catch(() => []);
+  for (const c of stale) await rm(c.path, { recursive: true, force: true });
+  if (stale.length > 0) {
+    out(
+      `removed ${stale.length} checkpoint(s) of an earlier run in ${outputDir} (--resume continues one instead)`,
+    );
+  }
+}
+
+export async function runTraining(
+  options: Options,
+  io: CliIo,
+  extra: { title?: string | undefined } = {},
+): Promise<TrainingOutcome> {
+  const started = performance.now();
+  const { out } = printer(io);
+  out(await selectBackend(options.string('backend')));
+  const modelDir = options.require('model');
+  const outputDir = options.require('output');
+  const dataPath = options.require('data');
+  requireModelDir(modelDir);
+  const modelConfig = await readModelConfig(modelDir);
+  const notes: string[] = [];
+  const tokenizer = await loadTokenizer(modelDir, notes);
+  const format = resolveChatFormat(options.string('chat_template'), tokenizer, notes);
+  let maxLength = options.number('max_length')!;
+  if (maxLength > modelConfig.maxPositions) {
+    notes.push(
+      `--max-length ${maxLength} is above the model's ${modelConfig.maxPositions} positions: using ${modelConfig.maxPositions}`,
+    );
+    maxLength = modelConfig.maxPositions;
+  }
+  for (const note of notes) out(`note: ${note}`);
+
+  // data
+  const splits = await loadSplits({
+    data: dataPath,
+    evalData: options.string('eval_data'),
+    evalSplit: options.number('eval_split'),
+    seed: options.number('seed')!,
+    source: sourceOptions(options),
+    maxSamples: options.number('max_samples'),
+  });
+  const settings = { format, maxLength, completionOnly: options.bool('completion_only') };
+  const train = tokenizeSplit(splits.train, tokenizer, settings);
+  out(describeStats(`train (${splits.format} data, ${format.name} format)`, train.stats));
+  const held = splits.eval.length > 0 ? tokenizeSplit(splits.eval, tokenizer, settings) : undefined;
+  if (held) out(describeStats('eval', held.stats));
+  let trainExamples = train.examples;
+  if (options.bool('packing')) {
+    const packed = pack(trainExamples, maxLength);
+    trainExamples = packed.examples;
+    out(packed.line);
+  }
+  if (trainExamples.length === 0) {
+    throw new UsageError(
+      `--data ${dataPath}: expected examples left after tokenization, got none (see the skip reasons above)`,
+    );
+  }
+  const evalExamples = held?.examples ?? [];
+  if (options.given('eval_steps') && evalExamples.length === 0) {
+    throw new UsageError(
+      `${options.label('eval_steps')}: expected --eval-data or --eval-split to evaluate on, got neither`,
+    );
+  }
+
+  // model and adapter
+  const quant = options.string('quant') as QuantChoice;
+  const model = await loadModel(modelDir, quant, options.bool('double_quant'));
+  const initAdapter = options.string('init_adapter');
+  let lora: LoraModel;
+  if (initAdapter !== undefined) {
+    // saved adapters say inference_mode: true; PEFT's is_trainable loads them for further training
+    lora = await loadAdapter(initAdapter, model, { isTrainable: true });
+  } else lora = injectFromOptions(model, options, modelDir);
+  const count = lora.trainableParameterCount();
+  const quantText =
+    quant === 'none'
+      ? 'dense f32 base'
+      : `${quant.toUpperCase()}${options.bool('double_quant') ? ' + double quant' : ''} 4-bit base`;
+  const c = modelConfig;
+  out(`model: ${c.architecture}, ${c.numLayers} layers, hidden ${c.hiddenSize}; ${quantText}; ${count.line}`);
+  const predicted = predictMemory(model, options, Math.max(...trainExamples.map((e) => e.inputIds.length)));
+  if (predicted !== undefined)
+    out(`memory plan: about ${formatBytes(predicted)} for weights, adapter, optimizer and activations`);
+  if (initAdapter !== undefined) out(`note: started from the adapter in ${initAdapter}`);
+
+  // evaluation before
+  const trainable: TrainableModel = {
+    step: (batch, o) => model.step(batch, o),
+    parameters: () => lora.parameters(),
+  };
+  const padTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
+  const batchSize = options.number('batch_size')!;
+  const cases = answerCases(splits.eval).slice(0, options.number('eval_prompts') ?? 0);
+  const generator = await createGenerator(model, tokenizer, format, modelDir);
+  const snapshot = makeEvaluator(trainable, evalExamples, cases, generator, {
+    batchSize,
+    padTokenId,
+    maxNewTokens: options.number('max_new_tokens')!,
+  });
+  const before = snapshot();
+  if (before.loss !== undefined || before.answers) out(`before training: ${describeSnapshot(before)}`);
+
+  // training
+  const plan = planSteps({
+    numExamples: trainExamples.length,
+    batchSize,
+    gradientAccumulationSteps: options.number('grad_accum')!,
+    epochs: options.number('epochs')!,
+    maxSteps: options.number('max_steps') ?? -1,
+  });
+  const evalSteps =
+    options.number('eval_steps') ??
+    (evalExamples.length > 0 ? Math.max(1, Math.ceil(plan.maxSteps / 10)) : undefined);
+  const view = createProgressView(io, options.number('logging_steps')!);
+  let bestEvalLoss: number | undefined;
+  let peakMemoryMb: number | undefined;
+  let tokensPerSec: number | undefined;
+  const saveTo = (dir: string) => saveAdapter(dir, lora, { baseModelNameOrPath: modelDir });
+  const trainer = new Trainer({
+    model: trainable,
+    trainDataset: trainExamples,
+    ...(evalExamples.length > 0 && { evalDataset: evalExamples }),
+    config: trainingConfig(options, { outputDir, padTokenId, evalSteps }),
+    saveAdapter: saveTo,
+    onProgress: (e) => {
+      tokensPerSec = e.tokensPerSec;
+      view.update(e);
+    },
+    onLog: (entry) => {
+      if (typeof entry.peak_memory_mb === 'number') peakMemoryMb = entry.peak_memory_mb;
+      if (typeof entry.eval_loss === 'number') {
+        bestEvalLoss = Math.min(bestEvalLoss ?? Number.POSITIVE_INFINITY, entry.eval_loss);
+        view.note(
+          `eval at step ${entry.step}: loss ${entry.eval_loss.toFixed(4)}, perplexity ${Number(entry.eval_perplexity).toFixed(3)}`,
+        );
+      }
+    },
+  });
+  await prepareOutput(options, outputDir, out);
+  const accumulation = options.number('grad_accum');
+  out(
+    `training: ${trainer.plan.maxSteps} steps (${trainExamples.length} examples, batch ${batchSize} × ${accumulation} accumulation) → ${outputDir}`,
+  );
+  const unsubscribe = io.onInterrupt?.(() => trainer.requestStop());
+  let result: Awaited<ReturnType<Trainer['train']>>;
+  try {
+    result = await trainer.train();
+  } finally {
+    unsubscribe?.();
+    view.stop();
+  }
+  const outcome = {
+    outputDir,
+    reportPath: join(outputDir, 'report.md'),
+    steps: result.globalStep,
+    lastCheckpoint: result.lastCheckpoint,
+    trainLoss: result.trainLoss,
+    trainableParams: count.trainable,
+    peakMemoryMb,
+    predictedMemoryBytes: predicted,
+    tokensPerSec,
+    before,
+  };
+  if (result.stopped) {
+    return {
+      ...outcome,
+      after: before,
+      wallSeconds: (performance.now() - started) / 1000,
+      stopped: true,
+      bestEvalLoss,
+    };
+  }
+
+  // the adapter, evaluation after, and the files
+  await saveTo(outputDir);
+  const after = snapshot();
+  if (after.loss !== undefined) bestEvalLoss = Math.min(bestEvalLoss ?? Number.POSITIVE_INFINITY, after.loss);
+  out(`after training: ${describeSnapshot(after)}`);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const flags = `${options.bool('use_dora') ? ', DoRA' : ''}${options.bool('use_rslora') ? ', rsLoRA' : ''}`;
+  const lr = `AdamW lr ${options.number('lr')} (${options.string('lr_scheduler')})`;
+  await writeRunFiles({
+    outputDir,
+    reportPath: outcome.reportPath,
+    options,
+    extra: { architecture: c.architecture, trainable_params: count.trainable, steps: result.globalStep },
+    title: extra.title ?? `Fine-tune of ${modelDir}`,
+    setup: [
+      ['base model', `${modelDir} (${c.architecture})`],
+      ['quantization', quantText],
+      [
+        'adapter',
+        `LoRA r=${lora.config.r}, alpha=${lora.config.lora_alpha}, targets ${String(lora.config.target_modules)}${flags}`,
+      ],
+      ['trainable parameters', count.line],
+      ['data', `${dataPath}: ${train.stats.kept} train examples, ${evalExamples.length} held out`],
+      [
+        'chat format',
+        format.name === 'chat_template' ? "the model's own chat_template (jinja)" : format.name,
+      ],
+      ['optimizer', `${lr}, batch ${batchSize} × ${accumulation}, ${result.globalStep} steps`],
+    ],
+    notes,
+    cases,
+    before,
+    after,
+    steps: result.globalStep,
+    wallSeconds,
+  });
+  return { ...outcome, after, wallSeconds, stopped: false, bestEvalLoss };
+}
