@@ -6,6 +6,10 @@ import { Worker } from 'node:worker_threads';
 import { WasmBackendError } from './errors.js';
 import { CONTROL, WORKER_SOURCE } from './worker-source.js';
 
+/** Longest a call may wait on its workers without any of them finishing before it fails. */
+const STUCK_MS = 300_000;
+const WAIT_SLICE_MS = 1_000;
+
 export interface ThreadPool {
   /** threads including the calling one */
   readonly size: number;
@@ -53,9 +57,11 @@ export async function startNodePool(
     await Promise.all(workers.map((w) => w.terminate()));
     throw error;
   }
+  let broken: string | undefined;
   return {
     size,
     run(job, nthreads, self) {
+      if (broken) throw new WasmBackendError(broken);
       Atomics.store(words, CONTROL.JOB, job);
       Atomics.store(words, CONTROL.NTHREADS, nthreads);
       Atomics.store(words, CONTROL.FAILED, 0);
@@ -65,12 +71,20 @@ export async function startNodePool(
       try {
         self();
       } finally {
+        // A worker that died never decrements PENDING, and its 'exit' event cannot arrive while this thread
+        // blocks: wait in slices and turn a call that makes no progress for STUCK_MS into an error, not a hang.
+        let deadline = Date.now() + STUCK_MS;
         for (
           let left = Atomics.load(words, CONTROL.PENDING);
           left !== 0;
           left = Atomics.load(words, CONTROL.PENDING)
         ) {
-          Atomics.wait(words, CONTROL.PENDING, left);
+          if (Atomics.wait(words, CONTROL.PENDING, left, WAIT_SLICE_MS) !== 'timed-out') {
+            deadline = Date.now() + STUCK_MS;
+          } else if (Date.now() > deadline) {
+            broken = `wasm GEMM: ${left} worker thread(s) made no progress for ${STUCK_MS / 1000} s (a worker died or hung); this thread pool is unusable`;
+            throw new WasmBackendError(broken);
+          }
         }
       }
       const failed = Atomics.load(words, CONTROL.FAILED);
