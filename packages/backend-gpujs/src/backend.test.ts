@@ -41,9 +41,9 @@ describe('registerGpujsBackends', () => {
       plainMatmul({ a, b, out: want, m: 3, n: 4, k: 5, transB: true, batch: 1 });
       expectClose(out, want, { rtol: 1e-5, atol: 1e-6 }, `${name} matmul via registry`);
       const fallback = KERNEL_NAMES.filter((k) => !(GPUJS_KERNEL_NAMES as readonly string[]).includes(k));
-      expect(fallback).toEqual(['embedding', 'embeddingBackward']);
+      expect(fallback).toEqual(['embedding', 'embeddingBackward', 'nf4Matmul']);
       expect(backendReport(KERNEL_NAMES)).toMatch(
-        new RegExp(`^backend: ${name} \\(gpu\\.js .*\\); reference serves embedding, embeddingBackward$`),
+        new RegExp(`^backend: ${name} \\(gpu\\.js .*\\); reference serves embedding, embeddingBackward, nf4Matmul$`),
       );
     },
   );

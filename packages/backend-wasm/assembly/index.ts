@@ -1,7 +1,7 @@
 // The wasm module's exports: the GEMM entry point, its block sizes and the job layout (read by src/job.ts).
 export { gemmThread, scratchBytes, MC, KC, NC } from './gemm';
 export { MR, NR } from './microkernel';
-export { PACK_B_F32 } from './pack-b';
+export { PACK_B_F32, PACK_B_NF4 } from './pack-b';
 export {
   JOB_BATCH,
   JOB_M,

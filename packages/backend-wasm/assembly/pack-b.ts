@@ -8,14 +8,19 @@
 import { JOB_B_BATCH_STRIDE, JOB_B_CS, JOB_B_PACKER, JOB_B_PTR, JOB_B_RS, f32At, jobI32 } from './job';
 import { NR } from './microkernel';
 import { packPanel } from './pack';
+import { packBNf4 } from './pack-nf4';
 
 /** f32 B at any strides: B(p, j) = b[p * rs + j * cs] */
 export const PACK_B_F32: i32 = 0;
+
+/** 4-bit NF4/FP4 weight, dequantized into the panel (pack-nf4.ts); one matrix, no batch */
+export const PACK_B_NF4: i32 = 1;
 
 /** Fill ceil(nc / NR) panels at dst with the job's packer; returns the number of panels. */
 export function packB(job: usize, bi: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): i32 {
   const packer = jobI32(job, JOB_B_PACKER);
   if (packer === PACK_B_F32) packBF32(job, bi, p0, kc, j0, nc, dst);
+  else if (packer === PACK_B_NF4) packBNf4(job, p0, kc, j0, nc, dst);
   else unreachable();
   return (nc + NR - 1) / NR;
 }

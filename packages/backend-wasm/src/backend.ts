@@ -1,7 +1,13 @@
-// Registers backend "wasm" with @lora/core: matmul and batchedMatmul on the WebAssembly SIMD engine.
-import { type BatchedMatmulArgs, type MatmulArgs, registerBackend, registerKernel } from '@lora/core';
-import { WasmBackendError } from './errors.js';
+// Registers backend "wasm" with @lora/core: matmul, batchedMatmul and nf4Matmul on the WebAssembly SIMD engine.
+import {
+  type BatchedMatmulArgs,
+  type MatmulArgs,
+  type Nf4MatmulArgs,
+  registerBackend,
+  registerKernel,
+} from '@lora/core';
 import { type WasmEngineOptions, WasmGemmEngine } from './engine.js';
+import { WasmBackendError } from './errors.js';
 import { detectFeatures } from './features.js';
 
 export const WASM_BACKEND = 'wasm';
@@ -35,6 +41,11 @@ export async function registerWasmBackend(options: WasmEngineOptions = {}): Prom
     name: 'batchedMatmul',
     backend: WASM_BACKEND,
     impl: (args: BatchedMatmulArgs) => requireEngine().batchedMatmul(args),
+  });
+  registerKernel({
+    name: 'nf4Matmul',
+    backend: WASM_BACKEND,
+    impl: (args: Nf4MatmulArgs) => requireEngine().nf4Matmul(args),
   });
 }
 

@@ -1,20 +1,22 @@
 // Reference: BLIS-style GEMM (assembly/gemm.ts); this side stages operands in wasm memory, writes the job and
 // runs it on the calling thread plus the worker pool.
+
+import type { BatchedMatmulArgs, MatmulArgs, Nf4MatmulArgs } from '@lora/core';
 import { type KernelVariant, loadKernelBinary } from './binaries.js';
 import { WasmBackendError, WasmMemoryError } from './errors.js';
 import { detectFeatures } from './features.js';
-import type { BatchedMatmulArgs, MatmulArgs } from '@lora/core';
-import { type GemmCall, checkGemmArgs } from './gemm-args.js';
-import { WASM_PAGE, WasmHeap, createMemory } from './heap.js';
+import { checkGemmArgs, type GemmCall } from './gemm-args.js';
+import { createMemory, WASM_PAGE, WasmHeap } from './heap.js';
 import {
-  type BOperand,
   type Blocking,
+  type BOperand,
+  globalValue,
   type JobLayout,
   type KernelExports,
-  globalValue,
   readJobLayout,
   writeJob,
 } from './job.js';
+import { checkNf4Args } from './nf4-args.js';
 import type { ThreadPool } from './pool-node.js';
 import { isNode, resolveThreads, threadsFromEnv } from './threads.js';
 
@@ -162,6 +164,58 @@ export class WasmGemmEngine {
   /** The batchedMatmul kernel: checks its arguments (KernelArgumentError), then runs. */
   batchedMatmul(args: BatchedMatmulArgs): void {
     this.gemm(checkGemmArgs('batchedMatmul', args));
+  }
+
+  /**
+   * The nf4Matmul kernel: a GEMM whose B panels are dequantized from the 4-bit codes as they are packed
+   * (PACK_B_NF4), so the dense weight never exists. Operands outside wasm memory are copied in per call.
+   */
+  nf4Matmul(args: Nf4MatmulArgs): void {
+    const c = checkNf4Args(args);
+    const accumulate = args.accumulate ?? false;
+    Object.assign(this.lastCall, { threads: 0, stagedBytes: 0, packedPanels: 0 });
+    if (c.outLen === 0) return;
+    if (c.gemmK === 0) {
+      if (!accumulate) args.out.fill(0, 0, c.outLen);
+      return;
+    }
+    const parts: [ArrayBufferView, number, boolean][] = [
+      [args.x, c.xLen * 4, true],
+      [args.packed, c.packedLen, true],
+      [args.absmax, c.blocks * 4, true],
+      [args.code, 64, true],
+      [args.out, c.outLen * 4, accumulate],
+    ];
+    const ptrs = parts.map(([view]) => this.heap.addressOf(view));
+    const stagedBytes = parts.reduce(
+      (sum, [, bytes], i) => sum + (ptrs[i] === undefined ? align(bytes) : 0),
+      0,
+    );
+    const job = this.arena(JOB_BYTES + stagedBytes);
+    const bytes = new Uint8Array(this.heap.memory.buffer);
+    let cursor = job + JOB_BYTES;
+    parts.forEach(([view, length, copy], i) => {
+      if (ptrs[i] !== undefined) return;
+      ptrs[i] = cursor;
+      if (copy) bytes.set(new Uint8Array(view.buffer, view.byteOffset, length), cursor);
+      cursor += align(length);
+    });
+    const [xPtr, packedPtr, absmaxPtr, codePtr, outPtr] = ptrs as number[];
+    const packer = globalValue(this.exports as unknown as WebAssembly.Exports, 'PACK_B_NF4');
+    const call = {
+      batch: 1,
+      m: c.m,
+      n: c.gemmN,
+      k: c.gemmK,
+      transA: false,
+      transB: c.forward,
+      alpha: 1,
+      accumulate,
+    };
+    const operand: BOperand = { packer, ptr: packedPtr!, rs: c.rs, cs: c.cs, batchStride: 0 };
+    this.run(call, job, xPtr!, { ...operand, aux: [absmaxPtr!, args.blocksize, codePtr!] }, outPtr!);
+    if (this.heap.addressOf(args.out) === undefined) args.out.set(this.heap.f32(outPtr!, c.outLen));
+    this.lastCall.stagedBytes = stagedBytes;
   }
 
   /** out = alpha · op(A) · op(B) [+ out] for a validated call. */

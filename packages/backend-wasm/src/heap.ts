@@ -95,7 +95,7 @@ export class WasmHeap {
   }
 
   /** The byte address of an array that lives in this memory, or undefined when it lives elsewhere. */
-  addressOf(array: Float32Array): number | undefined {
+  addressOf(array: ArrayBufferView): number | undefined {
     return this.buffers.has(array.buffer) && array.byteLength > 0 ? array.byteOffset : undefined;
   }
 

@@ -45,6 +45,7 @@ export interface KernelExports {
   MR: WebAssembly.Global;
   NR: WebAssembly.Global;
   PACK_B_F32: WebAssembly.Global;
+  PACK_B_NF4: WebAssembly.Global;
 }
 
 /** A B operand as the packer sees it: which packer, and the fields it reads (pointer, strides, aux words). */

@@ -1,7 +1,7 @@
 // pnpm --filter @lora/bench bench: f32 GEMM GFLOP/s for every case × runner, printed as a table and written to
 // bench-results/gemm.json at the repository root. Flags: --quick (reference only on cases ≤ 1 GFLOP, shorter
 // budgets), --filter <text> (cases whose name contains it), --threads 1,2 (wasm thread counts), --no-resident
-// (skip the runs with operands kept in wasm memory).
+// (skip the runs with operands kept in wasm memory), --no-nf4 (skip the NF4 fused-vs-unfused table).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
@@ -10,6 +10,7 @@ import { runGemmBench } from './gemm-bench.js';
 import { flopsOf, GEMM_CASES } from './gemm-cases.js';
 import { machineInfo } from './machine.js';
 import { runModelsBench } from './models-bench.js';
+import { runNf4BenchMain } from './nf4-bench.js';
 import { createRunners } from './runners.js';
 import { formatTable } from './table.js';
 import { targetSummary } from './targets.js';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   renameSync(tmp, OUT_FILE);
   console.log(`\nwrote ${OUT_FILE}`);
 
+  if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json
   if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
 }
 

@@ -7,7 +7,13 @@ import {
   ropeTables,
 } from '@lora/core';
 import { ints, normal, poisoned, type Rng, rngFor, uniform } from './inputs.js';
-import { DEGENERATE_NORM_DX, gemmTolerance, type KernelTolerance, OUTPUT_TOLERANCES } from './tolerances.js';
+import {
+  DEGENERATE_NORM_DX,
+  type GemmKernel,
+  gemmTolerance,
+  type KernelTolerance,
+  OUTPUT_TOLERANCES,
+} from './tolerances.js';
 
 type Args<K extends KernelName> = Parameters<KernelSignatures[K]>[0];
 
@@ -28,7 +34,7 @@ function add<K extends KernelName>(
   build: (rng: Rng) => Args<K>,
   tolerances?: Record<string, KernelTolerance>,
 ): void {
-  const tol = tolerances ?? OUTPUT_TOLERANCES[kernel as Exclude<KernelName, 'matmul' | 'batchedMatmul'>];
+  const tol = tolerances ?? OUTPUT_TOLERANCES[kernel as Exclude<KernelName, GemmKernel>];
   cases.push({
     kernel,
     name,
@@ -364,6 +370,55 @@ for (const n of [1, 7, 1031, 65539]) {
       n,
     }));
   }
+}
+
+// --- nf4Matmul: both modes, odd sizes, a ragged last block, blocksize 64 and 128, accumulate, LoRA/Qwen sizes ------
+function nf4(
+  m: number,
+  n: number,
+  k: number,
+  blocksize: number,
+  mode: 'forward' | 'inputGrad',
+  accumulate = false,
+) {
+  const outSize = m * (mode === 'forward' ? n : k);
+  const name = `${mode} ${m}×${n}×${k} blocksize ${blocksize}${accumulate ? ' accumulate' : ''}`;
+  // weights code · absmax reach |2|: products of std ≈ 0.4, so σ = 1 is a safe bound for gemmTolerance
+  const reduction = mode === 'forward' ? k : n;
+  add(
+    'nf4Matmul',
+    name,
+    (rng) => ({
+      x: uniform(rng, m * (mode === 'forward' ? k : n)),
+      packed: Uint8Array.from({ length: Math.ceil((n * k) / 2) }, () => rng.int(256)),
+      absmax: uniform(rng, Math.ceil((n * k) / blocksize), 0.05, 2),
+      code: uniform(rng, 16),
+      blocksize,
+      out: accumulate ? uniform(rng, outSize) : poisoned(outSize),
+      m,
+      n,
+      k,
+      mode,
+      accumulate,
+    }),
+    gemmTolerance(reduction, 1, 1),
+  );
+}
+for (const mode of ['forward', 'inputGrad'] as const) {
+  for (const [m, n, k, blocksize] of [
+    [1, 1, 1, 64],
+    [1, 7, 3, 64],
+    [3, 5, 9, 64], // N·K odd: a half-used last byte
+    [5, 17, 33, 64], // ragged last block
+    [17, 33, 65, 128],
+    [33, 65, 127, 64],
+    [65, 31, 200, 128],
+    [1, 896, 896, 64], // single-token matvec, Qwen2.5-0.5B hidden
+    [9, 130, 258, 64],
+  ] as const)
+    nf4(m, n, k, blocksize, mode);
+  nf4(7, 33, 65, 64, mode, true);
+  nf4(17, 9, 129, 128, mode, true);
 }
 
 export const CASES: readonly ConformanceCase[] = cases;

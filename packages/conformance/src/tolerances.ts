@@ -37,8 +37,11 @@ export function gemmTolerance(k: number, alpha = 1, sigma = 1 / 3): Record<'out'
 const REDUCTION: KernelTolerance = { rtol: 2e-5, atol: 0, atolOfMax: 2e-5 };
 const EXACT: KernelTolerance = { rtol: 0, atol: 0 };
 
+/** Kernels whose tolerance depends on the reduction length, given per case. */
+export type GemmKernel = 'matmul' | 'batchedMatmul' | 'nf4Matmul';
+
 export const OUTPUT_TOLERANCES: {
-  [K in Exclude<KernelName, 'matmul' | 'batchedMatmul'>]: Record<string, KernelTolerance>;
+  [K in Exclude<KernelName, GemmKernel>]: Record<string, KernelTolerance>;
 } = {
   // y = e / Σe is a product, so its relative error is that of the sum and one exp; tiny y keep it.
   softmax: { out: { rtol: 2e-5, atol: 1e-30 } },

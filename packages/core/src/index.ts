@@ -43,3 +43,4 @@ export { RopeTablesError, ropeTables } from './rope-tables.js';
 export { fromArray, ShapeError, Tensor, zeros } from './tensor.js';
 export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
 export type { Prng, PrngState } from './random.js';
+export { checkNf4MatmulArgs } from './kernels/reference/nf4-matmul.js';

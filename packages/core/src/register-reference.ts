@@ -7,6 +7,7 @@ import { crossEntropyChunk, crossEntropyChunkBackward } from './kernels/referenc
 import { embedding, embeddingBackward } from './kernels/reference/embedding.js';
 import { layernorm, layernormBackward } from './kernels/reference/layernorm.js';
 import { matmul } from './kernels/reference/matmul.js';
+import { nf4Matmul } from './kernels/reference/nf4-matmul.js';
 import { rmsnorm, rmsnormBackward } from './kernels/reference/rmsnorm.js';
 import { rope } from './kernels/reference/rope.js';
 import { softmax, softmaxBackward } from './kernels/reference/softmax.js';
@@ -33,6 +34,7 @@ export const referenceKernels: Readonly<KernelSignatures> = Object.freeze({
   embedding,
   embeddingBackward,
   adamw,
+  nf4Matmul,
 });
 
 /** Registers backend "reference" and all its kernels (idempotent; runs once when @lora/core is imported). */

@@ -1,8 +1,18 @@
-import { asKernelArray, gradcheck, weightedSum } from '@lora/core';
+import {
+  asKernelArray,
+  gradcheck,
+  type Nf4MatmulArgs,
+  REFERENCE_BACKEND,
+  referenceKernels,
+  registerBackend,
+  registerKernel,
+  setBackend,
+  weightedSum,
+} from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { Nf4Linear } from './nf4-linear.js';
-import { QuantizationError, dequantize4bit, quantize4bit } from './quantize.js';
+import { dequantize4bit, QuantizationError, quantize4bit } from './quantize.js';
 
 const ctx = { training: false };
 
@@ -110,7 +120,7 @@ describe('Nf4Linear parameters', () => {
     expect(new Nf4Linear({ name: 'x', weight: q }).parameters()).toEqual([]);
   });
 
-  test('layers of different sizes share the scratch buffer without corrupting each other', () => {
+  test('layers of different sizes run back to back without affecting each other', () => {
     const big = new Nf4Linear({ name: 'big', weight: quantize4bit(randomArray(32 * 64, 8), [32, 64]) });
     const small = new Nf4Linear({ name: 'small', weight: quantize4bit(randomArray(8 * 64, 9), [8, 64]) });
     const x = randomArray(3 * 64, 10);
@@ -122,6 +132,49 @@ describe('Nf4Linear parameters', () => {
       naiveLinear(x, small.denseWeight().weight, undefined, 3, 8, 64),
       {},
       'small',
+    );
+  });
+
+  test('forward and backward run on kernel("nf4Matmul") with the packed weight, never a dense copy', async () => {
+    const calls: Nf4MatmulArgs[] = [];
+    registerBackend({ name: 'nf4-spy', priority: -2, isAvailable: () => true, describe: () => 'spy' });
+    registerKernel({
+      name: 'nf4Matmul',
+      backend: 'nf4-spy',
+      impl: (args) => {
+        calls.push(args);
+        referenceKernels.nf4Matmul(args);
+      },
+    });
+    registerKernel({
+      name: 'matmul',
+      backend: 'nf4-spy',
+      impl: () => {
+        throw new Error('matmul: expected no dense matmul from Nf4Linear, got a call');
+      },
+    });
+    const q = quantize4bit(randomArray(6 * 64, 12), [6, 64], { doubleQuant: true });
+    const layer = new Nf4Linear({ name: 'spy', weight: q });
+    await setBackend('nf4-spy');
+    try {
+      const x = randomArray(2 * 64, 13);
+      layer.forward(x, 2, ctx);
+      layer.backward(randomArray(2 * 6, 14), { x, rows: 2 });
+    } finally {
+      await setBackend(REFERENCE_BACKEND);
+    }
+    expect(calls.map((c) => [c.mode, c.m, c.n, c.k, c.blocksize])).toEqual([
+      ['forward', 2, 6, 64, 64],
+      ['inputGrad', 2, 6, 64, 64],
+    ]);
+    expect(calls[0]!.packed).toBe(q.packed);
+  });
+
+  test('an absmax with the wrong number of blocks is refused, naming the layer', () => {
+    const q = quantize4bit(randomArray(2 * 64, 15), [2, 64]);
+    const bad = { ...q, absmax: q.absmax!.subarray(0, 1) };
+    expect(() => new Nf4Linear({ name: 'model.y', weight: bad })).toThrow(
+      'Nf4Linear model.y: absmax expected 2 blocks, got 1',
     );
   });
 

@@ -1,18 +1,26 @@
 // A frozen 4-bit linear layer (bitsandbytes nn.Linear4bit): y = x · dequant(W)ᵀ + b, input gradient only.
-import { kernel, type ForwardContext, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
-import { QuantizationError, type QuantizedTensor, dequantize4bit, elementCount } from './quantize.js';
+import { type ForwardContext, kernel, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
+import { blockCount } from './blockwise.js';
+import {
+  dequantize4bit,
+  elementCount,
+  QuantizationError,
+  type QuantizedTensor,
+  resolveAbsmax,
+} from './quantize.js';
 
 /**
- * One scratch (out, in) buffer shared by every Nf4Linear: kernels are synchronous, so a layer dequantizes into it
- * right before its matmul and nothing else reads it in between. It grows to the largest layer and is never a
- * per-layer dense copy, so a 4-bit model stays 4-bit in memory.
+ * The weight operands of kernel('nf4Matmul'). A plain absmax is used as stored; a double-quantized one is restored
+ * on each call (N·K/blocksize values, small beside the matmul), so a 4-bit model stays 4-bit in memory and no
+ * dense (out, in) copy of the weight ever exists.
  */
-let scratch = new Float32Array(0);
-
-function dequantizeToScratch(q: QuantizedTensor): Float32Array {
-  const n = elementCount(q);
-  if (scratch.length < n) scratch = new Float32Array(n);
-  return dequantize4bit(q, scratch.subarray(0, n)); // (out, in)
+function weightOperands(q: QuantizedTensor): {
+  packed: Uint8Array;
+  absmax: Float32Array;
+  code: Float32Array;
+  blocksize: number;
+} {
+  return { packed: q.packed, absmax: resolveAbsmax(q), code: q.code, blocksize: q.blocksize };
 }
 
 export interface Nf4LinearOptions {
@@ -46,6 +54,18 @@ export class Nf4Linear implements LinearModule {
         `Nf4Linear ${name}: bias expected ${outFeatures} values, got ${bias.length}`,
       );
     }
+    const blocks = blockCount(elementCount(weight), weight.blocksize);
+    const stored = weight.absmax?.length ?? weight.nested?.qabsmax.length;
+    if (stored !== blocks) {
+      throw new QuantizationError(
+        `Nf4Linear ${name}: absmax expected ${blocks} blocks, got ${stored ?? 'none'}`,
+      );
+    }
+    if (weight.packed.length < Math.ceil(elementCount(weight) / 2)) {
+      throw new QuantizationError(
+        `Nf4Linear ${name}: packed expected ${Math.ceil(elementCount(weight) / 2)} bytes, got ${weight.packed.length}`,
+      );
+    }
     this.name = name;
     this.weight = weight;
     this.inFeatures = inFeatures;
@@ -69,8 +89,15 @@ export class Nf4Linear implements LinearModule {
     out?: Float32Array,
   ): { out: Float32Array; cache: LinearCache } {
     const y = out ?? new Float32Array(rows * this.outFeatures); // (T, out)
-    const w = dequantizeToScratch(this.weight); // (out, in)
-    kernel('matmul')({ a: x, b: w, out: y, m: rows, n: this.outFeatures, k: this.inFeatures, transB: true });
+    kernel('nf4Matmul')({
+      ...weightOperands(this.weight), // W (out, in)
+      x, // (T, in)
+      out: y,
+      m: rows,
+      n: this.outFeatures,
+      k: this.inFeatures,
+      mode: 'forward',
+    });
     const b = this.bias?.data;
     if (b) {
       for (let r = 0; r < rows; r++) {
@@ -85,14 +112,14 @@ export class Nf4Linear implements LinearModule {
   backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
     const { rows } = cache;
     const dx = dxAccumulate ?? new Float32Array(rows * this.inFeatures); // (T, in)
-    const w = dequantizeToScratch(this.weight); // (out, in)
-    kernel('matmul')({
-      a: dy,
-      b: w,
+    kernel('nf4Matmul')({
+      ...weightOperands(this.weight), // W (out, in)
+      x: dy, // (T, out)
       out: dx,
       m: rows,
-      n: this.inFeatures,
-      k: this.outFeatures,
+      n: this.outFeatures,
+      k: this.inFeatures,
+      mode: 'inputGrad',
       accumulate: dxAccumulate !== undefined,
     });
     const bias = this.bias;

@@ -224,6 +224,34 @@ export interface AdamwArgs {
   n: number;
 }
 
+/**
+ * Fused NF4/FP4 dequantize-matmul over a bitsandbytes 4-bit weight W (N, K) = (out, in), never materialized:
+ * W[r, c] = code[nibble(r·K + c)] · absmax[⌊(r·K + c) / blocksize⌋], two codes per byte, first in the HIGH nibble.
+ * 'forward': out (M, N) = x (M, K) · Wᵀ. 'inputGrad': out (M, K) = x (M, N) · W (x is dy). [+ out when accumulate]
+ */
+export interface Nf4MatmulArgs {
+  /** (M, K) for 'forward'; dy (M, N) for 'inputGrad' */
+  x: Float32Array;
+  /** (⌈N·K / 2⌉) 4-bit code indices of W (N, K), row-major, first element in the high nibble */
+  packed: Uint8Array;
+  /** (⌈N·K / blocksize⌉) f32 scale of each block of the flattened W */
+  absmax: Float32Array;
+  /** (16) code table (NF4 or FP4 levels) */
+  code: Float32Array;
+  /** elements per absmax block of the flattened W (64 in bitsandbytes) */
+  blocksize: number;
+  /** (M, N) for 'forward'; (M, K) for 'inputGrad' */
+  out: Float32Array;
+  m: number;
+  /** rows of W: out features */
+  n: number;
+  /** columns of W: in features */
+  k: number;
+  mode: 'forward' | 'inputGrad';
+  /** add into out instead of overwriting it */
+  accumulate?: boolean;
+}
+
 /** Every kernel name and its signature. Backends register any subset; the reference registers all. */
 export interface KernelSignatures {
   matmul: (args: MatmulArgs) => void;
@@ -244,6 +272,7 @@ export interface KernelSignatures {
   embedding: (args: EmbeddingArgs) => void;
   embeddingBackward: (args: EmbeddingBackwardArgs) => void;
   adamw: (args: AdamwArgs) => void;
+  nf4Matmul: (args: Nf4MatmulArgs) => void;
 }
 
 export type KernelName = keyof KernelSignatures;
@@ -267,4 +296,5 @@ export const KERNEL_NAMES = [
   'embedding',
   'embeddingBackward',
   'adamw',
+  'nf4Matmul',
 ] as const satisfies readonly KernelName[];
