@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { WasmBackendError } from './errors.js';
-import { CONTROL, WORKER_SOURCE } from './worker-source.js';
+import { CONTROL, controlWords, WORKER_SOURCE } from './worker-source.js';
 
 /** Longest a call may wait on its workers without any of them finishing before it fails. */
 const STUCK_MS = 300_000;
@@ -28,7 +28,7 @@ export async function startNodePool(
   memory: WebAssembly.Memory,
   size: number,
 ): Promise<ThreadPool> {
-  const words = new Int32Array(new SharedArrayBuffer(CONTROL.WORDS * 4));
+  const words = new Int32Array(new SharedArrayBuffer(controlWords(size) * 4));
   const workers: Worker[] = [];
   const ready: Promise<void>[] = [];
   for (let tid = 1; tid < size; tid++) {
@@ -65,25 +65,26 @@ export async function startNodePool(
       Atomics.store(words, CONTROL.JOB, job);
       Atomics.store(words, CONTROL.NTHREADS, nthreads);
       Atomics.store(words, CONTROL.FAILED, 0);
-      Atomics.store(words, CONTROL.PENDING, workers.length);
-      Atomics.add(words, CONTROL.GENERATION, 1);
+      const generation = (Atomics.add(words, CONTROL.GENERATION, 1) + 1) | 0; // int32, wraps like the word
       Atomics.notify(words, CONTROL.GENERATION);
       try {
         self();
       } finally {
-        // A worker that died never decrements PENDING, and its 'exit' event cannot arrive while this thread
-        // blocks: wait in slices and turn a call that makes no progress for STUCK_MS into an error, not a hang.
+        // A worker that died never publishes DONE, and its 'exit' event cannot arrive while this thread blocks:
+        // wait in slices and turn a call that makes no progress for STUCK_MS into an error, not a hang.
         let deadline = Date.now() + STUCK_MS;
-        for (
-          let left = Atomics.load(words, CONTROL.PENDING);
-          left !== 0;
-          left = Atomics.load(words, CONTROL.PENDING)
-        ) {
-          if (Atomics.wait(words, CONTROL.PENDING, left, WAIT_SLICE_MS) !== 'timed-out') {
-            deadline = Date.now() + STUCK_MS;
-          } else if (Date.now() > deadline) {
-            broken = `wasm GEMM: ${left} worker thread(s) made no progress for ${STUCK_MS / 1000} s (a worker died or hung); this thread pool is unusable`;
-            throw new WasmBackendError(broken);
+        for (let tid = 1; tid < size; tid++) {
+          for (
+            let done = Atomics.load(words, CONTROL.DONE + tid);
+            done !== generation;
+            done = Atomics.load(words, CONTROL.DONE + tid)
+          ) {
+            if (Atomics.wait(words, CONTROL.DONE + tid, done, WAIT_SLICE_MS) !== 'timed-out') {
+              deadline = Date.now() + STUCK_MS;
+            } else if (Date.now() > deadline) {
+              broken = `wasm GEMM: worker thread ${tid} made no progress for ${STUCK_MS / 1000} s (it died or hung); this thread pool is unusable`;
+              throw new WasmBackendError(broken);
+            }
           }
         }
       }

@@ -2,18 +2,25 @@
 // no file to ship or resolve, and no TypeScript to transpile inside the worker.
 //
 // Control words (Int32Array over a SharedArrayBuffer): GENERATION is bumped by the caller for each job;
-// a worker runs gemmThread(JOB, tid, NTHREADS) when tid < NTHREADS, then decrements PENDING and wakes the
-// caller when it reaches zero. STOP ends the loop; FAILED holds 1 + the tid of a worker that trapped.
+// a worker runs gemmThread(JOB, tid, NTHREADS) when tid < NTHREADS, then publishes the generation it finished
+// in DONE + tid and wakes the caller, which waits until every worker's DONE word equals the generation it
+// started (no shared countdown that a miscounted or repeated wake could corrupt). STOP ends the loop;
+// FAILED holds 1 + the tid of a worker that trapped.
 
 export const CONTROL = {
   GENERATION: 0,
   JOB: 1,
   NTHREADS: 2,
-  PENDING: 3,
-  STOP: 4,
-  FAILED: 5,
-  WORDS: 8,
+  STOP: 3,
+  FAILED: 4,
+  /** DONE + tid: the last generation worker tid finished */
+  DONE: 8,
 } as const;
+
+/** Control words for a pool of `size` threads (workers are tids 1..size-1). */
+export function controlWords(size: number): number {
+  return CONTROL.DONE + size;
+}
 
 export const WORKER_SOURCE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
@@ -31,8 +38,10 @@ try {
 if (exports) {
   for (;;) {
     Atomics.wait(words, C.GENERATION, seen);
-    seen = Atomics.load(words, C.GENERATION);
+    const generation = Atomics.load(words, C.GENERATION);
     if (Atomics.load(words, C.STOP) !== 0) break;
+    if (generation === seen) continue; // woken without a new job: wait again
+    seen = generation;
     const nthreads = Atomics.load(words, C.NTHREADS);
     if (tid < nthreads) {
       try {
@@ -41,7 +50,8 @@ if (exports) {
         Atomics.store(words, C.FAILED, tid + 1);
       }
     }
-    if (Atomics.sub(words, C.PENDING, 1) === 1) Atomics.notify(words, C.PENDING);
+    Atomics.store(words, C.DONE + tid, generation);
+    Atomics.notify(words, C.DONE + tid);
   }
 }
 `;
