@@ -1,9 +1,10 @@
 // Self-attention block (LlamaAttention / Qwen2Attention / GemmaAttention with rotate_half RoPE and GQA; GPT2Attention
 // with a fused c_attn): projections, RoPE, causal SDPA, output projection — forward, backward and KV-cache decoding.
-import { kernel, type ForwardContext, type LinearCache, type LinearModule } from '@lora/core';
-import { alloc, swapMiddle } from './buffers.js';
+import { type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
+import { swapMiddle } from './buffers.js';
 import type { RopeTables } from './rope.js';
 import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremental } from './sdpa.js';
+import { buffer, type Workspace } from './workspace.js';
 
 export type AttentionNames = { q: string; k: string; v: string; o: string } | { qkv: string; o: string };
 
@@ -59,19 +60,24 @@ export class Attention {
     private readonly linear: (name: string) => LinearModule,
   ) {}
 
-  /** (N, H·D) q, (N, Hkv·D) k and v, with RoPE applied at `positions`. */
-  private project(x: Float32Array, rows: number, positions: Int32Array, ctx: ForwardContext) {
+  /** (N, H·D) q, (N, Hkv·D) k and v, with RoPE applied at `positions` (in transient buffers of `ws` when given). */
+  private project(x: Float32Array, rows: number, positions: Int32Array, ctx: ForwardContext, ws?: Workspace) {
     const { heads, kvHeads, headDim: D, names, rope } = this.spec;
     const qDim = heads * D;
     const kvDim = kvHeads * D;
+    const temp = ws?.temp.scope('attention');
     let q: Float32Array;
     let k: Float32Array;
     let v: Float32Array;
     let proj: LinearCache[];
     if ('qkv' in names) {
-      const r = this.linear(names.qkv).forward(x, rows, ctx); // (N, 3C)
       const width = qDim + 2 * kvDim;
-      [q, k, v] = [alloc(x, rows * qDim), alloc(x, rows * kvDim), alloc(x, rows * kvDim)];
+      const r = this.linear(names.qkv).forward(x, rows, ctx, buffer(temp, 'qkv', x, rows * width)); // (N, 3C)
+      [q, k, v] = [
+        buffer(temp, 'q', x, rows * qDim),
+        buffer(temp, 'k', x, rows * kvDim),
+        buffer(temp, 'v', x, rows * kvDim),
+      ];
       for (let t = 0; t < rows; t++) {
         const src = r.out.subarray(t * width, (t + 1) * width);
         q.set(src.subarray(0, qDim), t * qDim);
@@ -80,9 +86,9 @@ export class Attention {
       }
       proj = [r.cache];
     } else {
-      const rq = this.linear(names.q).forward(x, rows, ctx); // (N, H·D)
-      const rk = this.linear(names.k).forward(x, rows, ctx); // (N, Hkv·D)
-      const rv = this.linear(names.v).forward(x, rows, ctx); // (N, Hkv·D)
+      const rq = this.linear(names.q).forward(x, rows, ctx, buffer(temp, 'q', x, rows * qDim)); // (N, H·D)
+      const rk = this.linear(names.k).forward(x, rows, ctx, buffer(temp, 'k', x, rows * kvDim)); // (N, Hkv·D)
+      const rv = this.linear(names.v).forward(x, rows, ctx, buffer(temp, 'v', x, rows * kvDim)); // (N, Hkv·D)
       [q, k, v] = [rq.out, rk.out, rv.out];
       proj = [rq.cache, rk.cache, rv.cache];
     }
@@ -102,34 +108,49 @@ export class Attention {
     return { batch: layout.batch, seqLen: layout.seqLen, heads, kvHeads, headDim, scale, mask: layout.mask };
   }
 
+  /**
+   * (N, C) output and the cache for backward. With a workspace, what backward reads (q, k, v by head, the attention
+   * probabilities, the output projection's input) lives in its buffers and the rest in transient ones.
+   */
   forward(
     x: Float32Array,
     layout: BatchLayout,
     ctx: ForwardContext,
+    ws?: Workspace,
   ): { out: Float32Array; cache: AttentionCache } {
     const { heads, kvHeads, headDim: D, names } = this.spec;
     const { batch: B, seqLen: T } = layout;
     const rows = B * T;
-    const { q, k, v, proj } = this.project(x, rows, layout.positions, ctx);
-    const qh = swapMiddle(q, B, T, heads, D); // (B, H, T, D)
-    const kh = swapMiddle(k, B, T, kvHeads, D); // (B, Hkv, T, D)
-    const vh = swapMiddle(v, B, T, kvHeads, D); // (B, Hkv, T, D)
-    const s = sdpaForward(qh, kh, vh, this.sdpaShape(layout));
-    const o = swapMiddle(s.out, B, heads, T, D); // (B, T, H, D)
-    const r = this.linear(names.o).forward(o, rows, ctx); // (N, C)
+    const { q, k, v, proj } = this.project(x, rows, layout.positions, ctx, ws);
+    const qh = swapMiddle(q, B, T, heads, D, buffer(ws, 'qh', q, q.length)); // (B, H, T, D)
+    const kh = swapMiddle(k, B, T, kvHeads, D, buffer(ws, 'kh', k, k.length)); // (B, Hkv, T, D)
+    const vh = swapMiddle(v, B, T, kvHeads, D, buffer(ws, 'vh', v, v.length)); // (B, Hkv, T, D)
+    const s = sdpaForward(qh, kh, vh, this.sdpaShape(layout), ws);
+    const o = swapMiddle(s.out, B, heads, T, D, buffer(ws, 'o', q, q.length)); // (B, T, H, D)
+    const outLinear = this.linear(names.o);
+    const out = buffer(ws?.temp.scope('attention'), 'out', x, rows * outLinear.outFeatures); // (N, C)
+    const r = outLinear.forward(o, rows, ctx, out);
     return { out: r.out, cache: { proj, sdpa: s.cache, out: r.cache } };
   }
 
-  /** dx (N, C) from dout (N, C); the linears accumulate their own parameter gradients. */
-  backward(dout: Float32Array, cache: AttentionCache, layout: BatchLayout): Float32Array {
+  /**
+   * dx (N, C) from dout (N, C); the linears accumulate their own parameter gradients. With a workspace, the
+   * intermediates and dx live in its transient buffers (dx until the next layer's backward).
+   */
+  backward(dout: Float32Array, cache: AttentionCache, layout: BatchLayout, ws?: Workspace): Float32Array {
     const { heads, kvHeads, headDim: D, names, rope } = this.spec;
     const { batch: B, seqLen: T, positions } = layout;
     const rows = B * T;
-    const dO = this.linear(names.o).backward(dout, cache.out); // (N, H·D)
-    const g = sdpaBackward(swapMiddle(dO, B, T, heads, D), cache.sdpa, this.sdpaShape(layout));
-    const dq = swapMiddle(g.dq, B, heads, T, D); // (N, H, D)
-    const dk = swapMiddle(g.dk, B, kvHeads, T, D); // (N, Hkv, D)
-    const dv = swapMiddle(g.dv, B, kvHeads, T, D); // (N, Hkv, D)
+    const temp = ws?.temp.scope('attention');
+    const qDim = heads * D;
+    const kvDim = kvHeads * D;
+    const oLinear = this.linear(names.o);
+    const dO = oLinear.backward(dout, cache.out, buffer(temp, 'dO', dout, rows * qDim, true)); // (N, H·D)
+    const dOh = swapMiddle(dO, B, T, heads, D, buffer(temp, 'dOh', dO, dO.length)); // (B, H, T, D)
+    const g = sdpaBackward(dOh, cache.sdpa, this.sdpaShape(layout), ws);
+    const dq = swapMiddle(g.dq, B, heads, T, D, buffer(temp, 'dq', dO, rows * qDim)); // (N, H, D)
+    const dk = swapMiddle(g.dk, B, kvHeads, T, D, buffer(temp, 'dk', dO, rows * kvDim)); // (N, Hkv, D)
+    const dv = swapMiddle(g.dv, B, kvHeads, T, D, buffer(temp, 'dv', dO, rows * kvDim)); // (N, Hkv, D)
     if (rope) {
       const common = {
         tokens: rows,
@@ -143,19 +164,19 @@ export class Attention {
       kernel('rope')({ ...common, x: dq, out: dq, heads });
       kernel('rope')({ ...common, x: dk, out: dk, heads: kvHeads });
     }
+    const inFeatures = ('qkv' in names ? this.linear(names.qkv) : this.linear(names.q)).inFeatures;
+    const dx = buffer(temp, 'dx', dout, rows * inFeatures, true); // (N, C)
     if ('qkv' in names) {
-      const qDim = heads * D;
-      const kvDim = kvHeads * D;
       const width = qDim + 2 * kvDim;
-      const dqkv = alloc(dout, rows * width); // (N, 3C)
+      const dqkv = buffer(temp, 'dqkv', dout, rows * width); // (N, 3C)
       for (let t = 0; t < rows; t++) {
         dqkv.set(dq.subarray(t * qDim, (t + 1) * qDim), t * width);
         dqkv.set(dk.subarray(t * kvDim, (t + 1) * kvDim), t * width + qDim);
         dqkv.set(dv.subarray(t * kvDim, (t + 1) * kvDim), t * width + qDim + kvDim);
       }
-      return this.linear(names.qkv).backward(dqkv, cache.proj[0]!);
+      return this.linear(names.qkv).backward(dqkv, cache.proj[0]!, dx);
     }
-    const dx = this.linear(names.q).backward(dq, cache.proj[0]!); // (N, C)
+    this.linear(names.q).backward(dq, cache.proj[0]!, dx); // (N, C)
     this.linear(names.k).backward(dk, cache.proj[1]!, dx);
     this.linear(names.v).backward(dv, cache.proj[2]!, dx);
     return dx;

@@ -1,5 +1,6 @@
-// A decoder-only causal LM (transformers *ForCausalLM) built from Hugging Face weights: training step with chunked
-// cross-entropy and backward (llm.c style), per-layer gradient checkpointing, KV-cache decoding, export and save.
+// A decoder-only causal LM (transformers *ForCausalLM) built from Hugging Face weights: training step with a fused
+// lm head + cross-entropy over row tiles and backward (llm.c style) in reused buffers, per-layer gradient
+// checkpointing, KV-cache decoding, export and save.
 import type { ForwardContext, LinearContainer, LinearModule, Parameter } from '@lora/core';
 import { createPrng } from '@lora/core';
 import type { TensorSpec } from './architectures.js';
@@ -18,6 +19,7 @@ import { buildModelParts, type ModelParts } from './model-parts.js';
 import { gradOf } from './parameter.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
 import { type LoadOptions, type PreparedWeight, prepareDense, showShape } from './weights.js';
+import { type ArrayMemory, Workspace } from './workspace.js';
 
 export interface StepOptions {
   /** training mode: LoRA dropout and NEFTune apply */
@@ -45,9 +47,11 @@ export interface StepResult {
 
 export class CausalLM implements LinearContainer {
   readonly config: ModelConfig;
-  /** vocabulary columns per chunk of the cross-entropy */
+  /** the loss holds rows × vocabChunk logits at once (whole vocabulary rows, at least one): see LoadOptions */
   vocabChunk: number;
   readonly #p: ModelParts;
+  readonly #memory: ArrayMemory = {};
+  readonly #workspace = new Workspace(this.#memory);
 
   private constructor(
     config: ModelConfig,
@@ -132,7 +136,11 @@ export class CausalLM implements LinearContainer {
     this.#p.linears.set(name, module);
   }
 
-  /** Loss over the label tokens of a batch; with `backward`, gradients of lossScale · lossSum into trainable params. */
+  /**
+   * Loss over the label tokens of a batch; with `backward`, gradients of lossScale · lossSum into trainable params.
+   * Activations live in buffers reused from one step to the next (see useMemory), so after the first step of a
+   * shape a step allocates next to nothing.
+   */
   step(batch: TokenBatch, options: StepOptions): StepResult {
     const { vocabSize: V, hiddenSize: C } = this.config;
     const { batch: B, seqLen: T, attentionMask: mask } = batch;
@@ -147,15 +155,19 @@ export class CausalLM implements LinearContainer {
     const neftune = alpha > 0 ? { alpha, seqLen: T, rng: rng! } : undefined;
     const ids = batch.inputIds;
     const N = B * T;
-    let x = embedForward({
-      ids,
-      table: this.#p.embed.data,
-      tokens: N,
-      dim: C,
-      scale: this.#p.embedScale,
-      ...this.#positionArgs(layout.positions),
-      neftune,
-    }); // (N, C)
+    const ws = this.#workspace;
+    let x = embedForward(
+      {
+        ids,
+        table: this.#p.embed.data,
+        tokens: N,
+        dim: C,
+        scale: this.#p.embedScale,
+        ...this.#positionArgs(layout.positions),
+        neftune,
+      },
+      ws.scope('embedding'),
+    ); // (N, C)
     const seeds = this.#p.blocks.map(() => (rng ? Math.floor(rng() * 2 ** 32) : 0));
     const ctxOf = (i: number): ForwardContext => ({
       training: options.training,
@@ -163,59 +175,99 @@ export class CausalLM implements LinearContainer {
     });
     const keep = options.backward;
     const checkpoint = keep && (options.gradientCheckpointing ?? false);
+    // without checkpointing every layer keeps its activations; with it, layers share one set and keep their inputs
+    const layerWs = (i: number) => (checkpoint ? ws.scope('checkpointed') : ws.scope(`layers.${i}`));
     const inputs: Float32Array[] = [];
     const caches: (BlockCache | undefined)[] = [];
     this.#p.blocks.forEach((block, i) => {
-      const r = block.forward(x, layout, ctxOf(i));
+      if (checkpoint) {
+        const input = ws.scope(`layers.${i}`).take('input', x, x.length); // (N, C)
+        input.set(x);
+        x = input;
+      }
+      const r = block.forward(x, layout, ctxOf(i), layerWs(i));
       if (keep) inputs.push(x);
       caches.push(keep && !checkpoint ? r.cache : undefined);
       x = r.out;
     });
-    const fin = this.#p.finalNorm.forward(x, N); // (N, C)
-    const rows: number[] = [];
-    for (let i = 0; i < N; i++) if (targets[i]! >= 0) rows.push(i);
-    const M = rows.length;
-    const hidden = alloc(x, M * C); // (M, C) rows with a target
-    const rowTargets = new Int32Array(M);
-    rows.forEach((r, j) => {
-      hidden.set(fin.out.subarray(r * C, (r + 1) * C), j * C);
-      rowTargets[j] = targets[r]!;
-    });
-    const loss = lmHeadLoss({
-      hidden,
-      rows: M,
-      weight: this.#p.lmHead,
-      vocab: V,
-      dim: C,
-      targets: rowTargets,
-      chunk: this.vocabChunk,
-      backward: options.backward,
-      lossScale: options.lossScale ?? 1,
-    });
+    const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')); // (N, C)
+    const head = ws.scope('lm-head');
+    let M = 0;
+    for (let i = 0; i < N; i++) if (targets[i]! >= 0) M++;
+    const rows = new Int32Array(M); // rows with a target
+    const rowTargets = new Int32Array(M); // (M)
+    const hidden = head.take('hidden', x, M * C); // (M, C)
+    for (let i = 0, j = 0; i < N; i++) {
+      if (targets[i]! < 0) continue;
+      rows[j] = i;
+      rowTargets[j] = targets[i]!;
+      hidden.set(fin.out.subarray(i * C, (i + 1) * C), j * C);
+      j++;
+    }
+    const loss = lmHeadLoss(
+      {
+        hidden,
+        rows: M,
+        weight: this.#p.lmHead,
+        vocab: V,
+        dim: C,
+        targets: rowTargets,
+        chunk: this.vocabChunk,
+        backward: options.backward,
+        lossScale: options.lossScale ?? 1,
+      },
+      head,
+    );
     if (options.backward && loss.dhidden) {
-      const dfin = alloc(x, N * C); // (N, C)
-      rows.forEach((r, j) => {
-        dfin.set(loss.dhidden!.subarray(j * C, (j + 1) * C), r * C);
-      });
-      let dx = this.#p.finalNorm.backward(dfin, fin.cache);
+      const dfin = head.take('dfin', x, N * C, true); // (N, C)
+      for (let j = 0; j < M; j++) dfin.set(loss.dhidden.subarray(j * C, (j + 1) * C), rows[j]! * C);
+      let dx = this.#p.finalNorm.backward(dfin, fin.cache, ws.scope('final-norm'));
       for (let i = this.#p.blocks.length - 1; i >= 0; i--) {
         const block = this.#p.blocks[i]!;
-        const cache = caches[i] ?? block.forward(inputs[i]!, layout, ctxOf(i)).cache;
+        const cache = caches[i] ?? block.forward(inputs[i]!, layout, ctxOf(i), layerWs(i)).cache;
         caches[i] = undefined;
-        dx = block.backward(dx, cache, layout);
+        // a block's dx is read only by the block below it: two alternating sets of gradient buffers suffice
+        dx = block.backward(dx, cache, layout, ws.scope(`gradients.${i % 2}`));
       }
-      embedBackward({
-        dout: dx,
-        ids,
-        tokens: N,
-        dim: C,
-        scale: this.#p.embedScale,
-        tableGrad: this.#p.embed.trainable ? gradOf(this.#p.embed) : undefined,
-        positions: layout.positions,
-        positionGrad: this.#p.positions?.trainable ? gradOf(this.#p.positions) : undefined,
-      });
+      embedBackward(
+        {
+          dout: dx,
+          ids,
+          tokens: N,
+          dim: C,
+          scale: this.#p.embedScale,
+          tableGrad: this.#p.embed.trainable ? gradOf(this.#p.embed) : undefined,
+          positions: layout.positions,
+          positionGrad: this.#p.positions?.trainable ? gradOf(this.#p.positions) : undefined,
+        },
+        ws.scope('embedding'),
+      );
     }
     return { lossSum: loss.lossSum, tokens: loss.tokens, correct: loss.correct };
+  }
+
+  /**
+   * Puts every parameter (and gradient) and step()'s reusable buffers in arrays from `memory.allocate` — e.g.
+   * `{ allocate: wasmAllocF32, free: wasmFree }` from @lora/backend-wasm, whose kernels then read and write them in
+   * place instead of copying them in and out on every call. Parameter arrays are replaced (values kept): call it
+   * before creating an optimizer, and after injecting adapters so theirs move too.
+   */
+  useMemory(memory: ArrayMemory): void {
+    this.#workspace.clear();
+    this.#memory.allocate = memory.allocate;
+    this.#memory.free = memory.free;
+    const allocate = memory.allocate;
+    if (!allocate) return;
+    const move = (a: Float32Array): Float32Array => {
+      const moved = allocate(a.length);
+      moved.set(a);
+      return moved;
+    };
+    for (const p of new Set(this.parameters())) {
+      if (!(p.data instanceof Float32Array) || p.data.length === 0) continue;
+      p.data = move(p.data);
+      if (p.grad) p.grad = move(p.grad);
+    }
   }
 
   #positionArgs(positions: Int32Array) {

@@ -2,9 +2,10 @@
 // x + attn(norm1(x)), then + mlp(norm2(·)).
 import type { ForwardContext } from '@lora/core';
 import type { Attention, AttentionCache, BatchLayout, IncrementalLayout, LayerKv } from './attention.js';
-import { addInto, alloc } from './buffers.js';
+import { addInto } from './buffers.js';
 import type { Mlp, MlpCache } from './mlp.js';
 import type { Norm, NormCache } from './norm.js';
+import { buffer, type Workspace } from './workspace.js';
 
 export interface BlockCache {
   norm1: NormCache;
@@ -21,32 +22,38 @@ export class DecoderBlock {
     readonly mlp: Mlp,
   ) {}
 
+  /** With a workspace (one per layer), the activations kept for backward live in its scopes. */
   forward(
     x: Float32Array,
     layout: BatchLayout,
     ctx: ForwardContext,
+    ws?: Workspace,
   ): { out: Float32Array; cache: BlockCache } {
     const rows = layout.batch * layout.seqLen;
-    const n1 = this.norm1.forward(x, rows); // (N, C)
-    const a = this.attention.forward(n1.out, layout, ctx); // (N, C)
-    const mid = alloc(x, x.length); // (N, C) residual after attention
+    const n1 = this.norm1.forward(x, rows, ws?.scope('norm1')); // (N, C)
+    const a = this.attention.forward(n1.out, layout, ctx, ws?.scope('attention')); // (N, C)
+    const mid = buffer(ws, 'mid', x, x.length); // (N, C) residual after attention
     for (let i = 0; i < x.length; i++) mid[i] = x[i]! + a.out[i]!;
-    const n2 = this.norm2.forward(mid, rows); // (N, C)
-    const m = this.mlp.forward(n2.out, rows, ctx); // (N, C)
+    const n2 = this.norm2.forward(mid, rows, ws?.scope('norm2')); // (N, C)
+    const m = this.mlp.forward(n2.out, rows, ctx, ws?.scope('mlp')); // (N, C)
     addInto(m.out, mid); // (N, C) residual after the MLP
     return { out: m.out, cache: { norm1: n1.cache, attention: a.cache, norm2: n2.cache, mlp: m.cache } };
   }
 
-  /** dx (N, C) from dout (N, C). */
-  backward(dout: Float32Array, cache: BlockCache, layout: BatchLayout): Float32Array {
-    const dmid = this.norm2.backward(this.mlp.backward(dout, cache.mlp), cache.norm2); // (N, C)
+  /**
+   * dx (N, C) from dout (N, C). With a workspace, dx and the gradient at the attention residual live in its scopes
+   * "norm1" and "norm2" (dout must not: the caller alternates two workspaces between neighbouring layers).
+   */
+  backward(dout: Float32Array, cache: BlockCache, layout: BatchLayout, ws?: Workspace): Float32Array {
+    const dm = this.mlp.backward(dout, cache.mlp, ws?.scope('mlp')); // (N, C)
+    const dmid = this.norm2.backward(dm, cache.norm2, ws?.scope('norm2')); // (N, C)
     addInto(dmid, dout);
-    const dx = this.norm1.backward(this.attention.backward(dmid, cache.attention, layout), cache.norm1); // (N, C)
+    const da = this.attention.backward(dmid, cache.attention, layout, ws?.scope('attention')); // (N, C)
+    const dx = this.norm1.backward(da, cache.norm1, ws?.scope('norm1')); // (N, C)
     addInto(dx, dmid);
     return dx;
   }
 
-  /** (B·n, C) for n new tokens per row, appending to this layer's KV cache. */
   forwardIncremental(
     x: Float32Array,
     kv: LayerKv,

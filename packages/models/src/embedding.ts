@@ -1,6 +1,6 @@
 // Input embeddings (torch.nn.Embedding; GemmaModel's √hidden normaliser; GPT2Model's learned positions) and NEFTune.
 import { kernel } from '@lora/core';
-import { alloc } from './buffers.js';
+import { buffer, type Workspace } from './workspace.js';
 
 export interface EmbedArgs {
   /** (N) token ids, N = B·T */
@@ -18,10 +18,10 @@ export interface EmbedArgs {
   neftune?: { alpha: number; seqLen: number; rng: () => number };
 }
 
-/** (N, C) hidden states: table[ids] (+ NEFTune noise) (· scale) (+ positionTable[positions]). */
-export function embedForward(args: EmbedArgs): Float32Array {
+/** (N, C) hidden states: table[ids] (+ NEFTune noise) (· scale) (+ positionTable[positions]); in `ws` when given. */
+export function embedForward(args: EmbedArgs, ws?: Workspace): Float32Array {
   const { ids, table, tokens, dim, scale, positionTable, positions, neftune } = args;
-  const out = alloc(table, tokens * dim); // (N, C)
+  const out = buffer(ws, 'out', table, tokens * dim); // (N, C)
   kernel('embedding')({ ids, table, out, tokens, dim });
   if (neftune && neftune.alpha > 0) {
     const mag = neftune.alpha / Math.sqrt(neftune.seqLen * dim);
@@ -29,7 +29,7 @@ export function embedForward(args: EmbedArgs): Float32Array {
   }
   if (scale !== undefined) for (let i = 0; i < tokens * dim; i++) out[i]! *= scale;
   if (positionTable && positions) {
-    const pos = alloc(table, tokens * dim); // (N, C)
+    const pos = buffer(ws?.temp.scope('embedding'), 'positions', table, tokens * dim); // (N, C)
     kernel('embedding')({ ids: positions, table: positionTable, out: pos, tokens, dim });
     for (let i = 0; i < tokens * dim; i++) out[i]! += pos[i]!;
   }
@@ -51,12 +51,12 @@ export interface EmbedBackwardArgs {
 }
 
 /** Scatter-adds the output gradient into the trainable tables (the noise is additive: it passes the gradient on). */
-export function embedBackward(args: EmbedBackwardArgs): void {
+export function embedBackward(args: EmbedBackwardArgs, ws?: Workspace): void {
   const { dout, ids, tokens, dim, scale, tableGrad, positions, positionGrad } = args;
   if (tableGrad) {
     let d = dout;
     if (scale !== undefined) {
-      d = alloc(dout, tokens * dim); // (N, C)
+      d = buffer(ws?.temp.scope('embedding'), 'dscaled', dout, tokens * dim); // (N, C)
       for (let i = 0; i < tokens * dim; i++) d[i] = dout[i]! * scale;
     }
     kernel('embeddingBackward')({ ids, dout: d, dtableAccumulate: tableGrad, tokens, dim });

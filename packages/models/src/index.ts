@@ -47,3 +47,4 @@ export {
   topKFilter,
   topPFilter,
 } from './generation/index.js';
+export type { ArrayMemory } from './workspace.js';

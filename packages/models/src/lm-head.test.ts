@@ -1,7 +1,7 @@
 import { gradcheck } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
-import { lmHeadLogits, lmHeadLoss } from './lm-head.js';
+import { lmHeadLogits, lmHeadLoss, lmHeadTileRows } from './lm-head.js';
 import { makeParameter } from './parameter.js';
 import { asF64, f64 } from './test-support.test-support.js';
 
@@ -29,7 +29,7 @@ function directLoss(
   return { loss, argmax };
 }
 
-describe('lmHeadLoss (chunked over the vocabulary)', () => {
+describe('lmHeadLoss (fused over tiles of rows)', () => {
   const hidden = f64(M * C, 1);
   const weight = makeParameter('lm_head.weight', [V, C], f64(V * C, 2), true);
 
@@ -80,6 +80,49 @@ describe('lmHeadLoss (chunked over the vocabulary)', () => {
     );
     expect(Array.from(r.dhidden!.subarray(C, 2 * C))).toEqual([0, 0, 0, 0, 0]);
   });
+
+  test.each([1, 4, 7, 16, 46, 1000])(
+    'chunk %i: the same dhidden and weight gradient as one tile of every row',
+    (chunk) => {
+      const run = (c: number) => {
+        const w = makeParameter('lm_head.weight', [V, C], weight.data, true);
+        w.trainable = true;
+        const r = lmHeadLoss({
+          hidden,
+          rows: M,
+          weight: w,
+          vocab: V,
+          dim: C,
+          targets,
+          chunk: c,
+          backward: true,
+          lossScale: 0.5,
+        });
+        return { ...r, wgrad: w.grad! };
+      };
+      const one = run(V);
+      const tiled = run(chunk);
+      expectClose([tiled.lossSum], [one.lossSum], { rtol: 1e-12 }, 'lossSum');
+      expectClose(tiled.dhidden!, one.dhidden!, { rtol: 1e-12, atol: 1e-15 }, 'dhidden');
+      expectClose(tiled.wgrad, one.wgrad, { rtol: 1e-12, atol: 1e-15 }, 'weight grad');
+      expect([tiled.tokens, tiled.correct]).toEqual([one.tokens, one.correct]);
+    },
+  );
+
+  test.each([
+    { rows: 255, vocab: 32000, chunk: 8192, tile: 65 },
+    { rows: 255, vocab: 32000, chunk: 32000, tile: 255 },
+    { rows: 255, vocab: 32000, chunk: 100000, tile: 255 },
+    { rows: 3, vocab: 32000, chunk: 8192, tile: 1 },
+    { rows: 4, vocab: 23, chunk: 7, tile: 1 },
+    { rows: 4, vocab: 23, chunk: 12, tile: 2 },
+    { rows: 1, vocab: 5, chunk: 1, tile: 1 },
+  ])(
+    'lmHeadTileRows($rows, $vocab, $chunk) = $tile: rows × chunk logits in whole rows, at least one',
+    (c) => {
+      expect(lmHeadTileRows(c.rows, c.vocab, c.chunk)).toBe(c.tile);
+    },
+  );
 
   test('argmax hits count the first maximum, as torch.argmax', () => {
     const w = makeParameter('w', [3, 1], Float32Array.from([1, 1, 0]), false); // logits of h = [1] are [1, 1, 0]

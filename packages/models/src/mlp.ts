@@ -1,6 +1,6 @@
 // Feed-forward blocks: gated (LlamaMLP SwiGLU, GemmaMLP GeGLU with tanh-GELU) and GPT2MLP (c_fc → gelu_new → c_proj).
-import { kernel, type ForwardContext, type LinearCache, type LinearModule } from '@lora/core';
-import { alloc } from './buffers.js';
+import { type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
+import { buffer, type Workspace } from './workspace.js';
 
 export type Activation = 'silu' | 'geluTanh';
 
@@ -21,54 +21,84 @@ export class Mlp {
     private readonly linear: (name: string) => LinearModule,
   ) {}
 
-  private act(x: Float32Array): Float32Array {
-    const out = alloc(x, x.length);
-    kernel(this.activation)({ x, out, n: x.length });
-    return out;
-  }
-
-  forward(x: Float32Array, rows: number, ctx: ForwardContext): { out: Float32Array; cache: MlpCache } {
+  /** With a workspace, the activations kept for backward live in its buffers "gate", "up", "h" / "fc", "a" and "out". */
+  forward(
+    x: Float32Array,
+    rows: number,
+    ctx: ForwardContext,
+    ws?: Workspace,
+  ): { out: Float32Array; cache: MlpCache } {
     const names = this.names;
+    const outOf = (key: string, linear: LinearModule) => buffer(ws, key, x, rows * linear.outFeatures);
+    const act = kernel(this.activation);
     if ('fc' in names) {
-      const fc = this.linear(names.fc).forward(x, rows, ctx); // (T, I)
-      const proj = this.linear(names.proj).forward(this.act(fc.out), rows, ctx); // (T, C)
+      const fcLinear = this.linear(names.fc);
+      const fc = fcLinear.forward(x, rows, ctx, outOf('fc', fcLinear)); // (T, I)
+      const a = buffer(ws, 'a', x, fc.out.length); // (T, I)
+      act({ x: fc.out, out: a, n: a.length });
+      const projLinear = this.linear(names.proj);
+      const proj = projLinear.forward(a, rows, ctx, outOf('out', projLinear)); // (T, C)
       return { out: proj.out, cache: { pre: fc.out, linears: [fc.cache, proj.cache] } };
     }
-    const gate = this.linear(names.gate).forward(x, rows, ctx); // (T, I)
-    const up = this.linear(names.up).forward(x, rows, ctx); // (T, I)
-    const h = this.act(gate.out); // (T, I)
-    for (let i = 0; i < h.length; i++) h[i]! *= up.out[i]!;
-    const down = this.linear(names.down).forward(h, rows, ctx); // (T, C)
+    const [gateLinear, upLinear, downLinear] = [
+      this.linear(names.gate),
+      this.linear(names.up),
+      this.linear(names.down),
+    ];
+    const gate = gateLinear.forward(x, rows, ctx, outOf('gate', gateLinear)); // (T, I)
+    const up = upLinear.forward(x, rows, ctx, outOf('up', upLinear)); // (T, I)
+    const h = buffer(ws, 'h', x, gate.out.length); // (T, I) act(gate) · up
+    act({ x: gate.out, out: h, n: h.length });
+    mulInto(h, up.out);
+    const down = downLinear.forward(h, rows, ctx, outOf('out', downLinear)); // (T, C)
     return {
       out: down.out,
       cache: { pre: gate.out, up: up.out, linears: [gate.cache, up.cache, down.cache] },
     };
   }
 
-  /** dx (T, C) from dout (T, C); the activation is recomputed from the cached pre-activation. */
-  backward(dout: Float32Array, cache: MlpCache): Float32Array {
+  /**
+   * dx (T, C) from dout (T, C); the activation is recomputed from the cached pre-activation. With a workspace, the
+   * intermediates and dx live in its transient buffers (dx until the next layer's backward).
+   */
+  backward(dout: Float32Array, cache: MlpCache, ws?: Workspace): Float32Array {
     const names = this.names;
     const { pre, linears } = cache;
+    const temp = ws?.temp.scope('mlp');
+    const rows = linears[0]!.rows;
     const backwardKernel = kernel(this.activation === 'silu' ? 'siluBackward' : 'geluTanhBackward');
+    /** a zeroed (T, in) buffer for a linear's dx to accumulate into */
+    const dxOf = (key: string, linear: LinearModule) =>
+      buffer(temp, key, dout, rows * linear.inFeatures, true);
     if ('fc' in names) {
-      const da = this.linear(names.proj).backward(dout, linears[1]!); // (T, I)
-      const dpre = alloc(da, da.length);
+      const proj = this.linear(names.proj);
+      const da = proj.backward(dout, linears[1]!, dxOf('da', proj)); // (T, I)
+      const dpre = buffer(temp, 'dpre', da, da.length);
       backwardKernel({ x: pre, dout: da, dx: dpre, n: pre.length });
-      return this.linear(names.fc).backward(dpre, linears[0]!);
+      const fc = this.linear(names.fc);
+      return fc.backward(dpre, linears[0]!, dxOf('dx', fc));
     }
     const up = cache.up!;
-    const dh = this.linear(names.down).backward(dout, linears[2]!); // (T, I)
-    const a = this.act(pre); // (T, I)
-    const da = alloc(dh, dh.length); // (T, I) = dh · up
-    const dup = alloc(dh, dh.length); // (T, I) = dh · act(gate)
-    for (let i = 0; i < dh.length; i++) {
+    const [gate, upLinear, down] = [this.linear(names.gate), this.linear(names.up), this.linear(names.down)];
+    const dh = down.backward(dout, linears[2]!, dxOf('dh', down)); // (T, I)
+    const n = dh.length;
+    const a = buffer(temp, 'a', dh, n); // (T, I) act(gate)
+    kernel(this.activation)({ x: pre, out: a, n });
+    const da = buffer(temp, 'da', dh, n); // (T, I) = dh · up
+    const dup = buffer(temp, 'dup', dh, n); // (T, I) = dh · act(gate)
+    for (let i = 0; i < n; i++) {
       da[i] = dh[i]! * up[i]!;
       dup[i] = dh[i]! * a[i]!;
     }
-    const dgate = alloc(dh, dh.length);
-    backwardKernel({ x: pre, dout: da, dx: dgate, n: pre.length });
-    const dx = this.linear(names.gate).backward(dgate, linears[0]!); // (T, C)
-    this.linear(names.up).backward(dup, linears[1]!, dx);
+    const dgate = buffer(temp, 'dgate', dh, n); // (T, I)
+    backwardKernel({ x: pre, dout: da, dx: dgate, n });
+    const dx = gate.backward(dgate, linears[0]!, dxOf('dx', gate)); // (T, C)
+    upLinear.backward(dup, linears[1]!, dx);
     return dx;
   }
+}
+
+/** y *= x, elementwise. */
+function mulInto(y: Float32Array, x: Float32Array): void {
+  for (let i = 0; i < y.length; i++) y[i]! *= x[i]!;
 }

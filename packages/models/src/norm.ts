@@ -1,7 +1,7 @@
 // Normalisation layers (LlamaRMSNorm, GemmaRMSNorm with 1 + w, torch.nn.LayerNorm) with forward and backward.
 import { kernel, type Parameter } from '@lora/core';
-import { alloc } from './buffers.js';
 import { gradOf } from './parameter.js';
+import { buffer, type Workspace } from './workspace.js';
 
 export type NormKind = 'rms' | 'rms1p' | 'layer';
 
@@ -27,13 +27,14 @@ export class Norm {
     return this.weight.data.length;
   }
 
-  forward(x: Float32Array, rows: number): { out: Float32Array; cache: NormCache } {
+  /** With a workspace, `out` and the cache live in its buffers "out", "rstd" (and "mean"). */
+  forward(x: Float32Array, rows: number, ws?: Workspace): { out: Float32Array; cache: NormCache } {
     const cols = this.dim;
-    const out = alloc(x, rows * cols); // (T, C)
-    const rstd = alloc(x, rows); // (T)
+    const out = buffer(ws, 'out', x, rows * cols); // (T, C)
+    const rstd = buffer(ws, 'rstd', x, rows); // (T)
     const weight = this.weight.data;
     if (this.kind === 'layer') {
-      const mean = alloc(x, rows); // (T)
+      const mean = buffer(ws, 'mean', x, rows); // (T)
       kernel('layernorm')({ x, weight, bias: this.bias!.data, out, mean, rstd, rows, cols, eps: this.eps });
       return { out, cache: { x, rows, rstd, mean } };
     }
@@ -42,11 +43,11 @@ export class Norm {
     return { out, cache: { x, rows, rstd } };
   }
 
-  /** dx (T, C); accumulates into the weight (and bias) gradient when trainable. */
-  backward(dout: Float32Array, cache: NormCache): Float32Array {
+  /** dx (T, C) (in the workspace's buffer "dx" when given); accumulates into the weight (and bias) gradient when trainable. */
+  backward(dout: Float32Array, cache: NormCache, ws?: Workspace): Float32Array {
     const { x, rows, rstd, mean } = cache;
     const cols = this.dim;
-    const dx = alloc(dout, rows * cols); // (T, C)
+    const dx = buffer(ws, 'dx', dout, rows * cols); // (T, C)
     const weight = this.weight.data;
     const dweightAccumulate = this.weight.trainable ? gradOf(this.weight) : undefined;
     if (this.kind === 'layer') {

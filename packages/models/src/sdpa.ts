@@ -2,6 +2,7 @@
 // (transformers eager_attention_forward with repeat_kv; torch scaled_dot_product_attention), forward and backward.
 import { kernel } from '@lora/core';
 import { alloc } from './buffers.js';
+import { buffer, type Workspace } from './workspace.js';
 
 export interface SdpaShape {
   batch: number;
@@ -70,16 +71,21 @@ function zeroPaddedQueries(
   }
 }
 
-/** out (B, H, T, D) = softmax(mask(scale · q·kᵀ)) · v, with the query heads of one KV head taken as one (g·T, D) matrix. */
+/**
+ * out (B, H, T, D) = softmax(mask(scale · q·kᵀ)) · v, with the query heads of one KV head taken as one (g·T, D) matrix.
+ * With a workspace, the probabilities live in its buffer "p" and the scores and `out` in transient buffers.
+ */
 export function sdpaForward(
   q: Float32Array,
   k: Float32Array,
   v: Float32Array,
   shape: SdpaShape,
+  ws?: Workspace,
 ): { out: Float32Array; cache: SdpaCache } {
   const { batch, seqLen: T, heads, kvHeads, headDim: D, scale, mask } = shape;
   const g = heads / kvHeads;
-  const scores = alloc(q, batch * heads * T * T); // (B, H, T, T) = (B·Hkv, g·T, T)
+  const temp = ws?.temp.scope('sdpa');
+  const scores = buffer(temp, 'scores', q, batch * heads * T * T); // (B, H, T, T) = (B·Hkv, g·T, T)
   kernel('batchedMatmul')({
     a: q,
     b: k,
@@ -98,7 +104,7 @@ export function sdpaForward(
       maskScores(scores, offset, g, T, T, 0, keyMask);
     }
   }
-  const p = alloc(q, batch * heads * T * T); // (B, H, T, T)
+  const p = buffer(ws, 'p', q, batch * heads * T * T); // (B, H, T, T)
   kernel('softmax')({ x: scores, out: p, rows: batch * heads * T, cols: T });
   if (mask) {
     for (let b = 0; b < batch; b++) {
@@ -107,31 +113,33 @@ export function sdpaForward(
         zeroPaddedQueries(p, (b * kvHeads + kh) * g * T * T, g, T, T, 0, keyMask);
     }
   }
-  const out = alloc(q, batch * heads * T * D); // (B, H, T, D)
+  const out = buffer(temp, 'out', q, batch * heads * T * D); // (B, H, T, D)
   kernel('batchedMatmul')({ a: p, b: v, out, batch: batch * kvHeads, m: g * T, n: D, k: T });
   return { out, cache: { q, k, v, p } };
 }
 
-/** dq (B, H, T, D), dk and dv (B, Hkv, T, D) from dout (B, H, T, D). */
+/** dq (B, H, T, D), dk and dv (B, Hkv, T, D) from dout (B, H, T, D); with a workspace, all in transient buffers. */
 export function sdpaBackward(
   dout: Float32Array,
   cache: SdpaCache,
   shape: SdpaShape,
+  ws?: Workspace,
 ): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
   const { batch, seqLen: T, heads, kvHeads, headDim: D, scale } = shape;
   const { q, k, v, p } = cache;
   const g = heads / kvHeads;
   const bmm = kernel('batchedMatmul');
   const nb = batch * kvHeads;
-  const dp = alloc(dout, batch * heads * T * T); // (B·Hkv, g·T, T)
+  const temp = ws?.temp.scope('sdpa');
+  const dp = buffer(temp, 'dp', dout, batch * heads * T * T); // (B·Hkv, g·T, T)
   bmm({ a: dout, b: v, out: dp, batch: nb, m: g * T, n: T, k: D, transB: true });
-  const dv = alloc(dout, nb * T * D); // (B·Hkv, T, D) = pᵀ · dout
+  const dv = buffer(temp, 'dv', dout, nb * T * D); // (B·Hkv, T, D) = pᵀ · dout
   bmm({ a: p, b: dout, out: dv, batch: nb, m: T, n: D, k: g * T, transA: true });
-  const ds = alloc(dout, batch * heads * T * T); // (B·Hkv, g·T, T); masked entries have p = 0, so ds = 0
+  const ds = buffer(temp, 'ds', dout, batch * heads * T * T); // (B·Hkv, g·T, T); masked entries have p = 0, so ds = 0
   kernel('softmaxBackward')({ y: p, dy: dp, dx: ds, rows: batch * heads * T, cols: T });
-  const dq = alloc(dout, batch * heads * T * D); // (B·Hkv, g·T, D) = scale · ds · k
+  const dq = buffer(temp, 'dq', dout, batch * heads * T * D); // (B·Hkv, g·T, D) = scale · ds · k
   bmm({ a: ds, b: k, out: dq, batch: nb, m: g * T, n: D, k: T, alpha: scale });
-  const dk = alloc(dout, nb * T * D); // (B·Hkv, T, D) = scale · dsᵀ · q
+  const dk = buffer(temp, 'dk', dout, nb * T * D); // (B·Hkv, T, D) = scale · dsᵀ · q
   bmm({ a: ds, b: q, out: dk, batch: nb, m: T, n: D, k: g * T, transA: true, alpha: scale });
   return { dq, dk, dv };
 }

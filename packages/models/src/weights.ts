@@ -22,7 +22,7 @@ export interface QuantizeOnLoad {
 export interface LoadOptions {
   /** quantize the dense linears to 4 bits while loading (never the embeddings or lm_head) */
   quantize?: QuantizeOnLoad;
-  /** vocabulary columns per chunk of the chunked cross-entropy (default 8192) */
+  /** logits the fused lm head + loss holds at once: rows × vocabChunk, in whole vocabulary rows (default 8192) */
   vocabChunk?: number;
 }
 

@@ -151,6 +151,45 @@ describe('LoraLinear backward vs central differences (float64)', () => {
   });
 });
 
+describe('LoraLinear buffer reuse', () => {
+  const make = (dropout = 0) =>
+    new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, dropout, init: false, rng: uniformStream(9) });
+  const dy = randomWeights(T * OUT, makeRng(4).next);
+  /** dx, dA and dB of one forward + backward on a fresh layer */
+  const fresh = (x: Float32Array, ctx: ForwardContext, dropout = 0) => {
+    const layer = make(dropout);
+    const dx = layer.backward(dy, layer.forward(x, T, ctx).cache);
+    return [dx, layer.loraA.grad!, layer.loraB.grad!];
+  };
+  const hOf = (cache: { extra?: unknown }) => (cache.extra as { h: Float32Array }).h;
+
+  test('a forward on the same input array reuses x·Aᵀ’s buffer; earlier caches, of any input, stay valid', () => {
+    const layer = make();
+    const [x, other] = [input(3), input(5)];
+    const first = layer.forward(x, T, evalCtx).cache;
+    const again = layer.forward(x, T, evalCtx).cache;
+    expect(hOf(again)).toBe(hOf(first));
+    const third = layer.forward(other, T, evalCtx).cache;
+    expect(hOf(third)).not.toBe(hOf(first));
+    const dx = layer.backward(dy, first);
+    expect([dx, layer.loraA.grad!, layer.loraB.grad!]).toEqual(fresh(x, evalCtx));
+    layer.loraA.grad!.fill(0);
+    layer.loraB.grad!.fill(0);
+    expect([layer.backward(dy, third), layer.loraA.grad!, layer.loraB.grad!]).toEqual(fresh(other, evalCtx));
+  });
+
+  test('with dropout each forward keeps its own mask and x·Aᵀ', () => {
+    const layer = make(0.5);
+    const x = input(3);
+    const ctx = (seed: number): ForwardContext => ({ training: true, rng: uniformStream(seed) });
+    const first = layer.forward(x, T, ctx(5)).cache;
+    const second = layer.forward(x, T, ctx(6)).cache;
+    expect(hOf(second)).not.toBe(hOf(first));
+    const dx = layer.backward(dy, first);
+    expect([dx, layer.loraA.grad!, layer.loraB.grad!]).toEqual(fresh(x, ctx(5), 0.5));
+  });
+});
+
 describe('merge / unmerge', () => {
   test('merged forward equals the unmerged forward; unmerge restores the base', () => {
     const base = dense(1);

@@ -64,6 +64,10 @@ export class LoraLinear implements LinearModule {
   #merged = false;
   /** DoRA: ‖W + s·BA‖ at merge time, to undo the merge as PEFT does */
   #mergedNorm: Float64Array | undefined;
+  /** the (T, R) x·Aᵀ of the last forward without dropout, reused while its input is the same array */
+  #h: { x: Float32Array; rows: number; h: Float32Array } | undefined;
+  /** backward's (T, R) scratch */
+  #dh: Float32Array | undefined;
 
   constructor(base: LinearModule, options: LoraLinearOptions) {
     const { name, r, alpha } = options;
@@ -133,7 +137,7 @@ export class LoraLinear implements LinearModule {
     const dropping = ctx.training && this.dropout > 0;
     const keep = dropping ? dropoutMask(rows * I, this.dropout, ctx.rng ?? Math.random) : undefined;
     const xd = keep ? applyMask(x, keep, 1 / (1 - this.dropout)) : x; // (T, in)
-    const h = alloc(x, rows * R); // (T, R)
+    const h = this.#hBuffer(x, rows, keep !== undefined); // (T, R)
     matmul({ a: xd, b: this.loraA.data, out: h, m: rows, n: R, k: I, transB: true });
     const extra: LoraExtra = { baseCache, active: true, h, ...(keep ? { keep } : {}) };
     if (!this.magnitude) {
@@ -193,7 +197,7 @@ export class LoraLinear implements LinearModule {
         alpha: this.scaling,
       });
     }
-    const dh = alloc(dy, rows * R); // (T, R) = s · g · B
+    const dh = this.#scratch(dy, rows * R); // (T, R) = s · g · B
     matmul({ a: g, b: this.loraB.data, out: dh, m: rows, n: R, k: O, alpha: this.scaling });
     const xd = extra.keep ? applyMask(x, extra.keep, 1 / (1 - this.dropout)) : x; // (T, in)
     if (this.loraA.trainable) {
@@ -218,6 +222,28 @@ export class LoraLinear implements LinearModule {
       });
     addInto(dx, extra.keep ? applyMask(dxd, extra.keep, 1 / (1 - this.dropout), dxd) : dxd, rows * I);
     return dx;
+  }
+
+  /**
+   * Where forward writes x·Aᵀ. Without dropout it is a function of x alone (x must stay unchanged until backward, as
+   * the base's cache requires), so a forward on the same input array — the next step's, or a recomputation under
+   * gradient checkpointing — reuses the buffer; with dropout each forward gets its own.
+   */
+  #hBuffer(x: Float32Array, rows: number, dropout: boolean): Float32Array {
+    const slot = this.#h;
+    if (!dropout && slot && slot.x === x && slot.rows === rows) return slot.h;
+    const h = alloc(x, rows * this.r);
+    if (!dropout) this.#h = { x, rows, h };
+    return h;
+  }
+
+  /** backward's (T, R) scratch of x's element type, grown on demand. */
+  #scratch(like: Float32Array, n: number): Float32Array {
+    const s = this.#dh;
+    if (s && s.length >= n && s.constructor === like.constructor)
+      return s.length === n ? s : s.subarray(0, n);
+    this.#dh = alloc(like, n);
+    return this.#dh;
   }
 
   /** The base's parameters, then lora_A, lora_B (and the DoRA magnitude), as model.parameters() lists them. */

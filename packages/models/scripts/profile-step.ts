@@ -1,0 +1,282 @@
+// Profiles one LoRA training step of @lora/models on the wasm backend: a 4-layer, hidden-512 Llama (the models
+// benchmark's shape), LoRA r=16 on every linear, 256 tokens, batch 1; and the same model in PyTorch in the same run.
+//
+//   taskset -c 0,1 npx tsx [--experimental-wasm-relaxed-simd] --conditions=@lora/source \
+//     packages/models/scripts/profile-step.ts [--reps 5] [--threads 2] [--no-torch] [--no-phases] [--no-allocs]
+//     [--no-resident] [--json out.json]
+//
+// Prints best-of-N forward and forward+backward times (tokens/s) with their least CPU time, a per-phase breakdown
+// (phases are the layers' forward/backward methods, wrapped from here; kernels are wrapped in the registry; no timing
+// code lives in the layers), the Float32Array allocations over 4 KB per step after the first, and PyTorch's
+// (scripts/torch_lora_step.py: same shapes, same thread count) with the ratio. On a shared machine compare CPU times
+// and repeat: wall-clock best-of-N swings with the load.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { backendReport, disposeBackends, getBackend, KERNEL_NAMES, setBackend } from '@lora/core';
+import { registerWasmBackend, wasmAllocF32, wasmFree } from '../../backend-wasm/src/index.js';
+import { injectLora, LoraLinear, loraConfig } from '../../peft/src/index.js';
+import { Attention } from '../src/attention.js';
+import { CausalLM } from '../src/causal-lm.js';
+import { DecoderBlock } from '../src/decoder-block.js';
+import { DenseLinear } from '../src/dense-linear.js';
+import { Mlp } from '../src/mlp.js';
+import { Norm } from '../src/norm.js';
+import { writeTinyCheckpoint } from '../src/tiny-checkpoint.js';
+import { AllocationCounter, Tracer } from './profile-tracer.js';
+
+/** The models benchmark's Llama (packages/bench LLAMA_BENCH_CONFIG): TinyLlama's shape scaled to hidden 512. */
+export const PROFILE_OVERRIDES: Record<string, unknown> = {
+  vocab_size: 32000,
+  hidden_size: 512,
+  intermediate_size: 1408,
+  num_hidden_layers: 4,
+  num_attention_heads: 8,
+  num_key_value_heads: 4,
+  head_dim: 64,
+  max_position_embeddings: 2048,
+  rope_scaling: null,
+  rope_theta: 10000.0,
+  tie_word_embeddings: false,
+};
+const TOKENS = 256;
+const RANK = 16;
+const TORCH_SCRIPT = fileURLToPath(new URL('./torch_lora_step.py', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    reps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    'no-torch': { type: 'boolean', default: false },
+    'no-phases': { type: 'boolean', default: false },
+    'no-allocs': { type: 'boolean', default: false },
+    'no-resident': { type: 'boolean', default: false },
+    json: { type: 'string' },
+  },
+});
+const reps = Number(args.reps);
+const threads = Number(args.threads);
+
+async function buildModel(): Promise<CausalLM> {
+  const dir = join(tmpdir(), 'lora-profile-llama-512');
+  const stamp = join(dir, 'overrides.json');
+  const want = JSON.stringify(PROFILE_OVERRIDES);
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
+    await writeTinyCheckpoint(dir, 'llama', { overrides: PROFILE_OVERRIDES, seed: 1 });
+    writeFileSync(stamp, want);
+  }
+  const model = await CausalLM.load(dir);
+  injectLora(model, loraConfig({ r: RANK, lora_alpha: 2 * RANK, target_modules: 'all-linear' }), { seed: 1 });
+  if (!args['no-resident'] && getBackend() === 'wasm')
+    model.useMemory({ allocate: wasmAllocF32, free: wasmFree });
+  return model;
+}
+
+function batchOf(vocab: number) {
+  const ids = Int32Array.from({ length: TOKENS }, (_, i) => (i * 7919 + 13) % vocab);
+  return { inputIds: ids, labels: ids, batch: 1, seqLen: TOKENS };
+}
+
+/** Best and median wall time of `n` runs after a warm-up, and the least CPU time (all threads) of one run. */
+function bestOf(n: number, fn: () => void): { best: number; median: number; cpu: number } {
+  fn(); // warm-up (the first step allocates its buffers)
+  const times: number[] = [];
+  let cpu = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return { best: times[0]!, median: times[times.length >> 1]!, cpu };
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+const num = (x: number, d = 1) => x.toFixed(d).padStart(8);
+
+type Phases = Tracer['phases'];
+
+/** Per phase, the least self time (and least kernel times) over several traced steps: the least disturbed. */
+function leastOf(runs: Phases[]): Phases {
+  const out: Phases = new Map();
+  for (const run of runs) {
+    for (const [name, s] of run) {
+      const o = out.get(name);
+      if (!o) {
+        out.set(name, { ...s, kernels: new Map(s.kernels) });
+        continue;
+      }
+      o.self = Math.min(o.self, s.self);
+      o.total = Math.min(o.total, s.total);
+      for (const [k, ms] of s.kernels) o.kernels.set(k, Math.min(o.kernels.get(k) ?? ms, ms));
+    }
+  }
+  return out;
+}
+
+function printPhases(phases: Phases): void {
+  const rows = [...phases.entries()].sort((a, b) => b[1].self - a[1].self);
+  const stepMs = rows.reduce((acc, [, s]) => acc + s.self, 0);
+  console.log(
+    `\n${pad('phase (least self time)', 26)} ${'calls'.padStart(6)} ${'self ms'.padStart(8)} ${'%'.padStart(6)} ${'GFLOP/s'.padStart(8)} ${'staged MB'.padStart(9)}  kernels (ms)`,
+  );
+  for (const [name, s] of rows) {
+    const kernels = [...s.kernels.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, ms]) => `${k} ${ms.toFixed(1)}`)
+      .join(', ');
+    const gemmMs = (s.kernels.get('matmul') ?? 0) + (s.kernels.get('batchedMatmul') ?? 0);
+    const rate = gemmMs > 0 ? s.flops / (gemmMs * 1e6) : 0;
+    console.log(
+      `${pad(name, 26)} ${String(s.calls).padStart(6)} ${num(s.self)} ${num((100 * s.self) / stepMs, 1).slice(2)} ${rate ? num(rate) : ''.padStart(8)} ${num(s.stagedBytes / 1e6).padStart(9)}  ${kernels}`,
+    );
+  }
+  const gemm = rows.reduce(
+    (acc, [, s]) => acc + (s.kernels.get('matmul') ?? 0) + (s.kernels.get('batchedMatmul') ?? 0),
+    0,
+  );
+  const flops = rows.reduce((acc, [, s]) => acc + s.flops, 0);
+  const staged = rows.reduce((acc, [, s]) => acc + s.stagedBytes, 0);
+  console.log(
+    `sum of phases ${stepMs.toFixed(1)} ms; GEMM ${gemm.toFixed(1)} ms (${((100 * gemm) / stepMs).toFixed(0)}%), ` +
+      `${(flops / 1e9).toFixed(2)} GFLOP at ${(flops / (gemm * 1e6)).toFixed(1)} GFLOP/s; ` +
+      `${(staged / 1e6).toFixed(1)} MB of GEMM operands outside wasm memory`,
+  );
+}
+
+function runTorch(): Record<string, number> | undefined {
+  const run = spawnSync(
+    '/usr/bin/python3',
+    [TORCH_SCRIPT, '--tokens', String(TOKENS), '--rank', String(RANK), '--threads', String(threads)].concat([
+      '--reps',
+      String(reps),
+      '--overrides',
+      JSON.stringify(PROFILE_OVERRIDES),
+    ]),
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 30 * 60_000,
+      // torch.set_num_threads covers torch's own pool; Debian's torch calls OpenBLAS, whose pool needs its own limit
+      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+    },
+  );
+  if (run.status !== 0) {
+    console.error(`PyTorch run failed (${run.error?.message ?? `exit ${run.status}`})`);
+    return undefined;
+  }
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  await registerWasmBackend({ threads });
+  await setBackend('wasm');
+  const model = await buildModel();
+  const batch = batchOf(model.config.vocabSize);
+  const forward = () => model.step(batch, { training: true, backward: false });
+  const train = () => model.step(batch, { training: true, backward: true, lossScale: 1 / (TOKENS - 1) });
+  const trainable = model.parameters().filter((p) => p.trainable);
+  const zeroGrads = () => {
+    for (const p of trainable) p.grad?.fill(0);
+  };
+  console.log(
+    `model: Llama 4×512 (I 1408, 8/4 heads, V 32000), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +
+      `${TOKENS} tokens; resident: ${!args['no-resident']}`,
+  );
+  console.log(backendReport(KERNEL_NAMES));
+  const fwd = bestOf(reps, forward);
+  const step = bestOf(reps, () => {
+    zeroGrads();
+    train();
+  });
+  const tps = (ms: number) => (TOKENS / ms) * 1000;
+  const line = (label: string, r: { best: number; median: number; cpu: number }) =>
+    console.log(
+      `${label} best ${r.best.toFixed(1)} ms (median ${r.median.toFixed(1)}) = ${tps(r.best).toFixed(0)} tokens/s; ` +
+        `CPU ${r.cpu.toFixed(0)} ms (all threads)`,
+    );
+  line('forward:           ', fwd);
+  line('forward + backward:', step);
+  const result: Record<string, unknown> = {
+    forwardMs: fwd.best,
+    stepMs: step.best,
+    forwardCpuMs: fwd.cpu,
+    stepCpuMs: step.cpu,
+    forwardTokensPerSecond: tps(fwd.best),
+    stepTokensPerSecond: tps(step.best),
+  };
+
+  if (!args['no-phases']) {
+    const tracer = new Tracer();
+    tracer.wrapKernels();
+    tracer.wrapMethods(CausalLM.prototype, 'step', ['step']);
+    tracer.wrapMethods(DecoderBlock.prototype, 'block', ['forward', 'backward']);
+    tracer.wrapMethods(Attention.prototype, 'attention', ['forward', 'backward']);
+    tracer.wrapMethods(Mlp.prototype, 'mlp', ['forward', 'backward']);
+    tracer.wrapMethods(Norm.prototype, 'norm', ['forward', 'backward']);
+    tracer.wrapMethods(LoraLinear.prototype, 'lora', ['forward', 'backward']);
+    tracer.wrapMethods(DenseLinear.prototype, 'dense', ['forward', 'backward']);
+    const runs: Phases[] = [];
+    for (let i = 0; i < reps; i++) {
+      zeroGrads();
+      tracer.reset();
+      tracer.enabled = true;
+      train();
+      tracer.enabled = false;
+      runs.push(new Map(tracer.phases));
+    }
+    console.log(
+      `\nphases of a training step, least of ${reps} traced steps ("step.step" = embedding, lm head + loss, glue)`,
+    );
+    printPhases(leastOf(runs));
+  }
+
+  if (!args['no-allocs']) {
+    const counter = new AllocationCounter(4096);
+    counter.install();
+    train(); // the first step under the counter may allocate; count the next
+    counter.reset();
+    counter.counting = true;
+    zeroGrads();
+    train();
+    counter.counting = false;
+    const sizes = [...counter.bySize.entries()].sort((a, b) => b[0] * b[1] - a[0] * a[1]).slice(0, 8);
+    console.log(
+      `\nallocations per training step (Float32Array > 4 KB, after the first step): ${counter.count}, ` +
+        `${(counter.bytes / 1e6).toFixed(1)} MB; largest: ${sizes.map(([n, c]) => `${c}×${n}`).join(', ') || 'none'}`,
+    );
+    result.allocations = counter.count;
+    result.allocatedMB = counter.bytes / 1e6;
+  }
+  await disposeBackends();
+
+  if (!args['no-torch']) {
+    const torch = runTorch();
+    if (torch) {
+      const ratio = (result.stepTokensPerSecond as number) / torch.stepTokensPerSecond!;
+      console.log(
+        `\nPyTorch ${threads} threads: forward best ${torch.forwardMs!.toFixed(1)} ms = ` +
+          `${torch.forwardTokensPerSecond!.toFixed(0)} tokens/s, CPU ${torch.forwardCpuMs!.toFixed(0)} ms; ` +
+          `forward + backward best ${torch.stepMs!.toFixed(1)} ms = ${torch.stepTokensPerSecond!.toFixed(0)} tokens/s, ` +
+          `CPU ${torch.stepCpuMs!.toFixed(0)} ms`,
+      );
+      console.log(
+        `ratio @lora/models ÷ PyTorch tokens/s (best wall): training step ${ratio.toFixed(2)}×, forward ` +
+          `${((result.forwardTokensPerSecond as number) / torch.forwardTokensPerSecond!).toFixed(2)}×; ` +
+          `by CPU time: training step ${(torch.stepCpuMs! / (result.stepCpuMs as number)).toFixed(2)}×, forward ` +
+          `${(torch.forwardCpuMs! / (result.forwardCpuMs as number)).toFixed(2)}×`,
+      );
+      result.torch = torch;
+      result.ratio = ratio;
+    }
+  }
+  if (args.json) writeFileSync(args.json, `${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();
