@@ -4,12 +4,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type TopicExample, toPreparedRecord, topicClassificationTask, topicCorpus } from '@lora/datasets';
 import { writeTinyCheckpoint } from '@lora/models';
 import { Tokenizer, trainByteLevelBpe, writeTokenizerFiles } from '@lora/tokenize';
 import { writeFileAtomic } from './atomic.js';
 import { UsageError } from './errors.js';
 import type { Options } from './options.js';
-import { makeTopicDataset, type TopicExample, topicCorpus } from './default-task.js';
 
 export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
@@ -74,12 +74,13 @@ export function defaultRunPaths(cwd: string): DefaultRunPaths {
   };
 }
 
-const jsonl = (rows: TopicExample[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+/** The task as `lora prepare` writes data: one `{ messages }` record per line. */
+const jsonl = (rows: TopicExample[]) => rows.map((r) => JSON.stringify(toPreparedRecord(r))).join('\n') + '\n';
 
 /** Create whatever of the default run is missing; `log` gets one line per thing made. */
 export async function ensureDefaultRun(cwd: string, log: (line: string) => void): Promise<DefaultRunPaths> {
   const paths = defaultRunPaths(cwd);
-  const dataset = makeTopicDataset({
+  const dataset = topicClassificationTask({
     seed: DEFAULT_DATA.seed,
     train: DEFAULT_DATA.train,
     eval: DEFAULT_DATA.eval,

@@ -4,13 +4,14 @@
 import { type ChatMessage, getChatFormat, renderChat } from '@lora/chatml';
 import {
   createTokenizer,
-  type SftExample,
   type TokenizedExample,
   type TokenizeStats,
-  toMessages,
+  type TopicExample,
+  type TopicTask,
+  topicClassificationTask,
+  topicCorpus,
 } from '@lora/datasets';
 import { Tokenizer, trainByteLevelBpe } from '@lora/tokenize';
-import { makeTopicDataset, type TopicDataset, type TopicExample, topicCorpus } from './topic-task.js';
 
 /** The CLI's CHATML_TEMPLATE: the trained tokenizer's chat_template renders as @lora/chatml's builtin ChatML. */
 export const CHATML_TEMPLATE =
@@ -38,7 +39,7 @@ export interface AnswerCase {
 }
 
 export interface DemoData {
-  dataset: TopicDataset;
+  dataset: TopicTask;
   tokenizer: Tokenizer;
   /** tokenizer_config.json as trained */
   tokenizerConfig: Record<string, unknown>;
@@ -49,22 +50,13 @@ export interface DemoData {
   evalCases: AnswerCase[];
 }
 
-export function toSftExample(e: TopicExample): SftExample {
-  return { format: 'alpaca', instruction: e.instruction, input: e.input, output: e.output };
-}
-
-/** The messages of an example (user: instruction + sentence; assistant: the label). */
-export function topicMessages(e: TopicExample): ChatMessage[] {
-  return toMessages(toSftExample(e))!;
-}
-
 /** ChatML text of a conversation, with the assistant header appended when a reply is wanted. */
 export function renderChatml(messages: readonly ChatMessage[], addGenerationPrompt: boolean): string {
   return renderChat(messages, 'chatml', { addGenerationPrompt }).text;
 }
 
 export function trainTokenizer(
-  dataset: TopicDataset,
+  dataset: TopicTask,
   vocabSize: number,
 ): { tokenizer: Tokenizer; tokenizerConfig: Record<string, unknown> } {
   const trained = trainByteLevelBpe({
@@ -81,7 +73,7 @@ export function trainTokenizer(
 }
 
 export function makeDemoData(options: DemoDataOptions = DEMO_DATA): DemoData {
-  const dataset = makeTopicDataset({ seed: options.seed, train: options.train, eval: options.eval });
+  const dataset = topicClassificationTask({ seed: options.seed, train: options.train, eval: options.eval });
   const { tokenizer, tokenizerConfig } = trainTokenizer(dataset, options.vocabSize);
   const encode = (rows: TopicExample[]) => {
     const t = createTokenizer(tokenizer, {
@@ -89,13 +81,13 @@ export function makeDemoData(options: DemoDataOptions = DEMO_DATA): DemoData {
       maxLength: options.maxLength,
     });
     const out = rows
-      .map((e) => t.tokenize(toSftExample(e)))
+      .map((e) => t.tokenize(e))
       .filter((x): x is TokenizedExample => x !== undefined);
     return { examples: out, stats: t.stats() };
   };
   const train = encode(dataset.train);
   const evalSet = encode(dataset.eval);
-  const evalCases = dataset.eval.map((e) => ({ prompt: topicMessages(e).slice(0, -1), expected: e.output }));
+  const evalCases = dataset.eval.map((e) => ({ prompt: e.messages.slice(0, -1), expected: e.label }));
   return {
     dataset,
     tokenizer,

@@ -102,7 +102,7 @@ describe('DemoSession', () => {
 
   test('chat streams the reply in pieces that add up to it, then says why it stopped', () => {
     const chat: FromWorker[] = [];
-    const prompt = `${session.data.dataset.eval[0]!.instruction}\n${session.data.dataset.eval[0]!.input}`;
+    const prompt = session.data.dataset.eval[0]!.messages[0]!.content;
     session.chat(
       {
         type: 'chat',

@@ -5,7 +5,7 @@ import type { LrSchedulerType } from '@lora/sft';
 import { evaluateAnswers } from './answer-eval.js';
 import { selectBackend } from './backend.js';
 import { chatReply } from './chat-reply.js';
-import { DEMO_DATA, type DemoData, type DemoDataOptions, makeDemoData, topicMessages } from './demo-data.js';
+import { DEMO_DATA, type DemoData, type DemoDataOptions, makeDemoData } from './demo-data.js';
 import { gaussianMatrix, nf4Stats } from './nf4-stats.js';
 import type { BackendChoice, ChatRequest, FromWorker, SetupInfo } from './protocol.js';
 import { buildQloraModel, DEMO_LORA, type LoraSettings, type QloraModel } from './qlora-model.js';
@@ -89,7 +89,7 @@ export class DemoSession {
   setupInfo(isolated: boolean, backendReport: string): SetupInfo {
     const { dataset, tokenizer, trainStats } = this.data;
     const example = dataset.train[0]!;
-    const sampleText = dataset.eval[0]!.input;
+    const sampleText = dataset.eval[0]!.sentence;
     const matrix = gaussianMatrix(256, 256, 11, 0.05);
     const config = this.base.config;
     return {
@@ -99,8 +99,8 @@ export class DemoSession {
         train: dataset.train.length,
         eval: dataset.eval.length,
         labels: [...dataset.labels],
-        instruction: example.instruction,
-        examples: dataset.train.slice(0, 4).map((e) => ({ input: e.input, output: e.output })),
+        instruction: dataset.instruction,
+        examples: dataset.train.slice(0, 4).map((e) => ({ input: e.sentence, output: e.label })),
       },
       tokenizer: {
         vocabSize: tokenizer.vocabSize,
@@ -109,7 +109,7 @@ export class DemoSession {
         trainTokens: trainStats.tokens,
         labelTokens: trainStats.labelTokens,
       },
-      chatml: renderChat(topicMessages(example), getChatFormat('chatml')).segments,
+      chatml: renderChat(example.messages, getChatFormat('chatml')).segments,
       model: {
         architecture: 'Qwen2ForCausalLM',
         hiddenSize: config.hiddenSize,

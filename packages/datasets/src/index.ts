@@ -27,6 +27,15 @@ export { splitSizes, trainEvalSplit } from './split.js';
 export type { SkipCount } from './stats.js';
 export type { MessageTemplate } from './template.js';
 export type { TokenEncoder } from './token-encoder.js';
+export type { TopicExample, TopicLabel, TopicTask, TopicTaskOptions } from './topic-task.js';
+export {
+  TOPIC_FRAMES,
+  TOPIC_INSTRUCTION,
+  TOPIC_LABELS,
+  TOPIC_MAX_PER_LABEL,
+  topicClassificationTask,
+  topicCorpus,
+} from './topic-task.js';
 export type {
   ExampleTokenizer,
   TokenizedExample,

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { writeTextAtomic } from './atomic.js';
 import { LORA_CONFIG_DEFAULTS, LORA_CONFIG_KEYS, type LoraConfig, validateLoraConfig } from './config.js';
 import { AdapterFormatError, LoraConfigError } from './errors.js';
-import { PyFloat, pythonJsonDumps } from './python-json.js';
+import { PyFloat, pythonJsonDumps } from '@lora/safetensors';
 
 export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
 
@@ -24,7 +24,7 @@ function toPeftDict(config: LoraConfig): Record<string, unknown> {
 
 /** The exact text PeftModel.save_pretrained writes to adapter_config.json for this config. */
 export function adapterConfigJson(config: LoraConfig): string {
-  return pythonJsonDumps(toPeftDict({ ...config, inference_mode: true }), 2);
+  return pythonJsonDumps(toPeftDict({ ...config, inference_mode: true }), { indent: 2, sortKeys: true });
 }
 
 /**

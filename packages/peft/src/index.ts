@@ -36,7 +36,6 @@ export { injectLora, LoraModel, modelParameters, modelTypeOf } from './lora-mode
 export type { MergeAndUnloadOptions, MergeAndUnloadResult, MergedModule, MergedTensor } from './merge.js';
 export { mergeAndUnload } from './merge.js';
 export { loadMlxAdapter, MLX_ADAPTER_WEIGHTS_NAME, mlxModuleName, saveMlxAdapter } from './mlx.js';
-export { PyFloat, pythonFloatRepr, pythonJsonDumps } from './python-json.js';
 export type { LoadAdapterOptions, SaveAdapterOptions } from './save-load.js';
 export { ADAPTER_WEIGHTS_NAME, adapterStateDict, loadAdapter, saveAdapter } from './save-load.js';
 export type { TargetPlan, TargetPlanOptions } from './targets.js';

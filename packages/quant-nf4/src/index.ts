@@ -30,6 +30,5 @@ export {
 export type { TensorRecord } from './state-dict.js';
 export { bnbQuantizationConfig, parseBnbQuantizationConfig } from './config.js';
 export type { BnbQuantizationConfig } from './config.js';
-export { pythonFloatRepr, pythonJsonDumps } from './python-json.js';
 export { Nf4Linear } from './nf4-linear.js';
 export type { Nf4LinearOptions } from './nf4-linear.js';

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { loadGolden, hashedWeights } from './golden-inputs.test-support.js';
-import { pythonFloatRepr } from './python-json.js';
 import { dequantize4bit, quantize4bit } from './quantize.js';
 import { QuantStateError, type TensorRecord, quantizedFromStateDict, quantizedToStateDict } from './state-dict.js';
 
@@ -44,17 +43,4 @@ describe('state dict in bitsandbytes layout', () => {
     expect(() => quantizedFromStateDict('w', (k) => dict[k])).toThrow(QuantStateError);
     expect(() => quantizedFromStateDict('w', (k) => dict[k])).toThrow(/expected 128 packed bytes/);
   });
-});
-
-describe('python float repr', () => {
-  test.each([
-    [1, '1.0'],
-    [0.5, '0.5'],
-    [1e-5, '1e-05'],
-    [0.0001, '0.0001'],
-    [0.012345678, '0.012345678'],
-    [1.5e16, '1.5e+16'],
-    [-2.5e-7, '-2.5e-07'],
-    [0, '0.0'],
-  ])('%f → %s', (x, s) => expect(pythonFloatRepr(x)).toBe(s));
 });

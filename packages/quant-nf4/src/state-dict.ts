@@ -3,7 +3,7 @@
 //   NAME (U8 [(n+1)/2, 1]), NAME.absmax, NAME.quant_map, NAME.nested_absmax, NAME.nested_quant_map,
 //   NAME.quant_state.bitsandbytes__<nf4|fp4> (U8 bytes of a JSON object).
 import type { QuantType } from './codebooks.js';
-import { pythonJsonDumps } from './python-json.js';
+import { PyFloat, pythonJsonDumps } from '@lora/safetensors';
 import { NESTED_BLOCKSIZE, type QuantizedTensor, type StorageDtype, elementCount, validateBlocksize } from './quantize.js';
 
 /** A tensor as safetensors stores it (structurally compatible with @lora/safetensors' records). */
@@ -32,7 +32,7 @@ export function quantizedToStateDict(name: string, q: QuantizedTensor): Record<s
     out[`${name}.nested_quant_map`] = { dtype: 'F32', shape: [q.nested.nestedCode.length], data: q.nested.nestedCode };
     state.nested_blocksize = q.nested.nestedBlocksize;
     state.nested_dtype = 'float32';
-    state.nested_offset = { pythonFloat: q.nested.offset };
+    state.nested_offset = new PyFloat(q.nested.offset);
   } else if (q.absmax) {
     out[`${name}.absmax`] = { dtype: 'F32', shape: [q.absmax.length], data: q.absmax };
   }

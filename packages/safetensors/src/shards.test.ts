@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openCheckpoint } from './checkpoint.js';
 import type { SafetensorsDtype } from './dtypes.js';
-import { pythonJsonDumps } from './python-json.js';
 import type { TensorInput } from './serialize.js';
 import { planShards, writeShardedCheckpoint } from './shards.js';
 
@@ -51,25 +50,6 @@ describe('planShards (huggingface_hub split_state_dict_into_shards_factory)', ()
 
   test('no tensors still makes one (empty) model.safetensors', () => {
     expect(planShards([], 10).shards).toEqual([{ file: 'model.safetensors', tensors: [] }]);
-  });
-});
-
-describe('pythonJsonDumps', () => {
-  test('matches json.dumps(indent=2, sort_keys=True) on the fixture index (integer-like, accented and astral keys)', () => {
-    const index = JSON.parse(fixture.index_text) as unknown;
-    expect(`${pythonJsonDumps(index)}\n`).toBe(fixture.index_text);
-  });
-
-  test.each([
-    [{}, '{}'],
-    [[], '[]'],
-    [
-      { b: [1, { a: null }], a: true },
-      '{\n  "a": true,\n  "b": [\n    1,\n    {\n      "a": null\n    }\n  ]\n}',
-    ],
-    [{ '\u007f\n': '"' }, '{\n  "\\u007f\\n": "\\""\n}'],
-  ])('%j', (value, text) => {
-    expect(pythonJsonDumps(value)).toBe(text);
   });
 });
 

@@ -116,7 +116,7 @@ export async function writeShardedCheckpoint(
       metadata: { total_parameters: plan.totalParameters, total_size: plan.totalSize },
       weight_map: weightMap,
     };
-    const text = new TextEncoder().encode(`${pythonJsonDumps(index)}\n`);
+    const text = new TextEncoder().encode(`${pythonJsonDumps(index, { indent: 2, sortKeys: true })}\n`);
     await writeFileAtomic(
       join(dir, SAFE_WEIGHTS_INDEX_NAME),
       async (fh) => void (await fh.writeFile(text)),

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { tempDir } from '../test-support/temp-dir.js';
-import { TOPIC_INSTRUCTION, TOPIC_LABELS } from '../default-task.js';
+import { TOPIC_INSTRUCTION, TOPIC_LABELS } from '@lora/datasets';
 import { runCli } from '../test-support/capture-io.js';
 
 const cwd = tempDir('lora-cli-default-');

@@ -8,14 +8,14 @@ import { sharedFixturesDir } from '@lora/testing';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { tempDir } from '../test-support/temp-dir.js';
 import { parse, stringify } from 'yaml';
-import { makeTopicDataset } from '../default-task.js';
+import { topicClassificationTask } from '@lora/datasets';
 import { runCli } from '../test-support/capture-io.js';
-import { writeTinyModel } from '../test-support/tiny-models.js';
+import { alpacaRows, writeTinyModel } from '../test-support/tiny-models.js';
 
 const examplesDir = new URL('../../examples/', import.meta.url).pathname;
 const root = tempDir('lora-cli-examples-');
 const fixtures = sharedFixturesDir();
-const topic = makeTopicDataset({ seed: 5, train: 24, eval: 4 }).train;
+const topic = alpacaRows(topicClassificationTask({ seed: 5, train: 24, eval: 4 }).train);
 
 type Shape = 'alpaca' | 'cctc' | 'jsonl-instruction';
 const generated: Record<Shape, () => string> = {

@@ -4,9 +4,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Architecture, writeTinyCheckpoint } from '@lora/models';
 import { type BuiltinFormatName, getChatFormat } from '@lora/chatml';
+import { TOPIC_INSTRUCTION, type TopicExample, topicClassificationTask, topicCorpus } from '@lora/datasets';
 import { Tokenizer, trainByteLevelBpe, writeTokenizerFiles } from '@lora/tokenize';
 import { CHATML_TEMPLATE } from '../default-setup.js';
-import { makeTopicDataset, type TopicExample, topicCorpus } from '../default-task.js';
 
 interface ArchitectureTokens {
   specials: string[];
@@ -53,11 +53,9 @@ function renderedCorpus(
   return examples.map(
     (e) =>
       format.render(
-        [
-          { role: 'system', content: 'You are a helpful assistant.' },
-          { role: 'user', content: `${e.instruction}\n${e.input}` },
-          { role: 'assistant', content: e.output },
-        ].slice(template === 'gemma' || template === 'alpaca' ? 1 : 0),
+        [{ role: 'system', content: 'You are a helpful assistant.' }, ...e.messages].slice(
+          template === 'gemma' || template === 'alpaca' ? 1 : 0,
+        ),
         { eosToken: t.eos, ...(t.bos && { bosToken: t.bos }) },
       ).text,
   );
@@ -70,7 +68,7 @@ export async function writeTinyModel(
   extraCorpus: string[] = [],
 ): Promise<Tokenizer> {
   const t = ARCHITECTURE_TOKENS[architecture];
-  const dataset = makeTopicDataset({ seed: 3, train: 64, eval: 16 });
+  const dataset = topicClassificationTask({ seed: 3, train: 64, eval: 16 });
   const trained = trainByteLevelBpe({
     corpus: [...topicCorpus(dataset), ...renderedCorpus(t.chatTemplate, dataset.train, t), ...extraCorpus],
     vocabSize: 600,
@@ -97,16 +95,30 @@ export async function writeTinyModel(
   return tokenizer;
 }
 
+export interface AlpacaRow {
+  instruction: string;
+  input: string;
+  output: string;
+}
+
+/** Topic examples as Alpaca instruction/input/output rows (the CLI's `instruction` format). */
+export const alpacaRows = (examples: readonly TopicExample[]): AlpacaRow[] =>
+  examples.map((e) => ({ instruction: TOPIC_INSTRUCTION, input: e.sentence, output: e.label }));
+
 /** The topic task as JSONL files (instruction format) under `dir`. */
 export async function writeTopicData(
   dir: string,
   sizes = { train: 24, eval: 8 },
 ): Promise<{ train: string; eval: string; examples: TopicExample[] }> {
   await mkdir(dir, { recursive: true });
-  const data = makeTopicDataset({ seed: 11, ...sizes });
+  const data = topicClassificationTask({ seed: 11, ...sizes });
   const train = join(dir, 'train.jsonl');
   const evalFile = join(dir, 'eval.jsonl');
-  await writeFile(train, data.train.map((e) => JSON.stringify(e)).join('\n'));
-  await writeFile(evalFile, data.eval.map((e) => JSON.stringify(e)).join('\n'));
+  const jsonl = (rows: readonly TopicExample[]) =>
+    alpacaRows(rows)
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+  await writeFile(train, jsonl(data.train));
+  await writeFile(evalFile, jsonl(data.eval));
   return { train, eval: evalFile, examples: data.eval };
 }

@@ -1,0 +1,105 @@
+// Conformance cases of the elementwise and gather kernels: rope, activations, embedding and the AdamW step.
+import { ropeTables } from '@lora/core';
+import { caseList, type ConformanceCase } from './case-list.js';
+import { ints, normal, poisoned, type Rng, uniform } from './inputs.js';
+
+const { cases, add } = caseList();
+
+// --- rope: head dims of Qwen/Llama (64) and Gemma (256), partial rotary, inverse, in place ----------------------
+const tables = new Map<number, { cos: Float32Array; sin: Float32Array }>();
+const tablesFor = (rotaryDim: number) =>
+  tables.get(rotaryDim) ??
+  tables.set(rotaryDim, ropeTables({ positions: 1031, rotaryDim, theta: 1e6 })).get(rotaryDim)!;
+for (const [tokens, heads, headDim, rotaryDim] of [
+  [1, 1, 2, 2],
+  [7, 3, 16, 16],
+  [17, 14, 64, 64],
+  [33, 2, 256, 256],
+  [5, 3, 10, 6],
+] as const) {
+  for (const mode of ['forward', 'inverse', 'in place'] as const) {
+    add('rope', `${tokens}×${heads}×${headDim} rotary ${rotaryDim} ${mode}`, (rng) => {
+      const x = normal(rng, tokens * heads * headDim);
+      const out = mode === 'in place' ? x : poisoned(x.length);
+      return {
+        x,
+        out,
+        tokens,
+        heads,
+        headDim,
+        rotaryDim,
+        positions: ints(rng, tokens, 1031),
+        ...tablesFor(rotaryDim),
+        inverse: mode === 'inverse',
+      };
+    });
+  }
+}
+
+// --- activations ----------------------------------------------------------------------------------------------
+const activationInput = (rng: Rng, n: number) => {
+  const x = normal(rng, n, 3);
+  [-20, -8, -4.5, 0, 4.5, 20].slice(0, n).forEach((v, i) => {
+    x[(i * 7919) % n] = v; // the tails and the cancelling region of gelu
+  });
+  return x;
+};
+for (const n of [1, 7, 1031, 58241]) {
+  for (const name of ['silu', 'geluTanh'] as const) {
+    add(name, `n ${n}`, (rng) => ({ x: activationInput(rng, n), out: poisoned(n), n }));
+    add(`${name}Backward`, `n ${n}`, (rng) => ({
+      x: activationInput(rng, n),
+      dout: normal(rng, n),
+      dx: poisoned(n),
+      n,
+    }));
+  }
+}
+
+// --- embedding ----------------------------------------------------------------------------------------------------
+for (const [vocab, dim, tokens, distinct] of [
+  [1, 1, 1, 1],
+  [33, 7, 17, 33],
+  [1031, 65, 127, 1031],
+  [1031, 65, 127, 3],
+] as const) {
+  const label = `V ${vocab} C ${dim} T ${tokens}${distinct < vocab ? ` (ids from ${distinct} rows)` : ''}`;
+  add('embedding', label, (rng) => ({
+    ids: ints(rng, tokens, distinct),
+    table: normal(rng, vocab * dim),
+    out: poisoned(tokens * dim),
+    tokens,
+    dim,
+  }));
+  add('embeddingBackward', label, (rng) => ({
+    ids: ints(rng, tokens, distinct),
+    dout: normal(rng, tokens * dim),
+    dtableAccumulate: normal(rng, vocab * dim),
+    tokens,
+    dim,
+  }));
+}
+
+// --- adamw: first step with weight decay, a later step without ----------------------------------------------------
+for (const n of [1, 7, 1031, 65539]) {
+  for (const [step, lr, beta2, eps, weightDecay] of [
+    [1, 1e-3, 0.999, 1e-8, 0.01],
+    [10, 2e-4, 0.95, 1e-6, 0],
+  ] as const) {
+    add('adamw', `n ${n} step ${step} weight decay ${weightDecay}`, (rng) => ({
+      param: normal(rng, n, 0.02),
+      grad: normal(rng, n, 0.01),
+      m: normal(rng, n, 0.01),
+      v: uniform(rng, n, 0, 1e-4),
+      step,
+      lr,
+      beta1: 0.9,
+      beta2,
+      eps,
+      weightDecay,
+      n,
+    }));
+  }
+}
+
+export const ELEMENTWISE_CASES: readonly ConformanceCase[] = cases;
