@@ -181,7 +181,11 @@ export const TRAINER_OPTIONS: OptionSpec[] = [
   o('max_grad_norm', 'number', 'clip the gradient norm (0 turns clipping off)', { min: 0, default: 1 }),
   o('epochs', 'number', 'passes over the training data', { min: 0, exclusive: true, default: 3 }),
   o('max_steps', 'int', 'optimizer steps (overrides --epochs)', { min: 1 }),
-  o('packing', 'boolean', 'pack examples into blocks of --max-length'),
+  o(
+    'packing',
+    'boolean',
+    'pack examples into blocks of --max-length, each example keeping its own positions and attention',
+  ),
   o('seed', 'int', 'seed for shuffling, dropout and LoRA initialisation', { min: 0, default: 42 }),
   o('shuffle', 'boolean', 'shuffle the training data each epoch', { negatable: true, default: true }),
   o('eval_steps', 'int', 'evaluate every N steps (and at the end)', { min: 1 }),

@@ -3,6 +3,7 @@
 import type { ChatFormat } from '@lora/chatml';
 import {
   loadDataset,
+  type PackedBlock,
   packExamples,
   type SftExample,
   type SourceOptions,
@@ -91,12 +92,15 @@ export function tokenizeSplit(
   });
 }
 
-/** Pack into blocks of maxLength (the first label of each packed example is masked). */
+/**
+ * Pack into blocks of maxLength (the first label of each packed example is masked). The blocks keep their
+ * sequenceStarts, so the trainer's batches restart positions there and each example attends only to itself.
+ */
 export function pack(
   examples: readonly TokenizedExample[],
   maxLength: number,
-): { examples: TokenizedExample[]; line: string } {
+): { examples: PackedBlock[]; line: string } {
   const { blocks, stats } = packExamples(examples, { maxLength });
   const line = `packing: ${examples.length} examples into ${blocks.length} blocks of at most ${maxLength} tokens (${JSON.stringify(stats)})`;
-  return { examples: blocks.map((b) => ({ inputIds: b.inputIds, labels: b.labels })), line };
+  return { examples: blocks, line };
 }

@@ -1,3 +1,4 @@
+export type { StepOptions, StepResult, TokenBatch } from './batch.js';
 export {
   bf16BitsToNumber,
   bf16ToF32,

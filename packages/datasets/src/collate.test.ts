@@ -59,6 +59,19 @@ describe('collate', () => {
     expect(batch.labelTokens).toBe(3);
   });
 
+  test("a packed example's first label is masked even when the row's labels keep it (nothing predicts it)", () => {
+    const batch = collate(
+      [
+        { inputIds: [1, 2, 3, 4, 5], labels: [1, 2, 3, 4, 5], sequenceStarts: [0, 2, 4] },
+        { inputIds: [6, 7], labels: [6, 7] },
+      ],
+      { padTokenId: 0, paddingSide: 'left' },
+    );
+    expect(Array.from(batch.labels)).toEqual([I, 2, I, 4, I, I, I, I, I, 7]);
+    expect(Array.from(batch.positionIds)).toEqual([0, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
+    expect(batch.labelTokens).toBe(3);
+  });
+
   test.each([
     [[], { padTokenId: 0 }, /collate: expected at least one row, got an array of 0/],
     [

@@ -10,7 +10,7 @@ export interface CollateOptions {
   padToMultipleOf?: number;
 }
 
-/** One row: a tokenized example or a packed block (its sequenceStarts restart positions). */
+/** One row: a tokenized example or a packed block (its sequenceStarts restart positions and attention). */
 export interface CollateRow {
   inputIds: readonly number[];
   labels: readonly number[];
@@ -20,11 +20,15 @@ export interface CollateRow {
 export interface Batch {
   /** (B, T) row-major */
   inputIds: Int32Array;
-  /** (B, T); -100 on padding and on each row's first real token (which nothing predicts) */
+  /** (B, T); -100 on padding and on the first token of each row and of each packed example (nothing predicts them) */
   labels: Int32Array;
   /** (B, T); 1 on real tokens */
   attentionMask: Uint8Array;
-  /** (B, T); 0.. from each sequence start, 0 on padding */
+  /**
+   * (B, T); 0.. from each sequence start, 0 on padding. @lora/models reads a restart at 0 as a new packed example,
+   * which gets its own positions and attends only to itself (transformers' DataCollatorWithFlattening); a row
+   * without sequenceStarts has the positions its attention mask implies.
+   */
   positionIds: Int32Array;
   batch: number;
   seqLen: number;
@@ -101,7 +105,7 @@ export function collate(rows: readonly CollateRow[], options: CollateOptions): B
       inputIds[offset + t] = row.inputIds[t]!;
       attentionMask[offset + t] = 1;
       positionIds[offset + t] = position++;
-      const label = t === 0 ? -100 : row.labels[t]!;
+      const label = starts.has(t) ? -100 : row.labels[t]!; // starts include 0
       labels[offset + t] = label;
       if (label !== -100) labelTokens++;
     }

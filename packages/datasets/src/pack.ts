@@ -1,5 +1,6 @@
 // Packing: tokenized examples laid end to end in blocks of at most maxLength tokens, each block remembering where
-// its examples start so attention and positions can restart there.
+// its examples start so attention and positions can restart there (collate turns the starts into position ids that
+// restart at 0, and @lora/models keeps each example's attention to itself: TRL's padding-free packing).
 
 import { DatasetError, describeLocation, preview } from './errors.js';
 import type { TokenizedExample } from './tokenize.js';
@@ -7,7 +8,10 @@ import type { TokenizedExample } from './tokenize.js';
 export interface PackedBlock {
   inputIds: number[];
   labels: number[];
-  /** offset of each example in the block; the first is 0 */
+  /**
+   * offset of each example in the block; the first is 0. Keep them with the block: without them, collation treats
+   * the block as one sequence (positions run on and examples attend to the ones before them).
+   */
   sequenceStarts: number[];
 }
 

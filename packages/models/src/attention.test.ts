@@ -1,4 +1,4 @@
-import { type LinearModule, gradcheck, weightedSum } from '@lora/core';
+import { gradcheck, type LinearModule, weightedSum } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { Attention, type AttentionNames } from './attention.js';
@@ -72,6 +72,42 @@ describe.each([
         rtol: 1e-6,
         atol: 1e-7, // the key bias has an exact zero gradient; finite differences of a loss ~100 leave ~1e-8 of round-off
       },
+    );
+  });
+
+  test('with packed rows (position ids restarting at 0), gradients match finite differences in float64', () => {
+    const { attention, linears } = build(fused);
+    const params = [...linears.values()].flatMap((l) => l.parameters());
+    for (const p of params) p.trainable = true;
+    // row 0: examples of 3 and 2 tokens; row 1: one pad, then examples of 2 and 2 tokens (segments 3, 2, 3, 2)
+    const positionIds = Int32Array.from([0, 1, 2, 0, 1, 0, 0, 1, 0, 1]);
+    const packedMask = Uint8Array.from([1, 1, 1, 1, 1, 0, 1, 1, 1, 1]);
+    const packed = batchLayout(B, T, packedMask, positionIds);
+    expect(packed.segments.map((s) => [s.start, s.length])).toEqual([
+      [0, 3],
+      [3, 2],
+      [5, 3],
+      [8, 2],
+    ]);
+    const x = f64(B * T * C, 4);
+    const wts = f64(B * T * C, 5);
+    const loss = () => weightedSum(attention.forward(x, packed, ctx).out, wts);
+    const dx = attention.backward(wts, attention.forward(x, packed, ctx).cache, packed);
+    gradcheck(
+      loss,
+      [
+        { name: 'dx', value: asF64(x), grad: dx },
+        ...params.map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+      ],
+      { rtol: 1e-6, atol: 1e-7 },
+    );
+    // each example's outputs are those of the example alone (RoPE restarts: same positions, same keys)
+    const alone = attention.forward(x.subarray(3 * C, 5 * C), batchLayout(1, 2, undefined), ctx).out;
+    expectClose(
+      attention.forward(x, packed, ctx).out.subarray(3 * C, 5 * C),
+      alone,
+      { rtol: 1e-12, atol: 1e-12 },
+      'second example of row 0',
     );
   });
 

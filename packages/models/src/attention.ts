@@ -1,9 +1,11 @@
 // Self-attention block (LlamaAttention / Qwen2Attention / GemmaAttention with rotate_half RoPE and GQA; GPT2Attention
 // with a fused c_attn): projections, RoPE, causal SDPA, output projection — forward, backward and KV-cache decoding.
+// Packed rows (position_ids restarting at 0, as DataCollatorWithFlattening makes) attend within each example only.
 import { type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
 import { swapMiddle } from './buffers.js';
 import type { RopeTables } from './rope.js';
 import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremental } from './sdpa.js';
+import { fromHeadMajor, type Segment, toHeadMajor } from './segments.js';
 import { buffer, type Workspace } from './workspace.js';
 
 export type AttentionNames = { q: string; k: string; v: string; o: string } | { qkv: string; o: string };
@@ -19,14 +21,16 @@ export interface AttentionSpec {
   names: AttentionNames;
 }
 
-/** How the rows of a (N, C) activation are laid out: N = B·T, with each row's position and padding. */
+/** How the rows of a (N, C) activation are laid out: N = B·T, with each row's position, padding and sequence. */
 export interface BatchLayout {
   batch: number;
   seqLen: number;
-  /** (N) position of each row (for RoPE) */
+  /** (N) position of each row (for RoPE and learned positions) */
   positions: Int32Array;
   /** (B, T) 1 = real token; undefined = no padding */
   mask: Uint8Array | undefined;
+  /** the causal sequences tiling the N rows in order: one per batch row, or one per packed example */
+  segments: readonly Segment[];
 }
 
 export interface AttentionCache {
@@ -105,7 +109,7 @@ export class Attention {
 
   private sdpaShape(layout: BatchLayout): SdpaShape {
     const { heads, kvHeads, headDim, scale } = this.spec;
-    return { batch: layout.batch, seqLen: layout.seqLen, heads, kvHeads, headDim, scale, mask: layout.mask };
+    return { segments: layout.segments, heads, kvHeads, headDim, scale, mask: layout.mask };
   }
 
   /**
@@ -119,14 +123,15 @@ export class Attention {
     ws?: Workspace,
   ): { out: Float32Array; cache: AttentionCache } {
     const { heads, kvHeads, headDim: D, names } = this.spec;
-    const { batch: B, seqLen: T } = layout;
+    const { batch: B, seqLen: T, segments } = layout;
     const rows = B * T;
     const { q, k, v, proj } = this.project(x, rows, layout.positions, ctx, ws);
-    const qh = swapMiddle(q, B, T, heads, D, buffer(ws, 'qh', q, q.length)); // (B, H, T, D)
-    const kh = swapMiddle(k, B, T, kvHeads, D, buffer(ws, 'kh', k, k.length)); // (B, Hkv, T, D)
-    const vh = swapMiddle(v, B, T, kvHeads, D, buffer(ws, 'vh', v, v.length)); // (B, Hkv, T, D)
+    // per segment (L, H, D) → (H, L, D); one segment per row: (B, T, H, D) → (B, H, T, D)
+    const qh = toHeadMajor(q, segments, heads, D, buffer(ws, 'qh', q, q.length)); // per segment (H, L, D)
+    const kh = toHeadMajor(k, segments, kvHeads, D, buffer(ws, 'kh', k, k.length)); // per segment (Hkv, L, D)
+    const vh = toHeadMajor(v, segments, kvHeads, D, buffer(ws, 'vh', v, v.length)); // per segment (Hkv, L, D)
     const s = sdpaForward(qh, kh, vh, this.sdpaShape(layout), ws);
-    const o = swapMiddle(s.out, B, heads, T, D, buffer(ws, 'o', q, q.length)); // (B, T, H, D)
+    const o = fromHeadMajor(s.out, segments, heads, D, buffer(ws, 'o', q, q.length)); // (N, H, D)
     const outLinear = this.linear(names.o);
     const out = buffer(ws?.temp.scope('attention'), 'out', x, rows * outLinear.outFeatures); // (N, C)
     const r = outLinear.forward(o, rows, ctx, out);
@@ -139,18 +144,18 @@ export class Attention {
    */
   backward(dout: Float32Array, cache: AttentionCache, layout: BatchLayout, ws?: Workspace): Float32Array {
     const { heads, kvHeads, headDim: D, names, rope } = this.spec;
-    const { batch: B, seqLen: T, positions } = layout;
+    const { batch: B, seqLen: T, positions, segments } = layout;
     const rows = B * T;
     const temp = ws?.temp.scope('attention');
     const qDim = heads * D;
     const kvDim = kvHeads * D;
     const oLinear = this.linear(names.o);
     const dO = oLinear.backward(dout, cache.out, buffer(temp, 'dO', dout, rows * qDim, true)); // (N, H·D)
-    const dOh = swapMiddle(dO, B, T, heads, D, buffer(temp, 'dOh', dO, dO.length)); // (B, H, T, D)
+    const dOh = toHeadMajor(dO, segments, heads, D, buffer(temp, 'dOh', dO, dO.length)); // per segment (H, L, D)
     const g = sdpaBackward(dOh, cache.sdpa, this.sdpaShape(layout), ws);
-    const dq = swapMiddle(g.dq, B, heads, T, D, buffer(temp, 'dq', dO, rows * qDim)); // (N, H, D)
-    const dk = swapMiddle(g.dk, B, kvHeads, T, D, buffer(temp, 'dk', dO, rows * kvDim)); // (N, Hkv, D)
-    const dv = swapMiddle(g.dv, B, kvHeads, T, D, buffer(temp, 'dv', dO, rows * kvDim)); // (N, Hkv, D)
+    const dq = fromHeadMajor(g.dq, segments, heads, D, buffer(temp, 'dq', dO, rows * qDim)); // (N, H, D)
+    const dk = fromHeadMajor(g.dk, segments, kvHeads, D, buffer(temp, 'dk', dO, rows * kvDim)); // (N, Hkv, D)
+    const dv = fromHeadMajor(g.dv, segments, kvHeads, D, buffer(temp, 'dv', dO, rows * kvDim)); // (N, Hkv, D)
     if (rope) {
       const common = {
         tokens: rows,

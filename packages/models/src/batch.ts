@@ -1,20 +1,15 @@
 // Token batches in the transformers convention: labels aligned with input ids (−100 = ignored), shifted inside the
-// loss (ForCausalLMLoss); positions count real tokens only, as generate() derives position_ids from attention_mask.
+// loss (ForCausalLMLoss); positions count real tokens only, as generate() derives position_ids from attention_mask,
+// or come from position_ids that restart at 0 for each packed example (transformers' DataCollatorWithFlattening).
+import type { TokenBatch } from '@lora/core';
 import type { BatchLayout } from './attention.js';
 import { ModelInputError } from './errors.js';
+import { rowSegments, type Segment } from './segments.js';
+
+// declared once in @lora/core; re-exported for code that imported them from @lora/models
+export type { StepOptions, StepResult, TokenBatch } from '@lora/core';
 
 export const IGNORE_INDEX = -100;
-
-export interface TokenBatch {
-  /** (B, T) */
-  inputIds: Int32Array;
-  /** (B, T) aligned with inputIds: the token at t is predicted from positions < t; −100 = not a label */
-  labels: Int32Array;
-  /** (B, T) 1 = real token, 0 = padding (left or right) */
-  attentionMask?: Uint8Array;
-  batch: number;
-  seqLen: number;
-}
 
 export function checkTokens(
   where: string,
@@ -62,19 +57,110 @@ export function positionsFromMask(batch: number, seqLen: number, mask: Uint8Arra
   return positions;
 }
 
-export function batchLayout(batch: number, seqLen: number, mask: Uint8Array | undefined): BatchLayout {
+/**
+ * Checks packed position ids at the boundary: B·T non-negative integers whose real tokens count 0, 1, 2, … in each
+ * row, restarting only at 0 (a new packed example). Values on padding are ignored.
+ * @throws ModelInputError naming the row and column.
+ */
+export function checkPositionIds(
+  where: string,
+  positionIds: Int32Array,
+  batch: number,
+  seqLen: number,
+  mask: Uint8Array | undefined,
+): void {
+  if (!(positionIds instanceof Int32Array) || positionIds.length !== batch * seqLen) {
+    const got = positionIds instanceof Int32Array ? `${positionIds.length} values` : String(positionIds);
+    throw new ModelInputError(
+      `${where}: positionIds expected an Int32Array of ${batch}×${seqLen} = ${batch * seqLen} values, got ${got}`,
+    );
+  }
+  for (let b = 0; b < batch; b++) {
+    let previous = -1; // position of the previous real token of the row; −1 before the first
+    for (let t = 0; t < seqLen; t++) {
+      const i = b * seqLen + t;
+      const p = positionIds[i]!;
+      const at = `${where}: positionIds[${i}] (row ${b}, column ${t})`;
+      if (p < 0) throw new ModelInputError(`${at} expected a position >= 0, got ${p}`);
+      if (mask && !mask[i]) continue;
+      if (p !== 0 && p !== previous + 1) {
+        const expected =
+          previous < 0
+            ? '0 (the first real token of a row)'
+            : `${previous + 1} (continuing) or 0 (a new packed example)`;
+        throw new ModelInputError(`${at} expected ${expected}, got ${p}`);
+      }
+      previous = p;
+    }
+  }
+}
+
+/**
+ * The attention segments of packed rows: a row's segment ends where a real token after its first one has position
+ * 0 (transformers: a new sequence starts wherever position_ids == 0); padding joins the segment it follows or, at
+ * the start of a row, the first one. Rows without a restart are one segment of T, as without position ids.
+ */
+export function packedSegments(
+  batch: number,
+  seqLen: number,
+  positionIds: Int32Array,
+  mask: Uint8Array | undefined,
+): Segment[] {
+  const segments: Segment[] = [];
+  for (let b = 0; b < batch; b++) {
+    let start = b * seqLen;
+    let seenReal = false;
+    for (let t = 0; t < seqLen; t++) {
+      const i = b * seqLen + t;
+      if (mask && !mask[i]) continue;
+      if (seenReal && positionIds[i] === 0) {
+        segments.push({ start, length: i - start });
+        start = i;
+      }
+      seenReal = true;
+    }
+    segments.push({ start, length: (b + 1) * seqLen - start });
+  }
+  return segments;
+}
+
+/**
+ * Positions, padding and attention segments of a (B, T) batch: from `positionIds` when given (packed rows, checked
+ * first with checkPositionIds), from the mask otherwise.
+ */
+export function batchLayout(
+  batch: number,
+  seqLen: number,
+  mask: Uint8Array | undefined,
+  positionIds?: Int32Array,
+): BatchLayout {
   const allReal = !mask || mask.every((m) => m === 1);
+  if (!positionIds) {
+    return {
+      batch,
+      seqLen,
+      positions: positionsFromMask(batch, seqLen, mask),
+      mask: allReal ? undefined : mask,
+      segments: rowSegments(batch, seqLen),
+    };
+  }
+  const positions = new Int32Array(batch * seqLen); // (N) padding at 0
+  for (let i = 0; i < positions.length; i++) positions[i] = !mask || mask[i] ? positionIds[i]! : 0;
   return {
     batch,
     seqLen,
-    positions: positionsFromMask(batch, seqLen, mask),
+    positions,
     mask: allReal ? undefined : mask,
+    segments: packedSegments(batch, seqLen, positionIds, mask),
   };
 }
 
-/** (N) the target of each row: labels[b, t + 1], or −100 at the last position and wherever t or t + 1 is padding. */
+/**
+ * (N) the target of each row: labels[b, t + 1], or −100 at the last position, wherever t or t + 1 is padding, and
+ * where t + 1 starts a packed example (position id 0): no example is trained to follow the one before it.
+ */
 export function shiftedTargets(batch: TokenBatch, vocab: number): Int32Array {
-  const { labels, attentionMask: mask, batch: B, seqLen: T } = batch;
+  const { labels, attentionMask: mask, positionIds, batch: B, seqLen: T } = batch;
   if (labels.length !== B * T)
     throw new ModelInputError(`step: labels expected ${B}×${T} = ${B * T} values, got ${labels.length}`);
   const targets = new Int32Array(B * T).fill(IGNORE_INDEX);
@@ -89,6 +175,7 @@ export function shiftedTargets(batch: TokenBatch, vocab: number): Int32Array {
       }
       if (t === 0 || label === IGNORE_INDEX) continue;
       if (mask && (!mask[i] || !mask[i - 1])) continue;
+      if (positionIds && positionIds[i] === 0) continue;
       targets[i - 1] = label;
     }
   }

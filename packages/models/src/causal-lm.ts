@@ -5,7 +5,15 @@ import type { ForwardContext, LinearContainer, LinearModule, Parameter } from '@
 import { createPrng } from '@lora/core';
 import type { TensorSpec } from './architectures.js';
 import type { IncrementalLayout } from './attention.js';
-import { batchLayout, checkTokens, shiftedTargets, type TokenBatch } from './batch.js';
+import {
+  batchLayout,
+  checkPositionIds,
+  checkTokens,
+  type StepOptions,
+  type StepResult,
+  shiftedTargets,
+  type TokenBatch,
+} from './batch.js';
 import { alloc } from './buffers.js';
 import type { ModelConfig } from './config.js';
 import type { BlockCache } from './decoder-block.js';
@@ -20,30 +28,6 @@ import { gradOf } from './parameter.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
 import { type LoadOptions, type PreparedWeight, prepareDense, showShape } from './weights.js';
 import { type ArrayMemory, Workspace } from './workspace.js';
-
-export interface StepOptions {
-  /** training mode: LoRA dropout and NEFTune apply */
-  training: boolean;
-  /** accumulate gradients into the trainable parameters */
-  backward: boolean;
-  /** gradients are of lossScale · lossSum (e.g. 1 / label tokens in the whole accumulated batch); 1 by default */
-  lossScale?: number;
-  /** uniform [0, 1): dropout masks and NEFTune noise; each layer draws from its own stream split off this one */
-  rng?: () => number;
-  /** keep only each decoder layer's input and recompute its forward during backward */
-  gradientCheckpointing?: boolean;
-  /** NEFTune alpha: U(−α/√(T·C), α/√(T·C)) noise on the token embeddings in training (TRL) */
-  neftuneNoiseAlpha?: number;
-}
-
-export interface StepResult {
-  /** Σ of −log p(label) over the label tokens (in nats) */
-  lossSum: number;
-  /** label tokens counted */
-  tokens: number;
-  /** label tokens whose argmax prediction is right */
-  correct: number;
-}
 
 export class CausalLM implements LinearContainer {
   readonly config: ModelConfig;
@@ -138,15 +122,17 @@ export class CausalLM implements LinearContainer {
 
   /**
    * Loss over the label tokens of a batch; with `backward`, gradients of lossScale · lossSum into trainable params.
+   * With `batch.positionIds` (packed rows), each packed example gets its own positions and attends only to itself.
    * Activations live in buffers reused from one step to the next (see useMemory), so after the first step of a
    * shape a step allocates next to nothing.
    */
   step(batch: TokenBatch, options: StepOptions): StepResult {
     const { vocabSize: V, hiddenSize: C } = this.config;
-    const { batch: B, seqLen: T, attentionMask: mask } = batch;
+    const { batch: B, seqLen: T, attentionMask: mask, positionIds } = batch;
     checkTokens('step', batch.inputIds, B, T, V, mask);
+    if (positionIds !== undefined) checkPositionIds('step', positionIds, B, T, mask);
     const targets = shiftedTargets(batch, V); // (N)
-    const layout = batchLayout(B, T, mask);
+    const layout = batchLayout(B, T, mask, positionIds);
     this.#checkPositions(layout.positions);
     const alpha = options.training ? (options.neftuneNoiseAlpha ?? 0) : 0;
     if (alpha > 0 && !options.rng)
@@ -284,11 +270,21 @@ export class CausalLM implements LinearContainer {
     }
   }
 
-  /** (B, T, V) logits of every position, for tests and evaluation (padding positions hold meaningless values). */
-  logits(inputIds: Int32Array, batch: number, seqLen: number, attentionMask?: Uint8Array): Float32Array {
+  /**
+   * (B, T, V) logits of every position, for tests and evaluation (padding positions hold meaningless values);
+   * `positionIds` as in TokenBatch (packed rows).
+   */
+  logits(
+    inputIds: Int32Array,
+    batch: number,
+    seqLen: number,
+    attentionMask?: Uint8Array,
+    positionIds?: Int32Array,
+  ): Float32Array {
     const { vocabSize: V, hiddenSize: C } = this.config;
     checkTokens('logits', inputIds, batch, seqLen, V, attentionMask);
-    const layout = batchLayout(batch, seqLen, attentionMask);
+    if (positionIds !== undefined) checkPositionIds('logits', positionIds, batch, seqLen, attentionMask);
+    const layout = batchLayout(batch, seqLen, attentionMask, positionIds);
     this.#checkPositions(layout.positions);
     const N = batch * seqLen;
     let x = embedForward({
@@ -315,6 +311,7 @@ export class CausalLM implements LinearContainer {
   /**
    * Logits (B, V) of each row's last new token, appending the new tokens to `cache`. `attentionMask` covers either the
    * new tokens (B, n) or, as generate() passes it, every token so far (B, length + n). Use left padding for prompts.
+   * Positions always come from the mask here: decoding takes no packed position ids (one sequence per row).
    */
   forwardIncremental(
     inputIds: Int32Array,

@@ -1,9 +1,8 @@
-export type { AttentionNames, BatchLayout } from './attention.js';
 export type { TensorRole, TensorSpec } from './architectures.js';
 export { modelNames, tensorSpecs } from './architectures.js';
-export type { TokenBatch } from './batch.js';
-export { IGNORE_INDEX, positionsFromMask, shiftedTargets } from './batch.js';
-export type { StepOptions, StepResult } from './causal-lm.js';
+export type { AttentionNames, BatchLayout } from './attention.js';
+export type { StepOptions, StepResult, TokenBatch } from './batch.js';
+export { checkPositionIds, IGNORE_INDEX, positionsFromMask, shiftedTargets } from './batch.js';
 export { CausalLM } from './causal-lm.js';
 export type { Architecture, ModelConfig, RopeScaling } from './config.js';
 export { ARCHITECTURES, parseModelConfig } from './config.js';
@@ -11,13 +10,6 @@ export type { DenseLinearOptions } from './dense-linear.js';
 export { DenseLinear } from './dense-linear.js';
 export { ModelConfigError, ModelInputError, ModelLoadError } from './errors.js';
 export type { ExportedTensor } from './export-weights.js';
-export { KvCache } from './kv-cache.js';
-export { readModelConfig } from './load.js';
-export { ropeInvFreq } from './rope.js';
-export type { SaveDtype, SaveOptions } from './save.js';
-export type { TinyCheckpoint, TinyCheckpointOptions } from './tiny-checkpoint.js';
-export { writeTinyCheckpoint } from './tiny-checkpoint.js';
-export type { LoadOptions, QuantizeOnLoad } from './weights.js';
 export type {
   Decode,
   FinishReason,
@@ -30,10 +22,9 @@ export type {
   ResolvedGeneration,
 } from './generation/index.js';
 export {
+  argmax,
   GenerationConfigError,
   GenerationError,
-  StopStringMatcher,
-  argmax,
   generate,
   minPFilter,
   parseGenerationConfig,
@@ -41,10 +32,19 @@ export {
   readGenerationConfig,
   repetitionPenalty,
   resolveGenerateOptions,
+  StopStringMatcher,
   sampleIndex,
   softmax64,
   temperatureScale,
   topKFilter,
   topPFilter,
 } from './generation/index.js';
+export { KvCache } from './kv-cache.js';
+export { readModelConfig } from './load.js';
+export { ropeInvFreq } from './rope.js';
+export type { SaveDtype, SaveOptions } from './save.js';
+export type { Segment } from './segments.js';
+export type { TinyCheckpoint, TinyCheckpointOptions } from './tiny-checkpoint.js';
+export { writeTinyCheckpoint } from './tiny-checkpoint.js';
+export type { LoadOptions, QuantizeOnLoad } from './weights.js';
 export type { ArrayMemory } from './workspace.js';

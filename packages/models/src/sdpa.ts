@@ -1,29 +1,34 @@
-// Causal scaled dot-product attention with a padding mask and grouped KV heads
-// (transformers eager_attention_forward with repeat_kv; torch scaled_dot_product_attention), forward and backward.
+// Causal scaled dot-product attention with a padding mask, grouped KV heads and packed sequences
+// (transformers eager_attention_forward with repeat_kv; torch scaled_dot_product_attention; flash-attention varlen's
+// per-sequence blocks), forward and backward.
 import { kernel } from '@lora/core';
 import { alloc } from './buffers.js';
+import { type Segment, type SegmentRun, segmentRuns } from './segments.js';
 import { buffer, type Workspace } from './workspace.js';
 
 export interface SdpaShape {
-  batch: number;
-  seqLen: number;
+  /**
+   * The causal sequences, tiling rows 0 … N − 1 in order: one per batch row, or one per packed example. Each attends
+   * only to itself, so scores exist only inside each segment's (L, L) block.
+   */
+  segments: readonly Segment[];
   /** query heads H; a multiple of kvHeads */
   heads: number;
   kvHeads: number;
   headDim: number;
   scale: number;
-  /** (B, T) 1 = real token, 0 = padding; undefined = no padding */
+  /** (N) 1 = real token, 0 = padding; undefined = no padding */
   mask: Uint8Array | undefined;
 }
 
 export interface SdpaCache {
-  /** (B, H, T, D) */
+  /** each segment's (H, L, D) block, in row order (one segment per row: (B, H, T, D)) */
   q: Float32Array;
-  /** (B, Hkv, T, D) */
+  /** each segment's (Hkv, L, D) block */
   k: Float32Array;
-  /** (B, Hkv, T, D) */
+  /** each segment's (Hkv, L, D) block */
   v: Float32Array;
-  /** (B, H, T, T) attention probabilities; rows of padded queries are all zero */
+  /** each segment's (H, L, L) attention probabilities; rows of padded queries are all zero */
   p: Float32Array;
 }
 
@@ -71,9 +76,21 @@ function zeroPaddedQueries(
   }
 }
 
+/** The views of one run of equal-length segments: q and per-head (·, D) blocks, and its (count·H, L, L) scores. */
+function runViews(run: SegmentRun, shape: SdpaShape) {
+  const { heads: H, kvHeads, headDim: D } = shape;
+  const { row, count, length: L, scoreOffset } = run;
+  const q = [row * H * D, (row + count * L) * H * D] as const; // (count, H, L, D)
+  const kv = [row * kvHeads * D, (row + count * L) * kvHeads * D] as const; // (count, Hkv, L, D)
+  const s = [scoreOffset, scoreOffset + count * H * L * L] as const; // (count, H, L, L)
+  return { q, kv, s, nb: count * kvHeads, L };
+}
+
 /**
- * out (B, H, T, D) = softmax(mask(scale · q·kᵀ)) · v, with the query heads of one KV head taken as one (g·T, D) matrix.
- * With a workspace, the probabilities live in its buffer "p" and the scores and `out` in transient buffers.
+ * out = softmax(mask(scale · q·kᵀ)) · v per segment, with the query heads of one KV head taken as one (g·L, D) matrix
+ * and each run of equal-length segments (every row, without packing) in one batched call. q, out: each segment's
+ * (H, L, D) block; k, v: (Hkv, L, D). With a workspace, the probabilities live in its buffer "p" and the scores and
+ * `out` in transient buffers.
  */
 export function sdpaForward(
   q: Float32Array,
@@ -82,65 +99,100 @@ export function sdpaForward(
   shape: SdpaShape,
   ws?: Workspace,
 ): { out: Float32Array; cache: SdpaCache } {
-  const { batch, seqLen: T, heads, kvHeads, headDim: D, scale, mask } = shape;
+  const { segments, heads, kvHeads, headDim: D, scale, mask } = shape;
   const g = heads / kvHeads;
+  const { runs, scoreSize } = segmentRuns(segments, heads);
   const temp = ws?.temp.scope('sdpa');
-  const scores = buffer(temp, 'scores', q, batch * heads * T * T); // (B, H, T, T) = (B·Hkv, g·T, T)
-  kernel('batchedMatmul')({
-    a: q,
-    b: k,
-    out: scores,
-    batch: batch * kvHeads,
-    m: g * T,
-    n: T,
-    k: D,
-    transB: true,
-    alpha: scale,
-  });
-  for (let b = 0; b < batch; b++) {
-    const keyMask = mask ? (j: number) => mask[b * T + j] !== 0 : () => true;
-    for (let kh = 0; kh < kvHeads; kh++) {
-      const offset = (b * kvHeads + kh) * g * T * T;
-      maskScores(scores, offset, g, T, T, 0, keyMask);
-    }
-  }
-  const p = buffer(ws, 'p', q, batch * heads * T * T); // (B, H, T, T)
-  kernel('softmax')({ x: scores, out: p, rows: batch * heads * T, cols: T });
-  if (mask) {
-    for (let b = 0; b < batch; b++) {
-      const keyMask = (j: number) => mask[b * T + j] !== 0;
+  const scores = buffer(temp, 'scores', q, scoreSize); // per segment (H, L, L) = (Hkv, g·L, L)
+  const p = buffer(ws, 'p', q, scoreSize); // per segment (H, L, L)
+  const out = buffer(temp, 'out', q, q.length); // per segment (H, L, D)
+  const bmm = kernel('batchedMatmul');
+  let first = 0; // index of the run's first segment
+  for (const run of runs) {
+    const r = runViews(run, shape);
+    const L = r.L;
+    const sv = scores.subarray(...r.s);
+    const pv = p.subarray(...r.s);
+    bmm({
+      a: q.subarray(...r.q),
+      b: k.subarray(...r.kv),
+      out: sv,
+      batch: r.nb,
+      m: g * L,
+      n: L,
+      k: D,
+      transB: true,
+      alpha: scale,
+    });
+    for (let i = 0; i < run.count; i++) {
+      const start = segments[first + i]!.start;
+      const keyMask = mask ? (j: number) => mask[start + j] !== 0 : () => true;
       for (let kh = 0; kh < kvHeads; kh++)
-        zeroPaddedQueries(p, (b * kvHeads + kh) * g * T * T, g, T, T, 0, keyMask);
+        maskScores(sv, (i * kvHeads + kh) * g * L * L, g, L, L, 0, keyMask);
     }
+    kernel('softmax')({ x: sv, out: pv, rows: run.count * heads * L, cols: L });
+    if (mask) {
+      for (let i = 0; i < run.count; i++) {
+        const start = segments[first + i]!.start;
+        const keyMask = (j: number) => mask[start + j] !== 0;
+        for (let kh = 0; kh < kvHeads; kh++)
+          zeroPaddedQueries(pv, (i * kvHeads + kh) * g * L * L, g, L, L, 0, keyMask);
+      }
+    }
+    bmm({ a: pv, b: v.subarray(...r.kv), out: out.subarray(...r.q), batch: r.nb, m: g * L, n: D, k: L });
+    first += run.count;
   }
-  const out = buffer(temp, 'out', q, batch * heads * T * D); // (B, H, T, D)
-  kernel('batchedMatmul')({ a: p, b: v, out, batch: batch * kvHeads, m: g * T, n: D, k: T });
   return { out, cache: { q, k, v, p } };
 }
 
-/** dq (B, H, T, D), dk and dv (B, Hkv, T, D) from dout (B, H, T, D); with a workspace, all in transient buffers. */
+/**
+ * dq (each segment's (H, L, D)), dk and dv ((Hkv, L, D)) from dout (H, L, D), per run of equal-length segments;
+ * with a workspace, all in transient buffers.
+ */
 export function sdpaBackward(
   dout: Float32Array,
   cache: SdpaCache,
   shape: SdpaShape,
   ws?: Workspace,
 ): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
-  const { batch, seqLen: T, heads, kvHeads, headDim: D, scale } = shape;
+  const { segments, heads, kvHeads, headDim: D, scale } = shape;
   const { q, k, v, p } = cache;
   const g = heads / kvHeads;
+  const { runs, scoreSize } = segmentRuns(segments, heads);
   const bmm = kernel('batchedMatmul');
-  const nb = batch * kvHeads;
   const temp = ws?.temp.scope('sdpa');
-  const dp = buffer(temp, 'dp', dout, batch * heads * T * T); // (B·Hkv, g·T, T)
-  bmm({ a: dout, b: v, out: dp, batch: nb, m: g * T, n: T, k: D, transB: true });
-  const dv = buffer(temp, 'dv', dout, nb * T * D); // (B·Hkv, T, D) = pᵀ · dout
-  bmm({ a: p, b: dout, out: dv, batch: nb, m: T, n: D, k: g * T, transA: true });
-  const ds = buffer(temp, 'ds', dout, batch * heads * T * T); // (B·Hkv, g·T, T); masked entries have p = 0, so ds = 0
-  kernel('softmaxBackward')({ y: p, dy: dp, dx: ds, rows: batch * heads * T, cols: T });
-  const dq = buffer(temp, 'dq', dout, batch * heads * T * D); // (B·Hkv, g·T, D) = scale · ds · k
-  bmm({ a: ds, b: k, out: dq, batch: nb, m: g * T, n: D, k: T, alpha: scale });
-  const dk = buffer(temp, 'dk', dout, nb * T * D); // (B·Hkv, T, D) = scale · dsᵀ · q
-  bmm({ a: ds, b: q, out: dk, batch: nb, m: T, n: D, k: g * T, transA: true, alpha: scale });
+  const dp = buffer(temp, 'dp', dout, scoreSize); // per segment (Hkv, g·L, L)
+  const ds = buffer(temp, 'ds', dout, scoreSize); // per segment (Hkv, g·L, L); masked entries have p = 0, so ds = 0
+  const dq = buffer(temp, 'dq', dout, q.length); // per segment (Hkv, g·L, D) = scale · ds · k
+  const dk = buffer(temp, 'dk', dout, k.length); // per segment (Hkv, L, D) = scale · dsᵀ · q
+  const dv = buffer(temp, 'dv', dout, v.length); // per segment (Hkv, L, D) = pᵀ · dout
+  for (const run of runs) {
+    const r = runViews(run, shape);
+    const [L, nb] = [r.L, r.nb];
+    const [doutv, qv, pv, dpv, dsv] = [
+      dout.subarray(...r.q),
+      q.subarray(...r.q),
+      p.subarray(...r.s),
+      dp.subarray(...r.s),
+      ds.subarray(...r.s),
+    ];
+    const [kv, vv] = [k.subarray(...r.kv), v.subarray(...r.kv)];
+    bmm({ a: doutv, b: vv, out: dpv, batch: nb, m: g * L, n: L, k: D, transB: true });
+    bmm({ a: pv, b: doutv, out: dv.subarray(...r.kv), batch: nb, m: L, n: D, k: g * L, transA: true });
+    kernel('softmaxBackward')({ y: pv, dy: dpv, dx: dsv, rows: run.count * heads * L, cols: L });
+    bmm({ a: dsv, b: kv, out: dq.subarray(...r.q), batch: nb, m: g * L, n: D, k: L, alpha: scale });
+    bmm({
+      a: dsv,
+      b: qv,
+      out: dk.subarray(...r.kv),
+      batch: nb,
+      m: L,
+      n: D,
+      k: g * L,
+      transA: true,
+      alpha: scale,
+    });
+  }
   return { dq, dk, dv };
 }
 

@@ -1,7 +1,8 @@
 // step() keeps its activations in buffers reused from step to step (and, with useMemory, in a backend's memory):
 // reuse must never change a result, whatever the previous step left in them.
 import { describe, expect, test } from 'vitest';
-import type { CausalLM, StepOptions } from './causal-lm.js';
+import type { StepOptions } from './batch.js';
+import type { CausalLM } from './causal-lm.js';
 import { ARCHS, microModel } from './test-support.test-support.js';
 import type { ArrayMemory } from './workspace.js';
 

@@ -59,6 +59,18 @@ describe('microBatch', () => {
     expect(last.batch).toBe(1);
     expect(last.labelTokens).toBe(2);
   });
+
+  test('a packed block keeps its sequenceStarts: position ids restart there and its first labels are masked', () => {
+    const block = { inputIds: [5, 6, 7, 8, 9], labels: [5, 6, 7, 8, 9], sequenceStarts: [0, 2] };
+    const plain = { inputIds: [3, 4, 2], labels: [3, 4, 2] };
+    const b = microBatch([plain, block], Uint32Array.from([1, 0]), 0, 2, {
+      padTokenId: 0,
+      paddingSide: 'right',
+    });
+    expect(Array.from(b.positionIds)).toEqual([0, 1, 0, 1, 2, 0, 1, 2, 0, 0]);
+    expect(Array.from(b.labels)).toEqual([-100, 6, -100, 8, 9, -100, 4, 2, -100, -100]);
+    expect(b.labelTokens).toBe(5);
+  });
 });
 
 describe('checkExamples', () => {
@@ -84,6 +96,16 @@ describe('checkExamples', () => {
     ],
     [
       [{ inputIds: [1, 2, 3], labels: [1, -100, -100] }],
+      'trainDataset[0]',
+      /trainDataset\[0\]: expected at least one label after the first position, got none/,
+    ],
+    [
+      [{ inputIds: [1, 2, 3], labels: [1, 2, 3], sequenceStarts: [0, 3] }],
+      'trainDataset[0]',
+      /trainDataset\[0\].sequenceStarts: expected increasing offsets from 0 below 3, got \[0, 3\]/,
+    ],
+    [
+      [{ inputIds: [1, 2, 3], labels: [1, 2, -100], sequenceStarts: [0, 1, 2] }],
       'trainDataset[0]',
       /trainDataset\[0\]: expected at least one label after the first position, got none/,
     ],

@@ -74,7 +74,11 @@ export interface CollateSettings {
   paddingSide: 'left' | 'right';
 }
 
-/** Collate micro-batch `b` of an epoch's `order` (its examples order[b·B, (b+1)·B)). */
+/**
+ * Collate micro-batch `b` of an epoch's `order` (its examples order[b·B, (b+1)·B)). Packed blocks keep their
+ * `sequenceStarts`, so the batch's position ids restart at each packed example (and the model keeps each example's
+ * attention to itself); other rows get the positions their attention mask implies.
+ */
 export function microBatch(
   examples: readonly TrainExample[],
   order: Uint32Array,
@@ -94,8 +98,9 @@ export function inputTokens(batch: Batch): number {
 }
 
 /**
- * Checks every example at the boundary: ids and labels of one length, integer ids, labels an id or -100, and at
- * least one label after the first position (the only ones a causal LM predicts). Throws TrainerConfigError naming it.
+ * Checks every example at the boundary: ids and labels of one length, integer ids, labels an id or -100, packed
+ * `sequenceStarts` 0 first and increasing below the length, and at least one label that is not the first of a
+ * (packed) sequence (the only ones a causal LM predicts). Throws TrainerConfigError naming it.
  */
 export function checkExamples(examples: readonly TrainExample[], label: string): void {
   if (!Array.isArray(examples) || examples.length === 0) {
@@ -113,6 +118,19 @@ export function checkExamples(examples: readonly TrainExample[], label: string):
         `${key}: expected non-empty inputIds and one label per id, got ${n ?? 'no'} ids and ${ex?.labels?.length ?? 'no'} labels`,
       );
     }
+    const starts = ex.sequenceStarts;
+    if (
+      starts !== undefined &&
+      (!Array.isArray(starts) ||
+        starts[0] !== 0 ||
+        starts.some((s, i) => !Number.isInteger(s) || (i > 0 && !(s > starts[i - 1]! && s < n))))
+    ) {
+      throw new TrainerConfigError(
+        key,
+        `${key}.sequenceStarts: expected increasing offsets from 0 below ${n}, got ${Array.isArray(starts) ? `[${starts.join(', ')}]` : String(starts)}`,
+      );
+    }
+    const startSet = new Set(starts ?? [0]);
     let predicted = 0;
     for (let t = 0; t < n; t++) {
       const id = ex.inputIds[t]!;
@@ -122,7 +140,7 @@ export function checkExamples(examples: readonly TrainExample[], label: string):
       if (!Number.isInteger(lab) || (lab < 0 && lab !== -100)) {
         throw new TrainerConfigError(key, `${key}.labels[${t}]: expected a token id or -100, got ${lab}`);
       }
-      if (t > 0 && lab !== -100) predicted++;
+      if (!startSet.has(t) && lab !== -100) predicted++;
     }
     if (predicted === 0) {
       throw new TrainerConfigError(

@@ -1,21 +1,23 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { packExamples } from '@lora/datasets';
 import { CausalLM, writeTinyCheckpoint } from '@lora/models';
 import { injectLora, type LoraModel, loraConfig, saveAdapter } from '@lora/peft';
+import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import type { TrainingConfig } from './config.js';
 import { planMemory } from './memory-plan.js';
-import type { TrainableModel } from './model.js';
+import type { TrainableModel, TrainExample } from './model.js';
 import { Trainer } from './trainer.js';
 import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
 
 // The contract with @lora/models and @lora/peft: a CausalLM (a tiny random Qwen2 checkpoint) with a LoRA adapter
 // (dropout on, so resuming must restore the RNG) is a TrainableModel, and the adapter saves into each checkpoint.
-async function tinyModel(dir: string): Promise<{ model: CausalLM; lm: LoraModel }> {
+async function tinyModel(dir: string, dropout = 0.1): Promise<{ model: CausalLM; lm: LoraModel }> {
   const model = await CausalLM.load(dir);
   const lm = injectLora(
     model,
-    loraConfig({ r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: ['q_proj', 'v_proj'] }),
+    loraConfig({ r: 4, lora_alpha: 8, lora_dropout: dropout, target_modules: ['q_proj', 'v_proj'] }),
   );
   return { model, lm };
 }
@@ -69,6 +71,52 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
     resumed.model.parameters().forEach((p, i) => {
       expect(Array.from(p.data), p.name).toEqual(Array.from(a[i]!.data));
     });
+  });
+
+  test('packed blocks train like their examples unpacked (same loss and gradient norm); unrestarted blocks do not', async () => {
+    const ckpt = join(await tempDir('tiny-qwen2-packed'), 'model');
+    await writeTinyCheckpoint(ckpt, 'qwen2');
+    const examples = [
+      { inputIds: [5, 9, 12, 7], labels: [-100, 9, 12, 7] },
+      { inputIds: [3, 4, 8], labels: [3, 4, 8] },
+      { inputIds: [11, 2, 6, 10, 13], labels: [-100, -100, 6, 10, 13] },
+      { inputIds: [14, 15], labels: [14, 15] },
+    ];
+    const { blocks } = packExamples(examples, { maxLength: 8 });
+    expect(blocks.map((b) => b.sequenceStarts)).toEqual([
+      [0, 4],
+      [0, 5],
+    ]);
+    const firstStep = async (label: string, data: TrainExample[], batchSize: number) => {
+      const { model } = await tinyModel(ckpt, 0);
+      const outputDir = await tempDir(label);
+      const config = {
+        outputDir,
+        padTokenId: 0,
+        batchSize,
+        maxSteps: 1,
+        loggingSteps: 1,
+        saveSteps: 0,
+        shuffle: false,
+      };
+      await new Trainer({ model, trainDataset: data, config }).train();
+      return (await readMetrics(outputDir)).find((e) => 'loss' in e)!;
+    };
+    const unpacked = await firstStep('unpacked', examples, 4);
+    const packed = await firstStep('packed', blocks, 2);
+    expectClose(
+      [packed.loss!, packed.grad_norm!],
+      [unpacked.loss!, unpacked.grad_norm!],
+      { rtol: 1e-5 },
+      'loss, grad_norm',
+    );
+    // the same blocks without their starts: positions run on and examples see each other
+    const contiguous = await firstStep(
+      'contiguous',
+      blocks.map((b) => ({ inputIds: b.inputIds, labels: b.labels })),
+      2,
+    );
+    expect(Math.abs(contiguous.loss! - unpacked.loss!)).toBeGreaterThan(1e-4);
   });
 
   test.each(['llama', 'qwen2', 'gemma'] as const)(

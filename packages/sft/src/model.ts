@@ -1,41 +1,9 @@
 // The contract between the trainer and a model: one call runs forward (and backward) over a padded batch and
 // reports summed token loss; gradients accumulate into the trainable parameters' `grad` until the trainer zeroes them.
-import type { Parameter } from '@lora/core';
+import type { Parameter, StepOptions, StepResult, TokenBatch } from '@lora/core';
 
-/** A padded (B, T) batch; labels are aligned with inputIds (the model shifts), -100 = not predicted. */
-export interface TokenBatch {
-  /** (B, T) */
-  inputIds: Int32Array;
-  /** (B, T) */
-  labels: Int32Array;
-  /** (B, T); 1 on real tokens */
-  attentionMask?: Uint8Array;
-  batch: number;
-  seqLen: number;
-}
-
-export interface StepOptions {
-  /** training mode: dropout (and NEFTune noise) active */
-  training: boolean;
-  /** run the backward pass too, accumulating d(lossScale · lossSum)/dθ into each trainable `grad` */
-  backward: boolean;
-  /** multiplier of the summed loss for the backward pass (1 / label tokens of the whole accumulated batch) */
-  lossScale?: number;
-  /** uniform [0, 1) draws for dropout and noise; the trainer's seeded, checkpointed generator */
-  rng?: () => number;
-  gradientCheckpointing?: boolean;
-  /** NEFTune: uniform noise of scale alpha / sqrt(T · C) added to the input embeddings while training */
-  neftuneNoiseAlpha?: number;
-}
-
-export interface StepResult {
-  /** Σ −log p(label) over the predicted positions, in nats */
-  lossSum: number;
-  /** predicted positions counted (labels other than -100 after the shift) */
-  tokens: number;
-  /** of those, positions whose argmax equals the label */
-  correct: number;
-}
+// the batch, step options and result are declared once in @lora/core (shared with @lora/models)
+export type { StepOptions, StepResult, TokenBatch } from '@lora/core';
 
 /** What the trainer drives: @lora/models' CausalLM with a LoRA adapter satisfies it. */
 export interface TrainableModel {
@@ -44,8 +12,14 @@ export interface TrainableModel {
   parameters(): Parameter[];
 }
 
-/** One tokenized example as @lora/datasets produces it; labels aligned with inputIds, -100 = masked. */
+/**
+ * One tokenized example as @lora/datasets produces it; labels aligned with inputIds, -100 = masked. A packed block
+ * (`packExamples`) also carries `sequenceStarts`: collation turns them into position ids that restart at 0 there, so
+ * each packed example gets its own positions and attends only to itself (TRL's padding-free packing).
+ */
 export interface TrainExample {
   inputIds: readonly number[];
   labels: readonly number[];
+  /** offset of each packed example in the block: 0 first, increasing, below the length */
+  sequenceStarts?: readonly number[];
 }

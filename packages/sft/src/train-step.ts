@@ -1,13 +1,13 @@
 // One optimizer step over an accumulated batch: count the label tokens of every micro-batch first, run each
 // with lossScale = 1 / total (so accumulation equals one big batch), guard against NaN/Inf, clip, update, zero.
-import type { Parameter } from '@lora/core';
+import type { Parameter, StepOptions } from '@lora/core';
 import type { Batch } from '@lora/datasets';
 import type { AdamW } from './adamw.js';
 import { inputTokens } from './batches.js';
 import { clipGradNorm } from './clip.js';
 import { TrainingError } from './errors.js';
 import { checkLoss, checkTensors } from './guard.js';
-import type { StepOptions, TrainableModel } from './model.js';
+import type { TrainableModel } from './model.js';
 
 export interface StepSettings {
   /** the step being computed (1-based), for messages */

@@ -1,0 +1,60 @@
+import { makeRng } from '@lora/testing';
+import { describe, expect, test } from 'vitest';
+import { swapMiddle } from './buffers.js';
+import { fromHeadMajor, rowSegments, segmentRuns, toHeadMajor } from './segments.js';
+
+describe('segmentRuns', () => {
+  test.each([
+    {
+      label: 'one segment per row: one run, B·H·T² scores',
+      segments: rowSegments(3, 4),
+      runs: [{ row: 0, count: 3, length: 4, scoreOffset: 0 }],
+      scoreSize: 3 * 2 * 16,
+    },
+    {
+      label: 'packed: equal neighbours share a run; H·ΣL² scores',
+      segments: [
+        { start: 0, length: 3 },
+        { start: 3, length: 2 },
+        { start: 5, length: 2 },
+        { start: 7, length: 3 },
+      ],
+      runs: [
+        { row: 0, count: 1, length: 3, scoreOffset: 0 },
+        { row: 3, count: 2, length: 2, scoreOffset: 18 },
+        { row: 7, count: 1, length: 3, scoreOffset: 34 },
+      ],
+      scoreSize: 2 * (9 + 4 + 4 + 9),
+    },
+  ])('$label', ({ segments, runs, scoreSize }) => {
+    expect(segmentRuns(segments, 2)).toEqual({ runs, scoreSize });
+  });
+});
+
+describe('toHeadMajor / fromHeadMajor', () => {
+  const [H, D] = [3, 2];
+  const rng = makeRng(1);
+  const x = Float32Array.from({ length: 10 * H * D }, () => rng.normal()); // (N, H, D)
+
+  test('one segment per row is (B, T, H, D) → (B, H, T, D)', () => {
+    const got = toHeadMajor(x, rowSegments(2, 5), H, D, new Float32Array(x.length));
+    expect(Array.from(got)).toEqual(Array.from(swapMiddle(x, 2, 5, H, D)));
+  });
+
+  test('packed segments: each block is its rows transposed; fromHeadMajor inverts it', () => {
+    const segments = [
+      { start: 0, length: 4 },
+      { start: 4, length: 1 },
+      { start: 5, length: 5 },
+    ];
+    const heads = toHeadMajor(x, segments, H, D, new Float32Array(x.length));
+    const s = segments[2]!;
+    const block = heads.subarray(s.start * H * D, (s.start + s.length) * H * D); // (H, L, D)
+    expect(Array.from(block)).toEqual(
+      Array.from(swapMiddle(x.subarray(s.start * H * D, (s.start + s.length) * H * D), 1, s.length, H, D)),
+    );
+    expect(Array.from(fromHeadMajor(heads, segments, H, D, new Float32Array(x.length)))).toEqual(
+      Array.from(x),
+    );
+  });
+});
