@@ -1,8 +1,9 @@
+import { detectFeatures, WasmBackendError, WasmGemmEngine } from '@lora/backend-wasm';
 import { describe, expect, test } from 'vitest';
 import { relativeError, runGemmBench } from './gemm-bench.js';
-import { GEMM_CASES, type GemmCase, flopsOf } from './gemm-cases.js';
+import { flopsOf, GEMM_CASES, type GemmCase } from './gemm-cases.js';
 import { createRunners } from './runners.js';
-import { TRANSPOSED_FLOOR, WASM_TARGETS, targetSummary } from './targets.js';
+import { TRANSPOSED_FLOOR, targetChecks, targetSummary, WASM_TARGETS } from './targets.js';
 
 describe('GEMM cases', () => {
   test("the issue's shapes are all there: 3 projections × NN/NT/TN, 5 LoRA, 3 attention", () => {
@@ -48,15 +49,40 @@ describe('runGemmBench on small cases', () => {
   const quick = { budgetMs: 1, minReps: 1, maxReps: 2 };
 
   test('times every runner on every case, and each wasm output matches the reference', async () => {
-    const { runners, skipped } = await createRunners([1, 2], [], true);
-    expect(skipped).toEqual([]);
+    const { runners, skipped } = await createRunners({
+      wasmThreads: [1, 2],
+      entries: [],
+      resident: true,
+      relaxed: true,
+    });
+    // relaxed SIMD: Node 22+, or Node 20 with --experimental-wasm-relaxed-simd; elsewhere skipped with the reason
+    const relaxed = skipped.length === 0 ? ['wasm relaxed ×1', 'wasm relaxed ×2'] : [];
+    if (relaxed.length === 0) {
+      expect(detectFeatures().relaxedSimd).toBe(false);
+      expect(skipped).toEqual([
+        expect.stringMatching(/^wasm relaxed ×1: .*simd "relaxed" expected relaxed SIMD support, got none/),
+        expect.stringMatching(/^wasm relaxed ×2: .*simd "relaxed" expected relaxed SIMD support, got none/),
+      ]);
+    }
     expect(runners.map((r) => r.label)).toEqual([
       'reference',
       'wasm ×1',
       'wasm ×2',
+      ...relaxed,
       'wasm ×1 resident',
       'wasm ×2 resident',
     ]);
+    expect(runners.map((r) => r.simd ?? '-')).toEqual([
+      '-',
+      'baseline',
+      'baseline',
+      ...relaxed.map(() => 'relaxed'),
+      'baseline',
+      'baseline',
+    ]);
+    for (const r of runners.filter((x) => x.simd === 'relaxed')) expect(r.describe).toMatch(/relaxed FMA/);
+    for (const r of runners.filter((x) => x.simd === 'baseline'))
+      expect(r.describe).toMatch(/no relaxed SIMD/);
     const results = runGemmBench(tiny, runners, {
       fast: quick,
       slow: quick,
@@ -77,15 +103,31 @@ describe('runGemmBench on small cases', () => {
     expect(staged.a).not.toBe(plain.a);
     expect([...staged.a, ...staged.b]).toEqual([1, 2, 3]);
     resident.unstage!(staged);
-    const summary = targetSummary(tiny, results, runners);
-    expect(summary).toHaveLength(4);
+    const summary = targetSummary(targetChecks(tiny, results, runners));
+    expect(summary).toHaveLength(4 + relaxed.length);
     expect(summary[0]).toMatch(
-      /^wasm ×1 \(target 35 GFLOP\/s\): projection NT\/TN min [\d.]+ \(CPU-time [\d.]+\) vs ≥ 28: /,
+      /^wasm ×1 \(target 35 GFLOP\/s\): projection NT\/TN min [\d.]+ \(CPU-time [\d.]+\) vs ≥ 28: \w.* \[— PyTorch ×1, — native mul\+add ×1\]$/,
     );
   });
 
+  test('a platform without relaxed SIMD skips the relaxed runners with the reason and keeps the others', async () => {
+    const reason = 'wasm backend: simd "relaxed" expected relaxed SIMD support, got none';
+    const { runners, skipped } = await createRunners({
+      wasmThreads: [1, 2],
+      entries: [],
+      relaxed: true,
+      createEngine: async (options) => {
+        if (options.simd === 'relaxed') throw new WasmBackendError(reason);
+        return WasmGemmEngine.create(options);
+      },
+    });
+    await Promise.all(runners.map((r) => r.dispose()));
+    expect(runners.map((r) => r.label)).toEqual(['reference', 'wasm ×1', 'wasm ×2']);
+    expect(skipped).toEqual([`wasm relaxed ×1: ${reason}`, `wasm relaxed ×2: ${reason}`]);
+  });
+
   test('a slow runner skips a case its rate so far says would take longer than slowMaxMs', async () => {
-    const { runners } = await createRunners([], []);
+    const { runners } = await createRunners({ wasmThreads: [], entries: [] });
     const huge: GemmCase = {
       name: 'huge',
       group: 'projection',
@@ -100,7 +142,7 @@ describe('runGemmBench on small cases', () => {
   });
 
   test('slow runners skip cases above slowMaxFlops', async () => {
-    const { runners } = await createRunners([], []);
+    const { runners } = await createRunners({ wasmThreads: [], entries: [] });
     const results = runGemmBench(tiny, runners, {
       fast: quick,
       slow: quick,

@@ -1,6 +1,6 @@
 // Runs every GEMM case on every runner, checks each runner's output against the reference, and times it.
-import { type GemmCase, flopsOf } from './gemm-cases.js';
-import { type MeasureOptions, type Measurement, measure } from './measure.js';
+import { flopsOf, type GemmCase } from './gemm-cases.js';
+import { type Measurement, type MeasureOptions, measure } from './measure.js';
 import type { GemmRunner } from './runners.js';
 
 export interface GemmResult extends Measurement {

@@ -1,14 +1,49 @@
+export type { ChildOptions, ChildOutcome } from './child-json.js';
+export { BenchOutputError, lastJsonLine, runChild } from './child-json.js';
 export type { GemmBenchOptions, GemmResult } from './gemm-bench.js';
 export { relativeError, runGemmBench } from './gemm-bench.js';
 export type { GemmCase } from './gemm-cases.js';
 export { flopsOf, GEMM_CASES } from './gemm-cases.js';
+export { baselineLines, gemmTable, MISMATCH_REL_ERR } from './gemm-table.js';
 export type { MachineInfo } from './machine.js';
 export { machineInfo } from './machine.js';
 export type { Clock, Measurement, MeasureOptions } from './measure.js';
 export { measure, median } from './measure.js';
+export type {
+  InstructionMix,
+  NativeCeilingOptions,
+  NativeCeilingOutcome,
+  NativeCeilingResult,
+  NativeCeilingRun,
+} from './native-ceiling.js';
+export {
+  isNativeRun,
+  NATIVE_FLAGS,
+  NATIVE_SOURCE,
+  nativeCeiling,
+  parseNativeOutput,
+  runNativeCeiling,
+} from './native-ceiling.js';
 export type { Nf4Case, Nf4Result } from './nf4-bench.js';
 export { dequantizeInto, NF4_CASES, runNf4Bench, runNf4BenchMain } from './nf4-bench.js';
-export type { BenchBackendEntry, GemmRunner, Operands, RunnerSet } from './runners.js';
+export type { BenchBackendEntry, CreateRunnersOptions, GemmRunner, Operands, RunnerSet } from './runners.js';
 export { BENCH_BACKENDS, createRunners } from './runners.js';
 export { formatTable } from './table.js';
-export { TRANSPOSED_FLOOR, targetSummary, WASM_TARGETS } from './targets.js';
+export type { Baselines, CheckGroup, TargetCheck } from './targets.js';
+export {
+  bestWasmTable,
+  ISSUE_HOST_TORCH_1T,
+  TRANSPOSED_FLOOR,
+  targetChecks,
+  targetPreamble,
+  targetSummary,
+  WASM_TARGETS,
+} from './targets.js';
+export type { BaselineCaseResult, TorchGemmOptions, TorchGemmOutcome, TorchGemmRun } from './torch-gemm.js';
+export {
+  isTorchRun,
+  parseTorchGemmOutput,
+  runTorchGemm,
+  TORCH_GEMM_SCRIPT,
+  torchGemmArgs,
+} from './torch-gemm.js';

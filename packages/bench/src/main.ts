@@ -1,19 +1,26 @@
-// pnpm --filter @lora/bench bench: f32 GEMM GFLOP/s for every case × runner, printed as a table and written to
-// bench-results/gemm.json at the repository root. Flags: --quick (reference only on cases ≤ 1 GFLOP, shorter
-// budgets), --filter <text> (cases whose name contains it), --threads 1,2 (wasm thread counts), --no-resident
-// (skip the runs with operands kept in wasm memory), --no-nf4 (skip the NF4 fused-vs-unfused table).
+// pnpm --filter @lora/bench bench: f32 GEMM GFLOP/s for every case × runner, with the same run's baselines (PyTorch
+// on 1 and 2 threads, the native 128-bit SIMD ceiling), printed as a table and written to bench-results/gemm.json
+// at the repository root. Flags: --quick (reference only on cases ≤ 1 GFLOP, shorter budgets), --filter <text>
+// (cases whose name contains it), --threads 1,2 (wasm thread counts), --no-resident (skip the runs with operands
+// kept in wasm memory), --no-baselines (skip PyTorch and the native ceiling), --no-nf4 (skip the NF4
+// fused-vs-unfused table), --no-models (skip the models table).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGemmBench } from './gemm-bench.js';
-import { flopsOf, GEMM_CASES } from './gemm-cases.js';
+import { GEMM_CASES } from './gemm-cases.js';
+import { baselineLines, gemmTable } from './gemm-table.js';
 import { machineInfo } from './machine.js';
 import { runModelsBench } from './models-bench.js';
+import { type NativeCeilingOutcome, runNativeCeiling } from './native-ceiling.js';
 import { runNf4BenchMain } from './nf4-bench.js';
 import { createRunners } from './runners.js';
-import { formatTable } from './table.js';
-import { targetSummary } from './targets.js';
+import { bestWasmTable, targetChecks, targetPreamble, targetSummary } from './targets.js';
+import { runTorchGemm, type TorchGemmOutcome } from './torch-gemm.js';
+
+/** thread counts of the baselines: those the issue's targets name */
+const BASELINE_THREADS = [1, 2];
 
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/gemm.json', import.meta.url));
 
@@ -33,18 +40,18 @@ async function main(): Promise<void> {
     `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
   );
 
-  const { runners, skipped } = await createRunners(
+  const { runners, skipped } = await createRunners({
     wasmThreads,
-    undefined,
-    !process.argv.includes('--no-resident'),
-  );
-  for (const r of runners) console.log(`  ${r.label.padEnd(12)} ${r.describe}`);
+    resident: !process.argv.includes('--no-resident'),
+    relaxed: true,
+  });
+  for (const r of runners) console.log(`  ${r.label.padEnd(18)} ${r.describe}`);
   for (const s of skipped) console.log(`  skipped: ${s}`);
 
   const settings = {
     quick,
     filter: filter ?? null,
-    fast: { budgetMs: quick ? 600 : 1500, minReps: 5, maxReps: 25 },
+    fast: { budgetMs: quick ? 600 : 1500, minReps: quick ? 3 : 5, maxReps: 25 },
     slow: { budgetMs: quick ? 1500 : 3000, minReps: 1, maxReps: 3 },
     slowMaxFlops: quick ? 1e9 : Number.POSITIVE_INFINITY,
     slowMaxMs: quick ? 3000 : 10_000,
@@ -55,32 +62,45 @@ async function main(): Promise<void> {
   });
   for (const r of runners) await r.dispose();
 
-  const cell = (c: string, label: string) => {
-    const r = results.find((x) => x.case === c && x.runner === label);
-    if (!r) return '—';
-    const bad = r.maxRelErr !== null && r.maxRelErr > 1e-3 ? ' MISMATCH' : '';
-    return `${r.gflops.toFixed(1)} (${r.gflopsCpu.toFixed(1)})${bad}`;
-  };
-  const header = ['case', 'GFLOP', ...runners.map((r) => r.label)];
-  const rows = cases.map((c) => [
-    c.name,
-    (flopsOf(c) / 1e9).toFixed(2),
-    ...runners.map((r) => cell(c.name, r.label)),
-  ]);
+  // the baselines run after the wasm runners are gone, one at a time, so nothing else competes for the cores
+  const baselines = !process.argv.includes('--no-baselines');
+  const native: NativeCeilingOutcome = baselines
+    ? runNativeCeiling({ threads: BASELINE_THREADS, budgetMs: quick ? 300 : 1000 })
+    : { skipped: 'native ceiling: --no-baselines' };
+  const torch: TorchGemmOutcome[] = BASELINE_THREADS.map((threads) => {
+    if (!baselines) return { threads, skipped: `PyTorch ×${threads}: --no-baselines` };
+    process.stderr.write(`  PyTorch ×${threads} on every case ...\n`);
+    return runTorchGemm(cases, threads, { measure: settings.fast });
+  });
+  console.log('\nbaselines measured in this run:');
+  console.log(baselineLines(torch, native).join('\n'));
+
   console.log(
     '\nf32 GEMM, GFLOP/s of the median wall time; in parentheses flops ÷ (process CPU time ÷ threads), the rate\n' +
-      'with no thread ever descheduled (an estimate for a shared machine); — not run (slow runner, long case)\n',
+      'with no thread ever descheduled (an estimate for a shared machine); — not run (slow runner, long case,\n' +
+      'skipped baseline)\n',
   );
-  console.log(formatTable(header, rows));
-  console.log(`\n${targetSummary(cases, results, runners).join('\n')}`);
+  console.log(gemmTable(cases, results, runners, torch));
+  const checks = targetChecks(cases, results, runners, { torch, native });
+  console.log(`\n${targetPreamble().join('\n')}\n`);
+  console.log(bestWasmTable(checks));
+  console.log(`\n${targetSummary(checks).join('\n')}`);
 
   const record = {
     machine,
     settings,
-    runners: runners.map(({ label, backend, threads, describe }) => ({ label, backend, threads, describe })),
+    runners: runners.map(({ label, backend, threads, simd, describe }) => ({
+      label,
+      backend,
+      threads,
+      simd: simd ?? null,
+      describe,
+    })),
     skipped,
     cases,
     results,
+    baselines: { torch, native },
+    targets: checks,
   };
   mkdirSync(dirname(OUT_FILE), { recursive: true });
   const tmp = `${OUT_FILE}.${process.pid}.tmp`;

@@ -1,12 +1,13 @@
-// What the benchmark times: the reference kernels, the wasm engine at fixed thread counts, and every other
-// available backend registered through BENCH_BACKENDS. To add a backend family: one import, one entry.
+// What the benchmark times: the reference kernels, the wasm engine at fixed thread counts in both builds (baseline
+// SIMD and relaxed SIMD's FMA), and every other available backend registered through BENCH_BACKENDS. To add a
+// backend family: one import, one entry.
 import { registerGpujsBackends } from '@lora/backend-gpujs';
-import { WasmGemmEngine } from '@lora/backend-wasm';
+import { type WasmEngineOptions, WasmGemmEngine } from '@lora/backend-wasm';
 import {
   type BatchedMatmulArgs,
+  getKernelImpl,
   type MatmulArgs,
   REFERENCE_BACKEND,
-  getKernelImpl,
   referenceKernels,
   registeredBackends,
   setBackend,
@@ -30,6 +31,8 @@ export interface GemmRunner {
   backend: string;
   threads: number;
   describe: string;
+  /** wasm runners: the build, baseline SIMD (f32x4.mul + f32x4.add) or relaxed SIMD (f32x4.relaxed_madd, FMA) */
+  simd?: 'baseline' | 'relaxed';
   /** slow runners (the reference, anything of unknown speed) get fewer repetitions */
   slow: boolean;
   matmul(args: MatmulArgs): void;
@@ -53,16 +56,29 @@ export interface RunnerSet {
   skipped: string[];
 }
 
+export interface CreateRunnersOptions {
+  /** thread counts of the wasm runners */
+  wasmThreads: readonly number[];
+  /** backend families registered through @lora/core (default BENCH_BACKENDS) */
+  entries?: readonly BenchBackendEntry[];
+  /** also the baseline wasm runners with operands kept in wasm memory */
+  resident?: boolean;
+  /** also the relaxed-SIMD (FMA) wasm build at each thread count; skipped, with the reason, where it is unavailable */
+  relaxed?: boolean;
+  /** how a wasm engine is made (default WasmGemmEngine.create); tests pass one that fails as a platform would */
+  createEngine?: (options: WasmEngineOptions) => Promise<WasmGemmEngine>;
+}
+
 /**
- * The reference, wasm at each thread count (operands copied in and out per call, as for plain arrays) and,
- * when `resident`, wasm again with operands kept in wasm memory (wasmAllocF32: no copies), then every
- * available backend the entries register.
+ * The reference; baseline-SIMD wasm at each thread count (operands copied in and out per call, as for plain
+ * arrays); with `relaxed`, the relaxed-SIMD build at each thread count; with `resident`, baseline wasm again
+ * with operands kept in wasm memory (wasmAllocF32: no copies); then every available backend the entries register.
  */
-export async function createRunners(
-  wasmThreads: readonly number[],
-  entries: readonly BenchBackendEntry[] = BENCH_BACKENDS,
-  resident = false,
-): Promise<RunnerSet> {
+export async function createRunners(options: CreateRunnersOptions): Promise<RunnerSet> {
+  const { wasmThreads, entries = BENCH_BACKENDS, resident = false, relaxed = false } = options;
+  const create = options.createEngine ?? ((o: WasmEngineOptions) => WasmGemmEngine.create(o));
+  const wasmRunner = (threads: number, simd: 'baseline' | 'relaxed', inPlace: boolean) =>
+    createWasmRunner(create, threads, simd, inPlace);
   const runners: GemmRunner[] = [
     {
       label: 'reference',
@@ -75,10 +91,18 @@ export async function createRunners(
       dispose: async () => {},
     },
   ];
-  for (const inPlace of resident ? [false, true] : [false]) {
-    for (const threads of wasmThreads) runners.push(await wasmRunner(threads, inPlace));
-  }
   const skipped: string[] = [];
+  for (const threads of wasmThreads) runners.push(await wasmRunner(threads, 'baseline', false));
+  if (relaxed) {
+    for (const threads of wasmThreads) {
+      try {
+        runners.push(await wasmRunner(threads, 'relaxed', false));
+      } catch (error) {
+        skipped.push(`wasm relaxed ×${threads}: ${error instanceof Error ? error.message : error}`);
+      }
+    }
+  }
+  if (resident) for (const threads of wasmThreads) runners.push(await wasmRunner(threads, 'baseline', true));
   for (const entry of entries) {
     try {
       await entry.register();
@@ -114,18 +138,30 @@ export async function createRunners(
   return { runners, skipped };
 }
 
-async function wasmRunner(threads: number, resident: boolean): Promise<GemmRunner> {
-  const engine = await WasmGemmEngine.create({ threads });
-  await engine.startThreads();
+async function createWasmRunner(
+  create: (options: WasmEngineOptions) => Promise<WasmGemmEngine>,
+  threads: number,
+  simd: 'baseline' | 'relaxed',
+  resident: boolean,
+): Promise<GemmRunner> {
+  const engine = await create({ threads, simd });
+  try {
+    await engine.startThreads();
+  } catch (error) {
+    await engine.dispose();
+    throw error;
+  }
+  const build = engine.variant === 'relaxed' ? 'relaxed' : 'baseline';
   const copyIn = (x: Float32Array) => {
     const y = engine.allocF32(x.length);
     y.set(x);
     return y;
   };
   return {
-    label: `wasm ×${engine.activeThreads}${resident ? ' resident' : ''}`,
+    label: `wasm${build === 'relaxed' ? ' relaxed' : ''} ×${engine.activeThreads}${resident ? ' resident' : ''}`,
     backend: 'wasm',
     threads: engine.activeThreads,
+    simd: build,
     describe: `${engine.describe()}${resident ? ', operands in wasm memory' : ''}`,
     slow: false,
     matmul: (args) => engine.matmul(args),
