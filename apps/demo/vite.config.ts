@@ -27,25 +27,11 @@ const isolation = {
 };
 
 /**
- * Static Node imports in code the page loads, reported to the owners of those packages; each becomes a stub that
- * throws if called (never on the demo's path). Remove an entry once its package is fixed: the build then keeps it out.
+ * Static Node imports in code the page loads that are reported to their package's owner: each would become a stub
+ * that throws if called, with a warning instead of a failed build. Empty: @lora/models and @lora/safetensors import
+ * Node's file system inside the functions that use it, so the build keeps every `node:` module out of the page.
  */
-const reported: string[] = [
-  // @lora/models: causal-lm.ts imports load.ts and save.ts statically (CausalLM.load / save), which import node:fs and
-  // the Node side of @lora/safetensors; an import() inside load()/save(), or a ./browser entry, removes all of these.
-  'packages/models/src/load.ts > node:fs/promises',
-  'packages/models/src/load.ts > node:path',
-  'packages/models/src/save.ts > node:fs/promises',
-  'packages/models/src/save.ts > node:path',
-  'packages/safetensors/src/checkpoint.ts > node:fs/promises',
-  'packages/safetensors/src/checkpoint.ts > node:path',
-  'packages/safetensors/src/file.ts > node:fs/promises',
-  'packages/safetensors/src/shards.ts > node:fs/promises',
-  'packages/safetensors/src/shards.ts > node:path',
-  'packages/safetensors/src/write.ts > node:crypto',
-  'packages/safetensors/src/write.ts > node:fs/promises',
-  'packages/safetensors/src/write.ts > node:path',
-];
+const reported: string[] = [];
 
 export default defineConfig({
   base: './',

@@ -24,12 +24,12 @@ export interface DemoSettings {
 
 const lrScheduler: LrSchedulerType = 'linear';
 
-/** The CLI's embedded default run, with the LoRA scale and epochs that make it learn (see DEMO_LORA). */
+/** The CLI's embedded default run, with the LoRA rank, scale, learning rate and epochs that make it learn (see DEMO_LORA). */
 export const DEMO_SETTINGS: DemoSettings = {
   data: DEMO_DATA,
   lora: DEMO_LORA,
   training: {
-    learningRate: 3e-3,
+    learningRate: 2e-3,
     lrScheduler,
     warmupSteps: 10,
     batchSize: 8,

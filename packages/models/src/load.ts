@@ -1,7 +1,5 @@
 // Loading a Hugging Face model folder (transformers from_pretrained): config.json + model.safetensors or a sharded
 // index, bf16/f16/f32 read as f32, bitsandbytes 4-bit linears kept 4-bit, optional quantization while loading.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   type QuantizedTensor,
   type StorageDtype,
@@ -14,6 +12,7 @@ import { type SafetensorsCheckpoint, openCheckpoint } from '@lora/safetensors';
 import { type TensorSpec, tensorSpecs } from './architectures.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { ModelConfigError, ModelLoadError } from './errors.js';
+import { nodeFs } from './node-fs.js';
 import {
   type LoadOptions,
   type PreparedWeight,
@@ -26,10 +25,11 @@ import {
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export async function readModelConfig(dir: string): Promise<ModelConfig> {
-  const path = join(dir, 'config.json');
+  const { fs, path: p } = await nodeFs(dir);
+  const path = p.join(dir, 'config.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await fs.readFile(path, 'utf8');
   } catch (cause) {
     throw new ModelLoadError(`${path}: cannot read the model config: ${message(cause)}`, { cause });
   }

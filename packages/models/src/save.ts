@@ -1,10 +1,9 @@
 // Writing a Hugging Face model folder (save_pretrained): config.json and model.safetensors (or shards + index),
 // each file written to a temporary name and renamed into place.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type TensorInput, writeShardedCheckpoint } from '@lora/safetensors';
 import { ModelLoadError } from './errors.js';
 import type { ExportedTensor } from './export-weights.js';
+import { nodeFs } from './node-fs.js';
 
 export type SaveDtype = 'float32' | 'bfloat16' | 'float16';
 
@@ -12,12 +11,13 @@ const SAFETENSORS_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } a
 
 /** Writes `text` to `path` atomically (temp file in the same folder, then rename). */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const { fs } = await nodeFs(path);
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    await fs.writeFile(tmp, text);
+    await fs.rename(tmp, path);
   } catch (cause) {
-    await rm(tmp, { force: true });
+    await fs.rm(tmp, { force: true });
     throw new ModelLoadError(
       `${path}: cannot write: ${cause instanceof Error ? cause.message : String(cause)}`,
       { cause },
@@ -49,7 +49,8 @@ export async function saveCheckpoint(
   options: SaveOptions,
 ): Promise<void> {
   const dtype = options.dtype ?? 'float32';
-  await mkdir(dir, { recursive: true });
+  const { fs, path } = await nodeFs(dir);
+  await fs.mkdir(dir, { recursive: true });
   const tensors: Record<string, TensorInput> = {};
   for (const [name, t] of weights)
     tensors[name] = { dtype: SAFETENSORS_DTYPE[dtype], shape: t.shape, data: t.data };
@@ -57,5 +58,8 @@ export async function saveCheckpoint(
     metadata: { format: 'pt' },
     maxShardBytes: options.maxShardBytes,
   });
-  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(savedConfig(raw, dtype), null, 2)}\n`);
+  await writeFileAtomic(
+    path.join(dir, 'config.json'),
+    `${JSON.stringify(savedConfig(raw, dtype), null, 2)}\n`,
+  );
 }

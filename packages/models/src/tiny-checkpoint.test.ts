@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SafetensorsFile } from '@lora/safetensors';
+import { openCheckpoint, SafetensorsFile, serializeSafetensors } from '@lora/safetensors';
 import { describeWithFixtures, sharedFixture } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tensorSpecs } from './architectures.js';
 import { parseModelConfig } from './config.js';
-import { writeTinyCheckpoint } from './tiny-checkpoint.js';
+import { ModelConfigError } from './errors.js';
+import { tinyCheckpointTensors, writeTinyCheckpoint } from './tiny-checkpoint.js';
 
 let root: string;
 let n = 0;
@@ -65,6 +66,67 @@ describe('writeTinyCheckpoint', () => {
       bnb_4bit_quant_type: 'nf4',
       bnb_4bit_use_double_quant: true,
     });
+  });
+});
+
+describe('tinyCheckpointTensors: one generator, the file is its serialization', () => {
+  test.each([
+    { arch: 'llama' as const, options: { seed: 3 } },
+    { arch: 'qwen2' as const, options: { seed: 1, overrides: { hidden_size: 64, vocab_size: 200 } } },
+    { arch: 'gpt2' as const, options: { seed: 5, legacyGpt2Names: true } },
+    { arch: 'gemma' as const, options: { seed: 6, dtype: 'bfloat16' as const } },
+    { arch: 'llama' as const, options: { seed: 7, dtype: 'float16' as const } },
+    {
+      arch: 'qwen2' as const,
+      options: { seed: 8, quantize: { quantType: 'nf4' as const, doubleQuant: true } },
+    },
+  ])(
+    '$arch $options: model.safetensors is byte for byte the in-memory tensors serialized',
+    async ({ arch, options }) => {
+      const mem = tinyCheckpointTensors(arch, options);
+      const { dir, config } = await writeTinyCheckpoint(fresh(), arch, options);
+      const onDisk = await readFile(join(dir, 'model.safetensors'));
+      const serialized = serializeSafetensors(mem.tensors, { format: 'pt' });
+      expect(serialized.length).toBe(onDisk.length);
+      expect(Buffer.from(serialized).equals(onDisk)).toBe(true);
+      expect(mem.config).toEqual(config);
+      expect(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'))).toEqual(mem.config);
+      expect(mem.modelConfig).toEqual(parseModelConfig(mem.config, join(dir, 'config.json')));
+    },
+  );
+
+  test('a sharded write holds the same bytes for every tensor', async () => {
+    const mem = tinyCheckpointTensors('qwen2', { seed: 9 });
+    const { dir, files } = await writeTinyCheckpoint(fresh(), 'qwen2', { seed: 9, maxShardBytes: 20_000 });
+    expect(files.length).toBeGreaterThan(2);
+    const ckpt = await openCheckpoint(dir);
+    expect(ckpt.tensorNames().sort()).toEqual(Object.keys(mem.tensors).sort());
+    for (const [name, t] of Object.entries(mem.tensors)) {
+      const raw = await ckpt.readRaw(name);
+      expect(
+        Buffer.from(raw).equals(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+        name,
+      ).toBe(true);
+    }
+    await ckpt.close();
+  });
+
+  test('the same seed gives the same tensors; another seed, other values', () => {
+    const a = tinyCheckpointTensors('gemma', { seed: 4 }).tensors;
+    const b = tinyCheckpointTensors('gemma', { seed: 4 }).tensors;
+    const c = tinyCheckpointTensors('gemma', { seed: 5 }).tensors;
+    const name = 'model.embed_tokens.weight';
+    expect(b[name]!.data).toEqual(a[name]!.data);
+    expect(c[name]!.data).not.toEqual(a[name]!.data);
+  });
+
+  test('an override that makes the config invalid fails naming the source', () => {
+    expect(() =>
+      tinyCheckpointTensors('llama', { overrides: { hidden_size: 'wide' } }, 'demo config.json'),
+    ).toThrow(ModelConfigError);
+    expect(() =>
+      tinyCheckpointTensors('llama', { overrides: { hidden_size: 'wide' } }, 'demo config.json'),
+    ).toThrow(/demo config\.json/);
   });
 });
 

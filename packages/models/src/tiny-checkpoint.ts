@@ -1,7 +1,6 @@
 // Tiny, seeded Hugging Face model folders of each architecture: config.json in the real schema of TinyLlama /
 // Llama 3.2, Qwen2.5, GPT-2 and Gemma, and model.safetensors with the exact tensor names (transformers save_pretrained).
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+// One generator (tinyCheckpointTensors, in memory: a web page builds its model from it) and one sink that writes it.
 import { createPrng } from '@lora/core';
 import {
   bnbQuantizationConfig,
@@ -11,7 +10,8 @@ import {
 } from '@lora/quant-nf4';
 import { type TensorInput, writeShardedCheckpoint } from '@lora/safetensors';
 import { type TensorSpec, tensorSpecs } from './architectures.js';
-import { type Architecture, parseModelConfig } from './config.js';
+import { type Architecture, type ModelConfig, parseModelConfig } from './config.js';
+import { nodeFs } from './node-fs.js';
 import { writeFileAtomic } from './save.js';
 import { linearShape, transpose2d } from './weights.js';
 
@@ -28,6 +28,19 @@ export interface TinyCheckpointOptions {
   legacyGpt2Names?: boolean;
   /** write the linears as a bitsandbytes 4-bit checkpoint (with quantization_config in config.json) */
   quantize?: { quantType: 'nf4' | 'fp4'; doubleQuant: boolean; blocksize?: number };
+}
+
+/** What a tiny checkpoint is made of, before anything is written. */
+export interface TinyCheckpointTensors {
+  /** the config.json object */
+  config: Record<string, unknown>;
+  /** that object parsed */
+  modelConfig: ModelConfig;
+  /**
+   * every tensor by its checkpoint name, as writeSafetensors takes them: dense weights as Float32Array (rounded to
+   * BF16/F16 only when serialized, for those dtypes), 4-bit linears as bitsandbytes' state-dict records
+   */
+  tensors: Record<string, TensorInput>;
 }
 
 export interface TinyCheckpoint {
@@ -166,12 +179,15 @@ function values(spec: TensorSpec, rng: () => number, normKind: string): Float32A
   return out;
 }
 
-/** Writes a tiny model folder of `architecture` into `dir` (created when missing). Deterministic for a seed. */
-export async function writeTinyCheckpoint(
-  dir: string,
+/**
+ * The config and seeded tensors of a tiny `architecture` model, in memory. Deterministic for a seed on every platform;
+ * writeTinyCheckpoint writes exactly these. Throws ModelConfigError when `overrides` make an invalid config.
+ */
+export function tinyCheckpointTensors(
   architecture: Architecture,
-  options: TinyCheckpointOptions = {},
-): Promise<TinyCheckpoint> {
+  options: Omit<TinyCheckpointOptions, 'maxShardBytes'> = {},
+  source = `tiny ${architecture} config.json`,
+): TinyCheckpointTensors {
   const dtype = options.dtype ?? 'float32';
   const raw: Record<string, unknown> = { ...BASE[architecture], torch_dtype: dtype, ...options.overrides };
   if (options.quantize) {
@@ -182,7 +198,7 @@ export async function writeTinyCheckpoint(
       skipModules: null,
     });
   }
-  const config = parseModelConfig(raw, join(dir, 'config.json'));
+  const config = parseModelConfig(raw, source);
   const rng = createPrng(options.seed ?? 0).next;
   const normKind = architecture === 'gemma' ? 'rms1p' : 'rms';
   const storage = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
@@ -209,12 +225,23 @@ export async function writeTinyCheckpoint(
     for (let i = 0; i < config.numLayers; i++)
       tensors[`h.${i}.attn.bias`] = { dtype: 'F32', shape: [1, 1, P, P], data: mask };
   }
-  await mkdir(dir, { recursive: true });
+  return { config: raw, modelConfig: config, tensors };
+}
+
+/** Writes a tiny model folder of `architecture` into `dir` (created when missing). Deterministic for a seed. */
+export async function writeTinyCheckpoint(
+  dir: string,
+  architecture: Architecture,
+  options: TinyCheckpointOptions = {},
+): Promise<TinyCheckpoint> {
+  const { fs, path } = await nodeFs(dir);
+  const { config, tensors } = tinyCheckpointTensors(architecture, options, path.join(dir, 'config.json'));
+  await fs.mkdir(dir, { recursive: true });
   const { files } = await writeShardedCheckpoint(dir, tensors, {
     metadata: { format: 'pt' },
     maxShardBytes: options.maxShardBytes,
     fsync: false,
   });
-  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(raw, null, 2)}\n`);
-  return { dir, config: raw, files };
+  await writeFileAtomic(path.join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  return { dir, config, files };
 }

@@ -1,10 +1,9 @@
 // A Hugging Face checkpoint directory (model.safetensors, or model.safetensors.index.json + shards) behind one reader.
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { TensorTypedArray } from './decode.js';
 import { ioError, SafetensorsError } from './errors.js';
 import { SafetensorsFile } from './file.js';
 import type { TensorInfo } from './header.js';
+import { type NodeFs, nodeFs } from './node-fs.js';
 import type { TensorReader } from './reader.js';
 
 export const SAFE_WEIGHTS_NAME = 'model.safetensors';
@@ -94,22 +93,23 @@ export class SafetensorsCheckpoint implements TensorReader {
   }
 }
 
-async function kind(path: string): Promise<'file' | 'dir' | undefined> {
+async function kind({ fs }: NodeFs, path: string): Promise<'file' | 'dir' | undefined> {
   try {
-    const s = await stat(path);
+    const s = await fs.stat(path);
     return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : undefined;
   } catch {
     return undefined;
   }
 }
 
-async function openSharded(indexPath: string): Promise<SafetensorsCheckpoint> {
+async function openSharded(node: NodeFs, indexPath: string): Promise<SafetensorsCheckpoint> {
+  const { dirname, isAbsolute, join, relative, resolve, sep } = node.path;
   const dir = dirname(indexPath);
   const bad = (message: string, cause?: unknown) =>
     new SafetensorsError('InvalidIndex', indexPath, message, { cause });
   let index: unknown;
   try {
-    index = JSON.parse(await readFile(indexPath, 'utf8'));
+    index = JSON.parse(await node.fs.readFile(indexPath, 'utf8'));
   } catch (cause) {
     if (cause instanceof SyntaxError) throw bad(`not valid JSON: ${cause.message}`, cause);
     throw ioError(indexPath, 'cannot read', cause);
@@ -133,7 +133,7 @@ async function openSharded(indexPath: string): Promise<SafetensorsCheckpoint> {
     byShard.set(shard, [...(byShard.get(shard) ?? []), tensor]);
   }
   for (const [shard, tensors] of byShard) {
-    if ((await kind(join(dir, shard))) !== 'file') {
+    if ((await kind(node, join(dir, shard))) !== 'file') {
       throw new SafetensorsError(
         'MissingShard',
         indexPath,
@@ -176,9 +176,11 @@ async function openSharded(indexPath: string): Promise<SafetensorsCheckpoint> {
  * Shards are validated up front: every shard exists and holds every tensor the index maps to it.
  */
 export async function openCheckpoint(path: string): Promise<SafetensorsCheckpoint> {
-  const what = await kind(path);
+  const node = await nodeFs(path);
+  const { dirname, join } = node.path;
+  const what = await kind(node, path);
   if (what === 'file') {
-    if (path.endsWith('.json')) return openSharded(path);
+    if (path.endsWith('.json')) return openSharded(node, path);
     const file = await SafetensorsFile.open(path);
     return new SafetensorsCheckpoint(
       dirname(path),
@@ -188,9 +190,9 @@ export async function openCheckpoint(path: string): Promise<SafetensorsCheckpoin
   }
   if (what === 'dir') {
     const single = join(path, SAFE_WEIGHTS_NAME);
-    if ((await kind(single)) === 'file') return openCheckpoint(single);
+    if ((await kind(node, single)) === 'file') return openCheckpoint(single);
     const index = join(path, SAFE_WEIGHTS_INDEX_NAME);
-    if ((await kind(index)) === 'file') return openSharded(index);
+    if ((await kind(node, index)) === 'file') return openSharded(node, index);
   }
   throw new SafetensorsError(
     'CheckpointNotFound',

@@ -1,5 +1,5 @@
 // A safetensors file on disk read on demand: open() reads the header only; each tensor is one positioned read.
-import { type FileHandle, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import {
   checkF32Readable,
   decodeF32Into,
@@ -10,6 +10,7 @@ import {
 } from './decode.js';
 import { ioError, SafetensorsError } from './errors.js';
 import { type ParsedHeader, parseHeader, readHeaderLength, type TensorInfo } from './header.js';
+import { nodeFs } from './node-fs.js';
 import { lookup, type TensorReader } from './reader.js';
 
 /** Largest single read (fs reads are capped near 2 GiB) and the f16/bf16/f64 -> f32 conversion chunk. */
@@ -61,9 +62,10 @@ export class SafetensorsFile implements TensorReader {
 
   /** Open a file and read and validate its header; tensor data stays on disk until asked for. */
   static async open(path: string): Promise<SafetensorsFile> {
+    const { fs } = await nodeFs(path);
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await fs.open(path, 'r');
     } catch (cause) {
       throw ioError(path, 'cannot open', cause);
     }

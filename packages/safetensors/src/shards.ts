@@ -1,8 +1,7 @@
 // Sharded checkpoints as transformers' save_pretrained writes them (huggingface_hub split_state_dict_into_shards_factory).
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME } from './checkpoint.js';
 import { ioError, SafetensorsError } from './errors.js';
+import { nodeFs } from './node-fs.js';
 import { pythonJsonDumps } from './python-json.js';
 import { prepareSafetensors, type TensorInput, type TensorInputs } from './serialize.js';
 import { type WriteOptions, writeFileAtomic, writeSafetensors } from './write.js';
@@ -98,9 +97,11 @@ export async function writeShardedCheckpoint(
   });
   const plan = planShards(sizes, maxShardBytes);
 
-  await mkdir(dir, { recursive: true }).catch((cause: unknown) =>
-    Promise.reject(ioError(dir, 'cannot create directory', cause)),
-  );
+  const { fs, path } = await nodeFs(dir);
+  const { join } = path;
+  await fs
+    .mkdir(dir, { recursive: true })
+    .catch((cause: unknown) => Promise.reject(ioError(dir, 'cannot create directory', cause)));
   const files: string[] = [];
   for (const shard of plan.shards) {
     const part: Record<string, TensorInput> = {};
@@ -129,14 +130,16 @@ export async function writeShardedCheckpoint(
   const stale = (name: string) =>
     !written.has(name) &&
     (SHARD_FILE.test(name) || name === (sharded ? SAFE_WEIGHTS_NAME : SAFE_WEIGHTS_INDEX_NAME));
-  const present = await readdir(dir, { withFileTypes: true }).catch((cause: unknown) =>
-    Promise.reject(ioError(dir, 'cannot list', cause)),
-  );
+  const present = await fs
+    .readdir(dir, { withFileTypes: true })
+    .catch((cause: unknown) => Promise.reject(ioError(dir, 'cannot list', cause)));
   for (const entry of present) {
     if (entry.isFile() && stale(entry.name)) {
-      await rm(join(dir, entry.name)).catch((cause: unknown) =>
-        Promise.reject(ioError(join(dir, entry.name), 'cannot remove stale file', cause)),
-      );
+      await fs
+        .rm(join(dir, entry.name))
+        .catch((cause: unknown) =>
+          Promise.reject(ioError(join(dir, entry.name), 'cannot remove stale file', cause)),
+        );
     }
   }
   return { files, plan };

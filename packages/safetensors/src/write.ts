@@ -1,8 +1,7 @@
 // Write a safetensors file atomically: stream into a temp file in the same directory, fsync, rename over the target.
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import type { FileHandle } from 'node:fs/promises';
 import { ioError, SafetensorsError } from './errors.js';
+import { nodeFs } from './node-fs.js';
 import { prepareSafetensors, type TensorInputs } from './serialize.js';
 
 export interface WriteProgress {
@@ -40,10 +39,14 @@ export async function writeFileAtomic(
   fill: (fh: FileHandle) => Promise<void>,
   fsync = true,
 ): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const { fs, path: p, crypto } = await nodeFs(path);
+  const temp = p.join(
+    p.dirname(path),
+    `.${p.basename(path)}.${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`,
+  );
   let fh: FileHandle;
   try {
-    fh = await open(temp, 'wx');
+    fh = await fs.open(temp, 'wx');
   } catch (cause) {
     throw ioError(path, `cannot create temp file ${temp}`, cause);
   }
@@ -53,10 +56,10 @@ export async function writeFileAtomic(
     if (fsync) await fh.sync();
     isOpen = false;
     await fh.close();
-    await rename(temp, path);
+    await fs.rename(temp, path);
   } catch (error) {
     if (isOpen) await fh.close().catch(() => undefined);
-    await rm(temp, { force: true }).catch(() => undefined);
+    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error instanceof SafetensorsError ? error : ioError(path, 'write failed', error);
   }
 }

@@ -1,6 +1,5 @@
 // generation_config.json (transformers GenerationConfig): the sampling defaults a checkpoint ships with.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeFs } from '../node-fs.js';
 import { GenerationConfigError } from './errors.js';
 
 /** The keys of generation_config.json that generate() uses, in camelCase; absent keys stay undefined. */
@@ -79,10 +78,11 @@ export function parseGenerationConfig(json: unknown, source = 'generation_config
  * GenerationConfig defaults and the model's eos_token_id).
  */
 export async function readGenerationConfig(dir: string): Promise<GenerationConfig> {
-  const file = join(dir, 'generation_config.json');
+  const { fs, path } = await nodeFs(dir);
+  const file = path.join(dir, 'generation_config.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new GenerationConfigError(`${file}: could not be read: ${(error as Error).message}`, {
