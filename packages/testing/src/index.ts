@@ -2,3 +2,4 @@ export { expectClose, closeness } from './expect-close.js';
 export type { Tolerance, Closeness } from './expect-close.js';
 export { sharedFixturesDir, sharedFixture, describeWithFixtures } from './shared-fixtures.js';
 export { makeRng } from './rng.js';
+export { staticNodeImports, staticNodeImportsIn } from './node-imports.js';
