@@ -76,6 +76,9 @@ let packedPanels: i32 = 0;
 const DIRECT_A_MAX_COLS: i32 = 4 * NR;
 /** Pack B only when its panels serve more than this many MR-row tiles (and B can be read in place at all). */
 const DIRECT_B_MAX_ROWS: i32 = 4 * MR;
+/** Products of at most this many rows (LoRA's dA = dhᵀ·x at rank 16) take depth blocks of at most THIN_M_KC. */
+const THIN_M_ROWS: i32 = 4 * MR;
+const THIN_M_KC: i32 = 64;
 
 /**
  * C[i0:i1, j0:j1] of batch item bi, blocked for the caches. Packing costs a pass over the operand, repaid by
@@ -86,7 +89,13 @@ function gemmBlock(job: usize, bi: i32, i0: i32, i1: i32, j0: i32, j1: i32, scra
   const k = jobI32(job, JOB_K);
   const mcMax = jobI32(job, JOB_MC);
   const ncMax = jobI32(job, JOB_NC);
-  const kcMax = jobI32(job, JOB_KC);
+  // A thin product (M ≤ 16) uses each element of B only M / MR times, so it streams B and waits on it: a
+  // row-major B read in place walks kc rows N floats apart (N = 896: rows alias into 8 of the 64 L1 sets, so the
+  // line the next column tile needs is gone). Short depth blocks keep those kc lines in L1 for it, at the cost
+  // of updating C every 64 steps. The choice depends only on the shape: every thread count and packing mode
+  // sums in the same order.
+  const kcJob = jobI32(job, JOB_KC);
+  const kcMax = jobI32(job, JOB_M) <= THIN_M_ROWS ? min(kcJob, THIN_M_KC) : kcJob;
   // equal depth blocks, a multiple of 4 where possible: K = 896 runs as 2 × 448, not 512 + 384
   const depthBlocks = (k + kcMax - 1) / kcMax;
   const kcStep = min(kcMax, (((k + depthBlocks - 1) / depthBlocks + 3) >> 2) << 2);

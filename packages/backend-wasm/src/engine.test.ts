@@ -1,4 +1,4 @@
-import { KernelArgumentError } from '@lora/core';
+import { KernelArgumentError, referenceKernels } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmGemmEngine } from './engine.js';
@@ -45,9 +45,10 @@ function operands(seed: number, batch: number, m: number, n: number, k: number) 
 /** f32 sums of k products of values in [-1, 1] differ from float64 by about k·2⁻²⁴ at most */
 const tol = (k: number) => ({ rtol: 1e-5, atol: 2e-7 * k + 1e-6 });
 
+// the main table runs the baseline build (relaxed.test.ts and the thin-product tables run the FMA one)
 let engine: WasmGemmEngine;
 beforeAll(async () => {
-  engine = await WasmGemmEngine.create({ threads: 1 });
+  engine = await WasmGemmEngine.create({ threads: 1, simd: 'baseline' });
 });
 
 describe('WasmGemmEngine.gemm against a float64 triple loop', () => {
@@ -149,7 +150,7 @@ describe('WasmGemmEngine.gemm against a float64 triple loop', () => {
 describe('thin products read an operand in place', () => {
   let packing: WasmGemmEngine;
   beforeAll(async () => {
-    packing = await WasmGemmEngine.create({ threads: 1, packing: 'always' });
+    packing = await WasmGemmEngine.create({ threads: 1, simd: 'baseline', packing: 'always' });
   });
 
   // n ≤ 32 reads A in place (any layout); m ≤ 16 reads a row-major B (NN, TN) in place; partial panels are packed
@@ -172,17 +173,55 @@ describe('thin products read an operand in place', () => {
   });
 });
 
+// Thin products (M ≤ 16 takes 64-deep blocks; M ≤ 16 with row-major B reads B in place; N ≤ 32 reads A in
+// place), at sizes that are not multiples of MR = 4 or NR = 8, against @lora/core's reference matmul (float64
+// sums, one rounding). The tolerance is the float32 accumulation bound of tol(k); the FMA build rounds once per
+// multiply-add instead of twice, so it stays inside the same bound.
+const thinShapes = [
+  { m: 1, n: 203, k: 65 },
+  { m: 13, n: 203, k: 301 },
+  { m: 16, n: 131, k: 513 },
+  { m: 17, n: 99, k: 130 },
+  { m: 301, n: 13, k: 129 },
+  { m: 133, n: 31, k: 67 },
+];
+const thinCases = thinShapes.flatMap((s) => layouts.map((l) => ({ ...s, ...l })));
+
+describe.each(['baseline', 'relaxed'] as const)('thin products, %s SIMD, against the reference', (simd) => {
+  let auto: WasmGemmEngine;
+  let packing: WasmGemmEngine;
+  beforeAll(async () => {
+    auto = await WasmGemmEngine.create({ threads: 1, simd });
+    packing = await WasmGemmEngine.create({ threads: 1, simd, packing: 'always', blocking: { kc: 96 } });
+  });
+
+  test.each(thinCases)('$layout m=$m n=$n k=$k', ({ m, n, k, transA, transB }) => {
+    const { a, b, out } = operands(m * 131 + n * 7 + k, 1, m, n, k);
+    const args = { a, b, m, n, k, transA, transB, alpha: 0.5, accumulate: true };
+    const expected = Float32Array.from(out);
+    referenceKernels.matmul({ ...args, out: expected });
+    auto.gemm(checkGemmArgs('matmul', { ...args, out }));
+    expectClose(out, expected, tol(k), 'out');
+    // packing both operands, with another depth blocking for the non-thin shapes, within the same bound
+    const packed = operands(m * 131 + n * 7 + k, 1, m, n, k).out;
+    packing.gemm(checkGemmArgs('matmul', { ...args, out: packed }));
+    expectClose(packed, expected, tol(k), 'packed');
+  });
+});
+
 describe('threads', () => {
   let two: WasmGemmEngine;
   beforeAll(async () => {
-    two = await WasmGemmEngine.create({ threads: 2 });
+    two = await WasmGemmEngine.create({ threads: 2, simd: 'baseline' });
     await two.startThreads();
   });
   afterAll(() => two.dispose());
 
   test('two threads start and say so', () => {
     expect(two.activeThreads).toBe(2);
-    expect(two.describe()).toMatch(/^WebAssembly SIMD, (relaxed FMA|no relaxed SIMD), 2 threads$/);
+    expect(two.describe()).toMatch(
+      /^WebAssembly SIMD, (relaxed FMA( \(V8 flag set at run time\))?|no relaxed SIMD), 2 threads$/,
+    );
   });
 
   // large enough to be split (≥ 4 Mflop): wide N splits N, tall M splits M, batches split the batch
@@ -190,6 +229,9 @@ describe('threads', () => {
     { batch: 1, m: 37, n: 515, k: 129, transA: false, transB: true },
     { batch: 1, m: 515, n: 13, k: 401, transA: true, transB: false },
     { batch: 3, m: 64, n: 72, k: 160, transA: false, transB: false },
+    { batch: 1, m: 13, n: 1037, k: 300, transA: true, transB: false }, // thin M, 64-deep blocks, B in place
+    { batch: 1, m: 15, n: 1029, k: 261, transA: false, transB: true }, // thin M, B packed
+    { batch: 1, m: 1029, n: 11, k: 301, transA: false, transB: false }, // thin N, A in place, split along M
   ])('1 and 2 threads give bit-identical results: batch=$batch m=$m n=$n k=$k', (shape) => {
     const { batch, m, n, k } = shape;
     const { a, b, out } = operands(11, batch, m, n, k);

@@ -18,12 +18,16 @@ import {
 } from './job.js';
 import { checkNf4Args } from './nf4-args.js';
 import type { ThreadPool } from './pool-node.js';
+import { obtainRelaxedSimd, type RelaxedSimdSource, resolveSimdMode, simdFromEnv } from './simd-mode.js';
 import { isNode, resolveThreads, threadsFromEnv } from './threads.js';
 
 export interface WasmEngineOptions {
   /** threads including the caller; default LORA_THREADS, else the available cores (Node) or 1 (browser) */
   threads?: number;
-  /** 'auto' picks relaxed SIMD (FMA) when the platform validates it */
+  /**
+   * 'auto' (default, or LORA_WASM_SIMD) picks relaxed SIMD (FMA) where the engine can have it, on Node 20 by
+   * setting V8's flag at run time; 'relaxed' requires it; 'baseline' never uses it
+   */
   simd?: 'auto' | 'relaxed' | 'baseline';
   /** initial wasm memory; it grows on demand (unshared memory cannot grow while resident arrays live) */
   memoryMiB?: number;
@@ -62,6 +66,8 @@ export class WasmGemmEngine {
     private readonly layout: JobLayout,
     readonly heap: WasmHeap,
     readonly variant: KernelVariant,
+    /** how relaxed SIMD was obtained ('none' when the baseline build runs) */
+    readonly relaxedSimd: RelaxedSimdSource,
     /** threads asked for (capped at 1 where workers are unavailable) */
     readonly threads: number,
     readonly blocking: Blocking,
@@ -75,13 +81,14 @@ export class WasmGemmEngine {
     const features = detectFeatures();
     if (!features.simd)
       throw new WasmBackendError('wasm backend: expected WebAssembly SIMD, which this platform lacks');
-    const simd = options.simd ?? 'auto';
-    if (simd === 'relaxed' && !features.relaxedSimd) {
+    const simd = resolveSimdMode(options.simd, simdFromEnv());
+    const relaxedSimd = simd === 'baseline' ? 'none' : await obtainRelaxedSimd();
+    if (simd === 'relaxed' && relaxedSimd === 'none') {
       throw new WasmBackendError(
-        'wasm backend: simd "relaxed" expected relaxed SIMD support, got none (Node 20 needs --experimental-wasm-relaxed-simd)',
+        'wasm backend: simd "relaxed" expected relaxed SIMD support, got none (f32x4.relaxed_madd does not validate)',
       );
     }
-    const variant: KernelVariant = simd === 'baseline' || !features.relaxedSimd ? 'simd' : 'relaxed';
+    const variant: KernelVariant = relaxedSimd === 'none' ? 'simd' : 'relaxed';
     const shared = features.sharedMemory && options.sharedMemory !== false;
     const workersPossible = isNode() && shared;
     const available = workersPossible ? (await import('./pool-node.js')).availableCores() : 1;
@@ -103,6 +110,7 @@ export class WasmGemmEngine {
       layout,
       heap,
       variant,
+      relaxedSimd,
       threads,
       blocking,
       alwaysPack,
@@ -131,7 +139,12 @@ export class WasmGemmEngine {
   }
 
   describe(): string {
-    const fma = this.variant === 'relaxed' ? 'relaxed FMA' : 'no relaxed SIMD';
+    const fma =
+      this.relaxedSimd === 'v8-flag'
+        ? 'relaxed FMA (V8 flag set at run time)'
+        : this.relaxedSimd === 'native'
+          ? 'relaxed FMA'
+          : 'no relaxed SIMD';
     const n = this.activeThreads;
     return `WebAssembly SIMD, ${fma}, ${n} thread${n === 1 ? '' : 's'}`;
   }
