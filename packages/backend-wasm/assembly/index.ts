@@ -1,4 +1,5 @@
-// The wasm module's exports: the GEMM entry point, its block sizes and the job layout (read by src/job.ts).
+// The wasm module's exports: the GEMM entry point, its block sizes and the job layout (read by src/job.ts); the
+// elementwise kernels' thread entry, job kinds and job words (read by src/elementwise-job.ts).
 export { gemmThread, scratchBytes, MC, KC, NC } from './gemm';
 export { MR, NR } from './microkernel';
 export { PACK_B_F32, PACK_B_NF4 } from './pack-b';
@@ -32,5 +33,11 @@ export {
   JOB_KC,
   JOB_NC,
   JOB_ALWAYS_PACK,
+  JOB_KIND,
+  JOB_ARGS,
+  JOB_ARG_WORDS,
   JOB_WORDS,
 } from './job';
+export { runThread } from './elementwise/dispatch';
+export * from './elementwise/kinds';
+export { MATH_EXP, MATH_SIGMOID } from './elementwise/math';

@@ -42,7 +42,16 @@ export const JOB_KC: i32 = 26;
 export const JOB_NC: i32 = 27;
 /** 1: always pack both operands (for tuning and tests; 0 lets thin products read one in place, see gemm.ts) */
 export const JOB_ALWAYS_PACK: i32 = 28;
-export const JOB_WORDS: i32 = 29;
+/**
+ * What runThread runs: 0 (JOB_KIND_GEMM, what a zero-filled header says) is gemmThread over the fields above;
+ * other kinds are the elementwise kernels (EW_* in elementwise/kinds.ts), whose arguments follow at JOB_ARGS
+ */
+export const JOB_KIND: i32 = 29;
+export const JOB_KIND_GEMM: i32 = 0;
+/** first of JOB_ARG_WORDS words of an elementwise kernel's arguments (i32, f32, or f64 over two words) */
+export const JOB_ARGS: i32 = 30;
+export const JOB_ARG_WORDS: i32 = 24;
+export const JOB_WORDS: i32 = 54;
 
 export function jobI32(job: usize, field: i32): i32 {
   return load<i32>(job + ((<usize>field) << 2));

@@ -32,7 +32,9 @@ function sourceHash() {
   const ascVersion = JSON.parse(readFileSync(require.resolve('assemblyscript/package.json'), 'utf8')).version;
   hash.update(`asc ${ascVersion}\n`);
   hash.update(readFileSync(fileURLToPath(import.meta.url)));
-  for (const name of readdirSync(assemblyDir).sort()) {
+  // every .ts below assembly/, subfolders included (assembly/elementwise/)
+  const names = readdirSync(assemblyDir, { recursive: true }).map(String).sort();
+  for (const name of names) {
     if (name.endsWith('.ts')) hash.update(`${name}\n`).update(readFileSync(join(assemblyDir, name)));
   }
   return hash.digest('hex').slice(0, 16);

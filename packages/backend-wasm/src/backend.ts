@@ -1,4 +1,5 @@
-// Registers backend "wasm" with @lora/core: matmul, batchedMatmul and nf4Matmul on the WebAssembly SIMD engine.
+// Registers backend "wasm" with @lora/core: matmul, batchedMatmul and nf4Matmul on the WebAssembly SIMD engine, and
+// the elementwise kernels (src/elementwise-register.ts).
 import {
   type BatchedMatmulArgs,
   type MatmulArgs,
@@ -6,6 +7,7 @@ import {
   registerBackend,
   registerKernel,
 } from '@lora/core';
+import { registerElementwiseKernels } from './elementwise-register.js';
 import { type WasmEngineOptions, WasmGemmEngine } from './engine.js';
 import { WasmBackendError } from './errors.js';
 import { detectFeatures } from './features.js';
@@ -47,6 +49,7 @@ export async function registerWasmBackend(options: WasmEngineOptions = {}): Prom
     backend: WASM_BACKEND,
     impl: (args: Nf4MatmulArgs) => requireEngine().nf4Matmul(args),
   });
+  registerElementwiseKernels(WASM_BACKEND, requireEngine);
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import type { BatchedMatmulArgs, MatmulArgs, Nf4MatmulArgs } from '@lora/core';
 import { type KernelVariant, loadKernelBinary } from './binaries.js';
+import type { ElementwiseHost } from './elementwise-run.js';
 import { WasmBackendError, WasmMemoryError } from './errors.js';
 import { detectFeatures } from './features.js';
 import { checkGemmArgs, type GemmCall } from './gemm-args.js';
@@ -315,6 +316,15 @@ export class WasmGemmEngine {
         cause,
       });
     }
+  }
+
+  /** What the elementwise kernels (src/elementwise-run.ts) run on: the module's exports, the pool, this arena. */
+  elementwiseHost(): ElementwiseHost {
+    return {
+      exports: this.exports as unknown as WebAssembly.Exports,
+      pool: this.pool,
+      arena: (bytes) => this.arena(bytes),
+    };
   }
 
   async dispose(): Promise<void> {

@@ -1,6 +1,7 @@
-// Node worker threads for the GEMM: each instantiates the kernel module on the shared memory and parks on
-// Atomics.wait; a call wakes them, works as thread 0 itself, then waits on Atomics for the rest (allowed on
-// Node's main thread), so the kernel API stays synchronous. Loaded only through a dynamic import.
+// Node worker threads for the kernel jobs (GEMM and elementwise): each instantiates the kernel module on the
+// shared memory and parks on Atomics.wait; a call wakes them, works as thread 0 itself, then waits on Atomics for
+// the rest (allowed on Node's main thread), so the kernel API stays synchronous. Loaded only through a dynamic
+// import.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { WasmBackendError } from './errors.js';
@@ -82,14 +83,14 @@ export async function startNodePool(
             if (Atomics.wait(words, CONTROL.DONE + tid, done, WAIT_SLICE_MS) !== 'timed-out') {
               deadline = Date.now() + STUCK_MS;
             } else if (Date.now() > deadline) {
-              broken = `wasm GEMM: worker thread ${tid} made no progress for ${STUCK_MS / 1000} s (it died or hung); this thread pool is unusable`;
+              broken = `wasm kernel job: worker thread ${tid} made no progress for ${STUCK_MS / 1000} s (it died or hung); this thread pool is unusable`;
               throw new WasmBackendError(broken);
             }
           }
         }
       }
       const failed = Atomics.load(words, CONTROL.FAILED);
-      if (failed !== 0) throw new WasmBackendError(`wasm GEMM failed: worker ${failed - 1} trapped`);
+      if (failed !== 0) throw new WasmBackendError(`wasm kernel job failed: worker ${failed - 1} trapped`);
     },
     async dispose() {
       Atomics.store(words, CONTROL.STOP, 1);

@@ -1,8 +1,9 @@
-// The body of each GEMM worker thread, as plain CommonJS source for `new Worker(source, { eval: true })`:
+// The body of each kernel worker thread, as plain CommonJS source for `new Worker(source, { eval: true })`:
 // no file to ship or resolve, and no TypeScript to transpile inside the worker.
 //
 // Control words (Int32Array over a SharedArrayBuffer): GENERATION is bumped by the caller for each job;
-// a worker runs gemmThread(JOB, tid, NTHREADS) when tid < NTHREADS, then publishes the generation it finished
+// a worker runs runThread(JOB, tid, NTHREADS) when tid < NTHREADS (the module's entry for every job kind: the
+// GEMM and the elementwise kernels, by the job's JOB_KIND word), then publishes the generation it finished
 // in DONE + tid and wakes the caller, which waits until every worker's DONE word equals the generation it
 // started (no shared countdown that a miscounted or repeated wake could corrupt). STOP ends the loop;
 // FAILED holds 1 + the tid of a worker that trapped.
@@ -45,7 +46,7 @@ if (exports) {
     const nthreads = Atomics.load(words, C.NTHREADS);
     if (tid < nthreads) {
       try {
-        exports.gemmThread(Atomics.load(words, C.JOB), tid, nthreads);
+        exports.runThread(Atomics.load(words, C.JOB), tid, nthreads);
       } catch {
         Atomics.store(words, C.FAILED, tid + 1);
       }

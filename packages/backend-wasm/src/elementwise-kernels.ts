@@ -1,0 +1,195 @@
+// The elementwise kernels of the wasm backend: each checks its arguments as the reference does (@lora/core's
+// KernelArgumentError), then runs its job (assembly/elementwise/) through the ElementwiseRunner.
+import {
+  type CrossEntropyChunkArgs,
+  type CrossEntropyChunkBackwardArgs,
+  checkDims,
+  checkFinite,
+  type RmsnormArgs,
+  type RmsnormBackwardArgs,
+  type SoftmaxArgs,
+  type SoftmaxBackwardArgs,
+  type UnaryArgs,
+  type UnaryBackwardArgs,
+} from '@lora/core';
+import { checkF32, checkI32 } from './elementwise-checks.js';
+import { f32, f64, i32 } from './elementwise-job.js';
+import type { ElementwiseRunner } from './elementwise-run.js';
+
+/** stands for an absent optional output (its address is passed as 0) */
+const NONE = new Float32Array(0);
+
+/** relative cost per element of a job with exp in it, against a plain multiply-add pass */
+const EXP_COST = 4;
+
+export function silu(run: ElementwiseRunner, args: UnaryArgs): void {
+  unary(run, 'silu', 'EW_SILU', args);
+}
+
+export function geluTanh(run: ElementwiseRunner, args: UnaryArgs): void {
+  unary(run, 'geluTanh', 'EW_GELU_TANH', args);
+}
+
+export function siluBackward(run: ElementwiseRunner, args: UnaryBackwardArgs): void {
+  unaryBackward(run, 'siluBackward', 'EW_SILU_BACKWARD', args);
+}
+
+export function geluTanhBackward(run: ElementwiseRunner, args: UnaryBackwardArgs): void {
+  unaryBackward(run, 'geluTanhBackward', 'EW_GELU_TANH_BACKWARD', args);
+}
+
+function unary(
+  run: ElementwiseRunner,
+  kernel: string,
+  kind: 'EW_SILU' | 'EW_GELU_TANH',
+  args: UnaryArgs,
+): void {
+  const { x, out, n } = args;
+  checkDims(kernel, { n });
+  checkF32(kernel, 'x', x, n);
+  checkF32(kernel, 'out', out, n);
+  run.run(kind, { x: [x, n, 'in'], out: [out, n, 'out'] }, (p) => [i32(p.x), i32(p.out), i32(n)], {
+    units: Math.ceil(n / 4),
+    work: n * EXP_COST,
+  });
+}
+
+function unaryBackward(
+  run: ElementwiseRunner,
+  kernel: string,
+  kind: 'EW_SILU_BACKWARD' | 'EW_GELU_TANH_BACKWARD',
+  args: UnaryBackwardArgs,
+): void {
+  const { x, dout, dx, n } = args;
+  checkDims(kernel, { n });
+  checkF32(kernel, 'x', x, n);
+  checkF32(kernel, 'dout', dout, n);
+  checkF32(kernel, 'dx', dx, n);
+  run.run(
+    kind,
+    { x: [x, n, 'in'], dout: [dout, n, 'in'], dx: [dx, n, 'out'] },
+    (p) => [i32(p.x), i32(p.dout), i32(p.dx), i32(n)],
+    { units: Math.ceil(n / 4), work: n * EXP_COST },
+  );
+}
+
+export function softmax(run: ElementwiseRunner, args: SoftmaxArgs): void {
+  const { x, out, rows, cols } = args;
+  checkDims('softmax', { rows, cols });
+  checkF32('softmax', 'x (T, C)', x, rows * cols);
+  checkF32('softmax', 'out (T, C)', out, rows * cols);
+  const n = rows * cols;
+  run.run(
+    'EW_SOFTMAX',
+    { x: [x, n, 'in'], out: [out, n, 'out'] },
+    (p) => [i32(p.x), i32(p.out), i32(rows), i32(cols)],
+    { units: rows, work: n * EXP_COST },
+  );
+}
+
+export function softmaxBackward(run: ElementwiseRunner, args: SoftmaxBackwardArgs): void {
+  const { y, dy, dx, rows, cols } = args;
+  checkDims('softmaxBackward', { rows, cols });
+  checkF32('softmaxBackward', 'y (T, C)', y, rows * cols);
+  checkF32('softmaxBackward', 'dy (T, C)', dy, rows * cols);
+  checkF32('softmaxBackward', 'dx (T, C)', dx, rows * cols);
+  const n = rows * cols;
+  run.run(
+    'EW_SOFTMAX_BACKWARD',
+    { y: [y, n, 'in'], dy: [dy, n, 'in'], dx: [dx, n, 'out'] },
+    (p) => [i32(p.y), i32(p.dy), i32(p.dx), i32(rows), i32(cols)],
+    { units: rows, work: n },
+  );
+}
+
+export function rmsnorm(run: ElementwiseRunner, args: RmsnormArgs): void {
+  const { x, weight, out, rstd, rows, cols, eps } = args;
+  const offset = args.weightOffset ?? 0;
+  checkDims('rmsnorm', { rows, cols });
+  checkFinite('rmsnorm', 'eps', eps);
+  checkF32('rmsnorm', 'x (T, C)', x, rows * cols);
+  checkF32('rmsnorm', 'weight (C)', weight, cols);
+  checkF32('rmsnorm', 'out (T, C)', out, rows * cols);
+  checkF32('rmsnorm', 'rstd (T)', rstd, rows);
+  const n = rows * cols;
+  run.run(
+    'EW_RMSNORM',
+    { x: [x, n, 'in'], weight: [weight, cols, 'in'], out: [out, n, 'out'], rstd: [rstd, rows, 'out'] },
+    (p) => [i32(p.x), i32(p.weight), i32(p.out), i32(p.rstd), i32(rows), i32(cols), f32(offset), f64(eps)],
+    { units: rows, work: n },
+  );
+}
+
+export function rmsnormBackward(run: ElementwiseRunner, args: RmsnormBackwardArgs): void {
+  const { dout, x, weight, rstd, dx, dweightAccumulate: dw, rows, cols } = args;
+  const offset = args.weightOffset ?? 0;
+  const kernel = 'rmsnormBackward';
+  checkDims(kernel, { rows, cols });
+  checkF32(kernel, 'dout (T, C)', dout, rows * cols);
+  checkF32(kernel, 'x (T, C)', x, rows * cols);
+  checkF32(kernel, 'dx (T, C)', dx, rows * cols);
+  checkF32(kernel, 'weight (C)', weight, cols);
+  checkF32(kernel, 'rstd (T)', rstd, rows);
+  if (dw) checkF32(kernel, 'dweightAccumulate (C)', dw, cols);
+  const n = rows * cols;
+  run.run(
+    'EW_RMSNORM_BACKWARD',
+    {
+      dout: [dout, n, 'in'],
+      x: [x, n, 'in'],
+      weight: [weight, cols, 'in'],
+      rstd: [rstd, rows, 'in'],
+      dx: [dx, n, 'out'],
+      dw: [dw ?? NONE, dw ? cols : 0, 'inout'],
+    },
+    (p) => [...[p.dout, p.x, p.weight, p.rstd, p.dx, dw ? p.dw : 0, rows, cols].map(i32), f32(offset)],
+    // the dweight pass splits columns in fours
+    { units: dw ? Math.min(rows, Math.ceil(cols / 4)) : rows, work: n * (dw ? 2 : 1) },
+  );
+}
+
+export function crossEntropyChunk(run: ElementwiseRunner, args: CrossEntropyChunkArgs): void {
+  const { logits, rows, cols, vocabStart, targets, runningMax, runningSum, targetLogit } = args;
+  const kernel = 'crossEntropyChunk';
+  checkDims(kernel, { rows, cols, vocabStart });
+  checkF32(kernel, 'logits (T, cols)', logits, rows * cols);
+  checkI32(kernel, 'targets (T)', targets, rows);
+  checkF32(kernel, 'runningMax (T)', runningMax, rows);
+  checkF32(kernel, 'runningSum (T)', runningSum, rows);
+  checkF32(kernel, 'targetLogit (T)', targetLogit, rows);
+  run.run(
+    'EW_CROSS_ENTROPY',
+    {
+      logits: [logits, rows * cols, 'in'],
+      targets: [targets, rows, 'in'],
+      runningMax: [runningMax, rows, 'inout'],
+      runningSum: [runningSum, rows, 'inout'],
+      targetLogit: [targetLogit, rows, 'inout'], // left as is where the target is elsewhere
+    },
+    (p) => [p.logits, rows, cols, vocabStart, p.targets, p.runningMax, p.runningSum, p.targetLogit].map(i32),
+    { units: rows, work: rows * cols * EXP_COST },
+  );
+}
+
+export function crossEntropyChunkBackward(run: ElementwiseRunner, args: CrossEntropyChunkBackwardArgs): void {
+  const { logits, rows, cols, vocabStart, targets, lse, rowScale, dlogits } = args;
+  const kernel = 'crossEntropyChunkBackward';
+  checkDims(kernel, { rows, cols, vocabStart });
+  checkF32(kernel, 'logits (T, cols)', logits, rows * cols);
+  checkF32(kernel, 'dlogits (T, cols)', dlogits, rows * cols);
+  checkI32(kernel, 'targets (T)', targets, rows);
+  checkF32(kernel, 'lse (T)', lse, rows);
+  checkF32(kernel, 'rowScale (T)', rowScale, rows);
+  run.run(
+    'EW_CROSS_ENTROPY_BACKWARD',
+    {
+      logits: [logits, rows * cols, 'in'],
+      targets: [targets, rows, 'in'],
+      lse: [lse, rows, 'in'],
+      rowScale: [rowScale, rows, 'in'],
+      dlogits: [dlogits, rows * cols, 'out'],
+    },
+    (p) => [p.logits, rows, cols, vocabStart, p.targets, p.lse, p.rowScale, p.dlogits].map(i32),
+    { units: rows, work: rows * cols * EXP_COST },
+  );
+}
