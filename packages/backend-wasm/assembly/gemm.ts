@@ -24,6 +24,7 @@ import {
   jobF32,
   jobI32,
 } from './job';
+import { gemvBlock, gemvEligible } from './gemv';
 import { MR, NR, microkernel, storeEdge } from './microkernel';
 import { aAt, packA } from './pack-a';
 import { bAt, bReadableInPlace, packB } from './pack-b';
@@ -86,6 +87,10 @@ const THIN_M_KC: i32 = 64;
  * dimension is thin (LoRA rank 16) the micro-kernel reads the operand in place instead.
  */
 function gemmBlock(job: usize, bi: i32, i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize): void {
+  if (gemvEligible(job)) {
+    gemvBlock(job, bi, j0, j1); // one row: a dot product per output, the weight read in place once
+    return;
+  }
   const k = jobI32(job, JOB_K);
   const mcMax = jobI32(job, JOB_MC);
   const ncMax = jobI32(job, JOB_NC);
