@@ -71,8 +71,8 @@ export interface CreateRunnersOptions {
 
 /**
  * The reference; baseline-SIMD wasm at each thread count (operands copied in and out per call, as for plain
- * arrays); with `relaxed`, the relaxed-SIMD build at each thread count; with `resident`, baseline wasm again
- * with operands kept in wasm memory (wasmAllocF32: no copies); then every available backend the entries register.
+ * arrays); with `relaxed`, the relaxed-SIMD build at each thread count; with `resident`, wasm again with operands
+ * kept in wasm memory (wasmAllocF32: no copies) on the relaxed build where it runs, else the baseline one; then every available backend the entries register.
  */
 export async function createRunners(options: CreateRunnersOptions): Promise<RunnerSet> {
   const { wasmThreads, entries = BENCH_BACKENDS, resident = false, relaxed = false } = options;
@@ -93,16 +93,20 @@ export async function createRunners(options: CreateRunnersOptions): Promise<Runn
   ];
   const skipped: string[] = [];
   for (const threads of wasmThreads) runners.push(await wasmRunner(threads, 'baseline', false));
+  let relaxedRuns = false;
   if (relaxed) {
     for (const threads of wasmThreads) {
       try {
         runners.push(await wasmRunner(threads, 'relaxed', false));
+        relaxedRuns = true;
       } catch (error) {
         skipped.push(`wasm relaxed ×${threads}: ${error instanceof Error ? error.message : error}`);
       }
     }
   }
-  if (resident) for (const threads of wasmThreads) runners.push(await wasmRunner(threads, 'baseline', true));
+  // resident operands are how the models run, on the engine's default build: relaxed wherever it runs
+  const residentBuild = relaxedRuns ? 'relaxed' : 'baseline';
+  if (resident) for (const threads of wasmThreads) runners.push(await wasmRunner(threads, residentBuild, true));
   for (const entry of entries) {
     try {
       await entry.register();
