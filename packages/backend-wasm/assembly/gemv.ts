@@ -7,6 +7,7 @@ import {
   JOB_ALWAYS_PACK,
   JOB_A_CS,
   JOB_B_CS,
+  JOB_B_PACKER,
   JOB_B_RS,
   JOB_C_BATCH_STRIDE,
   JOB_C_PTR,
@@ -18,14 +19,7 @@ import {
 } from './job';
 import { aAt } from './pack-a';
 import { bAt, PACK_B_F32 } from './pack-b';
-import { JOB_B_PACKER } from './job';
-
-/** a·b + c, fused (one rounding) when built with relaxed SIMD, else a multiply then an add */
-@inline
-function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
+import { madd } from './microkernel';
 
 /** A one-row product whose A row and B columns are contiguous along the depth (x·Wᵀ with W [N, K]), f32 B. */
 export function gemvEligible(job: usize): bool {

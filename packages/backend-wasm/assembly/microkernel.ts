@@ -14,7 +14,8 @@ export const NR: i32 = 8;
 // products that read A in place use four row pointers with the source's strides.
 
 /** a·b + c, fused (one rounding) when built with relaxed SIMD, else a multiply then an add */
-function madd(a: v128, b: v128, c: v128): v128 {
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
