@@ -1,6 +1,6 @@
 // Compute backend selection for a CLI run: register the wasm backend (when its build is present), pick one
 // (--backend, else LORA_BACKEND, else the fastest available), and say once which one runs.
-import { BackendError, backendReport, disposeBackends, KERNEL_NAMES, setBackend } from '@lora/core';
+import { BackendError, backendReport, deviceMemory, disposeBackends, KERNEL_NAMES, setBackend } from '@lora/core';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { UsageError } from './errors.js';
 
@@ -30,6 +30,14 @@ export async function selectBackend(requested: string | undefined): Promise<stri
   }
   const note = wasmProblem !== undefined ? ` (wasm unavailable: ${wasmProblem.split('\n')[0]})` : '';
   return `${backendReport(KERNEL_NAMES)}${note}`;
+}
+
+/** Moves `model` into the selected backend's memory (nothing moves on the CPU backends, whose memory is the heap). */
+export async function moveToBackend(model: {
+  useMemory(memory: ReturnType<typeof deviceMemory>): Promise<void>;
+}): Promise<void> {
+  const memory = deviceMemory();
+  if (!memory.host) await model.useMemory(memory);
 }
 
 /** Stop worker threads so the process can exit. */

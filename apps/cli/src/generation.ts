@@ -59,16 +59,16 @@ export function answerText(tokenizer: Tokenizer, ids: readonly number[]): string
 }
 
 /** Answers to many conversations, `batchSize` prompts per generate call. */
-export function generateAnswers(
+export async function generateAnswers(
   g: Generator,
   conversations: readonly ChatMessage[][],
   s: SamplingOptions,
   batchSize = 16,
-): string[] {
+): Promise<string[]> {
   const answers: string[] = [];
   for (let i = 0; i < conversations.length; i += batchSize) {
     const prompts = conversations.slice(i, i + batchSize).map((c) => promptIds(g.tokenizer, g.format, c));
-    const result = generate(g.model, prompts, generateOptions(g, s));
+    const result = await generate(g.model, prompts, generateOptions(g, s));
     for (const ids of result.tokens) answers.push(answerText(g.tokenizer, ids));
   }
   return answers;
@@ -102,15 +102,15 @@ export class StreamDecoder {
 }
 
 /** One streamed answer: each new piece of text goes to `write` as it is generated. */
-export function streamAnswer(
+export async function streamAnswer(
   g: Generator,
   conversation: readonly ChatMessage[],
   s: SamplingOptions,
   write: (text: string) => void,
-): { text: string; finish: string; tokens: number } {
+): Promise<{ text: string; finish: string; tokens: number }> {
   const decoder = new StreamDecoder(g.tokenizer);
   const prompt = promptIds(g.tokenizer, g.format, conversation);
-  const result = generate(g.model, [prompt], generateOptions(g, s), (_b, id) => {
+  const result = await generate(g.model, [prompt], generateOptions(g, s), (_b, id) => {
     const piece = decoder.push(id);
     if (piece) write(piece);
   });
@@ -122,15 +122,15 @@ export function streamAnswer(
 }
 
 /** Raw completion of a text prompt (no chat template), streamed. */
-export function streamCompletion(
+export async function streamCompletion(
   g: Generator,
   text: string,
   s: SamplingOptions,
   write: (text: string) => void,
-): { text: string; finish: string; tokens: number } {
+): Promise<{ text: string; finish: string; tokens: number }> {
   const decoder = new StreamDecoder(g.tokenizer);
   const prompt = g.tokenizer.encode(text);
-  const result = generate(g.model, [prompt], generateOptions(g, s), (_b, id) => {
+  const result = await generate(g.model, [prompt], generateOptions(g, s), (_b, id) => {
     const piece = decoder.push(id);
     if (piece) write(piece);
   });

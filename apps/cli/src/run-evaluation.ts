@@ -23,18 +23,18 @@ export function makeEvaluator(
   cases: readonly AnswerCase[],
   g: Generator,
   o: EvaluatorOptions,
-): () => Snapshot {
-  return () => {
+): () => Promise<Snapshot> {
+  return async () => {
     const metrics =
       evalExamples.length > 0
-        ? evaluateModel(trainable, evalExamples, o.batchSize, {
+        ? await evaluateModel(trainable, evalExamples, o.batchSize, {
             padTokenId: o.padTokenId,
             paddingSide: 'right',
           })
         : undefined;
     const prompts = cases.map((c) => c.prompt);
     const predictions =
-      cases.length > 0 ? generateAnswers(g, prompts, { ...GREEDY, maxNewTokens: o.maxNewTokens }) : [];
+      cases.length > 0 ? await generateAnswers(g, prompts, { ...GREEDY, maxNewTokens: o.maxNewTokens }) : [];
     const expected = cases.map((c) => c.expected);
     const answers = cases.length > 0 ? scoreAnswers(expected, predictions) : undefined;
     return { loss: metrics?.eval_loss, perplexity: metrics?.eval_perplexity, answers, predictions };

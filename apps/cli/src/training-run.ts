@@ -147,7 +147,7 @@ export async function runTraining(
 
   // evaluation before
   const trainable: TrainableModel = {
-    step: (batch, o) => model.step(batch, o),
+    stepInto: (batch, o, stats) => model.stepInto(batch, o, stats),
     parameters: () => lora.parameters(),
   };
   const padTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
@@ -159,7 +159,7 @@ export async function runTraining(
     padTokenId,
     maxNewTokens: options.number('max_new_tokens')!,
   });
-  const before = snapshot();
+  const before = await snapshot();
   if (before.loss !== undefined || before.answers) out(`before training: ${describeSnapshot(before)}`);
 
   // training
@@ -235,7 +235,7 @@ export async function runTraining(
 
   // the adapter, evaluation after, and the files
   await saveTo(outputDir);
-  const after = snapshot();
+  const after = await snapshot();
   if (after.loss !== undefined) bestEvalLoss = Math.min(bestEvalLoss ?? Number.POSITIVE_INFINITY, after.loss);
   out(`after training: ${describeSnapshot(after)}`);
   const wallSeconds = (performance.now() - started) / 1000;

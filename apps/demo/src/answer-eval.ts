@@ -26,18 +26,18 @@ export interface AnswerEvalOptions {
 }
 
 /** Greedy answers to `cases`, in order. */
-export function answerPrompts(
+export async function answerPrompts(
   model: CausalLM,
   tokenizer: Tokenizer,
   cases: readonly AnswerCase[],
   o: AnswerEvalOptions,
-): string[] {
+): Promise<string[]> {
   const answers: string[] = [];
   for (let i = 0; i < cases.length; i += o.batchSize) {
     const prompts = cases
       .slice(i, i + o.batchSize)
       .map((c) => tokenizer.encode(renderChatml(c.prompt, true)));
-    const { tokens } = generate(model, prompts, {
+    const { tokens } = await generate(model, prompts, {
       maxNewTokens: o.maxNewTokens,
       doSample: false,
       eosTokenIds: o.stopIds,
@@ -67,19 +67,19 @@ export function scoreAnswers(
   return { correct, predictions };
 }
 
-export function evaluateAnswers(
+export async function evaluateAnswers(
   when: 'before' | 'after',
   model: CausalLM,
   tokenizer: Tokenizer,
   cases: readonly AnswerCase[],
   evalSet: readonly TrainExample[],
   o: AnswerEvalOptions,
-): EvalResult {
-  const metrics: EvalMetrics = evaluateModel(model, evalSet, o.batchSize, {
+): Promise<EvalResult> {
+  const metrics: EvalMetrics = await evaluateModel(model, evalSet, o.batchSize, {
     padTokenId: o.padTokenId,
     paddingSide: 'right',
   });
-  const { correct, predictions } = scoreAnswers(cases, answerPrompts(model, tokenizer, cases, o));
+  const { correct, predictions } = scoreAnswers(cases, await answerPrompts(model, tokenizer, cases, o));
   return {
     when,
     correct,

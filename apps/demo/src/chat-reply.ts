@@ -36,17 +36,17 @@ export interface ChatReply {
  * Streams the reply to `messages` through `onDelta` (new text only: a token that ends inside a multi-byte character
  * is held back until the character is complete) and returns it whole.
  */
-export function chatReply(
+export async function chatReply(
   model: CausalLM,
   tokenizer: Tokenizer,
   messages: readonly ChatMessage[],
   o: ChatReplyOptions,
   onDelta: (text: string) => void,
-): ChatReply {
+): Promise<ChatReply> {
   const prompt = tokenizer.encode(renderChatml(messages, true));
   const ids: number[] = [];
   let shown = '';
-  const result = generate(
+  const result = await generate(
     model,
     [prompt],
     {

@@ -19,12 +19,12 @@ const ofType = <T extends FromWorker['type']>(type: T) =>
 
 beforeAll(async () => {
   session = new DemoSession(SMALL);
-  expect(() =>
+  await expect(
     session.chat(
       { type: 'chat', messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxNewTokens: 4, seed: 1 },
       () => {},
     ),
-  ).toThrow(/expected a fine-tuned model, got none yet/);
+  ).rejects.toThrow(/expected a fine-tuned model, got none yet/);
   await session.train('wasm', false, (m) => messages.push(m));
 });
 afterAll(() => disposeBackends());
@@ -100,10 +100,10 @@ describe('DemoSession', () => {
     expect(after!.evalLoss).toBeLessThan(before!.evalLoss);
   });
 
-  test('chat streams the reply in pieces that add up to it, then says why it stopped', () => {
+  test('chat streams the reply in pieces that add up to it, then says why it stopped', async () => {
     const chat: FromWorker[] = [];
     const prompt = session.data.dataset.eval[0]!.messages[0]!.content;
-    session.chat(
+    await session.chat(
       {
         type: 'chat',
         messages: [{ role: 'user', content: prompt }],

@@ -1,5 +1,6 @@
 // The whole flow the page shows, without the DOM or the worker plumbing: data, tokenizer and base model made in
 // memory, then on request QLoRA (NF4 base + LoRA), held-out evaluation before, training, evaluation after, and chat.
+import { deviceMemory } from '@lora/core';
 import { getChatFormat, renderChat } from '@lora/chatml';
 import type { LrSchedulerType } from '@lora/sft';
 import { evaluateAnswers } from './answer-eval.js';
@@ -139,6 +140,8 @@ export class DemoSession {
         text: 'quantizing the base to NF4 (double quant) and adding LoRA to every linear',
       });
       const q = buildQloraModel(this.base, this.settings.lora);
+      const memory = deviceMemory();
+      if (!memory.host) await q.model.useMemory(memory); // webgpu: weights, adapter and buffers on the GPU
       this.#qlora = q;
       post({
         type: 'qlora',
@@ -157,10 +160,10 @@ export class DemoSession {
       post({ type: 'phase', text: `answering ${cases.length} held-out prompts with the base model` });
       post({
         type: 'eval',
-        result: evaluateAnswers('before', q.model, this.data.tokenizer, cases, this.data.eval, evalOptions),
+        result: await evaluateAnswers('before', q.model, this.data.tokenizer, cases, this.data.eval, evalOptions),
       });
       post({ type: 'phase', text: 'training' });
-      const trainable = { step: q.model.step.bind(q.model), parameters: () => q.lora.parameters() };
+      const trainable = { stepInto: q.model.stepInto.bind(q.model), parameters: () => q.lora.parameters() };
       const summary = await trainLoop(
         trainable,
         this.data.train,
@@ -175,7 +178,7 @@ export class DemoSession {
       post({ type: 'phase', text: `answering ${cases.length} held-out prompts with the fine-tuned model` });
       post({
         type: 'eval',
-        result: evaluateAnswers('after', q.model, this.data.tokenizer, cases, this.data.eval, evalOptions),
+        result: await evaluateAnswers('after', q.model, this.data.tokenizer, cases, this.data.eval, evalOptions),
       });
       post({
         type: 'trained',
@@ -190,11 +193,11 @@ export class DemoSession {
   }
 
   /** Streams a reply from the fine-tuned model. */
-  chat(request: ChatRequest, post: Post): void {
+  async chat(request: ChatRequest, post: Post): Promise<void> {
     const q = this.#qlora;
     if (!q || this.#busy)
       throw new Error('chat: expected a fine-tuned model, got none yet (press Train first)');
-    const reply = chatReply(
+    const reply = await chatReply(
       q.model,
       this.data.tokenizer,
       request.messages,

@@ -3,16 +3,18 @@
 // checkpoints and logs to an output folder through node:fs, which a page does not have; this loop keeps it all in
 // memory and reports every step through callbacks instead.
 import { collate } from '@lora/datasets';
+import { allocLike } from '@lora/core';
 import {
   AdamW,
-  clipGradNorm,
   createRng,
   epochOrder,
   type EvalMetrics,
   evaluateModel,
   learningRateAt,
   type LrSchedulerType,
+  optimizerStep,
   planSteps,
+  zeroGrads,
   type TrainableModel,
   type TrainExample,
   warmupStepsFor,
@@ -92,8 +94,9 @@ export async function trainLoop(
 ): Promise<TrainSummary> {
   const params = model.parameters().filter((p) => p.trainable);
   if (params.length === 0) throw new TrainLoopError('trainLoop: expected trainable parameters, got none');
-  for (const p of params) p.grad ??= new Float32Array(p.data.length); // core: a trainable parameter has a grad
+  for (const p of params) p.grad ??= allocLike(p.data, p.data.length); // core: a trainable parameter has a grad
   const optimizer = new AdamW(params);
+  zeroGrads(optimizer);
   const plan = planSteps({
     numExamples: train.length,
     batchSize: s.batchSize,
@@ -111,8 +114,8 @@ export async function trainLoop(
   const rng = createRng(s.seed);
   const started = performance.now();
   const summary: TrainSummary = { steps: 0, maxSteps: plan.maxSteps, seconds: 0, losses: [], evals: [] };
-  const evaluate = (step: number) => {
-    const event = { step, metrics: evaluateModel(model, evalSet, s.batchSize, collateSettings, step) };
+  const evaluate = async (step: number) => {
+    const event = { step, metrics: await evaluateModel(model, evalSet, s.batchSize, collateSettings, step) };
     summary.evals.push(event);
     hooks.onEval?.(event);
   };
@@ -125,19 +128,17 @@ export async function trainLoop(
       const rows = Array.from(order.subarray(b * s.batchSize, (b + 1) * s.batchSize), (i) => train[i]!);
       const batch = collate(rows, collateSettings); // (B, T)
       const lr = learningRateAt(schedule, step);
-      const r = model.step(batch, {
-        training: true,
-        backward: true,
-        lossScale: 1 / batch.labelTokens,
+      const { loss, gradNorm } = await optimizerStep(model, optimizer, [batch], {
+        step: step + 1,
+        lr,
+        maxGradNorm: s.maxGradNorm,
         rng: () => rng.next(),
+        gradientCheckpointing: false,
+        neftuneNoiseAlpha: undefined,
       });
       step += 1;
-      const loss = r.lossSum / batch.labelTokens;
       finiteOrThrow(loss, 'loss', step);
-      const gradNorm = clipGradNorm(params, s.maxGradNorm);
       finiteOrThrow(gradNorm, 'gradient norm', step);
-      optimizer.step(lr);
-      for (const p of params) p.grad!.fill(0);
       tokens += batch.attentionMask.reduce((a, m) => a + m, 0);
       const elapsed = (performance.now() - started) / 1000;
       summary.losses.push([step, loss]);
@@ -151,11 +152,11 @@ export async function trainLoop(
         tokensPerSec: tokens / Math.max(elapsed, 1e-9),
         etaSeconds: ((plan.maxSteps - step) * elapsed) / step,
       });
-      if (step % s.evalSteps === 0 || step === plan.maxSteps) evaluate(step);
+      if (step % s.evalSteps === 0 || step === plan.maxSteps) await evaluate(step);
       await hooks.yieldBetweenSteps?.();
     }
   }
-  if (summary.evals.at(-1)?.step !== step) evaluate(step);
+  if (summary.evals.at(-1)?.step !== step) await evaluate(step);
   summary.steps = step;
   summary.seconds = (performance.now() - started) / 1000;
   return summary;

@@ -2,7 +2,7 @@
 // Node modes here, browser modes (webgl2, webgpu via SwiftShader) in headless Chromium when /usr/bin/chromium exists.
 // Usage: pnpm --filter @lora/backend-gpujs gflops [size]   (default 256; timings on a shared machine are provisional)
 
-import type { MatmulArgs } from '@lora/core';
+import type { HostArgs, MatmulArgs } from '@lora/core';
 import { referenceKernels } from '@lora/core';
 import { gpujsKernels } from '../src/backend.js';
 import { probeMode } from '../src/probe.js';
@@ -11,8 +11,8 @@ import { chromiumPresent, runPageChecks } from '../src/test-support/chromium.js'
 
 const size = Number(process.argv[2] ?? 256);
 
-function gflops(matmul: (args: MatmulArgs) => void): number {
-  const args: MatmulArgs = {
+function gflops(matmul: (args: HostArgs<MatmulArgs>) => void): number {
+  const args: HostArgs<MatmulArgs> = {
     a: Float32Array.from({ length: size * size }, (_, i) => Math.sin(i)),
     b: Float32Array.from({ length: size * size }, (_, i) => Math.cos(i)),
     out: new Float32Array(size * size),

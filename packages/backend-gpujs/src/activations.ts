@@ -1,6 +1,6 @@
 // Reference: torch.nn.functional.silu and transformers gelu_pytorch_tanh (GELU, tanh approximation), with their derivatives.
 
-import type { UnaryArgs, UnaryBackwardArgs } from '@lora/core';
+import type { HostArgs, UnaryArgs, UnaryBackwardArgs } from '@lora/core';
 import { checkDims, checkLength } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -41,7 +41,7 @@ function geluTanhBackwardCell(this: KernelThis<NoConstants>, x: Float32Array, do
   return dout[this.thread.x]! * (0.5 * onePlusT + 0.5 * v * oneMinusT2 * du);
 }
 
-function* unaryPlan(name: string, fn: typeof siluCell, { x, out, n }: UnaryArgs): Plan {
+function* unaryPlan(name: string, fn: typeof siluCell, { x, out, n }: HostArgs<UnaryArgs>): Plan {
   checkDims(name, { n });
   checkLength(name, 'x', x, n);
   checkLength(name, 'out', out, n);
@@ -52,7 +52,7 @@ function* unaryPlan(name: string, fn: typeof siluCell, { x, out, n }: UnaryArgs)
 function* unaryBackwardPlan(
   name: string,
   fn: typeof siluBackwardCell,
-  { x, dout, dx, n }: UnaryBackwardArgs,
+  { x, dout, dx, n }: HostArgs<UnaryBackwardArgs>,
 ): Plan {
   checkDims(name, { n });
   checkLength(name, 'x', x, n);
@@ -67,9 +67,9 @@ function* unaryBackwardPlan(
   );
 }
 
-export const siluPlan = (args: UnaryArgs): Plan => unaryPlan('silu', siluCell, args);
-export const siluBackwardPlan = (args: UnaryBackwardArgs): Plan =>
+export const siluPlan = (args: HostArgs<UnaryArgs>): Plan => unaryPlan('silu', siluCell, args);
+export const siluBackwardPlan = (args: HostArgs<UnaryBackwardArgs>): Plan =>
   unaryBackwardPlan('siluBackward', siluBackwardCell, args);
-export const geluTanhPlan = (args: UnaryArgs): Plan => unaryPlan('geluTanh', geluTanhCell, args);
-export const geluTanhBackwardPlan = (args: UnaryBackwardArgs): Plan =>
+export const geluTanhPlan = (args: HostArgs<UnaryArgs>): Plan => unaryPlan('geluTanh', geluTanhCell, args);
+export const geluTanhBackwardPlan = (args: HostArgs<UnaryBackwardArgs>): Plan =>
   unaryBackwardPlan('geluTanhBackward', geluTanhBackwardCell, args);

@@ -1,7 +1,7 @@
 // Reference: torch.optim.AdamW (_single_tensor_adamw, amsgrad off), in torch's operation order.
 
-import type { AdamwArgs } from '@lora/core';
-import { checkDims, checkFinite, checkLength, KernelArgumentError } from '@lora/core';
+import type { AdamwArgs, HostArgs } from '@lora/core';
+import { applyGradScale, checkDims, checkFinite, checkLength, KernelArgumentError } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
 import { head } from './upload.js';
@@ -45,7 +45,7 @@ function paramCell(
   return p[i]! * decay - stepSize * (m[i]! / (Math.sqrt(v[i]!) / bias2Sqrt + eps));
 }
 
-export function* adamwPlan(args: AdamwArgs): Plan {
+export function* adamwPlan(args: HostArgs<AdamwArgs>): Plan {
   const { param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay, n } = args;
   checkDims('adamw', { n });
   if (!Number.isInteger(step) || step < 1) {
@@ -60,7 +60,7 @@ export function* adamwPlan(args: AdamwArgs): Plan {
   }
   for (const [label, arr] of Object.entries({ param, grad, m, v }))
     checkLength('adamw', `${label} (n)`, arr, n);
-  if (n === 0) return;
+  if (n === 0 || !applyGradScale(args)) return; // clip factor into grad; a non-finite one skips the update
   const g = head(grad, n);
   yield launch(
     `adamw.m:${n}`,

@@ -1,7 +1,7 @@
 // Registers one @lora/core backend per gpu.js mode: probed honestly, prioritised below `wasm` unless a real GPU answers.
 
-import type { KernelName, KernelSignatures } from '@lora/core';
-import { registerBackend, registerKernel } from '@lora/core';
+import type { HostKernelSignatures, KernelName, } from '@lora/core';
+import { registerBackend, registerHostKernel } from '@lora/core';
 import { geluTanhBackwardPlan, geluTanhPlan, siluBackwardPlan, siluPlan } from './activations.js';
 import { adamwPlan } from './adamw.js';
 import { crossEntropyChunkBackwardPlan, crossEntropyChunkPlan } from './cross-entropy.js';
@@ -40,7 +40,7 @@ export const GPUJS_KERNEL_NAMES = [
 
 export type GpujsKernelName = (typeof GPUJS_KERNEL_NAMES)[number];
 
-type ArgsOf<K extends GpujsKernelName> = Parameters<KernelSignatures[K]>[0];
+type ArgsOf<K extends GpujsKernelName> = Parameters<HostKernelSignatures[K]>[0];
 
 const PLANS: { [K in GpujsKernelName]: (args: ArgsOf<K>) => Plan } = {
   matmul: matmulPlan,
@@ -130,10 +130,10 @@ export async function registerGpujsBackends(options: RegisterGpujsOptions = {}):
 }
 
 function registerOne<K extends GpujsKernelName>(kernelName: K, backend: string, kernels: GpujsKernels): void {
-  registerKernel<K>({
+  registerHostKernel<K>({
     name: kernelName,
     backend,
-    impl: kernels[kernelName] as unknown as KernelSignatures[K],
+    impl: kernels[kernelName] as unknown as HostKernelSignatures[K],
   });
 }
 

@@ -27,7 +27,7 @@ describe.skipIf(!chromiumPresent)(title, () => {
       expect(new Set(webgpuChecks.map((c) => c.kernel)).size).toBe(16);
     }
     expect(report.reports).toContain(
-      `backend: gpujs-webgl2 (gpu.js webgl2 on ${webgl2?.device}); reference serves embedding, embeddingBackward, nf4Matmul`,
+      `backend: gpujs-webgl2 (gpu.js webgl2 on ${webgl2?.device}); reference serves embedding, embeddingBackward, nf4Matmul, fill, stridedCopy, add, mul, axpy, scale, addBias, columnSums, dropout, uniformNoise, causalSoftmax, argmaxChunk, crossEntropyStats, sumSquares, gradClip, countNonFinite, dequantizeAbsmax`,
     );
   });
 });

@@ -1,6 +1,6 @@
 // Reference: chunked cross-entropy with online log-sum-exp (Milakov & Gimelshein 2018), torch F.cross_entropy with ignore_index < 0.
 
-import type { CrossEntropyChunkArgs, CrossEntropyChunkBackwardArgs } from '@lora/core';
+import type { HostArgs, CrossEntropyChunkArgs, CrossEntropyChunkBackwardArgs } from '@lora/core';
 import { checkDims, checkLength } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -43,7 +43,7 @@ function chunkGradCell(
   return (p - hit) * rowScale[row]!;
 }
 
-export function* crossEntropyChunkPlan(args: CrossEntropyChunkArgs): Plan {
+export function* crossEntropyChunkPlan(args: HostArgs<CrossEntropyChunkArgs>): Plan {
   const { logits, rows, cols, vocabStart, targets, runningMax, runningSum, targetLogit } = args;
   checkDims('crossEntropyChunk', { rows, cols, vocabStart });
   checkLength('crossEntropyChunk', 'logits (T, cols)', logits, rows * cols);
@@ -74,7 +74,7 @@ export function* crossEntropyChunkPlan(args: CrossEntropyChunkArgs): Plan {
   }
 }
 
-export function* crossEntropyChunkBackwardPlan(args: CrossEntropyChunkBackwardArgs): Plan {
+export function* crossEntropyChunkBackwardPlan(args: HostArgs<CrossEntropyChunkBackwardArgs>): Plan {
   const { logits, rows, cols, vocabStart, targets, lse, rowScale, dlogits } = args;
   checkDims('crossEntropyChunkBackward', { rows, cols, vocabStart });
   checkLength('crossEntropyChunkBackward', 'logits (T, cols)', logits, rows * cols);

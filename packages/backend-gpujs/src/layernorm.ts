@@ -1,6 +1,6 @@
 // Reference: torch.nn.functional.layer_norm (biased variance, two passes); backward as llm.c layernorm_backward.
 
-import type { LayernormArgs, LayernormBackwardArgs } from '@lora/core';
+import type { HostArgs, LayernormArgs, LayernormBackwardArgs } from '@lora/core';
 import { checkDims, checkFinite, checkLength } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -101,7 +101,7 @@ function layernormDwDbCell(
   return dwdb[this.thread.y * this.constants.cols + c]! + sum;
 }
 
-export function* layernormPlan(args: LayernormArgs): Plan {
+export function* layernormPlan(args: HostArgs<LayernormArgs>): Plan {
   const { x, weight, bias, out, mean, rstd, rows, cols, eps } = args;
   checkDims('layernorm', { rows, cols });
   checkFinite('layernorm', 'eps', eps);
@@ -138,7 +138,7 @@ export function* layernormPlan(args: LayernormArgs): Plan {
   );
 }
 
-export function* layernormBackwardPlan(args: LayernormBackwardArgs): Plan {
+export function* layernormBackwardPlan(args: HostArgs<LayernormBackwardArgs>): Plan {
   const { dout, x, weight, mean, rstd, dx, rows, cols } = args;
   const dw = args.dweightAccumulate;
   const db = args.dbiasAccumulate;

@@ -1,6 +1,6 @@
 // Reference: BLAS sgemm semantics (C = alpha * op(A) · op(B) + beta * C with beta ∈ {0, 1}), as llm.c's matmul_forward_naive.
 
-import type { BatchedMatmulArgs, MatmulArgs } from '@lora/core';
+import type { HostArgs, BatchedMatmulArgs, MatmulArgs } from '@lora/core';
 import { checkDims, checkFinite, checkLength } from '@lora/core';
 import type { KernelSpec, KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -52,15 +52,15 @@ function matmulAccumulateCell(
   );
 }
 
-export function matmulPlan(args: MatmulArgs): Plan {
+export function matmulPlan(args: HostArgs<MatmulArgs>): Plan {
   return gemmPlan('matmul', { ...args, batch: 1 });
 }
 
-export function batchedMatmulPlan(args: BatchedMatmulArgs): Plan {
+export function batchedMatmulPlan(args: HostArgs<BatchedMatmulArgs>): Plan {
   return gemmPlan('batchedMatmul', args);
 }
 
-function* gemmPlan(name: string, args: BatchedMatmulArgs): Plan {
+function* gemmPlan(name: string, args: HostArgs<BatchedMatmulArgs>): Plan {
   const { a, b, out, m, n, k, batch } = args;
   const transA = args.transA ?? false;
   const transB = args.transB ?? false;

@@ -1,6 +1,6 @@
 // Reference: transformers LlamaRMSNorm (GemmaRMSNorm with weightOffset 1); backward as llm.c derives it.
 
-import type { RmsnormArgs, RmsnormBackwardArgs } from '@lora/core';
+import type { HostArgs, RmsnormArgs, RmsnormBackwardArgs } from '@lora/core';
 import { checkDims, checkFinite, checkLength } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -82,7 +82,7 @@ function rmsnormDwCell(
   return dw[this.thread.x]! + sum;
 }
 
-export function* rmsnormPlan(args: RmsnormArgs): Plan {
+export function* rmsnormPlan(args: HostArgs<RmsnormArgs>): Plan {
   const { x, weight, out, rstd, rows, cols, eps } = args;
   const offset = args.weightOffset ?? 0;
   checkDims('rmsnorm', { rows, cols });
@@ -114,7 +114,7 @@ export function* rmsnormPlan(args: RmsnormArgs): Plan {
   );
 }
 
-export function* rmsnormBackwardPlan(args: RmsnormBackwardArgs): Plan {
+export function* rmsnormBackwardPlan(args: HostArgs<RmsnormBackwardArgs>): Plan {
   const { dout, x, weight, rstd, dx, dweightAccumulate: dw, rows, cols } = args;
   const offset = args.weightOffset ?? 0;
   checkDims('rmsnormBackward', { rows, cols });

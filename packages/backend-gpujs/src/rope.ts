@@ -1,6 +1,6 @@
 // Reference: transformers apply_rotary_pos_emb (rotate_half layout); inverse rotates by −θ and is the backward.
 
-import type { RopeArgs } from '@lora/core';
+import type { HostArgs, RopeArgs } from '@lora/core';
 import { checkDims, checkLength, KernelArgumentError } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -31,7 +31,7 @@ function ropeCell(
   return x[base + d]! * cosRows[row + i]! + x[base + i]! * sign * sinRows[row + i]!;
 }
 
-export function* ropePlan(args: RopeArgs): Plan {
+export function* ropePlan(args: HostArgs<RopeArgs>): Plan {
   const { x, out, tokens, heads, headDim, rotaryDim, positions, cos, sin } = args;
   checkDims('rope', { tokens, heads, headDim, rotaryDim });
   if (rotaryDim % 2 !== 0 || rotaryDim > headDim) {

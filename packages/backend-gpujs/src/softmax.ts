@@ -1,6 +1,6 @@
 // Reference: torch.softmax over the last dim (max-subtracted) and its backward dx = y ⊙ (dy − Σ dy·y).
 
-import type { SoftmaxArgs, SoftmaxBackwardArgs } from '@lora/core';
+import type { HostArgs, SoftmaxArgs, SoftmaxBackwardArgs } from '@lora/core';
 import { checkDims, checkLength } from '@lora/core';
 import type { KernelThis, Plan } from './runner.js';
 import { launch } from './runner.js';
@@ -49,7 +49,7 @@ function softmaxBackwardCell(
   return y[i]! * (dy[i]! - dots[this.thread.y]!);
 }
 
-export function* softmaxPlan({ x, out, rows, cols }: SoftmaxArgs): Plan {
+export function* softmaxPlan({ x, out, rows, cols }: HostArgs<SoftmaxArgs>): Plan {
   checkDims('softmax', { rows, cols });
   checkLength('softmax', 'x', x, rows * cols);
   checkLength('softmax', 'out', out, rows * cols);
@@ -76,7 +76,7 @@ export function* softmaxPlan({ x, out, rows, cols }: SoftmaxArgs): Plan {
   );
 }
 
-export function* softmaxBackwardPlan({ y, dy, dx, rows, cols }: SoftmaxBackwardArgs): Plan {
+export function* softmaxBackwardPlan({ y, dy, dx, rows, cols }: HostArgs<SoftmaxBackwardArgs>): Plan {
   checkDims('softmaxBackward', { rows, cols });
   checkLength('softmaxBackward', 'y', y, rows * cols);
   checkLength('softmaxBackward', 'dy', dy, rows * cols);

@@ -41,3 +41,5 @@ export {
 export { runThread } from './elementwise/dispatch';
 export * from './elementwise/kinds';
 export { MATH_EXP, MATH_SIGMOID } from './elementwise/math';
+export { STAT_CHUNK } from './elementwise/grad-stats';
+export { CAUSAL_ROW_GROUP } from './elementwise/causal-softmax';

@@ -1,11 +1,12 @@
 // Registers backend "wasm" with @lora/core: matmul, batchedMatmul and nf4Matmul on the WebAssembly SIMD engine, and
 // the elementwise kernels (src/elementwise-register.ts).
 import {
+  type HostArgs,
   type BatchedMatmulArgs,
   type MatmulArgs,
   type Nf4MatmulArgs,
   registerBackend,
-  registerKernel,
+  registerHostKernel,
 } from '@lora/core';
 import { registerElementwiseKernels } from './elementwise-register.js';
 import { type WasmEngineOptions, WasmGemmEngine } from './engine.js';
@@ -34,20 +35,20 @@ export async function registerWasmBackend(options: WasmEngineOptions = {}): Prom
     dispose: () => current?.stopThreads(),
     describe: () => current?.describe() ?? 'WebAssembly SIMD unavailable',
   });
-  registerKernel({
+  registerHostKernel({
     name: 'matmul',
     backend: WASM_BACKEND,
-    impl: (args: MatmulArgs) => requireEngine().matmul(args),
+    impl: (args: HostArgs<MatmulArgs>) => requireEngine().matmul(args),
   });
-  registerKernel({
+  registerHostKernel({
     name: 'batchedMatmul',
     backend: WASM_BACKEND,
-    impl: (args: BatchedMatmulArgs) => requireEngine().batchedMatmul(args),
+    impl: (args: HostArgs<BatchedMatmulArgs>) => requireEngine().batchedMatmul(args),
   });
-  registerKernel({
+  registerHostKernel({
     name: 'nf4Matmul',
     backend: WASM_BACKEND,
-    impl: (args: Nf4MatmulArgs) => requireEngine().nf4Matmul(args),
+    impl: (args: HostArgs<Nf4MatmulArgs>) => requireEngine().nf4Matmul(args),
   });
   registerElementwiseKernels(WASM_BACKEND, requireEngine);
 }

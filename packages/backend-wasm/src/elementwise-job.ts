@@ -22,6 +22,22 @@ export const ELEMENTWISE_KINDS = [
   'EW_EMBEDDING_BACKWARD',
   'EW_ADAMW',
   'EW_MATH',
+  'EW_FILL',
+  'EW_STRIDED_COPY',
+  'EW_ADD',
+  'EW_MUL',
+  'EW_AXPY',
+  'EW_SCALE',
+  'EW_ADD_BIAS',
+  'EW_COLUMN_SUMS',
+  'EW_DROPOUT',
+  'EW_UNIFORM_NOISE',
+  'EW_CAUSAL_SOFTMAX',
+  'EW_ARGMAX_CHUNK',
+  'EW_CROSS_ENTROPY_STATS',
+  'EW_SUM_SQUARES',
+  'EW_COUNT_NON_FINITE',
+  'EW_DEQUANTIZE_ABSMAX',
 ] as const;
 
 export type ElementwiseKind = (typeof ELEMENTWISE_KINDS)[number];

@@ -4,32 +4,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ELEMENTWISE_KERNELS } from './elementwise-register.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import { WasmGemmEngine } from './engine.js';
-import { CASES, type CaseTolerance, type ElementwiseCase } from './test-support/elementwise-cases.js';
+import { expectNear, residentCopy, seedOf } from './test-support/case-helpers.js';
+import { CASES, type ElementwiseCase } from './test-support/elementwise-cases.js';
 
 type Args = Record<string, unknown>;
-
-function seedOf(name: string): number {
-  let h = 2166136261; // FNV-1a
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 const build = (c: ElementwiseCase): Args => c.args(makeRng(seedOf(`${c.kernel} ${c.name}`)));
 
 function runWasm(runner: ElementwiseRunner, c: ElementwiseCase, args: Args): void {
   (ELEMENTWISE_KERNELS[c.kernel] as unknown as (r: ElementwiseRunner, a: Args) => void)(runner, args);
-}
-
-/** Within tolerance; positions where both are the same non-finite value (±Infinity, NaN) count as equal. */
-function expectNear(actual: Float32Array, expected: Float32Array, tol: CaseTolerance, label: string): void {
-  const a = Float32Array.from(actual);
-  const e = Float32Array.from(expected);
-  let max = 0;
-  for (let i = 0; i < e.length; i++) {
-    if (Object.is(a[i], e[i]) || (Number.isNaN(a[i]!) && Number.isNaN(e[i]!))) a[i] = e[i] = 0;
-    else max = Math.max(max, Math.abs(e[i]!));
-  }
-  expectClose(a, e, { rtol: tol.rtol, atol: (tol.atol ?? 0) + (tol.atolOfMax ?? 0) * max }, label);
 }
 
 describe('elementwise kernels against the reference, on 1 and 2 threads, staged and resident', () => {
@@ -93,31 +76,6 @@ function unitsOf(c: ElementwiseCase, a: Args): number {
     return columns ? Math.min(Number(a.rows), quads(a.cols)) : Number(a.rows);
   }
   return Number(a.rows ?? a.tokens ?? quads(a.n));
-}
-
-/** The same arguments with every typed array copied into wasm memory (an array passed twice, once). */
-function residentCopy(engine: WasmGemmEngine, args: Args): { args: Args; free: () => void } {
-  const held: Float32Array[] = [];
-  const copy: Args = {};
-  const copied = new Map<unknown, unknown>();
-  for (const [key, value] of Object.entries(args)) {
-    if (copied.has(value)) copy[key] = copied.get(value);
-    else if (value instanceof Float32Array || value instanceof Int32Array) {
-      const block = engine.allocF32(Math.max(1, value.length));
-      held.push(block);
-      const view =
-        value instanceof Float32Array ? block : new Int32Array(block.buffer, block.byteOffset, value.length);
-      view.set(value);
-      copy[key] = view.subarray(0, value.length);
-      copied.set(value, copy[key]);
-    } else copy[key] = value;
-  }
-  return {
-    args: copy,
-    free: () => {
-      for (const b of held) engine.free(b);
-    },
-  };
 }
 
 describe('elementwise kernels: semantics the comparison alone would not pin down', () => {

@@ -1,6 +1,7 @@
 // The elementwise kernels of the wasm backend: each checks its arguments as the reference does (@lora/core's
 // KernelArgumentError), then runs its job (assembly/elementwise/) through the ElementwiseRunner.
 import {
+  type HostArgs,
   type CrossEntropyChunkArgs,
   type CrossEntropyChunkBackwardArgs,
   checkDims,
@@ -22,19 +23,19 @@ const NONE = new Float32Array(0);
 /** relative cost per element of a job with exp in it, against a plain multiply-add pass */
 const EXP_COST = 4;
 
-export function silu(run: ElementwiseRunner, args: UnaryArgs): void {
+export function silu(run: ElementwiseRunner, args: HostArgs<UnaryArgs>): void {
   unary(run, 'silu', 'EW_SILU', args);
 }
 
-export function geluTanh(run: ElementwiseRunner, args: UnaryArgs): void {
+export function geluTanh(run: ElementwiseRunner, args: HostArgs<UnaryArgs>): void {
   unary(run, 'geluTanh', 'EW_GELU_TANH', args);
 }
 
-export function siluBackward(run: ElementwiseRunner, args: UnaryBackwardArgs): void {
+export function siluBackward(run: ElementwiseRunner, args: HostArgs<UnaryBackwardArgs>): void {
   unaryBackward(run, 'siluBackward', 'EW_SILU_BACKWARD', args);
 }
 
-export function geluTanhBackward(run: ElementwiseRunner, args: UnaryBackwardArgs): void {
+export function geluTanhBackward(run: ElementwiseRunner, args: HostArgs<UnaryBackwardArgs>): void {
   unaryBackward(run, 'geluTanhBackward', 'EW_GELU_TANH_BACKWARD', args);
 }
 
@@ -42,7 +43,7 @@ function unary(
   run: ElementwiseRunner,
   kernel: string,
   kind: 'EW_SILU' | 'EW_GELU_TANH',
-  args: UnaryArgs,
+  args: HostArgs<UnaryArgs>,
 ): void {
   const { x, out, n } = args;
   checkDims(kernel, { n });
@@ -58,7 +59,7 @@ function unaryBackward(
   run: ElementwiseRunner,
   kernel: string,
   kind: 'EW_SILU_BACKWARD' | 'EW_GELU_TANH_BACKWARD',
-  args: UnaryBackwardArgs,
+  args: HostArgs<UnaryBackwardArgs>,
 ): void {
   const { x, dout, dx, n } = args;
   checkDims(kernel, { n });
@@ -73,7 +74,7 @@ function unaryBackward(
   );
 }
 
-export function softmax(run: ElementwiseRunner, args: SoftmaxArgs): void {
+export function softmax(run: ElementwiseRunner, args: HostArgs<SoftmaxArgs>): void {
   const { x, out, rows, cols } = args;
   checkDims('softmax', { rows, cols });
   checkF32('softmax', 'x (T, C)', x, rows * cols);
@@ -87,7 +88,7 @@ export function softmax(run: ElementwiseRunner, args: SoftmaxArgs): void {
   );
 }
 
-export function softmaxBackward(run: ElementwiseRunner, args: SoftmaxBackwardArgs): void {
+export function softmaxBackward(run: ElementwiseRunner, args: HostArgs<SoftmaxBackwardArgs>): void {
   const { y, dy, dx, rows, cols } = args;
   checkDims('softmaxBackward', { rows, cols });
   checkF32('softmaxBackward', 'y (T, C)', y, rows * cols);
@@ -102,7 +103,7 @@ export function softmaxBackward(run: ElementwiseRunner, args: SoftmaxBackwardArg
   );
 }
 
-export function rmsnorm(run: ElementwiseRunner, args: RmsnormArgs): void {
+export function rmsnorm(run: ElementwiseRunner, args: HostArgs<RmsnormArgs>): void {
   const { x, weight, out, rstd, rows, cols, eps } = args;
   const offset = args.weightOffset ?? 0;
   checkDims('rmsnorm', { rows, cols });
@@ -120,7 +121,7 @@ export function rmsnorm(run: ElementwiseRunner, args: RmsnormArgs): void {
   );
 }
 
-export function rmsnormBackward(run: ElementwiseRunner, args: RmsnormBackwardArgs): void {
+export function rmsnormBackward(run: ElementwiseRunner, args: HostArgs<RmsnormBackwardArgs>): void {
   const { dout, x, weight, rstd, dx, dweightAccumulate: dw, rows, cols } = args;
   const offset = args.weightOffset ?? 0;
   const kernel = 'rmsnormBackward';
@@ -148,7 +149,7 @@ export function rmsnormBackward(run: ElementwiseRunner, args: RmsnormBackwardArg
   );
 }
 
-export function crossEntropyChunk(run: ElementwiseRunner, args: CrossEntropyChunkArgs): void {
+export function crossEntropyChunk(run: ElementwiseRunner, args: HostArgs<CrossEntropyChunkArgs>): void {
   const { logits, rows, cols, vocabStart, targets, runningMax, runningSum, targetLogit } = args;
   const kernel = 'crossEntropyChunk';
   checkDims(kernel, { rows, cols, vocabStart });
@@ -171,7 +172,10 @@ export function crossEntropyChunk(run: ElementwiseRunner, args: CrossEntropyChun
   );
 }
 
-export function crossEntropyChunkBackward(run: ElementwiseRunner, args: CrossEntropyChunkBackwardArgs): void {
+export function crossEntropyChunkBackward(
+  run: ElementwiseRunner,
+  args: HostArgs<CrossEntropyChunkBackwardArgs>,
+): void {
   const { logits, rows, cols, vocabStart, targets, lse, rowScale, dlogits } = args;
   const kernel = 'crossEntropyChunkBackward';
   checkDims(kernel, { rows, cols, vocabStart });

@@ -2,10 +2,12 @@
 // does (@lora/core's KernelArgumentError, same messages), then runs its job (assembly/elementwise/).
 import {
   type AdamwArgs,
+  applyGradScale,
   checkDims,
   checkFinite,
   type EmbeddingArgs,
   type EmbeddingBackwardArgs,
+  type HostArgs,
   KernelArgumentError,
   type LayernormArgs,
   type LayernormBackwardArgs,
@@ -18,7 +20,7 @@ import type { ElementwiseRunner } from './elementwise-run.js';
 
 const NONE = new Float32Array(0);
 
-export function layernorm(run: ElementwiseRunner, args: LayernormArgs): void {
+export function layernorm(run: ElementwiseRunner, args: HostArgs<LayernormArgs>): void {
   const { x, weight, bias, out, mean, rstd, rows, cols, eps } = args;
   checkDims('layernorm', { rows, cols });
   checkFinite('layernorm', 'eps', eps);
@@ -44,7 +46,7 @@ export function layernorm(run: ElementwiseRunner, args: LayernormArgs): void {
   );
 }
 
-export function layernormBackward(run: ElementwiseRunner, args: LayernormBackwardArgs): void {
+export function layernormBackward(run: ElementwiseRunner, args: HostArgs<LayernormBackwardArgs>): void {
   const { dout, x, weight, mean, rstd, dx, rows, cols } = args;
   const dw = args.dweightAccumulate;
   const db = args.dbiasAccumulate;
@@ -76,7 +78,7 @@ export function layernormBackward(run: ElementwiseRunner, args: LayernormBackwar
   );
 }
 
-export function rope(run: ElementwiseRunner, args: RopeArgs): void {
+export function rope(run: ElementwiseRunner, args: HostArgs<RopeArgs>): void {
   const { x, out, tokens, heads, headDim, rotaryDim, positions, cos, sin } = args;
   checkDims('rope', { tokens, heads, headDim, rotaryDim });
   if (rotaryDim % 2 !== 0 || rotaryDim > headDim) {
@@ -144,7 +146,7 @@ function checkIds(
  * out[t] = table[ids[t]]. A table that does not live in wasm memory is not copied in (V·C floats for T rows):
  * the rows are copied on this side instead.
  */
-export function embedding(run: ElementwiseRunner, args: EmbeddingArgs): void {
+export function embedding(run: ElementwiseRunner, args: HostArgs<EmbeddingArgs>): void {
   const { ids, table, out, tokens, dim } = args;
   checkDims('embedding', { tokens, dim });
   checkF32('embedding', 'out (T, C)', out, tokens * dim);
@@ -167,7 +169,7 @@ export function embedding(run: ElementwiseRunner, args: EmbeddingArgs): void {
  * dtable[ids[t]] += dout[t] in token order. A dtable that does not live in wasm memory would be copied in and
  * out whole (V·C floats) for T rows of work: the reference kernel serves that case instead.
  */
-export function embeddingBackward(run: ElementwiseRunner, args: EmbeddingBackwardArgs): void {
+export function embeddingBackward(run: ElementwiseRunner, args: HostArgs<EmbeddingBackwardArgs>): void {
   const { ids, dout, dtableAccumulate: dtable, tokens, dim } = args;
   checkDims('embeddingBackward', { tokens, dim });
   checkF32('embeddingBackward', 'dout (T, C)', dout, tokens * dim);
@@ -186,7 +188,7 @@ export function embeddingBackward(run: ElementwiseRunner, args: EmbeddingBackwar
   );
 }
 
-export function adamw(run: ElementwiseRunner, args: AdamwArgs): void {
+export function adamw(run: ElementwiseRunner, args: HostArgs<AdamwArgs>): void {
   const { param, grad, m, v, step, lr, beta1, beta2, eps, weightDecay, n } = args;
   checkDims('adamw', { n });
   if (!Number.isInteger(step) || step < 1) {
@@ -200,6 +202,7 @@ export function adamw(run: ElementwiseRunner, args: AdamwArgs): void {
       throw new KernelArgumentError(`adamw: ${key} expected in [0, 1), got ${value}`);
   }
   for (const [label, arr] of Object.entries({ param, grad, m, v })) checkF32('adamw', `${label} (n)`, arr, n);
+  if (!applyGradScale(args)) return; // clip factor into grad; a non-finite one skips the update
   run.run(
     'EW_ADAMW',
     { param: [param, n, 'inout'], grad: [grad, n, 'in'], m: [m, n, 'inout'], v: [v, n, 'inout'] },

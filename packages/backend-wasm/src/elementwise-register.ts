@@ -1,7 +1,16 @@
 // Registers the wasm backend's elementwise kernels with @lora/core; each call runs on the current engine.
-import { type KernelName, type KernelSignatures, registerKernel } from '@lora/core';
+import {
+  type HostKernelSignatures,
+  type KernelName,
+  registerHostKernel,
+} from '@lora/core';
+import * as arith from './elementwise-arith.js';
+import * as attention from './elementwise-causal-softmax.js';
+import * as copies from './elementwise-fill-copy.js';
 import * as kernels from './elementwise-kernels.js';
 import * as layers from './elementwise-layers.js';
+import * as random from './elementwise-random.js';
+import * as stats from './elementwise-stats.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import type { WasmGemmEngine } from './engine.js';
 
@@ -23,8 +32,25 @@ export const ELEMENTWISE_KERNELS = {
   embedding: layers.embedding,
   embeddingBackward: layers.embeddingBackward,
   adamw: layers.adamw,
+  fill: copies.fill,
+  stridedCopy: copies.stridedCopy,
+  add: arith.add,
+  mul: arith.mul,
+  axpy: arith.axpy,
+  scale: arith.scale,
+  addBias: arith.addBias,
+  columnSums: arith.columnSums,
+  dropout: random.dropout,
+  uniformNoise: random.uniformNoise,
+  causalSoftmax: attention.causalSoftmax,
+  argmaxChunk: stats.argmaxChunk,
+  crossEntropyStats: stats.crossEntropyStats,
+  sumSquares: stats.sumSquares,
+  gradClip: stats.gradClip,
+  countNonFinite: stats.countNonFinite,
+  dequantizeAbsmax: stats.dequantizeAbsmax,
 } satisfies {
-  [K in KernelName]?: (run: ElementwiseRunner, args: Parameters<KernelSignatures[K]>[0]) => void;
+  [K in KernelName]?: (run: ElementwiseRunner, args: Parameters<HostKernelSignatures[K]>[0]) => void;
 };
 
 export type ElementwiseKernelName = keyof typeof ELEMENTWISE_KERNELS;
@@ -42,10 +68,10 @@ export function elementwiseRunner(engine: WasmGemmEngine): ElementwiseRunner {
 export function registerElementwiseKernels(backend: string, engine: () => WasmGemmEngine): void {
   for (const name of Object.keys(ELEMENTWISE_KERNELS) as ElementwiseKernelName[]) {
     const impl = ELEMENTWISE_KERNELS[name] as (run: ElementwiseRunner, args: unknown) => void;
-    registerKernel({
+    registerHostKernel({
       name,
       backend,
-      impl: ((args: unknown) => impl(elementwiseRunner(engine()), args)) as KernelSignatures[typeof name],
+      impl: ((args: unknown) => impl(elementwiseRunner(engine()), args)) as HostKernelSignatures[typeof name],
     });
   }
 }

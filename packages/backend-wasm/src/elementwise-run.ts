@@ -11,6 +11,7 @@ import {
 } from './elementwise-job.js';
 import type { WasmGemmEngine } from './engine.js';
 import { WasmBackendError } from './errors.js';
+import { globalValue } from './job.js';
 import type { ThreadPool } from './pool-node.js';
 
 /** What WasmGemmEngine.elementwiseHost() hands over. */
@@ -24,8 +25,11 @@ export interface ElementwiseHost {
 /** in: read only; out: written only (its old contents never read); inout: read and written. */
 export type OperandMode = 'in' | 'out' | 'inout';
 
+/** The arrays a job reads and writes (Float64Array only for partial sums the TypeScript side allocates). */
+export type OperandArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+
 /** An operand: the array, how many elements the kernel touches, and how. */
-export type Operand = readonly [array: Float32Array | Int32Array, length: number, mode: OperandMode];
+export type Operand = readonly [array: OperandArray, length: number, mode: OperandMode];
 
 export interface ElementwiseRunOptions {
   /** units the work splits into (rows, or elements for the elementwise activations) */
@@ -47,12 +51,29 @@ const JOB_BYTES = 256;
 export class ElementwiseRunner {
   readonly lastCall: ElementwiseCallStats = { threads: 0, stagedBytes: 0 };
   private layoutCache: ElementwiseLayout | undefined;
+  private readonly constants = new Map<string, number>();
 
   constructor(
     private readonly engine: WasmGemmEngine,
     /** work below which a call runs on the calling thread alone (tests lower it to 0 to force threads) */
     readonly minParallelWork = ELEMENTWISE_MIN_PARALLEL_WORK,
   ) {}
+
+  /** The value of an i32 global the wasm module exports (a constant the kernels and this side share). */
+  constant(name: string): number {
+    let value = this.constants.get(name);
+    if (value === undefined) {
+      value = globalValue(this.engine.elementwiseHost().exports, name);
+      this.constants.set(name, value);
+    }
+    return value;
+  }
+
+  /** Whether a job of `work` over at least two `units` would run on the worker pool (and not on this thread alone). */
+  parallel(work: number, units: number): boolean {
+    const pool = this.engine.elementwiseHost().pool;
+    return pool !== undefined && pool.size > 1 && units > 1 && work >= this.minParallelWork;
+  }
 
   /** Whether `array` lives in wasm memory (and would be used in place). */
   isResident(array: ArrayBufferView): boolean {
@@ -72,10 +93,7 @@ export class ElementwiseRunner {
     const entries = Object.entries(operands) as [K, Operand][];
     // resident arrays are used in place; the others (one slot per distinct array: out may alias x) are staged
     const ptr = {} as Record<K, number>;
-    const staged = new Map<
-      Float32Array | Int32Array,
-      { offset: number; length: number; read: boolean; write: boolean }
-    >();
+    const staged = new Map<OperandArray, { offset: number; length: number; read: boolean; write: boolean }>();
     for (const [name, [array, length, mode]] of entries) {
       const address = heap.addressOf(array);
       if (address !== undefined) {
@@ -89,9 +107,9 @@ export class ElementwiseRunner {
       slot.write ||= mode !== 'in';
     }
     let stagedBytes = 0;
-    for (const slot of staged.values()) {
+    for (const [array, slot] of staged) {
       slot.offset = stagedBytes;
-      stagedBytes += align(slot.length * 4);
+      stagedBytes += align(slot.length * array.BYTES_PER_ELEMENT);
     }
     const job = host.arena(JOB_BYTES + stagedBytes);
     const memory = heap.memory;
@@ -122,7 +140,9 @@ export class ElementwiseRunner {
     for (const [array, slot] of staged) {
       if (slot.write) {
         const start = job + JOB_BYTES + slot.offset;
-        byteView(array, slot.length).set(after.subarray(start, start + slot.length * 4));
+        byteView(array, slot.length).set(
+          after.subarray(start, start + slot.length * array.BYTES_PER_ELEMENT),
+        );
       }
     }
     this.lastCall.threads = nthreads;
@@ -130,8 +150,8 @@ export class ElementwiseRunner {
   }
 }
 
-function byteView(array: Float32Array | Int32Array, length: number): Uint8Array {
-  return new Uint8Array(array.buffer, array.byteOffset, length * 4);
+function byteView(array: OperandArray, length: number): Uint8Array {
+  return new Uint8Array(array.buffer, array.byteOffset, length * array.BYTES_PER_ELEMENT);
 }
 
 function align(bytes: number): number {

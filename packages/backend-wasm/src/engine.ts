@@ -1,7 +1,7 @@
 // Reference: BLIS-style GEMM (assembly/gemm.ts); this side stages operands in wasm memory, writes the job and
 // runs it on the calling thread plus the worker pool.
 
-import type { BatchedMatmulArgs, MatmulArgs, Nf4MatmulArgs } from '@lora/core';
+import type { HostArgs, BatchedMatmulArgs, MatmulArgs, Nf4MatmulArgs } from '@lora/core';
 import { type KernelVariant, loadKernelBinary } from './binaries.js';
 import type { ElementwiseHost } from './elementwise-run.js';
 import { WasmBackendError, WasmMemoryError } from './errors.js';
@@ -171,12 +171,12 @@ export class WasmGemmEngine {
   }
 
   /** The matmul kernel: checks its arguments (KernelArgumentError), then runs. */
-  matmul(args: MatmulArgs): void {
+  matmul(args: HostArgs<MatmulArgs>): void {
     this.gemm(checkGemmArgs('matmul', args));
   }
 
   /** The batchedMatmul kernel: checks its arguments (KernelArgumentError), then runs. */
-  batchedMatmul(args: BatchedMatmulArgs): void {
+  batchedMatmul(args: HostArgs<BatchedMatmulArgs>): void {
     this.gemm(checkGemmArgs('batchedMatmul', args));
   }
 
@@ -184,7 +184,7 @@ export class WasmGemmEngine {
    * The nf4Matmul kernel: a GEMM whose B panels are dequantized from the 4-bit codes as they are packed
    * (PACK_B_NF4), so the dense weight never exists. Operands outside wasm memory are copied in per call.
    */
-  nf4Matmul(args: Nf4MatmulArgs): void {
+  nf4Matmul(args: HostArgs<Nf4MatmulArgs>): void {
     const c = checkNf4Args(args);
     const accumulate = args.accumulate ?? false;
     Object.assign(this.lastCall, { threads: 0, stagedBytes: 0, packedPanels: 0 });

@@ -1,5 +1,6 @@
 // Checks a (batched) matmul call at the public boundary, with @lora/core's argument errors.
 import {
+  type HostArgs,
   type BatchedMatmulArgs,
   KernelArgumentError,
   type MatmulArgs,
@@ -23,7 +24,10 @@ export interface GemmCall {
   out: Float32Array;
 }
 
-export function checkGemmArgs(kernel: string, args: MatmulArgs | BatchedMatmulArgs): GemmCall {
+export function checkGemmArgs(
+  kernel: string,
+  args: HostArgs<MatmulArgs> | HostArgs<BatchedMatmulArgs>,
+): GemmCall {
   const batch = 'batch' in args ? args.batch : 1;
   const { m, n, k } = args;
   checkDims(kernel, { batch, m, n, k });

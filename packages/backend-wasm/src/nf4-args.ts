@@ -1,5 +1,5 @@
 // Checks an nf4Matmul call at the public boundary and maps it onto a GEMM: the 4-bit weight is operand B.
-import { checkNf4MatmulArgs, KernelArgumentError, type Nf4MatmulArgs } from '@lora/core';
+import { type HostArgs, checkNf4MatmulArgs, KernelArgumentError, type Nf4MatmulArgs } from '@lora/core';
 
 const KERNEL = 'nf4Matmul';
 
@@ -19,7 +19,7 @@ export interface Nf4Call {
   forward: boolean;
 }
 
-export function checkNf4Args(args: Nf4MatmulArgs): Nf4Call {
+export function checkNf4Args(args: HostArgs<Nf4MatmulArgs>): Nf4Call {
   checkNf4MatmulArgs(args); // dims, blocksize, mode and buffer lengths, as the reference checks them
   const { m, n, k, blocksize, mode } = args;
   const forward = mode === 'forward';

@@ -1,4 +1,4 @@
-import { KernelArgumentError, type Nf4MatmulArgs, referenceKernels } from '@lora/core';
+import { type HostArgs, KernelArgumentError, type Nf4MatmulArgs, referenceKernels } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { WasmGemmEngine } from './engine.js';
@@ -11,7 +11,7 @@ function nf4Args(
   k: number,
   blocksize: number,
   mode: 'forward' | 'inputGrad',
-): Nf4MatmulArgs {
+): HostArgs<Nf4MatmulArgs> {
   const rng = makeRng(seed);
   const x = new Float32Array(m * (mode === 'forward' ? k : n));
   rng.fill(x);
@@ -24,7 +24,7 @@ function nf4Args(
   return { x, packed, absmax, code, blocksize, out, m, n, k, mode };
 }
 
-const expected = (args: Nf4MatmulArgs): Float32Array => {
+const expected = (args: HostArgs<Nf4MatmulArgs>): Float32Array => {
   const out = args.out.slice();
   referenceKernels.nf4Matmul({ ...args, out });
   return out;
@@ -114,7 +114,7 @@ describe('WasmGemmEngine.nf4Matmul (dequantize into the B panels)', () => {
     ['blocksize 0', { blocksize: 0 }, 'blocksize expected a positive integer, got 0'],
     ['a bad mode', { mode: 'both' }, "mode expected 'forward' or 'inputGrad', got both"],
   ])('rejects %s with KernelArgumentError', (_, patch, message) => {
-    const args = { ...nf4Args(8, 2, 2, 3, 64, 'forward'), ...patch } as Nf4MatmulArgs;
+    const args = { ...nf4Args(8, 2, 2, 3, 64, 'forward'), ...patch } as HostArgs<Nf4MatmulArgs>;
     expect(() => one.nf4Matmul(args)).toThrow(KernelArgumentError);
     expect(() => one.nf4Matmul(args)).toThrow(`nf4Matmul: ${message}`);
   });

@@ -83,7 +83,7 @@ describe('runGemmBench on small cases', () => {
     for (const r of runners.filter((x) => x.simd === 'relaxed')) expect(r.describe).toMatch(/relaxed FMA/);
     for (const r of runners.filter((x) => x.simd === 'baseline'))
       expect(r.describe).toMatch(/no relaxed SIMD/);
-    const results = runGemmBench(tiny, runners, {
+    const results = await runGemmBench(tiny, runners, {
       fast: quick,
       slow: quick,
       slowMaxFlops: Number.POSITIVE_INFINITY,
@@ -138,12 +138,12 @@ describe('runGemmBench on small cases', () => {
       n: 4096,
     };
     const options = { fast: quick, slow: quick, slowMaxFlops: Number.POSITIVE_INFINITY, slowMaxMs: 1000 };
-    expect(runGemmBench([tiny[0]!, huge], runners, options).map((r) => r.case)).toEqual(['tiny NT']);
+    expect((await runGemmBench([tiny[0]!, huge], runners, options)).map((r) => r.case)).toEqual(['tiny NT']);
   });
 
   test('slow runners skip cases above slowMaxFlops', async () => {
     const { runners } = await createRunners({ wasmThreads: [], entries: [] });
-    const results = runGemmBench(tiny, runners, {
+    const results = await runGemmBench(tiny, runners, {
       fast: quick,
       slow: quick,
       slowMaxFlops: 20_000,

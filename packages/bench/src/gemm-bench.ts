@@ -23,11 +23,11 @@ export interface GemmBenchOptions {
   onResult?: (result: GemmResult) => void;
 }
 
-export function runGemmBench(
+export async function runGemmBench(
   cases: readonly GemmCase[],
   runners: readonly GemmRunner[],
   options: GemmBenchOptions,
-): GemmResult[] {
+): Promise<GemmResult[]> {
   const results: GemmResult[] = [];
   const rates = new Map<GemmRunner, number>(); // flops per ms of each runner's last case
   for (const c of cases) {
@@ -53,7 +53,7 @@ export function runGemmBench(
       };
       const run =
         c.batch > 1 ? () => runner.batchedMatmul({ ...args, batch: c.batch }) : () => runner.matmul(args);
-      const timing = measure(run, runner.slow ? options.slow : options.fast);
+      const timing = await measure(run, runner.slow ? options.slow : options.fast);
       rates.set(runner, flops / timing.medianMs);
       const out = Float32Array.from(staged.out);
       runner.unstage?.(staged);

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     slowMaxFlops: quick ? 1e9 : Number.POSITIVE_INFINITY,
     slowMaxMs: quick ? 3000 : 10_000,
   };
-  const results = runGemmBench(cases, runners, {
+  const results = await runGemmBench(cases, runners, {
     ...settings,
     onResult: (r) => process.stderr.write(`  ${r.case} · ${r.runner}: ${r.gflops.toFixed(1)} GFLOP/s\n`),
   });

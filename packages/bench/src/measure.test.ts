@@ -26,23 +26,23 @@ describe('median', () => {
 });
 
 describe('measure', () => {
-  test('discards the warm-up run and reports the median of the timed runs', () => {
+  test('discards the warm-up run and reports the median of the timed runs', async () => {
     const s = scriptedClock([100, 10, 30, 20, 50, 40]);
-    const m = measure(s.run, { budgetMs: 1000, minReps: 5, maxReps: 5 }, s.clock);
+    const m = await measure(s.run, { budgetMs: 1000, minReps: 5, maxReps: 5 }, s.clock);
     expect(s.runs()).toBe(6);
     expect(m).toEqual({ medianMs: 30, minMs: 10, medianCpuMs: 15, reps: 5, warmupOnly: false });
   });
 
-  test('repeats past minReps until the budget is spent, and never past maxReps', () => {
+  test('repeats past minReps until the budget is spent, and never past maxReps', async () => {
     const s = scriptedClock([1, 40, 40, 40, 40, 40, 40, 40]);
-    expect(measure(s.run, { budgetMs: 100, minReps: 1, maxReps: 10 }, s.clock).reps).toBe(3);
+    expect((await measure(s.run, { budgetMs: 100, minReps: 1, maxReps: 10 }, s.clock)).reps).toBe(3);
     const t = scriptedClock(new Array(50).fill(1));
-    expect(measure(t.run, { budgetMs: 1000, minReps: 1, maxReps: 7 }, t.clock).reps).toBe(7);
+    expect((await measure(t.run, { budgetMs: 1000, minReps: 1, maxReps: 7 }, t.clock)).reps).toBe(7);
   });
 
-  test('a warm-up run over the budget is the only sample', () => {
+  test('a warm-up run over the budget is the only sample', async () => {
     const s = scriptedClock([5000, 1]);
-    const m = measure(s.run, { budgetMs: 3000, minReps: 1, maxReps: 3 }, s.clock);
+    const m = await measure(s.run, { budgetMs: 3000, minReps: 1, maxReps: 3 }, s.clock);
     expect(s.runs()).toBe(1);
     expect(m).toMatchObject({ medianMs: 5000, reps: 1, warmupOnly: true });
   });

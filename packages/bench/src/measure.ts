@@ -1,4 +1,5 @@
-// Times a function: a warm-up run, then repetitions until a time budget is spent, reporting the median.
+// Times a function (sync, or async such as a step that ends in a readback): a warm-up run, then repetitions until a
+// time budget is spent, reporting the median.
 
 export interface MeasureOptions {
   /** stop repeating once this much time has gone into the timed runs */
@@ -38,14 +39,18 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function measure(run: () => void, options: MeasureOptions, clock: Clock = processClock): Measurement {
-  const timeOnce = (): [number, number] => {
+export async function measure(
+  run: () => unknown,
+  options: MeasureOptions,
+  clock: Clock = processClock,
+): Promise<Measurement> {
+  const timeOnce = async (): Promise<[number, number]> => {
     const wall = clock.wallMs();
     const cpu = clock.cpuMs();
-    run();
+    await run();
     return [clock.wallMs() - wall, clock.cpuMs() - cpu];
   };
-  const warm = timeOnce();
+  const warm = await timeOnce();
   if (warm[0] >= options.budgetMs) {
     return { medianMs: warm[0], minMs: warm[0], medianCpuMs: warm[1], reps: 1, warmupOnly: true };
   }
@@ -53,7 +58,7 @@ export function measure(run: () => void, options: MeasureOptions, clock: Clock =
   const cpus: number[] = [];
   let spent = 0;
   while (walls.length < options.maxReps && (walls.length < options.minReps || spent < options.budgetMs)) {
-    const [wall, cpu] = timeOnce();
+    const [wall, cpu] = await timeOnce();
     walls.push(wall);
     cpus.push(cpu);
     spent += wall;

@@ -43,7 +43,7 @@ describe('models bench cases', () => {
     ]);
   });
 
-  test('generated weights fill every tensor: uniform with std 0.02, norms at 1', () => {
+  test('generated weights fill every tensor: uniform with std 0.02, norms at 1', async () => {
     const config = parseModelConfig({
       ...LLAMA_BENCH_CONFIG,
       vocab_size: 300,
@@ -58,7 +58,7 @@ describe('models bench cases', () => {
     const std = Math.sqrt(up.reduce((s, v) => s + v * v, 0) / up.length);
     expect(std).toBeCloseTo(0.02, 3);
     expect(weights('model.norm.weight')!.every((v) => v === 1)).toBe(true);
-    expect(model.logits(Int32Array.from([1, 2, 3]), 1, 3).every(Number.isFinite)).toBe(true);
+    expect((await model.logits(Int32Array.from([1, 2, 3]), 1, 3)).every(Number.isFinite)).toBe(true);
   });
 });
 
@@ -80,7 +80,7 @@ describe.skipIf(!hasTorch)(
         });
         const ids = [5, 17, 42, 9, 77, 3, 61, 100, 12];
         const model = await CausalLM.load(dir);
-        const r = model.step(
+        const r = await model.step(
           { inputIds: Int32Array.from(ids), labels: Int32Array.from(ids), batch: 1, seqLen: ids.length },
           { training: false, backward: false },
         );

@@ -196,7 +196,7 @@ async function runLoraCase(c: ModelsCase): Promise<CaseMeasurement> {
     };
     const train = c.name === 'train';
     if (train) model.setTrainable((name) => /^model\.layers\.\d+\..*proj\.weight$/.test(name));
-    const m = measure(() => model.step(batch, { training: train, backward: train }), options);
+    const m = await measure(() => model.step(batch, { training: train, backward: train }), options);
     return {
       tokensPerSecond: c.tokens / (m.medianMs / 1000),
       seconds: m.medianMs / 1000,
@@ -209,11 +209,11 @@ async function runLoraCase(c: ModelsCase): Promise<CaseMeasurement> {
   const prompt = [...ids.subarray(0, c.prompt)];
   const prefill: number[] = [];
   const decode: number[] = [];
-  const m = measure(() => {
+  const m = await measure(async () => {
     const t0 = performance.now();
     let first = t0;
     let last = t0;
-    generate(model, [prompt], { maxNewTokens: c.newTokens, eosTokenIds: [] }, () => {
+    await generate(model, [prompt], { maxNewTokens: c.newTokens, eosTokenIds: [] }, () => {
       last = performance.now();
       if (first === t0) first = last;
     });

@@ -5,7 +5,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmGemmEngine } from '@lora/backend-wasm';
-import type { Nf4MatmulArgs } from '@lora/core';
+import type { HostArgs, Nf4MatmulArgs } from '@lora/core';
 import { relativeError } from './gemm-bench.js';
 import { machineInfo } from './machine.js';
 import { type MeasureOptions, measure } from './measure.js';
@@ -40,7 +40,7 @@ export interface Nf4Result {
 }
 
 /** Dequantize W (N, K) into `out`: code[nibble] · absmax[block], first element in the high nibble. */
-export function dequantizeInto(args: Nf4MatmulArgs, out: Float32Array): void {
+export function dequantizeInto(args: HostArgs<Nf4MatmulArgs>, out: Float32Array): void {
   const { packed, absmax, code, blocksize } = args;
   const count = args.n * args.k;
   for (let e = 0; e < count; e++) {
@@ -49,7 +49,7 @@ export function dequantizeInto(args: Nf4MatmulArgs, out: Float32Array): void {
   }
 }
 
-function operands(engine: WasmGemmEngine, c: Nf4Case, seed: number): Nf4MatmulArgs {
+function operands(engine: WasmGemmEngine, c: Nf4Case, seed: number): HostArgs<Nf4MatmulArgs> {
   let t = seed >>> 0;
   const next = () => (t = (Math.imul(t, 1664525) + 1013904223) >>> 0) / 4294967296;
   const resident = (n: number, lo: number, hi: number) => {
@@ -77,12 +77,12 @@ function operands(engine: WasmGemmEngine, c: Nf4Case, seed: number): Nf4MatmulAr
 }
 
 /** Times every case both ways on one engine; `onResult` sees each result as it lands. */
-export function runNf4Bench(
+export async function runNf4Bench(
   engine: WasmGemmEngine,
   cases: readonly Nf4Case[],
   options: MeasureOptions,
   onResult?: (r: Nf4Result) => void,
-): Nf4Result[] {
+): Promise<Nf4Result[]> {
   const results: Nf4Result[] = [];
   for (const [i, c] of cases.entries()) {
     const args = operands(engine, c, 1000 + i);
@@ -98,8 +98,8 @@ export function runNf4Bench(
       );
     };
     const fused = () => engine.nf4Matmul(args);
-    const f = measure(fused, options);
-    const u = measure(unfused, options);
+    const f = await measure(fused, options);
+    const u = await measure(unfused, options);
     const flops = 2 * c.m * c.n * c.k;
     const result = {
       case: c.name,
@@ -126,7 +126,7 @@ export async function runNf4BenchMain(options: { quick: boolean; threads?: numbe
   try {
     const budget = { budgetMs: options.quick ? 500 : 1500, minReps: 3, maxReps: 20 };
     console.log(`\nNF4 (blocksize 64), wasm ${engine.describe()}`);
-    const results = runNf4Bench(engine, NF4_CASES, budget, (r) =>
+    const results = await runNf4Bench(engine, NF4_CASES, budget, (r) =>
       process.stderr.write(`  ${r.case}: fused ${r.fusedGflops.toFixed(1)} GFLOP/s\n`),
     );
     const rows = results.map((r) => [

@@ -5,6 +5,7 @@ import { registerGpujsBackends } from '@lora/backend-gpujs';
 import { type WasmEngineOptions, WasmGemmEngine } from '@lora/backend-wasm';
 import {
   type BatchedMatmulArgs,
+  type HostArgs,
   getKernelImpl,
   type MatmulArgs,
   REFERENCE_BACKEND,
@@ -35,8 +36,8 @@ export interface GemmRunner {
   simd?: 'baseline' | 'relaxed';
   /** slow runners (the reference, anything of unknown speed) get fewer repetitions */
   slow: boolean;
-  matmul(args: MatmulArgs): void;
-  batchedMatmul(args: BatchedMatmulArgs): void;
+  matmul(args: HostArgs<MatmulArgs>): void;
+  batchedMatmul(args: HostArgs<BatchedMatmulArgs>): void;
   /** move a case's operands where the runner wants them before timing (wasm memory, for resident runners) */
   stage?(operands: Operands): Operands;
   /** release what stage() allocated */

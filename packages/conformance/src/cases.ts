@@ -5,10 +5,16 @@ import type { ConformanceCase } from './case-list.js';
 import { ELEMENTWISE_CASES } from './cases-elementwise.js';
 import { GEMM_CASES } from './cases-gemm.js';
 import { NORM_CASES } from './cases-norm.js';
+import { STEP_CASES } from './cases-step.js';
 
 export type { ConformanceCase } from './case-list.js';
 
-export const CASES: readonly ConformanceCase[] = [...GEMM_CASES, ...NORM_CASES, ...ELEMENTWISE_CASES];
+export const CASES: readonly ConformanceCase[] = [
+  ...GEMM_CASES,
+  ...NORM_CASES,
+  ...ELEMENTWISE_CASES,
+  ...STEP_CASES,
+];
 
 /** The cases of one kernel (every kernel in KERNEL_NAMES has some). */
 export function casesFor(kernel: KernelName): ConformanceCase[] {

@@ -1,5 +1,6 @@
 // One suite: every kernel of every registered, available backend against the reference (tfjs ALL_ENVS style).
 import {
+  backendMemory,
   disposeBackends,
   getKernelImpl,
   KERNEL_NAMES,
@@ -28,9 +29,9 @@ await setBackend(REFERENCE_BACKEND);
 afterAll(disposeBackends); // workers and GPU contexts
 
 const referenceResults = new Map<ConformanceCase, CaseOutputs>(); // computed once per case, shared by all backends
-function expected(c: ConformanceCase): CaseOutputs {
+async function expected(c: ConformanceCase): Promise<CaseOutputs> {
   let result = referenceResults.get(c);
-  if (!result) referenceResults.set(c, (result = runCase(getKernelImpl(c.kernel, REFERENCE_BACKEND), c)));
+  if (!result) referenceResults.set(c, (result = await runCase(getKernelImpl(c.kernel, REFERENCE_BACKEND), c)));
   return result;
 }
 
@@ -60,8 +61,9 @@ for (const backend of underTest) {
 
     for (const kernel of KERNEL_NAMES.filter((k) => kernelsOf(backend).includes(k))) {
       describe(kernel, () => {
-        test.each(casesFor(kernel).map((c) => [c.name, c] as const))('%s', (_, c) => {
-          checkCase(getKernelImpl(kernel, backend), c, expected(c), `backend ${backend}`);
+        test.each(casesFor(kernel).map((c) => [c.name, c] as const))('%s', async (_, c) => {
+          const memory = backendMemory(backend);
+          await checkCase(getKernelImpl(kernel, backend), c, await expected(c), `backend ${backend}`, memory);
         });
       });
     }

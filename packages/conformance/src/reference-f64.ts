@@ -2,10 +2,10 @@
 import {
   KERNEL_NAMES,
   type KernelName,
-  type KernelSignatures,
+  type HostKernelSignatures,
   referenceKernels,
   registerBackend,
-  registerKernel,
+  registerHostKernel,
 } from '@lora/core';
 
 export const REFERENCE_F64_BACKEND = 'reference-f64';
@@ -14,7 +14,9 @@ export const REFERENCE_F64_BACKEND = 'reference-f64';
  * Wraps a kernel so it sees float64 copies of its Float32Array arguments, then writes every copy back
  * (unchanged inputs round-trip exactly; aliased arguments share one copy, so `out === x` still works).
  */
-export function promoteToFloat64<K extends KernelName>(impl: KernelSignatures[K]): KernelSignatures[K] {
+export function promoteToFloat64<K extends KernelName>(
+  impl: HostKernelSignatures[K],
+): HostKernelSignatures[K] {
   const run = impl as unknown as (args: Record<string, unknown>) => void;
   const wrapped = (args: Record<string, unknown>): void => {
     const copies = new Map<Float32Array, Float64Array>();
@@ -31,7 +33,7 @@ export function promoteToFloat64<K extends KernelName>(impl: KernelSignatures[K]
     run(promoted);
     for (const [original, copy] of copies) original.set(copy);
   };
-  return wrapped as unknown as KernelSignatures[K];
+  return wrapped as unknown as HostKernelSignatures[K];
 }
 
 /**
@@ -47,6 +49,10 @@ export async function registerReferenceF64Backend(): Promise<void> {
     describe: () => 'reference kernels on float64 copies',
   });
   for (const name of KERNEL_NAMES) {
-    registerKernel({ name, backend: REFERENCE_F64_BACKEND, impl: promoteToFloat64(referenceKernels[name]) });
+    registerHostKernel({
+      name,
+      backend: REFERENCE_F64_BACKEND,
+      impl: promoteToFloat64(referenceKernels[name]),
+    });
   }
 }

@@ -1,35 +1,67 @@
 // Runs one conformance case on a kernel implementation and compares what it wrote with the reference's result.
+// On a device backend the typed-array arguments are uploaded first (views keep their offset inside an uploaded copy
+// of their whole buffer, and an array passed twice stays one array) and the written ones are read back after.
+import { type DeviceArray, type DeviceMemory, hostMemory } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import type { ConformanceCase } from './cases.js';
 import { resolveTolerance } from './tolerances.js';
 
 /** The arguments a kernel wrote, copied, by name. */
-export type CaseOutputs = Map<string, Float32Array>;
+export type CaseOutputs = Map<string, Float32Array | Int32Array>;
 
-/** Runs `impl` on the case's fresh seeded arguments and returns copies of the arguments it writes. */
-export function runCase(impl: unknown, c: ConformanceCase): CaseOutputs {
-  const args = c.args();
+type HostArray = Float32Array | Int32Array | Uint8Array;
+
+/** The case's arguments with every typed array moved into `memory` (the host memory keeps them as they are). */
+function place(args: Record<string, unknown>, memory: DeviceMemory): Record<string, unknown> {
+  if (memory.host) return args;
+  const placed = new Map<HostArray, DeviceArray>();
+  const wholes = new Map<ArrayBufferLike, DeviceArray>();
+  const move = (array: HostArray): DeviceArray => {
+    let device = placed.get(array);
+    if (device) return device;
+    const Whole = array.constructor as { new (buffer: ArrayBufferLike): HostArray; BYTES_PER_ELEMENT: number };
+    let whole = wholes.get(array.buffer);
+    if (!whole) wholes.set(array.buffer, (whole = memory.upload(new Whole(array.buffer) as Float32Array)));
+    const start = array.byteOffset / Whole.BYTES_PER_ELEMENT;
+    device = (whole as DeviceArray).subarray(start, start + array.length);
+    placed.set(array, device);
+    return device;
+  };
+  return Object.fromEntries(
+    Object.entries(args).map(([key, value]) => [
+      key,
+      value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array ? move(value) : value,
+    ]),
+  );
+}
+
+/** Runs `impl` on the case's fresh seeded arguments (in `memory`) and returns copies of the arguments it writes. */
+export async function runCase(impl: unknown, c: ConformanceCase, memory: DeviceMemory = hostMemory): Promise<CaseOutputs> {
+  const host = c.args();
+  const args = place(host, memory);
   (impl as (a: Record<string, unknown>) => void)(args);
   const outputs: CaseOutputs = new Map();
   for (const key of Object.keys(c.tolerances)) {
-    const value = args[key];
-    if (value instanceof Float32Array) outputs.set(key, value.slice());
+    const value = host[key];
+    if (value instanceof Float32Array || value instanceof Int32Array) {
+      outputs.set(key, (await memory.read(args[key] as never)) as Float32Array | Int32Array);
+    }
   }
   return outputs;
 }
 
 /** Throws (with the worst element) unless `impl` reproduces `expected` within the case's tolerances. */
-export function checkCase(impl: unknown, c: ConformanceCase, expected: CaseOutputs, label: string): void {
-  const got = runCase(impl, c);
+export async function checkCase(
+  impl: unknown,
+  c: ConformanceCase,
+  expected: CaseOutputs,
+  label: string,
+  memory: DeviceMemory = hostMemory,
+): Promise<void> {
+  const got = await runCase(impl, c, memory);
   for (const [key, want] of expected) {
     const actual = got.get(key);
-    if (!actual)
-      throw new Error(`${label} ${c.kernel} ${c.name}: expected ${key} as a Float32Array, got none`);
-    expectClose(
-      actual,
-      want,
-      resolveTolerance(c.tolerances[key]!, want),
-      `${label} ${c.kernel} ${c.name}: ${key}`,
-    );
+    if (!actual) throw new Error(`${label} ${c.kernel} ${c.name}: expected ${key} as a typed array, got none`);
+    expectClose(actual, want, resolveTolerance(c.tolerances[key]!, want), `${label} ${c.kernel} ${c.name}: ${key}`);
   }
 }

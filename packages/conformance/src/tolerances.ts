@@ -16,7 +16,7 @@ export const EPS32 = 2 ** -23;
 export function resolveTolerance(tol: KernelTolerance, expected: ArrayLike<number>): Tolerance {
   let max = 0;
   for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(expected[i]!));
-  return { rtol: tol.rtol, atol: tol.atol + (tol.atolOfMax ?? 0) * max };
+  return { rtol: tol.rtol, atol: tol.atol + (tol.atolOfMax ? tol.atolOfMax * max : 0) };
 }
 
 /**
@@ -36,6 +36,7 @@ export function gemmTolerance(k: number, alpha = 1, sigma = 1 / 3): Record<'out'
 // (backward passes, x·cos − y·sin, 1 + tanh), the error is relative to the largest term, hence atolOfMax.
 const REDUCTION: KernelTolerance = { rtol: 2e-5, atol: 0, atolOfMax: 2e-5 };
 const EXACT: KernelTolerance = { rtol: 0, atol: 0 };
+const ONE_OP: KernelTolerance = { rtol: EPS32, atol: 1e-38 };
 
 /** Kernels whose tolerance depends on the reduction length, given per case. */
 export type GemmKernel = 'matmul' | 'batchedMatmul' | 'nf4Matmul';
@@ -75,6 +76,32 @@ export const OUTPUT_TOLERANCES: {
     m: { rtol: 2e-6, atol: 0, atolOfMax: 4 * EPS32 },
     v: { rtol: 2e-6, atol: 1e-15 },
   },
+  // copies and fills move values: exact.
+  fill: { x: EXACT },
+  stridedCopy: { dst: EXACT },
+  // one correctly rounded float32 operation each (a + b, a · b, alpha · x, x + bias, x · f32 scale): 1 ulp.
+  add: { out: ONE_OP },
+  mul: { out: ONE_OP },
+  scale: { out: ONE_OP },
+  addBias: { x: ONE_OP },
+  dropout: { out: ONE_OP },
+  // y + alpha·x rounds twice in float32 (once in the float64 reference), and cancels: 2 ulp of the larger term.
+  axpy: { y: { rtol: 2 * EPS32, atol: 0, atolOfMax: 2 * EPS32 } },
+  uniformNoise: { x: { rtol: 2 * EPS32, atol: 0, atolOfMax: 2 * EPS32 } },
+  // a float32 sum over T rows, as rmsnorm's dweight.
+  columnSums: { outAccumulate: REDUCTION },
+  causalSoftmax: { out: { rtol: 2e-5, atol: 1e-30 } },
+  // the best value and index are copies of inputs and positions: exact.
+  argmaxChunk: { bestValue: EXACT, bestIndex: EXACT },
+  // lse = max + log(sum): a few ulp of log, relative to the largest |lse|; the loss sum is a float32 reduction over
+  // T rows (≈ √T·eps relative), token and hit counts are small integers, exact in float32.
+  crossEntropyStats: { lse: { rtol: 1e-6, atol: 0, atolOfMax: 1e-6 }, stats: { rtol: 1e-5, atol: 0 } },
+  sumSquares: { out: { rtol: 2e-5, atol: 0 } },
+  countNonFinite: { out: EXACT },
+  // √ and one division: a few ulp.
+  gradClip: { factor: { rtol: 4 * EPS32, atol: 0 } },
+  // two float32 products, each rounded as the reference rounds it: exact.
+  dequantizeAbsmax: { out: EXACT },
 };
 
 /**

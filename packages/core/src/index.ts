@@ -23,11 +23,14 @@ export type * from './kernels/types.js';
 export { KERNEL_NAMES } from './kernels/types.js';
 export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
 export { referenceKernels, registerReferenceBackend } from './register-reference.js';
-export type { BackendConfig, KernelConfig } from './registry.js';
+export type { BackendConfig, HostKernelConfig, KernelConfig } from './registry.js';
 export {
   BACKEND_ENV_VAR,
   BackendError,
+  backendMemory,
   backendReport,
+  deviceMemory,
+  registerHostKernel,
   disposeBackends,
   getBackend,
   getKernelImpl,
@@ -45,3 +48,34 @@ export { fromArray, ShapeError, Tensor, zeros } from './tensor.js';
 export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
 export type { Prng, PrngState } from './random.js';
 export { checkNf4MatmulArgs } from './kernels/reference/nf4-matmul.js';
+export { applyGradScale } from './kernels/grad-scale.js';
+export { checkCausalSoftmaxArgs } from './kernels/reference/causal-softmax.js';
+export { checkDequantizeAbsmaxArgs } from './kernels/reference/dequantize-absmax.js';
+export {
+  checkAddBiasArgs,
+  checkAxpyArgs,
+  checkBinaryArgs,
+  checkColumnSumsArgs,
+  checkScaleArgs,
+} from './kernels/reference/elementwise.js';
+export { checkFillArgs, checkStridedCopyArgs } from './kernels/reference/fill-copy.js';
+export { checkGradClipArgs, checkReductionArgs } from './kernels/reference/grad-stats.js';
+export { checkArgmaxChunkArgs, checkCrossEntropyStatsArgs } from './kernels/reference/loss-stats.js';
+export { checkMatmulArgs } from './kernels/reference/matmul.js';
+export { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './kernels/reference/softmax.js';
+export { checkRmsnormArgs, checkRmsnormBackwardArgs } from './kernels/reference/rmsnorm.js';
+export { checkLayernormArgs, checkLayernormBackwardArgs } from './kernels/reference/layernorm.js';
+export {
+  checkCrossEntropyChunkArgs,
+  checkCrossEntropyChunkBackwardArgs,
+} from './kernels/reference/cross-entropy.js';
+export { checkDropoutArgs, checkUniformNoiseArgs } from './kernels/reference/random.js';
+export { checkRopeArgs } from './kernels/reference/rope.js';
+export { checkUnaryArgs } from './kernels/reference/activations.js';
+export { checkEmbeddingArgs, checkEmbeddingBackwardArgs } from './kernels/reference/embedding.js';
+export { checkAdamwArgs } from './kernels/reference/adamw.js';
+export type { DeviceArray, F32, HostArgs, I32, U8 } from './device/arrays.js';
+export { isHostArray } from './device/arrays.js';
+export type { DeviceCounters, DeviceHandle, DeviceMemory } from './device/memory.js';
+export { allocLike, DeviceMemoryError, hostMemory, memoryOf, toHost, writeHost } from './device/memory.js';
+export { counterHash, counterUniform, dropThreshold, lowbias32 } from './kernels/counter-hash.js';

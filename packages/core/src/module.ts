@@ -1,20 +1,23 @@
 // The module contract shared by models, peft and quant-nf4: linear layers with forward and backward side by side
 // (llm.c style), and named parameters for optimizers and checkpoints. A model exposes its linears by their
 // Hugging Face names so adapters can wrap them (PEFT's inject_adapter) without the model knowing about LoRA.
+// Every array is a device array (F32) in the memory of the backend the model runs on: see useMemory.
+import type { F32 } from './device/arrays.js';
+import type { DeviceMemory } from './device/memory.js';
 
 /** A named tensor the optimizer may update. `grad` is allocated when the parameter is trainable. */
 export interface Parameter {
   /** Hugging Face name, e.g. "model.layers.0.self_attn.q_proj.lora_A.weight" */
   name: string;
   shape: number[];
-  data: Float32Array;
-  grad: Float32Array | undefined;
+  data: F32;
+  grad: F32 | undefined;
   trainable: boolean;
   /** whether AdamW's weight decay applies (not for biases and norm weights) */
   decay: boolean;
 }
 
-/** Per-call state: training mode enables dropout; `rng` makes it reproducible. */
+/** Per-call state: training mode enables dropout; `rng` makes it reproducible (each dropout draws its seed from it). */
 export interface ForwardContext {
   training: boolean;
   /** uniform [0, 1) */
@@ -24,7 +27,7 @@ export interface ForwardContext {
 /** What a linear keeps from its forward pass for its backward pass. */
 export interface LinearCache {
   /** (T, in) the forward input */
-  x: Float32Array;
+  x: F32;
   rows: number;
   /** module-specific extras (e.g. a LoRA layer's dropout mask and (T, R) intermediate) */
   extra?: unknown;
@@ -35,18 +38,23 @@ export interface LinearModule {
   readonly inFeatures: number;
   readonly outFeatures: number;
   /** (T, in) → (T, out); `out` is written when given */
-  forward(x: Float32Array, rows: number, ctx: ForwardContext, out?: Float32Array): { out: Float32Array; cache: LinearCache };
+  forward(x: F32, rows: number, ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache };
   /**
    * dx (T, in) from dy (T, out); accumulates into the `grad` of its trainable parameters.
    * With `dxAccumulate`, dx is added into that buffer (several linears reading one input) and returned.
    */
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array;
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32;
   parameters(): Parameter[];
   /**
    * The effective dense weight (out, in) and bias this linear computes with — dequantized for a 4-bit base —
-   * for merging adapters and exporting. A fresh copy; mutating it changes nothing.
+   * for merging adapters and exporting, in the layer's memory. A fresh copy; mutating it changes nothing.
    */
-  denseWeight?(): { weight: Float32Array; bias: Float32Array | undefined };
+  denseWeight?(): { weight: F32; bias: F32 | undefined };
+  /**
+   * Moves what the layer holds besides its parameters (a 4-bit weight's codes and scales, scratch buffers) into
+   * `memory`; the owner of the parameters moves those (CausalLM.useMemory).
+   */
+  useMemory?(memory: DeviceMemory): void;
 }
 
 /** Anything with linears addressable by name (a model, a layer). */

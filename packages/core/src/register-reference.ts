@@ -3,19 +3,26 @@
 import { geluTanh, geluTanhBackward, silu, siluBackward } from './kernels/reference/activations.js';
 import { adamw } from './kernels/reference/adamw.js';
 import { batchedMatmul } from './kernels/reference/batched-matmul.js';
+import { causalSoftmax } from './kernels/reference/causal-softmax.js';
 import { crossEntropyChunk, crossEntropyChunkBackward } from './kernels/reference/cross-entropy.js';
+import { dequantizeAbsmax } from './kernels/reference/dequantize-absmax.js';
+import { add, addBias, axpy, columnSums, mul, scale } from './kernels/reference/elementwise.js';
 import { embedding, embeddingBackward } from './kernels/reference/embedding.js';
+import { fill, stridedCopy } from './kernels/reference/fill-copy.js';
+import { countNonFinite, gradClip, sumSquares } from './kernels/reference/grad-stats.js';
 import { layernorm, layernormBackward } from './kernels/reference/layernorm.js';
+import { argmaxChunk, crossEntropyStats } from './kernels/reference/loss-stats.js';
 import { matmul } from './kernels/reference/matmul.js';
 import { nf4Matmul } from './kernels/reference/nf4-matmul.js';
+import { dropout, uniformNoise } from './kernels/reference/random.js';
 import { rmsnorm, rmsnormBackward } from './kernels/reference/rmsnorm.js';
 import { rope } from './kernels/reference/rope.js';
 import { softmax, softmaxBackward } from './kernels/reference/softmax.js';
-import { KERNEL_NAMES, type KernelSignatures } from './kernels/types.js';
-import { REFERENCE_BACKEND, registerBackend, registerKernel } from './registry.js';
+import { type HostKernelSignatures, KERNEL_NAMES } from './kernels/types.js';
+import { REFERENCE_BACKEND, registerBackend, registerHostKernel } from './registry.js';
 
-/** Every reference kernel by name: the oracle, and what `kernel(name)` falls back to. */
-export const referenceKernels: Readonly<KernelSignatures> = Object.freeze({
+/** Every reference kernel by name: the oracle, and what `kernel(name)` falls back to on host backends. */
+export const referenceKernels: Readonly<HostKernelSignatures> = Object.freeze({
   matmul,
   batchedMatmul,
   softmax,
@@ -35,6 +42,23 @@ export const referenceKernels: Readonly<KernelSignatures> = Object.freeze({
   embeddingBackward,
   adamw,
   nf4Matmul,
+  fill,
+  stridedCopy,
+  add,
+  mul,
+  axpy,
+  scale,
+  addBias,
+  columnSums,
+  dropout,
+  uniformNoise,
+  causalSoftmax,
+  argmaxChunk,
+  crossEntropyStats,
+  sumSquares,
+  gradClip,
+  countNonFinite,
+  dequantizeAbsmax,
 });
 
 /** Registers backend "reference" and all its kernels (idempotent; runs once when @lora/core is imported). */
@@ -46,7 +70,7 @@ export function registerReferenceBackend(): void {
     describe: () => 'plain TypeScript, float64 sums',
   });
   for (const name of KERNEL_NAMES)
-    registerKernel({ name, backend: REFERENCE_BACKEND, impl: referenceKernels[name] });
+    registerHostKernel({ name, backend: REFERENCE_BACKEND, impl: referenceKernels[name] });
 }
 
 registerReferenceBackend();

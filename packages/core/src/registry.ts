@@ -1,11 +1,20 @@
-// Kernel registry keyed by (kernel, backend), in the style of tfjs: backends register implementations,
-// the active backend serves them, and any kernel a backend lacks is served by the reference — reported, never silent.
-import type { KernelName, KernelSignatures } from './kernels/types.js';
+// Kernel registry keyed by (kernel, backend), in the style of tfjs: backends register implementations and the
+// memory their arrays live in; the active backend serves them. On a host backend a kernel it lacks is served by the
+// reference — reported, never silent; a device backend (arrays in GPU memory) must implement every kernel it is asked.
+import { type DeviceMemory, hostMemory } from './device/memory.js';
+import type { HostKernelSignatures, KernelName, KernelSignatures } from './kernels/types.js';
 
 export interface KernelConfig<K extends KernelName> {
   name: K;
   backend: string;
   impl: KernelSignatures[K];
+}
+
+/** A kernel of a host backend, typed on typed arrays. */
+export interface HostKernelConfig<K extends KernelName> {
+  name: K;
+  backend: string;
+  impl: HostKernelSignatures[K];
 }
 
 export interface BackendConfig {
@@ -20,6 +29,13 @@ export interface BackendConfig {
   dispose?: () => void | Promise<void>;
   /** one line describing the device, shown in the start-up report */
   describe?: () => string;
+  /** where the backend's kernels expect their arrays; the host (JS typed arrays) when omitted */
+  memory?: () => DeviceMemory;
+  /**
+   * whether the automatic choice may pick it (default yes): a software GPU adapter runs correctly when asked for by
+   * name but is slower than the CPU backends
+   */
+  preferred?: () => boolean;
 }
 
 export class BackendError extends Error {
@@ -36,6 +52,11 @@ let active: string | undefined;
 
 export function registerBackend(config: BackendConfig): void {
   backends.set(config.name, config);
+}
+
+/** Registers a kernel of a host backend: it receives typed arrays (the host memory's arrays). */
+export function registerHostKernel<K extends KernelName>(config: HostKernelConfig<K>): void {
+  registerKernel({ ...config, impl: config.impl as unknown as KernelSignatures[K] });
 }
 
 export function registerKernel<K extends KernelName>(config: KernelConfig<K>): void {
@@ -57,7 +78,10 @@ export function kernelsOf(backend: string): KernelName[] {
 }
 
 /** The implementation a backend registered for a kernel, or undefined (no fallback). */
-export function getKernelImpl<K extends KernelName>(name: K, backend: string): KernelSignatures[K] | undefined {
+export function getKernelImpl<K extends KernelName>(
+  name: K,
+  backend: string,
+): KernelSignatures[K] | undefined {
   return kernels.get(backend)?.get(name) as KernelSignatures[K] | undefined;
 }
 
@@ -84,7 +108,7 @@ export async function setBackend(name?: string): Promise<string> {
   }
   for (const candidate of registeredBackends()) {
     const config = backends.get(candidate)!;
-    if (await config.isAvailable()) {
+    if ((await config.isAvailable()) && (config.preferred?.() ?? true)) {
       await initBackend(config);
       active = candidate;
       return candidate;
@@ -109,11 +133,29 @@ export function getBackend(): string {
   return active ?? REFERENCE_BACKEND;
 }
 
-/** The active backend's kernel, or the reference implementation when the backend lacks it. */
+/** The memory the active backend's kernels read and write: a GPU's for a device backend, else the host. */
+export function deviceMemory(): DeviceMemory {
+  return backendMemory(getBackend());
+}
+
+/** The memory backend `name` keeps its arrays in (the host for host backends and unknown names). */
+export function backendMemory(name: string): DeviceMemory {
+  return backends.get(name)?.memory?.() ?? hostMemory;
+}
+
+/**
+ * The active backend's kernel; on a host backend the reference implementation when the backend lacks it. A device
+ * backend gets no fallback (the reference cannot read its arrays): a missing kernel throws BackendError.
+ */
 export function kernel<K extends KernelName>(name: K): KernelSignatures[K] {
   const backend = getBackend();
-  const impl = getKernelImpl(name, backend) ?? getKernelImpl(name, REFERENCE_BACKEND);
-  if (!impl) throw new BackendError(`kernel "${name}" has no implementation on "${backend}" nor the reference`);
+  const own = getKernelImpl(name, backend);
+  if (own) return own;
+  if (!deviceMemory().host)
+    throw new BackendError(`kernel "${name}" has no implementation on device backend "${backend}"`);
+  const impl = getKernelImpl(name, REFERENCE_BACKEND);
+  if (!impl)
+    throw new BackendError(`kernel "${name}" has no implementation on "${backend}" nor the reference`);
   return impl;
 }
 

@@ -9,15 +9,16 @@
 // (phases are the layers' forward/backward methods, wrapped from here; kernels are wrapped in the registry; no timing
 // code lives in the layers), the Float32Array allocations over 4 KB per step after the first, and PyTorch's
 // (scripts/torch_lora_step.py: same shapes, same thread count) with the ratio. On a shared machine compare CPU times
-// and repeat: wall-clock best-of-N swings with the load.
+// and repeat: wall-clock best-of-N swings with the load. The model moves into the backend's deviceMemory() unless
+// --no-resident; on wasm that is the JS heap until @lora/backend-wasm offers a wasm-resident DeviceMemory.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { backendReport, disposeBackends, getBackend, KERNEL_NAMES, setBackend } from '@lora/core';
-import { registerWasmBackend, wasmAllocF32, wasmFree } from '../../backend-wasm/src/index.js';
+import { backendReport, deviceMemory, disposeBackends, KERNEL_NAMES, kernel, setBackend } from '@lora/core';
+import { registerWasmBackend } from '../../backend-wasm/src/index.js';
 import { injectLora, LoraLinear, loraConfig } from '../../peft/src/index.js';
 import { Attention } from '../src/attention.js';
 import { CausalLM } from '../src/causal-lm.js';
@@ -70,8 +71,9 @@ async function buildModel(): Promise<CausalLM> {
   }
   const model = await CausalLM.load(dir);
   injectLora(model, loraConfig({ r: RANK, lora_alpha: 2 * RANK, target_modules: 'all-linear' }), { seed: 1 });
-  if (!args['no-resident'] && getBackend() === 'wasm')
-    model.useMemory({ allocate: wasmAllocF32, free: wasmFree });
+  // the active backend's memory; on wasm that is still the JS heap (GEMM operands copied in per call): keeping the
+  // arrays in wasm memory needs a DeviceMemory from @lora/backend-wasm, which useMemory would then take here
+  if (!args['no-resident']) await model.useMemory(deviceMemory());
   return model;
 }
 
@@ -81,14 +83,17 @@ function batchOf(vocab: number) {
 }
 
 /** Best and median wall time of `n` runs after a warm-up, and the least CPU time (all threads) of one run. */
-function bestOf(n: number, fn: () => void): { best: number; median: number; cpu: number } {
-  fn(); // warm-up (the first step allocates its buffers)
+async function bestOf(
+  n: number,
+  fn: () => Promise<unknown>,
+): Promise<{ best: number; median: number; cpu: number }> {
+  await fn(); // warm-up (the first step allocates its buffers)
   const times: number[] = [];
   let cpu = Number.POSITIVE_INFINITY;
   for (let i = 0; i < n; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    fn();
+    await fn(); // a step ends with its one read of the loss totals
     times.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpu = Math.min(cpu, (c.user + c.system) / 1000);
@@ -183,17 +188,17 @@ async function main(): Promise<void> {
   const train = () => model.step(batch, { training: true, backward: true, lossScale: 1 / (TOKENS - 1) });
   const trainable = model.parameters().filter((p) => p.trainable);
   const zeroGrads = () => {
-    for (const p of trainable) p.grad?.fill(0);
+    for (const p of trainable) if (p.grad) kernel('fill')({ x: p.grad, n: p.grad.length, value: 0 });
   };
   console.log(
     `model: Llama 4×512 (I 1408, 8/4 heads, V 32000), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +
-      `${TOKENS} tokens; resident: ${!args['no-resident']}`,
+      `${TOKENS} tokens; memory: ${model.memory.name}`,
   );
   console.log(backendReport(KERNEL_NAMES));
-  const fwd = bestOf(reps, forward);
-  const step = bestOf(reps, () => {
+  const fwd = await bestOf(reps, forward);
+  const step = await bestOf(reps, () => {
     zeroGrads();
-    train();
+    return train();
   });
   const tps = (ms: number) => (TOKENS / ms) * 1000;
   const line = (label: string, r: { best: number; median: number; cpu: number }) =>
@@ -215,7 +220,7 @@ async function main(): Promise<void> {
   if (!args['no-phases']) {
     const tracer = new Tracer();
     tracer.wrapKernels();
-    tracer.wrapMethods(CausalLM.prototype, 'step', ['step']);
+    tracer.wrapMethods(CausalLM.prototype, 'step', ['stepInto']); // the step's work; step() adds the read
     tracer.wrapMethods(DecoderBlock.prototype, 'block', ['forward', 'backward']);
     tracer.wrapMethods(Attention.prototype, 'attention', ['forward', 'backward']);
     tracer.wrapMethods(Mlp.prototype, 'mlp', ['forward', 'backward']);
@@ -227,12 +232,12 @@ async function main(): Promise<void> {
       zeroGrads();
       tracer.reset();
       tracer.enabled = true;
-      train();
+      await train();
       tracer.enabled = false;
       runs.push(new Map(tracer.phases));
     }
     console.log(
-      `\nphases of a training step, least of ${reps} traced steps ("step.step" = embedding, lm head + loss, glue)`,
+      `\nphases of a training step, least of ${reps} traced steps ("step.stepInto" = embedding, lm head + loss, glue)`,
     );
     printPhases(leastOf(runs));
   }
@@ -240,11 +245,11 @@ async function main(): Promise<void> {
   if (!args['no-allocs']) {
     const counter = new AllocationCounter(4096);
     counter.install();
-    train(); // the first step under the counter may allocate; count the next
+    await train(); // the first step under the counter may allocate; count the next
     counter.reset();
     counter.counting = true;
     zeroGrads();
-    train();
+    await train();
     counter.counting = false;
     const sizes = [...counter.bySize.entries()].sort((a, b) => b[0] * b[1] - a[0] * a[1]).slice(0, 8);
     console.log(

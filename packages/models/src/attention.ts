@@ -1,7 +1,7 @@
 // Self-attention block (LlamaAttention / Qwen2Attention / GemmaAttention with rotate_half RoPE and GQA; GPT2Attention
 // with a fused c_attn): projections, RoPE, causal SDPA, output projection — forward, backward and KV-cache decoding.
 // Packed rows (position_ids restarting at 0, as DataCollatorWithFlattening makes) attend within each example only.
-import { type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
+import { type F32, type ForwardContext, type I32, kernel, type LinearCache, type LinearModule } from '@lora/core';
 import { swapMiddle } from './buffers.js';
 import type { RopeTables } from './rope.js';
 import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremental } from './sdpa.js';
@@ -22,7 +22,7 @@ export interface AttentionSpec {
 }
 
 /** How the rows of a (N, C) activation are laid out: N = B·T, with each row's position, padding and sequence. */
-export interface BatchLayout {
+export interface HostBatchLayout {
   batch: number;
   seqLen: number;
   /** (N) position of each row (for RoPE and learned positions) */
@@ -33,6 +33,20 @@ export interface BatchLayout {
   segments: readonly Segment[];
 }
 
+/** The index arrays of a layout, in the model's memory. */
+export interface DeviceLayout {
+  /** (N) */
+  positions: I32;
+  /** (N) 1 = real token; undefined = no padding */
+  keyMask: I32 | undefined;
+  /** (S) each segment's first row */
+  segmentStarts: I32;
+}
+
+export interface BatchLayout extends HostBatchLayout {
+  device: DeviceLayout;
+}
+
 export interface AttentionCache {
   proj: LinearCache[];
   sdpa: SdpaCache;
@@ -41,8 +55,8 @@ export interface AttentionCache {
 
 /** One layer's keys and values in a KV cache: (B, Hkv, capacity, D) each. */
 export interface LayerKv {
-  k: Float32Array;
-  v: Float32Array;
+  k: F32;
+  v: F32;
 }
 
 export interface IncrementalLayout {
@@ -52,10 +66,13 @@ export interface IncrementalLayout {
   /** tokens already cached */
   start: number;
   capacity: number;
-  /** (B·n) positions of the new tokens */
+  /** (B·n) positions of the new tokens, on the host and in the model's memory */
   positions: Int32Array;
+  devicePositions: I32;
   /** (B, capacity) 1 = real token, covering start + n */
-  mask: Uint8Array;
+  keyMask: I32;
+  /** (B) where each row's mask starts in keyMask: b · capacity */
+  maskOffsets: I32;
 }
 
 export class Attention {
@@ -65,14 +82,20 @@ export class Attention {
   ) {}
 
   /** (N, H·D) q, (N, Hkv·D) k and v, with RoPE applied at `positions` (in transient buffers of `ws` when given). */
-  private project(x: Float32Array, rows: number, positions: Int32Array, ctx: ForwardContext, ws?: Workspace) {
+  private project(
+    x: F32,
+    rows: number,
+    positions: { host: Int32Array; device: I32 },
+    ctx: ForwardContext,
+    ws?: Workspace,
+  ) {
     const { heads, kvHeads, headDim: D, names, rope } = this.spec;
     const qDim = heads * D;
     const kvDim = kvHeads * D;
     const temp = ws?.temp.scope('attention');
-    let q: Float32Array;
-    let k: Float32Array;
-    let v: Float32Array;
+    let q: F32;
+    let k: F32;
+    let v: F32;
     let proj: LinearCache[];
     if ('qkv' in names) {
       const width = qDim + 2 * kvDim;
@@ -82,12 +105,11 @@ export class Attention {
         buffer(temp, 'k', x, rows * kvDim),
         buffer(temp, 'v', x, rows * kvDim),
       ];
-      for (let t = 0; t < rows; t++) {
-        const src = r.out.subarray(t * width, (t + 1) * width);
-        q.set(src.subarray(0, qDim), t * qDim);
-        k.set(src.subarray(qDim, qDim + kvDim), t * kvDim);
-        v.set(src.subarray(qDim + kvDim), t * kvDim);
-      }
+      splitColumns(r.out, rows, width, [
+        [q, 0, qDim],
+        [k, qDim, kvDim],
+        [v, qDim + kvDim, kvDim],
+      ]);
       proj = [r.cache];
     } else {
       const rq = this.linear(names.q).forward(x, rows, ctx, buffer(temp, 'q', x, rows * qDim)); // (N, H·D)
@@ -98,9 +120,9 @@ export class Attention {
     }
     if (rope) {
       let maxPos = 0;
-      for (let i = 0; i < rows; i++) maxPos = Math.max(maxPos, positions[i]!);
-      rope.ensure(maxPos + 1);
-      const common = { tokens: rows, headDim: D, rotaryDim: D, positions, cos: rope.cos, sin: rope.sin };
+      for (let i = 0; i < rows; i++) maxPos = Math.max(maxPos, positions.host[i]!);
+      const { cos, sin } = rope.tables(maxPos + 1, x);
+      const common = { tokens: rows, headDim: D, rotaryDim: D, positions: positions.device, cos, sin };
       kernel('rope')({ ...common, x: q, out: q, heads }); // (N, H, D) in place
       kernel('rope')({ ...common, x: k, out: k, heads: kvHeads }); // (N, Hkv, D)
     }
@@ -109,23 +131,20 @@ export class Attention {
 
   private sdpaShape(layout: BatchLayout): SdpaShape {
     const { heads, kvHeads, headDim, scale } = this.spec;
-    return { segments: layout.segments, heads, kvHeads, headDim, scale, mask: layout.mask };
+    const { keyMask, segmentStarts } = layout.device;
+    return { segments: layout.segments, heads, kvHeads, headDim, scale, keyMask, segmentStarts };
   }
 
   /**
    * (N, C) output and the cache for backward. With a workspace, what backward reads (q, k, v by head, the attention
    * probabilities, the output projection's input) lives in its buffers and the rest in transient ones.
    */
-  forward(
-    x: Float32Array,
-    layout: BatchLayout,
-    ctx: ForwardContext,
-    ws?: Workspace,
-  ): { out: Float32Array; cache: AttentionCache } {
+  forward(x: F32, layout: BatchLayout, ctx: ForwardContext, ws?: Workspace): { out: F32; cache: AttentionCache } {
     const { heads, kvHeads, headDim: D, names } = this.spec;
     const { batch: B, seqLen: T, segments } = layout;
     const rows = B * T;
-    const { q, k, v, proj } = this.project(x, rows, layout.positions, ctx, ws);
+    const positions = { host: layout.positions, device: layout.device.positions };
+    const { q, k, v, proj } = this.project(x, rows, positions, ctx, ws);
     // per segment (L, H, D) → (H, L, D); one segment per row: (B, T, H, D) → (B, H, T, D)
     const qh = toHeadMajor(q, segments, heads, D, buffer(ws, 'qh', q, q.length)); // per segment (H, L, D)
     const kh = toHeadMajor(k, segments, kvHeads, D, buffer(ws, 'kh', k, k.length)); // per segment (Hkv, L, D)
@@ -142,9 +161,9 @@ export class Attention {
    * dx (N, C) from dout (N, C); the linears accumulate their own parameter gradients. With a workspace, the
    * intermediates and dx live in its transient buffers (dx until the next layer's backward).
    */
-  backward(dout: Float32Array, cache: AttentionCache, layout: BatchLayout, ws?: Workspace): Float32Array {
+  backward(dout: F32, cache: AttentionCache, layout: BatchLayout, ws?: Workspace): F32 {
     const { heads, kvHeads, headDim: D, names, rope } = this.spec;
-    const { batch: B, seqLen: T, positions, segments } = layout;
+    const { batch: B, seqLen: T, segments } = layout;
     const rows = B * T;
     const temp = ws?.temp.scope('attention');
     const qDim = heads * D;
@@ -157,15 +176,9 @@ export class Attention {
     const dk = fromHeadMajor(g.dk, segments, kvHeads, D, buffer(temp, 'dk', dO, rows * kvDim)); // (N, Hkv, D)
     const dv = fromHeadMajor(g.dv, segments, kvHeads, D, buffer(temp, 'dv', dO, rows * kvDim)); // (N, Hkv, D)
     if (rope) {
-      const common = {
-        tokens: rows,
-        headDim: D,
-        rotaryDim: D,
-        positions,
-        cos: rope.cos,
-        sin: rope.sin,
-        inverse: true,
-      };
+      const { cos, sin } = rope.tables(0, dout); // forward already grew them to cover every position
+      const positions = layout.device.positions;
+      const common = { tokens: rows, headDim: D, rotaryDim: D, positions, cos, sin, inverse: true };
       kernel('rope')({ ...common, x: dq, out: dq, heads });
       kernel('rope')({ ...common, x: dk, out: dk, heads: kvHeads });
     }
@@ -174,11 +187,11 @@ export class Attention {
     if ('qkv' in names) {
       const width = qDim + 2 * kvDim;
       const dqkv = buffer(temp, 'dqkv', dout, rows * width); // (N, 3C)
-      for (let t = 0; t < rows; t++) {
-        dqkv.set(dq.subarray(t * qDim, (t + 1) * qDim), t * width);
-        dqkv.set(dk.subarray(t * kvDim, (t + 1) * kvDim), t * width + qDim);
-        dqkv.set(dv.subarray(t * kvDim, (t + 1) * kvDim), t * width + qDim + kvDim);
-      }
+      joinColumns(dqkv, rows, width, [
+        [dq, 0, qDim],
+        [dk, qDim, kvDim],
+        [dv, qDim + kvDim, kvDim],
+      ]);
       return this.linear(names.qkv).backward(dqkv, cache.proj[0]!, dx);
     }
     this.linear(names.q).backward(dq, cache.proj[0]!, dx); // (N, C)
@@ -187,27 +200,30 @@ export class Attention {
     return dx;
   }
 
-  /** (B·n, C) output for n new tokens per row, appending their keys and values to `kv`. */
-  forwardIncremental(
-    x: Float32Array,
-    kv: LayerKv,
-    layout: IncrementalLayout,
-    ctx: ForwardContext,
-  ): Float32Array {
+  /**
+   * (B·n, C) output for n new tokens per row, appending their keys and values to `kv`; with a workspace, every
+   * intermediate lives in its buffers and the output in its buffer "out".
+   */
+  forwardIncremental(x: F32, kv: LayerKv, layout: IncrementalLayout, ctx: ForwardContext, ws?: Workspace): F32 {
     const { heads, kvHeads, headDim: D, scale, names } = this.spec;
     const { batch: B, queries: n, start, capacity } = layout;
-    const { q, k, v } = this.project(x, B * n, layout.positions, ctx);
-    for (let b = 0; b < B; b++) {
-      for (let i = 0; i < n; i++) {
-        for (let h = 0; h < kvHeads; h++) {
-          const src = ((b * n + i) * kvHeads + h) * D; // (B, n, Hkv, D)
-          const dst = ((b * kvHeads + h) * capacity + start + i) * D; // (B, Hkv, capacity, D)
-          kv.k.set(k.subarray(src, src + D), dst);
-          kv.v.set(v.subarray(src, src + D), dst);
-        }
-      }
+    const positions = { host: layout.positions, device: layout.devicePositions };
+    const { q, k, v } = this.project(x, B * n, positions, ctx, ws);
+    // (B, n, Hkv, D) → rows start … start + n − 1 of the (B, Hkv, capacity, D) cache
+    for (const [src, dst] of [
+      [k, kv.k],
+      [v, kv.v],
+    ] as const) {
+      kernel('stridedCopy')({
+        src,
+        dst: dst.subarray(start * D),
+        counts: [B, n, kvHeads],
+        inner: D,
+        srcStrides: [n * kvHeads * D, kvHeads * D, D],
+        dstStrides: [kvHeads * capacity * D, D, capacity * D],
+      });
     }
-    const qh = swapMiddle(q, B, n, heads, D); // (B, H, n, D)
+    const qh = swapMiddle(q, B, n, heads, D, buffer(ws, 'qh', q, q.length)); // (B, H, n, D)
     const oh = sdpaIncremental(qh, kv.k, kv.v, {
       batch: B,
       queries: n,
@@ -217,9 +233,39 @@ export class Attention {
       headDim: D,
       scale,
       capacity,
-      mask: layout.mask,
+      keyMask: layout.keyMask,
+      maskOffsets: layout.maskOffsets,
+    }, ws?.scope('sdpa'));
+    const o = swapMiddle(oh, B, heads, n, D, buffer(ws, 'o', q, q.length)); // (B, n, H, D)
+    const oLinear = this.linear(names.o);
+    return oLinear.forward(o, B * n, ctx, buffer(ws, 'out', x, B * n * oLinear.outFeatures)).out;
+  }
+}
+
+/** Copies column blocks [from, from + width) of a (rows, total) matrix into (rows, width) matrices: a fused qkv split. */
+function splitColumns(src: F32, rows: number, total: number, parts: readonly (readonly [F32, number, number])[]): void {
+  for (const [dst, from, width] of parts) {
+    kernel('stridedCopy')({
+      src: src.subarray(from),
+      dst,
+      counts: [rows, 1, 1],
+      inner: width,
+      srcStrides: [total, 0, 0],
+      dstStrides: [width, 0, 0],
     });
-    const o = swapMiddle(oh, B, heads, n, D); // (B, n, H, D)
-    return this.linear(names.o).forward(o, B * n, ctx).out;
+  }
+}
+
+/** The inverse of splitColumns: (rows, width) matrices into column blocks of a (rows, total) matrix. */
+function joinColumns(dst: F32, rows: number, total: number, parts: readonly (readonly [F32, number, number])[]): void {
+  for (const [src, from, width] of parts) {
+    kernel('stridedCopy')({
+      src,
+      dst: dst.subarray(from),
+      counts: [rows, 1, 1],
+      inner: width,
+      srcStrides: [width, 0, 0],
+      dstStrides: [total, 0, 0],
+    });
   }
 }

@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { batchLayout, checkPositionIds, packedSegments, positionsFromMask, shiftedTargets } from './batch.js';
+import {
+  batchLayout,
+  checkPositionIds,
+  packedSegments,
+  placeLayout,
+  positionsFromMask,
+  shiftedTargets,
+} from './batch.js';
 import { ModelInputError } from './errors.js';
 
 const I = -100;
@@ -110,6 +117,34 @@ describe('packedSegments and batchLayout', () => {
       [0, 3],
       [3, 3],
     ]);
+  });
+});
+
+describe('placeLayout', () => {
+  test('uploads positions, the key mask (only with padding) and each segment’s first row, by key', () => {
+    const uploads = new Map<string, number[]>();
+    const upload = (key: string, data: Int32Array) => {
+      uploads.set(key, Array.from(data));
+      return data;
+    };
+    const mask = Uint8Array.from([1, 1, 1, 1, 1, 0]);
+    const host = batchLayout(2, 3, mask, Int32Array.from([0, 1, 0, 0, 1, 0]));
+    const placed = placeLayout(host, upload);
+    expect(placed.segments).toBe(host.segments);
+    expect(placed.positions).toBe(host.positions);
+    expect(uploads).toEqual(
+      new Map([
+        ['positions', [0, 1, 0, 0, 1, 0]],
+        ['key-mask', [1, 1, 1, 1, 1, 0]],
+        ['segment-starts', [0, 2, 3]],
+      ]),
+    );
+    expect(Array.from(placed.device.keyMask as Int32Array)).toEqual([1, 1, 1, 1, 1, 0]);
+    uploads.clear();
+    const unpadded = placeLayout(batchLayout(2, 3, Uint8Array.from([1, 1, 1, 1, 1, 1])), upload);
+    expect(unpadded.device.keyMask).toBeUndefined();
+    expect([...uploads.keys()]).toEqual(['positions', 'segment-starts']);
+    expect(uploads.get('segment-starts')).toEqual([0, 3]);
   });
 });
 

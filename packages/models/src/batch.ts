@@ -1,8 +1,8 @@
 // Token batches in the transformers convention: labels aligned with input ids (−100 = ignored), shifted inside the
 // loss (ForCausalLMLoss); positions count real tokens only, as generate() derives position_ids from attention_mask,
 // or come from position_ids that restart at 0 for each packed example (transformers' DataCollatorWithFlattening).
-import type { TokenBatch } from '@lora/core';
-import type { BatchLayout } from './attention.js';
+import type { I32, TokenBatch } from '@lora/core';
+import type { BatchLayout, HostBatchLayout } from './attention.js';
 import { ModelInputError } from './errors.js';
 import { rowSegments, type Segment } from './segments.js';
 
@@ -133,7 +133,7 @@ export function batchLayout(
   seqLen: number,
   mask: Uint8Array | undefined,
   positionIds?: Int32Array,
-): BatchLayout {
+): HostBatchLayout {
   const allReal = !mask || mask.every((m) => m === 1);
   if (!positionIds) {
     return {
@@ -152,6 +152,21 @@ export function batchLayout(
     positions,
     mask: allReal ? undefined : mask,
     segments: packedSegments(batch, seqLen, positionIds, mask),
+  };
+}
+
+/**
+ * The layout with its index arrays in the model's memory, each through `upload(key, data)`: positions (N), the key
+ * mask (N) as 0/1 when there is padding, and each segment's first row (S).
+ */
+export function placeLayout(layout: HostBatchLayout, upload: (key: string, data: Int32Array) => I32): BatchLayout {
+  return {
+    ...layout,
+    device: {
+      positions: upload('positions', layout.positions),
+      keyMask: layout.mask ? upload('key-mask', Int32Array.from(layout.mask)) : undefined,
+      segmentStarts: upload('segment-starts', Int32Array.from(layout.segments, (s) => s.start)),
+    },
   };
 }
 

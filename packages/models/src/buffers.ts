@@ -1,51 +1,33 @@
-// Buffer helpers: new arrays take the element type of an input, so layers run unchanged on Float64Array data
-// (the reference kernels do) and gradient checks see float64 end to end.
+// Small array operations layers compose, each one kernel of the active backend (new arrays come from core's
+// allocLike: the same memory as an input, and Float64Array in float64 gradient checks).
+import { allocLike, type F32, kernel } from '@lora/core';
 
-/** A zeroed array of `n` elements of the same type as `like` (Float32Array, or Float64Array in gradient checks). */
-export function alloc(like: Float32Array, n: number): Float32Array {
-  return new (like.constructor as Float32ArrayConstructor)(n);
+/** y += x over the first `n` elements. */
+export function addInto(y: F32, x: F32, n = y.length): void {
+  kernel('add')({ a: y, b: x, out: y, n });
 }
 
-/** y += x, elementwise over the first `n` elements. */
-export function addInto(y: Float32Array, x: Float32Array, n = y.length): void {
-  for (let i = 0; i < n; i++) y[i]! += x[i]!;
+/** dst[0 … n) = src[0 … n). */
+export function copyInto(dst: F32, src: F32, n = src.length): void {
+  kernel('stridedCopy')({ src, dst, counts: [1, 1, 1], inner: n, srcStrides: [0, 0, 0], dstStrides: [0, 0, 0] });
 }
 
-/** out[r, :] += bias for each of `rows` rows. */
-export function addBias(out: Float32Array, bias: Float32Array, rows: number, cols: number): void {
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let j = 0; j < cols; j++) out[base + j]! += bias[j]!;
-  }
-}
-
-/** grad[j] += Σ_rows dy[r, j], summed in float64 and added once. */
-export function accumulateColumnSums(grad: Float32Array, dy: Float32Array, rows: number, cols: number): void {
-  const sums = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let j = 0; j < cols; j++) sums[j]! += dy[base + j]!;
-  }
-  for (let j = 0; j < cols; j++) grad[j]! += sums[j]!;
+/** A copy of `a` in the same memory. */
+export function copyOf(a: F32): F32 {
+  const copy = allocLike(a, a.length);
+  copyInto(copy, a);
+  return copy;
 }
 
 /** (A, B, C, D) → (A, C, B, D): swaps the two middle dims, e.g. (B, T, H, D) ↔ (B, H, T, D). */
-export function swapMiddle(
-  src: Float32Array,
-  a: number,
-  b: number,
-  c: number,
-  d: number,
-  dst = alloc(src, a * b * c * d),
-): Float32Array {
-  for (let i = 0; i < a; i++) {
-    for (let j = 0; j < b; j++) {
-      for (let k = 0; k < c; k++) {
-        const from = ((i * b + j) * c + k) * d;
-        const to = ((i * c + k) * b + j) * d;
-        for (let e = 0; e < d; e++) dst[to + e] = src[from + e]!;
-      }
-    }
-  }
+export function swapMiddle(src: F32, a: number, b: number, c: number, d: number, dst = allocLike(src, a * b * c * d)): F32 {
+  kernel('stridedCopy')({
+    src,
+    dst,
+    counts: [a, b, c],
+    inner: d,
+    srcStrides: [b * c * d, c * d, d],
+    dstStrides: [c * b * d, d, b * d],
+  });
   return dst;
 }

@@ -1,7 +1,7 @@
 import { type LinearModule, gradcheck } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { ModelInputError } from './errors.js';
-import { ARCHS, asF64, microModel } from './test-support.test-support.js';
+import { ARCHS, asF64, host, microModel, stepStats64 } from './test-support.test-support.js';
 
 // B 2, T 5: row 0 right-padded (3 real), row 1 left-padded (2 pads); the first real token of each row is a prompt.
 const batch = {
@@ -13,17 +13,22 @@ const batch = {
 };
 
 describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
-  test('every parameter gradient of lossScale · lossSum matches finite differences (padded batch, checkpointing)', () => {
+  test('every parameter gradient of lossScale · lossSum matches finite differences (padded batch, checkpointing)', async () => {
     const model = microModel(arch);
     model.setTrainable(() => true);
     const lossScale = 0.5;
-    const r = model.step(batch, { training: true, backward: true, lossScale, gradientCheckpointing: true });
+    const r = await model.step(batch, {
+      training: true,
+      backward: true,
+      lossScale,
+      gradientCheckpointing: true,
+    });
     expect(r.tokens).toBe(4);
-    const loss = () => lossScale * model.step(batch, { training: false, backward: false }).lossSum;
+    const loss = () => lossScale * stepStats64(model, batch, { training: false, backward: false })[0]!;
     const params = model.parameters();
     gradcheck(
       loss,
-      params.map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+      params.map((p) => ({ name: p.name, value: asF64(p.data), grad: host(p.grad!) })),
       { rtol: 1e-5, atol: 1e-8 },
     );
   });
@@ -53,7 +58,7 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
     ).toBe(true);
   });
 
-  test('linearModules() lists the Hugging Face module names; replaceLinear swaps one in and validates it', () => {
+  test('linearModules() lists the Hugging Face module names; replaceLinear swaps one in and validates it', async () => {
     const model = microModel(arch);
     const linears = model.linearModules();
     const expected =
@@ -71,7 +76,7 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
     expect([...linears.keys()].filter((n) => n.includes('.1.'))).toEqual(expected);
     const name = expected[3]!;
     const old = linears.get(name)!;
-    const before = model.logits(batch.inputIds, 2, 5, batch.attentionMask);
+    const before = await model.logits(batch.inputIds, 2, 5, batch.attentionMask);
     const zero: LinearModule = {
       inFeatures: old.inFeatures,
       outFeatures: old.outFeatures,
@@ -81,7 +86,7 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
     };
     model.replaceLinear(name, zero);
     expect(model.linearModules().get(name)).toBe(zero);
-    expect(model.logits(batch.inputIds, 2, 5, batch.attentionMask)).not.toEqual(before);
+    expect(await model.logits(batch.inputIds, 2, 5, batch.attentionMask)).not.toEqual(before);
     expect(model.parameters().some((p) => p.name.startsWith(`${name}.`))).toBe(false);
     expect(() => model.replaceLinear('model.nope', zero)).toThrow(ModelInputError);
     expect(() => model.replaceLinear('model.nope', zero)).toThrow(
@@ -94,10 +99,10 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
   });
 });
 
-test('a batch without labels counts nothing and leaves the gradients at zero', () => {
+test('a batch without labels counts nothing and leaves the gradients at zero', async () => {
   const model = microModel('qwen2');
   model.setTrainable(() => true);
-  const r = model.step(
+  const r = await model.step(
     {
       inputIds: Int32Array.from([1, 2, 3]),
       labels: Int32Array.from([-100, -100, -100]),
@@ -107,7 +112,7 @@ test('a batch without labels counts nothing and leaves the gradients at zero', (
     { training: true, backward: true },
   );
   expect(r).toEqual({ lossSum: 0, tokens: 0, correct: 0 });
-  expect(model.parameters().every((p) => p.grad!.every((g) => g === 0))).toBe(true);
+  expect(model.parameters().every((p) => host(p.grad!).every((g) => g === 0))).toBe(true);
 });
 
 describe('step and logits validate their inputs', () => {
@@ -144,14 +149,14 @@ describe('step and logits validate their inputs', () => {
       batch: { ...ok, batch: 0 },
       message: 'step: batch and seqLen expected positive integers, got 0 and 3',
     },
-  ])('$label', ({ batch: b, message }) => {
-    expect(() => model.step(b, { training: false, backward: false })).toThrow(ModelInputError);
-    expect(() => model.step(b, { training: false, backward: false })).toThrow(message);
+  ])('$label', async ({ batch: b, message }) => {
+    await expect(model.step(b, { training: false, backward: false })).rejects.toThrow(ModelInputError);
+    await expect(model.step(b, { training: false, backward: false })).rejects.toThrow(message);
   });
 
-  test('GPT-2 refuses positions beyond n_positions', () => {
+  test('GPT-2 refuses positions beyond n_positions', async () => {
     const ids = new Int32Array(17).fill(1);
-    expect(() => model.logits(ids, 1, 17)).toThrow(
+    await expect(model.logits(ids, 1, 17)).rejects.toThrow(
       'positions: expected fewer than n_positions = 16 tokens per sequence, got position 16',
     );
   });

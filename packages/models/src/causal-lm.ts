@@ -1,20 +1,32 @@
 // A decoder-only causal LM (transformers *ForCausalLM) built from Hugging Face weights: training step with a fused
 // lm head + cross-entropy over row tiles and backward (llm.c style) in reused buffers, per-layer gradient
 // checkpointing, KV-cache decoding, export and save.
-import type { ForwardContext, LinearContainer, LinearModule, Parameter } from '@lora/core';
-import { createPrng } from '@lora/core';
+import {
+  createPrng,
+  type DeviceMemory,
+  type F32,
+  type ForwardContext,
+  hostMemory,
+  type I32,
+  kernel,
+  type LinearContainer,
+  type LinearModule,
+  type Parameter,
+  toHost,
+} from '@lora/core';
 import type { TensorSpec } from './architectures.js';
 import type { IncrementalLayout } from './attention.js';
 import {
   batchLayout,
   checkPositionIds,
   checkTokens,
+  placeLayout,
   type StepOptions,
   type StepResult,
   shiftedTargets,
   type TokenBatch,
 } from './batch.js';
-import { alloc } from './buffers.js';
+import { copyInto } from './buffers.js';
 import type { ModelConfig } from './config.js';
 import type { BlockCache } from './decoder-block.js';
 import { embedBackward, embedForward } from './embedding.js';
@@ -27,15 +39,21 @@ import { buildModelParts, type ModelParts } from './model-parts.js';
 import { gradOf } from './parameter.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
 import { type LoadOptions, type PreparedWeight, prepareDense, showShape } from './weights.js';
-import { type ArrayMemory, Workspace } from './workspace.js';
+import { Workspace } from './workspace.js';
+
+/** A step's loss totals in the model's memory: [Σ token loss, tokens, correct] (see CausalLM.stepInto). */
+export const STEP_STATS = 3;
 
 export class CausalLM implements LinearContainer {
   readonly config: ModelConfig;
   /** the loss holds rows × vocabChunk logits at once (whole vocabulary rows, at least one): see LoadOptions */
   vocabChunk: number;
   readonly #p: ModelParts;
-  readonly #memory: ArrayMemory = {};
-  readonly #workspace = new Workspace(this.#memory);
+  #memory: DeviceMemory = hostMemory;
+  /** training and scoring buffers */
+  readonly #workspace = new Workspace();
+  /** decoding buffers, one scope per layer */
+  readonly #decoding = new Workspace();
 
   private constructor(
     config: ModelConfig,
@@ -123,25 +141,40 @@ export class CausalLM implements LinearContainer {
   /**
    * Loss over the label tokens of a batch; with `backward`, gradients of lossScale · lossSum into trainable params.
    * With `batch.positionIds` (packed rows), each packed example gets its own positions and attends only to itself.
-   * Activations live in buffers reused from one step to the next (see useMemory), so after the first step of a
-   * shape a step allocates next to nothing.
+   * Reads the totals back (one read); a training loop that accumulates micro-batches uses stepInto and reads once.
    */
-  step(batch: TokenBatch, options: StepOptions): StepResult {
+  async step(batch: TokenBatch, options: StepOptions): Promise<StepResult> {
+    const stats = this.#workspace.take('step-stats', this.#p.embed.data, STEP_STATS, true); // zeroed
+    this.stepInto(batch, options, stats);
+    const [lossSum, tokens, correct] = await toHost(stats);
+    return { lossSum: lossSum!, tokens: tokens!, correct: correct! };
+  }
+
+  /**
+   * The step without reading anything back: queues its kernels and adds [Σ token loss, tokens, correct] into
+   * `stats` (STEP_STATS values in the model's memory). Activations live in buffers reused from one step to the next,
+   * so after the first step of a shape a step allocates next to nothing; the batch's ids, positions and targets are
+   * what it uploads.
+   */
+  stepInto(batch: TokenBatch, options: StepOptions, stats: F32): void {
     const { vocabSize: V, hiddenSize: C } = this.config;
     const { batch: B, seqLen: T, attentionMask: mask, positionIds } = batch;
     checkTokens('step', batch.inputIds, B, T, V, mask);
     if (positionIds !== undefined) checkPositionIds('step', positionIds, B, T, mask);
+    if (stats.length < STEP_STATS)
+      throw new ModelInputError(`step: stats expected ${STEP_STATS} values, got ${stats.length}`);
     const targets = shiftedTargets(batch, V); // (N)
-    const layout = batchLayout(B, T, mask, positionIds);
+    const ws = this.#workspace;
+    const upload = (key: string, data: Int32Array) => ws.upload(key, data);
+    const layout = placeLayout(batchLayout(B, T, mask, positionIds), upload);
     this.#checkPositions(layout.positions);
     const alpha = options.training ? (options.neftuneNoiseAlpha ?? 0) : 0;
     if (alpha > 0 && !options.rng)
       throw new ModelInputError('step: neftuneNoiseAlpha expected an rng in StepOptions, got none');
     const rng = options.rng;
-    const neftune = alpha > 0 ? { alpha, seqLen: T, rng: rng! } : undefined;
-    const ids = batch.inputIds;
+    const neftune = alpha > 0 ? { alpha, seqLen: T, seed: Math.floor(rng!() * 2 ** 32) } : undefined;
+    const ids = upload('ids', batch.inputIds);
     const N = B * T;
-    const ws = this.#workspace;
     let x = embedForward(
       {
         ids,
@@ -149,7 +182,7 @@ export class CausalLM implements LinearContainer {
         tokens: N,
         dim: C,
         scale: this.#p.embedScale,
-        ...this.#positionArgs(layout.positions),
+        ...this.#positionArgs(layout.device.positions),
         neftune,
       },
       ws.scope('embedding'),
@@ -163,12 +196,12 @@ export class CausalLM implements LinearContainer {
     const checkpoint = keep && (options.gradientCheckpointing ?? false);
     // without checkpointing every layer keeps its activations; with it, layers share one set and keep their inputs
     const layerWs = (i: number) => (checkpoint ? ws.scope('checkpointed') : ws.scope(`layers.${i}`));
-    const inputs: Float32Array[] = [];
+    const inputs: F32[] = [];
     const caches: (BlockCache | undefined)[] = [];
     this.#p.blocks.forEach((block, i) => {
       if (checkpoint) {
         const input = ws.scope(`layers.${i}`).take('input', x, x.length); // (N, C)
-        input.set(x);
+        copyInto(input, x);
         x = input;
       }
       const r = block.forward(x, layout, ctxOf(i), layerWs(i));
@@ -178,18 +211,13 @@ export class CausalLM implements LinearContainer {
     });
     const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')); // (N, C)
     const head = ws.scope('lm-head');
-    let M = 0;
-    for (let i = 0; i < N; i++) if (targets[i]! >= 0) M++;
-    const rows = new Int32Array(M); // rows with a target
-    const rowTargets = new Int32Array(M); // (M)
+    const rowList: number[] = []; // rows with a target
+    for (let i = 0; i < N; i++) if (targets[i]! >= 0) rowList.push(i);
+    const M = rowList.length;
+    const rows = upload('target-rows', Int32Array.from(rowList)); // (M)
+    const rowTargets = upload('targets', Int32Array.from(rowList, (i) => targets[i]!)); // (M)
     const hidden = head.take('hidden', x, M * C); // (M, C)
-    for (let i = 0, j = 0; i < N; i++) {
-      if (targets[i]! < 0) continue;
-      rows[j] = i;
-      rowTargets[j] = targets[i]!;
-      hidden.set(fin.out.subarray(i * C, (i + 1) * C), j * C);
-      j++;
-    }
+    kernel('embedding')({ ids: rows, table: fin.out, out: hidden, tokens: M, dim: C }); // gather the target rows
     const loss = lmHeadLoss(
       {
         hidden,
@@ -201,12 +229,13 @@ export class CausalLM implements LinearContainer {
         chunk: this.vocabChunk,
         backward: options.backward,
         lossScale: options.lossScale ?? 1,
+        stats,
       },
       head,
     );
     if (options.backward && loss.dhidden) {
       const dfin = head.take('dfin', x, N * C, true); // (N, C)
-      for (let j = 0; j < M; j++) dfin.set(loss.dhidden.subarray(j * C, (j + 1) * C), rows[j]! * C);
+      kernel('embeddingBackward')({ ids: rows, dout: loss.dhidden, dtableAccumulate: dfin, tokens: M, dim: C });
       let dx = this.#p.finalNorm.backward(dfin, fin.cache, ws.scope('final-norm'));
       for (let i = this.#p.blocks.length - 1; i >= 0; i--) {
         const block = this.#p.blocks[i]!;
@@ -223,40 +252,46 @@ export class CausalLM implements LinearContainer {
           dim: C,
           scale: this.#p.embedScale,
           tableGrad: this.#p.embed.trainable ? gradOf(this.#p.embed) : undefined,
-          positions: layout.positions,
+          positions: layout.device.positions,
           positionGrad: this.#p.positions?.trainable ? gradOf(this.#p.positions) : undefined,
         },
         ws.scope('embedding'),
       );
     }
-    return { lossSum: loss.lossSum, tokens: loss.tokens, correct: loss.correct };
   }
 
   /**
-   * Puts every parameter (and gradient) and step()'s reusable buffers in arrays from `memory.allocate` — e.g.
-   * `{ allocate: wasmAllocF32, free: wasmFree }` from @lora/backend-wasm, whose kernels then read and write them in
-   * place instead of copying them in and out on every call. Parameter arrays are replaced (values kept): call it
-   * before creating an optimizer, and after injecting adapters so theirs move too.
+   * Moves the model into `memory` — the active backend's `deviceMemory()`, e.g. a GPU's — so its kernels use the
+   * arrays in place: every parameter (and gradient) is copied there (values kept; parameter arrays are replaced), the
+   * linears move what else they hold (4-bit codes and scales), and step()'s reusable buffers are dropped to be
+   * reallocated there. Call it after injecting adapters (so theirs move too) and before creating an optimizer.
    */
-  useMemory(memory: ArrayMemory): void {
+  async useMemory(memory: DeviceMemory): Promise<void> {
     this.#workspace.clear();
-    this.#memory.allocate = memory.allocate;
-    this.#memory.free = memory.free;
-    const allocate = memory.allocate;
-    if (!allocate) return;
-    const move = (a: Float32Array): Float32Array => {
-      const moved = allocate(a.length);
-      moved.set(a);
-      return moved;
+    this.#decoding.clear();
+    const from = this.#memory;
+    const move = async (a: F32): Promise<F32> => {
+      const host = await toHost(a);
+      if (!from.host || !ArrayBuffer.isView(a)) from.free(a);
+      return memory.upload(host);
     };
     for (const p of new Set(this.parameters())) {
-      if (!(p.data instanceof Float32Array) || p.data.length === 0) continue;
-      p.data = move(p.data);
-      if (p.grad) p.grad = move(p.grad);
+      if (p.data instanceof Float64Array || p.data.length === 0) continue;
+      p.data = await move(p.data);
+      if (p.grad) p.grad = await move(p.grad);
     }
+    for (const linear of new Set(this.#p.linears.values())) linear.useMemory?.(memory);
+    this.#memory = memory;
+    this.#workspace.memory = memory;
+    this.#decoding.memory = memory;
   }
 
-  #positionArgs(positions: Int32Array) {
+  /** The memory the model's arrays live in (the host until useMemory moves them). */
+  get memory(): DeviceMemory {
+    return this.#memory;
+  }
+
+  #positionArgs(positions: I32) {
     return this.#p.positions ? { positionTable: this.#p.positions.data, positions } : {};
   }
 
@@ -272,31 +307,40 @@ export class CausalLM implements LinearContainer {
 
   /**
    * (B, T, V) logits of every position, for tests and evaluation (padding positions hold meaningless values);
-   * `positionIds` as in TokenBatch (packed rows).
+   * `positionIds` as in TokenBatch (packed rows). Read back to the host.
    */
-  logits(
+  async logits(
     inputIds: Int32Array,
     batch: number,
     seqLen: number,
     attentionMask?: Uint8Array,
     positionIds?: Int32Array,
-  ): Float32Array {
+  ): Promise<Float32Array> {
     const { vocabSize: V, hiddenSize: C } = this.config;
     checkTokens('logits', inputIds, batch, seqLen, V, attentionMask);
     if (positionIds !== undefined) checkPositionIds('logits', positionIds, batch, seqLen, attentionMask);
-    const layout = batchLayout(batch, seqLen, attentionMask, positionIds);
+    const ws = this.#decoding.scope('logits');
+    const layout = placeLayout(batchLayout(batch, seqLen, attentionMask, positionIds), (k, d) => ws.upload(k, d));
     this.#checkPositions(layout.positions);
     const N = batch * seqLen;
-    let x = embedForward({
-      ids: inputIds,
-      table: this.#p.embed.data,
-      tokens: N,
-      dim: C,
-      scale: this.#p.embedScale,
-      ...this.#positionArgs(layout.positions),
+    let x = embedForward(
+      {
+        ids: ws.upload('ids', inputIds),
+        table: this.#p.embed.data,
+        tokens: N,
+        dim: C,
+        scale: this.#p.embedScale,
+        ...this.#positionArgs(layout.device.positions),
+      },
+      ws.scope('embedding'),
+    );
+    // a layer reads only the output of the one before it: two alternating sets of buffers suffice
+    this.#p.blocks.forEach((block, i) => {
+      x = block.forward(x, layout, { training: false }, ws.scope(`layers.${i % 2}`)).out;
     });
-    for (const block of this.#p.blocks) x = block.forward(x, layout, { training: false }).out;
-    return lmHeadLogits(this.#p.finalNorm.forward(x, N).out, N, this.#p.lmHead.data, V, C);
+    const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')).out;
+    const logits = lmHeadLogits(fin, N, this.#p.lmHead.data, V, C, ws.take('logits', fin, N * V));
+    return toHost(logits);
   }
 
   createKvCache(batch: number, maxTokens: number): KvCache {
@@ -305,61 +349,84 @@ export class CausalLM implements LinearContainer {
         `createKvCache: batch and maxTokens expected positive integers, got ${batch} and ${maxTokens}`,
       );
     }
-    return new KvCache(batch, maxTokens, this.config.numLayers, this.config.numKvHeads, this.config.headDim);
+    const { numLayers, numKvHeads, headDim } = this.config;
+    return new KvCache(batch, maxTokens, numLayers, numKvHeads, headDim, this.#memory);
   }
 
   /**
-   * Logits (B, V) of each row's last new token, appending the new tokens to `cache`. `attentionMask` covers either the
-   * new tokens (B, n) or, as generate() passes it, every token so far (B, length + n). Use left padding for prompts.
-   * Positions always come from the mask here: decoding takes no packed position ids (one sequence per row).
+   * Logits (B, V) of each row's last new token, appending the new tokens to `cache`, read back to the host.
+   * `attentionMask` covers either the new tokens (B, n) or, as generate() passes it, every token so far
+   * (B, length + n). Use left padding for prompts. Positions always come from the mask here: decoding takes no
+   * packed position ids (one sequence per row).
    */
-  forwardIncremental(
+  async forwardIncremental(
     inputIds: Int32Array,
     batch: number,
     newTokens: number,
     cache: KvCache,
     attentionMask?: Uint8Array,
-  ): Float32Array {
+  ): Promise<Float32Array> {
     const { vocabSize: V, hiddenSize: C } = this.config;
+    if (cache.memory !== this.#memory)
+      throw new ModelInputError(
+        `forwardIncremental: expected a KV cache in the model's ${this.#memory.name} memory, got one in ${cache.memory.name} memory (create it after useMemory)`,
+      );
     const mask = cache.newTokenMask(batch, newTokens, attentionMask);
     checkTokens('forwardIncremental', inputIds, batch, newTokens, V, mask);
     const positions = cache.positionsOf(newTokens, mask); // (B·n)
     this.#checkPositions(positions);
     const start = cache.length;
     cache.record(newTokens, mask);
+    const ws = this.#decoding;
+    const devicePositions = ws.upload('positions', positions);
     const layout: IncrementalLayout = {
       batch,
       queries: newTokens,
       start,
       capacity: cache.capacity,
       positions,
-      mask: cache.mask,
+      devicePositions,
+      keyMask: cache.deviceMask(),
+      maskOffsets: cache.maskOffsets,
     };
     const N = batch * newTokens;
-    let x = embedForward({
-      ids: inputIds,
-      table: this.#p.embed.data,
-      tokens: N,
-      dim: C,
-      scale: this.#p.embedScale,
-      ...this.#positionArgs(positions),
-    });
+    let x = embedForward(
+      {
+        ids: ws.upload('ids', inputIds),
+        table: this.#p.embed.data,
+        tokens: N,
+        dim: C,
+        scale: this.#p.embedScale,
+        ...this.#positionArgs(devicePositions),
+      },
+      ws.scope('embedding'),
+    );
     this.#p.blocks.forEach((block, l) => {
-      x = block.forwardIncremental(x, cache.layers[l]!, layout, { training: false });
+      x = block.forwardIncremental(x, cache.layers[l]!, layout, { training: false }, ws.scope(`layers.${l}`));
     });
     cache.length = start + newTokens;
-    const last = alloc(x, batch * C); // (B, C) each row's last new token
-    for (let b = 0; b < batch; b++)
-      last.set(x.subarray(((b + 1) * newTokens - 1) * C, (b + 1) * newTokens * C), b * C);
-    return lmHeadLogits(this.#p.finalNorm.forward(last, batch).out, batch, this.#p.lmHead.data, V, C);
+    const last = ws.take('last', x, batch * C); // (B, C) each row's last new token
+    kernel('stridedCopy')({
+      src: x.subarray((newTokens - 1) * C),
+      dst: last,
+      counts: [batch, 1, 1],
+      inner: C,
+      srcStrides: [newTokens * C, 0, 0],
+      dstStrides: [C, 0, 0],
+    });
+    const fin = this.#p.finalNorm.forward(last, batch, ws.scope('final-norm')).out;
+    return toHost(lmHeadLogits(fin, batch, this.#p.lmHead.data, V, C, ws.take('logits', fin, batch * V)));
   }
 
-  /** Dense weights by Hugging Face name and layout (GPT-2 Conv1D back to [in, out]; 4-bit and adapters merged). */
-  exportWeights(): Map<string, ExportedTensor> {
+  /**
+   * Dense weights by Hugging Face name and layout (GPT-2 Conv1D back to [in, out]; 4-bit and adapters merged), read
+   * back to the host.
+   */
+  exportWeights(): Promise<Map<string, ExportedTensor>> {
     return exportModelWeights(this.#p.specs, this.#p.linears, (name) => this.#denseParameter(name));
   }
 
-  #denseParameter(name: string): Float32Array {
+  #denseParameter(name: string): F32 {
     if (name === this.#p.embed.name) return this.#p.embed.data;
     if (this.#p.positions && name === this.#p.positions.name) return this.#p.positions.data;
     if (name === this.#p.lmHead.name) return this.#p.lmHead.data;
@@ -369,6 +436,6 @@ export class CausalLM implements LinearContainer {
 
   /** Writes config.json and model.safetensors (sharded above 5 GB) into `dir`, each file atomically. */
   async save(dir: string, options: SaveOptions = {}): Promise<void> {
-    await saveCheckpoint(dir, this.config.raw, this.exportWeights(), options);
+    await saveCheckpoint(dir, this.config.raw, await this.exportWeights(), options);
   }
 }

@@ -1,6 +1,6 @@
 // Pre-norm transformer decoder layer (LlamaDecoderLayer / Qwen2DecoderLayer / GemmaDecoderLayer / GPT2Block):
 // x + attn(norm1(x)), then + mlp(norm2(·)).
-import type { ForwardContext } from '@lora/core';
+import { type F32, type ForwardContext, kernel } from '@lora/core';
 import type { Attention, AttentionCache, BatchLayout, IncrementalLayout, LayerKv } from './attention.js';
 import { addInto } from './buffers.js';
 import type { Mlp, MlpCache } from './mlp.js';
@@ -24,16 +24,16 @@ export class DecoderBlock {
 
   /** With a workspace (one per layer), the activations kept for backward live in its scopes. */
   forward(
-    x: Float32Array,
+    x: F32,
     layout: BatchLayout,
     ctx: ForwardContext,
     ws?: Workspace,
-  ): { out: Float32Array; cache: BlockCache } {
+  ): { out: F32; cache: BlockCache } {
     const rows = layout.batch * layout.seqLen;
     const n1 = this.norm1.forward(x, rows, ws?.scope('norm1')); // (N, C)
     const a = this.attention.forward(n1.out, layout, ctx, ws?.scope('attention')); // (N, C)
     const mid = buffer(ws, 'mid', x, x.length); // (N, C) residual after attention
-    for (let i = 0; i < x.length; i++) mid[i] = x[i]! + a.out[i]!;
+    kernel('add')({ a: x, b: a.out, out: mid, n: x.length });
     const n2 = this.norm2.forward(mid, rows, ws?.scope('norm2')); // (N, C)
     const m = this.mlp.forward(n2.out, rows, ctx, ws?.scope('mlp')); // (N, C)
     addInto(m.out, mid); // (N, C) residual after the MLP
@@ -44,7 +44,7 @@ export class DecoderBlock {
    * dx (N, C) from dout (N, C). With a workspace, dx and the gradient at the attention residual live in its scopes
    * "norm1" and "norm2" (dout must not: the caller alternates two workspaces between neighbouring layers).
    */
-  backward(dout: Float32Array, cache: BlockCache, layout: BatchLayout, ws?: Workspace): Float32Array {
+  backward(dout: F32, cache: BlockCache, layout: BatchLayout, ws?: Workspace): F32 {
     const dm = this.mlp.backward(dout, cache.mlp, ws?.scope('mlp')); // (N, C)
     const dmid = this.norm2.backward(dm, cache.norm2, ws?.scope('norm2')); // (N, C)
     addInto(dmid, dout);
@@ -54,16 +54,13 @@ export class DecoderBlock {
     return dx;
   }
 
-  forwardIncremental(
-    x: Float32Array,
-    kv: LayerKv,
-    layout: IncrementalLayout,
-    ctx: ForwardContext,
-  ): Float32Array {
+  /** With a workspace (one per layer), every activation lives in its scopes; the output in the MLP's "out". */
+  forwardIncremental(x: F32, kv: LayerKv, layout: IncrementalLayout, ctx: ForwardContext, ws?: Workspace): F32 {
     const rows = layout.batch * layout.queries;
-    const a = this.attention.forwardIncremental(this.norm1.forward(x, rows).out, kv, layout, ctx);
+    const n1 = this.norm1.forward(x, rows, ws?.scope('norm1')).out; // (B·n, C)
+    const a = this.attention.forwardIncremental(n1, kv, layout, ctx, ws?.scope('attention'));
     addInto(a, x); // (B·n, C)
-    const m = this.mlp.forward(this.norm2.forward(a, rows).out, rows, ctx).out;
+    const m = this.mlp.forward(this.norm2.forward(a, rows, ws?.scope('norm2')).out, rows, ctx, ws?.scope('mlp')).out;
     addInto(m, a);
     return m;
   }

@@ -3,7 +3,7 @@ import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { DenseLinear } from './dense-linear.js';
 import { ModelLoadError } from './errors.js';
-import { asF64, ctx, f64 } from './test-support.test-support.js';
+import { asF64, ctx, f64, host } from './test-support.test-support.js';
 
 describe('DenseLinear', () => {
   const [rows, inF, outF] = [3, 5, 4];
@@ -18,7 +18,7 @@ describe('DenseLinear', () => {
       bias: Float32Array.from([0, 0, 10, 0]),
     });
     const x = Float32Array.from([1, 2, 3, 4, 5]);
-    expect(Array.from(layer.forward(x, 1, ctx).out)).toEqual([1, 4, 15, 15]);
+    expect(Array.from(host(layer.forward(x, 1, ctx).out))).toEqual([1, 4, 15, 15]);
   });
 
   test.each([{ bias: true }, { bias: false }])(
@@ -34,11 +34,11 @@ describe('DenseLinear', () => {
       for (const p of layer.parameters()) p.trainable = true;
       const x = f64(rows * inF, 3);
       const wts = f64(rows * outF, 4);
-      const loss = () => weightedSum(layer.forward(x, rows, ctx).out, wts);
+      const loss = () => weightedSum(host(layer.forward(x, rows, ctx).out), wts);
       const dx = layer.backward(wts, { x, rows });
       const inputs = [
-        { name: 'dx', value: asF64(x), grad: dx },
-        ...layer.parameters().map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+        { name: 'dx', value: asF64(x), grad: host(dx) },
+        ...layer.parameters().map((p) => ({ name: p.name, value: asF64(p.data), grad: host(p.grad!) })),
       ];
       gradcheck(loss, inputs, { rtol: 1e-6, atol: 1e-9 });
     },
@@ -55,7 +55,7 @@ describe('DenseLinear', () => {
     const x = f64(rows * inF, 7);
     const dy = f64(rows * outF, 8);
     const dx = layer.backward(dy, { x, rows });
-    const acc = Float64Array.from(dx, (v) => v + 1) as unknown as Float32Array;
+    const acc = Float64Array.from(asF64(dx), (v) => v + 1) as unknown as Float32Array;
     const into = Float64Array.from({ length: rows * inF }, () => 1) as unknown as Float32Array;
     expect(layer.backward(dy, { x, rows }, into)).toBe(into);
     expectClose(into, acc, { rtol: 1e-12, atol: 1e-12 }, 'accumulated dx');
@@ -77,11 +77,11 @@ describe('DenseLinear', () => {
     const x = Float32Array.from([1, 2]);
     layer.backward(Float32Array.from([1]), { x, rows: 1 });
     layer.backward(Float32Array.from([2]), { x, rows: 1 });
-    expect(Array.from(layer.weight.grad!)).toEqual([3, 6]);
-    expect(Array.from(layer.bias!.grad!)).toEqual([3]);
+    expect(Array.from(host(layer.weight.grad!))).toEqual([3, 6]);
+    expect(Array.from(host(layer.bias!.grad!))).toEqual([3]);
     const dense = layer.denseWeight();
-    dense.weight[0] = 9;
-    expect(layer.weight.data[0]).toBe(1);
+    host(dense.weight)[0] = 9;
+    expect(host(layer.weight.data)[0]).toBe(1);
   });
 
   test('a weight or bias of the wrong size is refused, naming the layer', () => {

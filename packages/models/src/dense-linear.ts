@@ -1,7 +1,15 @@
 // A dense linear layer (torch.nn.Linear; llm.c matmul_forward / matmul_backward): y = x · Wᵀ + b.
-import { kernel, type ForwardContext, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
-import { accumulateColumnSums, addBias, alloc } from './buffers.js';
+import {
+  allocLike,
+  type F32,
+  type ForwardContext,
+  kernel,
+  type LinearCache,
+  type LinearModule,
+  type Parameter,
+} from '@lora/core';
 import { ModelLoadError } from './errors.js';
+import { copyOf } from './buffers.js';
 import { gradOf, makeParameter } from './parameter.js';
 
 export interface DenseLinearOptions {
@@ -10,9 +18,9 @@ export interface DenseLinearOptions {
   inFeatures: number;
   outFeatures: number;
   /** (out, in) row-major, used as given (not copied) */
-  weight: Float32Array;
+  weight: F32;
   /** (out) */
-  bias?: Float32Array;
+  bias?: F32;
 }
 
 export class DenseLinear implements LinearModule {
@@ -42,13 +50,8 @@ export class DenseLinear implements LinearModule {
   }
 
   /** y (T, out) = x (T, in) · Wᵀ + b: matmul NT. */
-  forward(
-    x: Float32Array,
-    rows: number,
-    _ctx: ForwardContext,
-    out?: Float32Array,
-  ): { out: Float32Array; cache: LinearCache } {
-    const y = out ?? alloc(x, rows * this.outFeatures); // (T, out)
+  forward(x: F32, rows: number, _ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
+    const y = out ?? allocLike(x, rows * this.outFeatures); // (T, out)
     kernel('matmul')({
       a: x,
       b: this.weight.data,
@@ -58,14 +61,14 @@ export class DenseLinear implements LinearModule {
       k: this.inFeatures,
       transB: true,
     });
-    if (this.bias) addBias(y, this.bias.data, rows, this.outFeatures);
+    if (this.bias) kernel('addBias')({ x: y, bias: this.bias.data, rows, cols: this.outFeatures });
     return { out: y, cache: { x, rows } };
   }
 
   /** dx = dy · W (NN); when trainable dW += dyᵀ · x (TN) and db += colsum(dy). */
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32 {
     const { x, rows } = cache;
-    const dx = dxAccumulate ?? alloc(dy, rows * this.inFeatures); // (T, in)
+    const dx = dxAccumulate ?? allocLike(dy, rows * this.inFeatures); // (T, in)
     const matmul = kernel('matmul');
     matmul({
       a: dy,
@@ -89,7 +92,8 @@ export class DenseLinear implements LinearModule {
         accumulate: true,
       });
     }
-    if (this.bias?.trainable) accumulateColumnSums(gradOf(this.bias), dy, rows, this.outFeatures);
+    if (this.bias?.trainable)
+      kernel('columnSums')({ x: dy, outAccumulate: gradOf(this.bias), rows, cols: this.outFeatures }); // (out)
     return dx;
   }
 
@@ -97,7 +101,7 @@ export class DenseLinear implements LinearModule {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  denseWeight(): { weight: Float32Array; bias: Float32Array | undefined } {
-    return { weight: this.weight.data.slice(), bias: this.bias?.data.slice() };
+  denseWeight(): { weight: F32; bias: F32 | undefined } {
+    return { weight: copyOf(this.weight.data), bias: this.bias ? copyOf(this.bias.data) : undefined };
   }
 }

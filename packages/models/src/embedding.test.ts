@@ -1,8 +1,7 @@
-import { gradcheck, weightedSum } from '@lora/core';
-import { makeRng } from '@lora/testing';
+import { counterUniform, gradcheck, weightedSum } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { embedBackward, embedForward } from './embedding.js';
-import { asF64, f64 } from './test-support.test-support.js';
+import { asF64, f64, host } from './test-support.test-support.js';
 
 const [V, C, P] = [6, 4, 5];
 const ids = Int32Array.from([2, 5, 2, 0]);
@@ -20,7 +19,7 @@ describe('embedding', () => {
       const positionTable = f64(P * C, 2);
       const pos = withPositions ? { positionTable, positions } : {};
       const out = embedForward({ ids, table, tokens: 4, dim: C, scale, ...pos });
-      expect(out[C * 2 + 1]).toBeCloseTo(
+      expect(host(out)[C * 2 + 1]).toBeCloseTo(
         table[2 * C + 1]! * (scale ?? 1) + (withPositions ? positionTable[2 * C + 1]! : 0),
         12,
       );
@@ -37,38 +36,35 @@ describe('embedding', () => {
         positions,
         positionGrad: withPositions ? positionGrad : undefined,
       });
-      const loss = () => weightedSum(embedForward({ ids, table, tokens: 4, dim: C, scale, ...pos }), wts);
+      const loss = () =>
+        weightedSum(host(embedForward({ ids, table, tokens: 4, dim: C, scale, ...pos })), wts);
       const inputs = [{ name: 'dtable', value: asF64(table), grad: tableGrad }];
       if (withPositions) inputs.push({ name: 'dpositions', value: asF64(positionTable), grad: positionGrad });
       gradcheck(loss, inputs, { rtol: 1e-6, atol: 1e-9 });
     },
   );
 
-  test('NEFTune adds uniform noise of magnitude alpha / √(T·C) before the scale', () => {
+  test("NEFTune adds the seed's counter-stream noise U(−m, m), m = alpha / √(T·C), before the scale", () => {
     const table = new Float32Array(V * C);
     const alpha = 5;
     const seqLen = 2;
-    const rng = makeRng(1);
-    const out = embedForward({
-      ids,
-      table,
-      tokens: 4,
-      dim: C,
-      scale: 2,
-      neftune: { alpha, seqLen, rng: () => rng.next() },
-    });
-    const bound = 2 * (alpha / Math.sqrt(seqLen * C));
+    const seed = 0x9e3779b9;
+    const forward = (s: number) =>
+      host(
+        embedForward({ ids, table, tokens: 4, dim: C, scale: 2, neftune: { alpha, seqLen, seed: s } }),
+      ).slice();
+    const out = forward(seed);
+    const magnitude = alpha / Math.sqrt(seqLen * C);
+    // element i of the stream: (2u − 1) · m in float32, then the scale 2
+    const expected = Array.from(
+      { length: 4 * C },
+      (_, i) => 2 * Math.fround((2 * counterUniform(seed, i) - 1) * Math.fround(magnitude)),
+    );
+    expect(Array.from(out)).toEqual(expected);
+    const bound = 2 * magnitude;
     expect(Math.max(...Array.from(out, Math.abs))).toBeLessThanOrEqual(bound);
     expect(Math.max(...Array.from(out, Math.abs))).toBeGreaterThan(bound / 2);
-    const again = makeRng(1);
-    const same = embedForward({
-      ids,
-      table,
-      tokens: 4,
-      dim: C,
-      scale: 2,
-      neftune: { alpha, seqLen, rng: () => again.next() },
-    });
-    expect(Array.from(same)).toEqual(Array.from(out));
+    expect(Array.from(forward(seed))).toEqual(Array.from(out));
+    expect(Array.from(forward(seed + 1))).not.toEqual(Array.from(out));
   });
 });

@@ -1,53 +1,58 @@
 // Input embeddings (torch.nn.Embedding; GemmaModel's √hidden normaliser; GPT2Model's learned positions) and NEFTune.
-import { kernel } from '@lora/core';
+import { type F32, type I32, kernel } from '@lora/core';
+import { addInto } from './buffers.js';
 import { buffer, type Workspace } from './workspace.js';
 
 export interface EmbedArgs {
-  /** (N) token ids, N = B·T */
-  ids: Int32Array;
+  /** (N) token ids, N = B·T, in the table's memory */
+  ids: I32;
   /** (V, C) */
-  table: Float32Array;
+  table: F32;
   tokens: number;
   dim: number;
   /** Gemma: multiply by √hidden rounded to the activation dtype (float32 here) */
   scale?: number;
   /** GPT-2: (P, C) learned position table and (N) the position of each row */
-  positionTable?: Float32Array;
-  positions?: Int32Array;
-  /** NEFTune (TRL): adds U(−m, m) to the token embeddings, m = alpha / √(T·C) with T the padded sequence length */
-  neftune?: { alpha: number; seqLen: number; rng: () => number };
+  positionTable?: F32;
+  positions?: I32;
+  /**
+   * NEFTune (TRL): adds U(−m, m) to the token embeddings, m = alpha / √(T·C) with T the padded sequence length;
+   * the noise is the counter stream of `seed` (one draw of the step's generator)
+   */
+  neftune?: { alpha: number; seqLen: number; seed: number };
 }
 
 /** (N, C) hidden states: table[ids] (+ NEFTune noise) (· scale) (+ positionTable[positions]); in `ws` when given. */
-export function embedForward(args: EmbedArgs, ws?: Workspace): Float32Array {
+export function embedForward(args: EmbedArgs, ws?: Workspace): F32 {
   const { ids, table, tokens, dim, scale, positionTable, positions, neftune } = args;
-  const out = buffer(ws, 'out', table, tokens * dim); // (N, C)
+  const n = tokens * dim;
+  const out = buffer(ws, 'out', table, n); // (N, C)
   kernel('embedding')({ ids, table, out, tokens, dim });
   if (neftune && neftune.alpha > 0) {
-    const mag = neftune.alpha / Math.sqrt(neftune.seqLen * dim);
-    for (let i = 0; i < tokens * dim; i++) out[i]! += (2 * neftune.rng() - 1) * mag;
+    const magnitude = neftune.alpha / Math.sqrt(neftune.seqLen * dim);
+    kernel('uniformNoise')({ x: out, n, magnitude, seed: neftune.seed });
   }
-  if (scale !== undefined) for (let i = 0; i < tokens * dim; i++) out[i]! *= scale;
+  if (scale !== undefined) kernel('scale')({ x: out, out, n, alpha: scale });
   if (positionTable && positions) {
-    const pos = buffer(ws?.temp.scope('embedding'), 'positions', table, tokens * dim); // (N, C)
+    const pos = buffer(ws?.temp.scope('embedding'), 'positions', table, n); // (N, C)
     kernel('embedding')({ ids: positions, table: positionTable, out: pos, tokens, dim });
-    for (let i = 0; i < tokens * dim; i++) out[i]! += pos[i]!;
+    addInto(out, pos, n);
   }
   return out;
 }
 
 export interface EmbedBackwardArgs {
   /** (N, C) gradient of the embedding output */
-  dout: Float32Array;
-  ids: Int32Array;
+  dout: F32;
+  ids: I32;
   tokens: number;
   dim: number;
   scale?: number;
   /** (V, C) accumulated into when the token table is trainable */
-  tableGrad?: Float32Array;
-  positions?: Int32Array;
+  tableGrad?: F32;
+  positions?: I32;
   /** (P, C) accumulated into when the position table is trainable */
-  positionGrad?: Float32Array;
+  positionGrad?: F32;
 }
 
 /** Scatter-adds the output gradient into the trainable tables (the noise is additive: it passes the gradient on). */
@@ -57,7 +62,7 @@ export function embedBackward(args: EmbedBackwardArgs, ws?: Workspace): void {
     let d = dout;
     if (scale !== undefined) {
       d = buffer(ws?.temp.scope('embedding'), 'dscaled', dout, tokens * dim); // (N, C)
-      for (let i = 0; i < tokens * dim; i++) d[i] = dout[i]! * scale;
+      kernel('scale')({ x: dout, out: d, n: tokens * dim, alpha: scale });
     }
     kernel('embeddingBackward')({ ids, dout: d, dtableAccumulate: tableGrad, tokens, dim });
   }

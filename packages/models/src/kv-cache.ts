@@ -1,5 +1,6 @@
 // Keys and values of past tokens for incremental decoding (transformers StaticCache): per layer (B, Hkv, capacity, D),
 // with each row's padding mask and next position, so left-padded prompts decode like unpadded ones.
+import { type DeviceMemory, hostMemory, type I32 } from '@lora/core';
 import type { LayerKv } from './attention.js';
 import { ModelInputError } from './errors.js';
 
@@ -11,6 +12,8 @@ export class KvCache {
   /** (B) position the next real token of each row takes */
   readonly nextPosition: Int32Array;
   readonly layers: LayerKv[];
+  /** (B) b · capacity, in the cache's memory: where each row's mask starts */
+  readonly maskOffsets: I32;
 
   constructor(
     readonly batch: number,
@@ -18,15 +21,26 @@ export class KvCache {
     numLayers: number,
     kvHeads: number,
     headDim: number,
+    /** where the keys and values live: the model's memory */
+    readonly memory: DeviceMemory = hostMemory,
   ) {
     this.mask = new Uint8Array(batch * capacity);
     this.nextPosition = new Int32Array(batch);
     const size = batch * kvHeads * capacity * headDim;
-    this.layers = Array.from({ length: numLayers }, () => ({
-      k: new Float32Array(size),
-      v: new Float32Array(size),
-    }));
+    this.layers = Array.from({ length: numLayers }, () => ({ k: memory.f32(size), v: memory.f32(size) }));
+    this.maskOffsets = memory.upload(Int32Array.from({ length: batch }, (_, b) => b * capacity));
   }
+
+  /** (B, capacity) the mask as 0/1 in the cache's memory (written on each call: a few bytes per row). */
+  deviceMask(): I32 {
+    const mask = Int32Array.from(this.mask);
+    if (this.memory.host) return mask;
+    this.#deviceMask ??= this.memory.i32(mask.length);
+    this.memory.write(this.#deviceMask, mask);
+    return this.#deviceMask;
+  }
+
+  #deviceMask: I32 | undefined;
 
   /** Forget every cached token (the buffers are reused). */
   reset(): void {

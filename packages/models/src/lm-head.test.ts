@@ -1,9 +1,9 @@
 import { gradcheck } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
-import { lmHeadLogits, lmHeadLoss, lmHeadTileRows } from './lm-head.js';
+import { type LmHeadArgs, lmHeadLogits, lmHeadLoss, lmHeadTileRows } from './lm-head.js';
 import { makeParameter } from './parameter.js';
-import { asF64, f64 } from './test-support.test-support.js';
+import { asF64, f64, host } from './test-support.test-support.js';
 
 const [M, C, V] = [4, 5, 23];
 const targets = Int32Array.from([3, -100, 22, 0]);
@@ -29,12 +29,24 @@ function directLoss(
   return { loss, argmax };
 }
 
+/** lmHeadLoss with fresh float64 stats, its totals as numbers. */
+function headLoss(args: Omit<LmHeadArgs, 'stats'>): {
+  lossSum: number;
+  tokens: number;
+  correct: number;
+  dhidden: Float32Array | undefined;
+} {
+  const stats = new Float64Array(3);
+  const { dhidden } = lmHeadLoss({ ...args, stats });
+  return { lossSum: stats[0]!, tokens: stats[1]!, correct: stats[2]!, dhidden: dhidden && host(dhidden) };
+}
+
 describe('lmHeadLoss (fused over tiles of rows)', () => {
   const hidden = f64(M * C, 1);
   const weight = makeParameter('lm_head.weight', [V, C], f64(V * C, 2), true);
 
   test.each([1, 7, 16, 23, 1000])('chunk %i gives the same loss as the full softmax', (chunk) => {
-    const r = lmHeadLoss({
+    const r = headLoss({
       hidden,
       rows: M,
       weight,
@@ -45,7 +57,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
       backward: false,
       lossScale: 1,
     });
-    const d = directLoss(hidden, weight.data);
+    const d = directLoss(hidden, host(weight.data));
     expectClose([r.lossSum], [d.loss], { rtol: 1e-12 }, 'lossSum');
     expect(r.tokens).toBe(3);
     expect(r.correct).toBe([0, 2, 3].filter((i) => d.argmax[i] === targets[i]).length);
@@ -55,7 +67,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
     weight.trainable = true;
     weight.grad = undefined;
     const lossScale = 0.25;
-    const r = lmHeadLoss({
+    const r = headLoss({
       hidden,
       rows: M,
       weight,
@@ -68,13 +80,13 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
     });
     const loss = () =>
       lossScale *
-      lmHeadLoss({ hidden, rows: M, weight, vocab: V, dim: C, targets, chunk: 7, backward: false, lossScale })
+      headLoss({ hidden, rows: M, weight, vocab: V, dim: C, targets, chunk: 7, backward: false, lossScale })
         .lossSum;
     gradcheck(
       loss,
       [
         { name: 'dhidden', value: asF64(hidden), grad: r.dhidden! },
-        { name: 'dweight', value: asF64(weight.data), grad: weight.grad! },
+        { name: 'dweight', value: asF64(weight.data), grad: host(weight.grad!) },
       ],
       { rtol: 1e-6, atol: 1e-9 },
     );
@@ -87,7 +99,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
       const run = (c: number) => {
         const w = makeParameter('lm_head.weight', [V, C], weight.data, true);
         w.trainable = true;
-        const r = lmHeadLoss({
+        const r = headLoss({
           hidden,
           rows: M,
           weight: w,
@@ -98,7 +110,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
           backward: true,
           lossScale: 0.5,
         });
-        return { ...r, wgrad: w.grad! };
+        return { ...r, wgrad: host(w.grad!) };
       };
       const one = run(V);
       const tiled = run(chunk);
@@ -127,7 +139,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
   test('argmax hits count the first maximum, as torch.argmax', () => {
     const w = makeParameter('w', [3, 1], Float32Array.from([1, 1, 0]), false); // logits of h = [1] are [1, 1, 0]
     const hit = (t: number) =>
-      lmHeadLoss({
+      headLoss({
         hidden: Float32Array.from([1]),
         rows: 1,
         weight: w,
@@ -142,9 +154,22 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
   });
 
   test('lmHeadLogits is hidden · Wᵀ', () => {
-    const logits = lmHeadLogits(hidden, M, weight.data, V, C);
+    const logits = host(lmHeadLogits(hidden, M, weight.data, V, C));
     let s = 0;
-    for (let c = 0; c < C; c++) s += hidden[2 * C + c]! * weight.data[5 * C + c]!;
+    for (let c = 0; c < C; c++) s += hidden[2 * C + c]! * host(weight.data)[5 * C + c]!;
     expect(logits[2 * V + 5]).toBeCloseTo(s, 12);
   });
+});
+
+test('lmHeadLoss adds into the stats it is given (micro-batches accumulate on the device)', () => {
+  const hidden = f64(M * C, 3);
+  const weight = makeParameter('lm_head.weight', [V, C], f64(V * C, 4), false);
+  const args = { hidden, rows: M, weight, vocab: V, dim: C, targets, chunk: 7, lossScale: 1 };
+  const once = new Float64Array(3);
+  lmHeadLoss({ ...args, backward: false, stats: once });
+  const twice = Float64Array.from([1, 2, 3]);
+  lmHeadLoss({ ...args, backward: false, stats: twice });
+  lmHeadLoss({ ...args, backward: true, stats: twice });
+  expectClose(twice, [1 + 2 * once[0]!, 2 + 2 * once[1]!, 3 + 2 * once[2]!], { rtol: 1e-12 }, 'stats');
+  expect(once[0]).toBeCloseTo(directLoss(hidden, host(weight.data)).loss, 10);
 });

@@ -1,36 +1,31 @@
 // Output layer and loss (LlamaForCausalLM.lm_head + ForCausalLMLoss) without (M, V) logits at once: forward alone in
 // vocabulary chunks with online log-sum-exp (Milakov & Gimelshein); with backward fused over tiles of rows (Liger's
-// fused linear cross-entropy), each tile's loss and gradient done before the next, so nothing is recomputed.
-import { kernel, type Parameter } from '@lora/core';
-import { alloc } from './buffers.js';
+// fused linear cross-entropy), each tile's loss and gradient done before the next, so nothing is recomputed. The
+// loss, token and hit totals are reduced on the device into a stats array; nothing is read back here.
+import { allocLike, type F32, type I32, kernel, memoryOf, type Parameter } from '@lora/core';
 import { gradOf } from './parameter.js';
 import { buffer, type Workspace } from './workspace.js';
 
 export interface LmHeadArgs {
   /** (M, C) final hidden states of the rows that have a target */
-  hidden: Float32Array;
+  hidden: F32;
   rows: number;
   /** (V, C) the output embedding (tied: the input embedding) */
   weight: Parameter;
   vocab: number;
   dim: number;
   /** (M) target ids; negative = ignored */
-  targets: Int32Array;
+  targets: I32;
   /** logits held at once: rows × chunk (with backward: whole vocabulary rows, at least one) */
   chunk: number;
   /** also return dhidden and accumulate the weight gradient (when trainable), for d(lossScale · Σ nll) */
   backward: boolean;
   lossScale: number;
-}
-
-export interface LmHeadResult {
-  /** Σ over counted rows of −log softmax(logits)[target] */
-  lossSum: number;
-  tokens: number;
-  /** rows whose argmax (first maximum, as torch.argmax) equals the target */
-  correct: number;
-  /** (M, C) when backward */
-  dhidden?: Float32Array;
+  /**
+   * (3) accumulated into: [Σ −log softmax(logits)[target] over counted rows, counted rows, rows whose argmax (the
+   * first maximum, as torch.argmax) is the target]
+   */
+  stats: F32;
 }
 
 /** Rows per tile: as many whole vocabulary rows as `rows × chunk` logits hold, 1 … rows. */
@@ -39,111 +34,79 @@ export function lmHeadTileRows(rows: number, vocab: number, chunk: number): numb
   return Math.max(1, Math.min(rows, Math.floor((rows * cols) / vocab)));
 }
 
-/** Index of the first element of row[start … start + n) equal to its maximum `max` (torch.argmax's first maximum). */
-function firstIndexOf(row: Float32Array, start: number, n: number, max: number): number {
-  for (let c = 0; c < n; c++) if (row[start + c] === max) return c;
-  return -1;
-}
-
 /**
- * Σ nll over the rows with a target, argmax hits and, with `backward`, dhidden (in the workspace's buffer "dhidden"
- * when given) and the weight gradient. Without backward the logits are computed in vocabulary chunks of every row
- * (one pass over the weight); with it, in tiles of whole rows, each tile's loss and gradient before the next.
+ * Adds the loss totals into args.stats and, with `backward`, returns dhidden (in the workspace's buffer "dhidden"
+ * when given) and accumulates the weight gradient. Without backward the logits are computed in vocabulary chunks of
+ * every row (one pass over the weight); with it, in tiles of whole rows, each tile's loss and gradient before the next.
  */
-export function lmHeadLoss(args: LmHeadArgs, ws?: Workspace): LmHeadResult {
+export function lmHeadLoss(args: LmHeadArgs, ws?: Workspace): { dhidden?: F32 } {
   return args.backward ? fusedLoss(args, ws) : chunkedLoss(args, ws);
 }
 
-/** Running per-row state of the online log-sum-exp (a tile's rows, or every row). */
-function rowState(temp: Workspace | undefined, like: Float32Array, rows: number) {
-  const runningMax = buffer(temp, 'max', like, rows).fill(Number.NEGATIVE_INFINITY); // (rows)
-  const runningSum = buffer(temp, 'sum', like, rows).fill(0); // (rows)
-  const targetLogit = buffer(temp, 'target', like, rows); // (rows)
-  const lse = buffer(temp, 'lse', like, rows); // (rows)
-  return { runningMax, runningSum, targetLogit, lse };
+/** Running per-row state of the online log-sum-exp and argmax (a tile's rows, or every row), reset. */
+function rowState(temp: Workspace | undefined, like: F32, rows: number) {
+  const state = {
+    runningMax: buffer(temp, 'max', like, rows), // (rows)
+    runningSum: buffer(temp, 'sum', like, rows), // (rows)
+    targetLogit: buffer(temp, 'target', like, rows), // (rows)
+    lse: buffer(temp, 'lse', like, rows), // (rows)
+    bestValue: buffer(temp, 'best-value', like, rows), // (rows)
+    bestIndex: temp ? temp.takeI32('best-index', rows) : memoryOf(like).i32(rows), // (rows)
+  };
+  kernel('fill')({ x: state.bestIndex, n: rows, value: -1 });
+  kernel('fill')({ x: state.runningMax, n: rows, value: Number.NEGATIVE_INFINITY });
+  kernel('fill')({ x: state.runningSum, n: rows, value: 0 });
+  kernel('fill')({ x: state.targetLogit, n: rows, value: 0 });
+  kernel('fill')({ x: state.bestValue, n: rows, value: Number.NEGATIVE_INFINITY });
+  return state;
 }
 
 /** Forward only: vocabulary chunks of every row, online log-sum-exp, the first maximum tracked across chunks. */
-function chunkedLoss(args: LmHeadArgs, ws?: Workspace): LmHeadResult {
-  const { hidden, rows: M, weight, vocab: V, dim: C, targets } = args;
+function chunkedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden?: F32 } {
+  const { hidden, rows: M, weight, vocab: V, dim: C, targets, stats } = args;
   const chunk = Math.max(1, Math.min(args.chunk, V));
   const temp = ws?.temp.scope('lm-head');
   const logits = buffer(temp, 'logits', hidden, M * chunk); // (M, chunk)
-  const { runningMax, runningSum, targetLogit, lse } = rowState(temp, hidden, M);
-  const previousMax = buffer(temp, 'previous-max', hidden, M); // (M)
-  const bestIndex = new Int32Array(M).fill(-1);
+  const state = rowState(temp, hidden, M);
   for (let v0 = 0; v0 < V; v0 += chunk) {
     const cols = Math.min(chunk, V - v0);
     const w = weight.data.subarray(v0 * C, (v0 + cols) * C); // (cols, C)
     kernel('matmul')({ a: hidden, b: w, out: logits, m: M, n: cols, k: C, transB: true }); // (M, cols)
-    previousMax.set(runningMax);
-    kernel('crossEntropyChunk')({
-      logits,
-      rows: M,
-      cols,
-      vocabStart: v0,
-      targets,
-      runningMax,
-      runningSum,
-      targetLogit,
-    });
-    for (let r = 0; r < M; r++)
-      if (runningMax[r]! > previousMax[r]!)
-        bestIndex[r] = v0 + firstIndexOf(logits, r * cols, cols, runningMax[r]!);
+    kernel('crossEntropyChunk')({ logits, rows: M, cols, vocabStart: v0, targets, ...state });
+    kernel('argmaxChunk')({ logits, rows: M, cols, vocabStart: v0, ...state });
   }
-  let [lossSum, tokens, correct] = [0, 0, 0];
-  for (let r = 0; r < M; r++) {
-    lse[r] = runningMax[r]! + Math.log(runningSum[r]!);
-    if (targets[r]! < 0) continue;
-    lossSum += lse[r]! - targetLogit[r]!;
-    tokens++;
-    if (bestIndex[r] === targets[r]) correct++;
-  }
-  return { lossSum, tokens, correct };
+  kernel('crossEntropyStats')({ rows: M, targets, ...state, stats });
+  return {};
 }
 
 /** Forward and backward: tiles of whole rows (Liger's fused linear cross-entropy), nothing recomputed. */
-function fusedLoss(args: LmHeadArgs, ws?: Workspace): LmHeadResult {
-  const { hidden, rows: M, weight, vocab: V, dim: C, targets, lossScale } = args;
+function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
+  const { hidden, rows: M, weight, vocab: V, dim: C, targets, lossScale, stats } = args;
   const tile = lmHeadTileRows(M, V, args.chunk);
   const temp = ws?.temp.scope('lm-head');
   const matmul = kernel('matmul');
   const logits = buffer(temp, 'logits', hidden, tile * V); // (tile, V)
   const dlogits = buffer(temp, 'dlogits', hidden, tile * V); // (tile, V)
-  const rowScale = buffer(temp, 'scale', hidden, tile).fill(lossScale); // (tile)
-  const dhidden = buffer(ws, 'dhidden', hidden, M * C); // (M, C)
+  const rowScale = buffer(temp, 'scale', hidden, tile); // (tile)
+  kernel('fill')({ x: rowScale, n: tile, value: lossScale });
+  const dhidden = ws ? ws.take('dhidden', hidden, M * C) : allocLike(hidden, M * C); // (M, C)
   const wgrad = weight.trainable ? gradOf(weight) : undefined;
-  let [lossSum, tokens, correct] = [0, 0, 0];
   for (let r0 = 0; r0 < M; r0 += tile) {
     const n = Math.min(tile, M - r0);
     const h = hidden.subarray(r0 * C, (r0 + n) * C); // (n, C)
     const t = targets.subarray(r0, r0 + n); // (n)
     matmul({ a: h, b: weight.data, out: logits, m: n, n: V, k: C, transB: true }); // (n, V)
-    const { runningMax, runningSum, targetLogit, lse } = rowState(temp, hidden, n);
-    kernel('crossEntropyChunk')({
-      logits,
-      rows: n,
-      cols: V,
-      vocabStart: 0,
-      targets: t,
-      runningMax,
-      runningSum,
-      targetLogit,
-    });
-    for (let r = 0; r < n; r++) {
-      lse[r] = runningMax[r]! + Math.log(runningSum[r]!);
-      if (t[r]! < 0) continue;
-      lossSum += lse[r]! - targetLogit[r]!;
-      tokens++;
-      if (firstIndexOf(logits, r * V, V, runningMax[r]!) === t[r]) correct++;
-    }
+    const state = rowState(temp, hidden, n);
+    kernel('crossEntropyChunk')({ logits, rows: n, cols: V, vocabStart: 0, targets: t, ...state });
+    kernel('argmaxChunk')({ logits, rows: n, cols: V, vocabStart: 0, ...state });
+    kernel('crossEntropyStats')({ rows: n, targets: t, ...state, stats });
     kernel('crossEntropyChunkBackward')({
       logits,
       rows: n,
       cols: V,
       vocabStart: 0,
       targets: t,
-      lse,
+      lse: state.lse,
       rowScale,
       dlogits,
     });
@@ -152,18 +115,12 @@ function fusedLoss(args: LmHeadArgs, ws?: Workspace): LmHeadResult {
     // (V, C) += (n, V)ᵀ · (n, C)
     if (wgrad) matmul({ a: dlogits, b: h, out: wgrad, m: V, n: C, k: n, transA: true, accumulate: true });
   }
-  return { lossSum, tokens, correct, dhidden };
+  return { dhidden };
 }
 
-/** Full logits (N, V) = hidden (N, C) · Wᵀ, for evaluation and generation. */
-export function lmHeadLogits(
-  hidden: Float32Array,
-  rows: number,
-  weight: Float32Array,
-  vocab: number,
-  dim: number,
-): Float32Array {
-  const out = alloc(hidden, rows * vocab); // (N, V)
-  kernel('matmul')({ a: hidden, b: weight, out, m: rows, n: vocab, k: dim, transB: true });
-  return out;
+/** Full logits (N, V) = hidden (N, C) · Wᵀ, for evaluation and generation; in `out` when given. */
+export function lmHeadLogits(hidden: F32, rows: number, weight: F32, vocab: number, dim: number, out?: F32): F32 {
+  const logits = out ?? allocLike(hidden, rows * vocab); // (N, V)
+  kernel('matmul')({ a: hidden, b: weight, out: logits, m: rows, n: vocab, k: dim, transB: true });
+  return logits;
 }

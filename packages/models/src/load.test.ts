@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CausalLM } from './causal-lm.js';
 import { DenseLinear } from './dense-linear.js';
 import { ModelConfigError, ModelLoadError } from './errors.js';
-import { ARCHS } from './test-support.test-support.js';
+import { ARCHS, host } from './test-support.test-support.js';
 import { writeTinyCheckpoint } from './tiny-checkpoint.js';
 
 let root: string;
@@ -31,8 +31,8 @@ describe('CausalLM.load', () => {
     const sharded = await writeTinyCheckpoint(fresh(), 'qwen2', { seed: 3, maxShardBytes: 20_000 });
     expect(sharded.files.at(-1)).toBe('model.safetensors.index.json');
     expect(sharded.files.length).toBeGreaterThan(3);
-    expect(Array.from(logitsOf(await CausalLM.load(sharded.dir)))).toEqual(
-      Array.from(logitsOf(await CausalLM.load(single.dir))),
+    expect(Array.from(await logitsOf(await CausalLM.load(sharded.dir)))).toEqual(
+      Array.from(await logitsOf(await CausalLM.load(single.dir))),
     );
   });
 
@@ -40,10 +40,10 @@ describe('CausalLM.load', () => {
     { dtype: 'bfloat16' as const, round: (x: Float32Array) => bf16ToF32(f32ToBf16(x)) },
     { dtype: 'float16' as const, round: (x: Float32Array) => f16ToF32(f32ToF16(x)) },
   ])('a $dtype checkpoint holds the rounded float32 weights, read back exactly', async ({ dtype, round }) => {
-    const f32 = (
+    const f32 = await (
       await CausalLM.load((await writeTinyCheckpoint(fresh(), 'gemma', { seed: 4 })).dir)
     ).exportWeights();
-    const half = (
+    const half = await (
       await CausalLM.load((await writeTinyCheckpoint(fresh(), 'gemma', { seed: 4, dtype })).dir)
     ).exportWeights();
     for (const [name, t] of f32)
@@ -58,8 +58,8 @@ describe('CausalLM.load', () => {
     );
     await file.close();
     const modern = await writeTinyCheckpoint(fresh(), 'gpt2', { seed: 5 });
-    expect(Array.from(logitsOf(await CausalLM.load(legacy.dir)))).toEqual(
-      Array.from(logitsOf(await CausalLM.load(modern.dir))),
+    expect(Array.from(await logitsOf(await CausalLM.load(legacy.dir)))).toEqual(
+      Array.from(await logitsOf(await CausalLM.load(modern.dir))),
     );
   });
 });
@@ -72,17 +72,17 @@ describe.each(ARCHS)('%s in 4 bits', (arch) => {
     });
     const q = await CausalLM.load(dir);
     expect([...q.linearModules().values()].every((l) => l instanceof Nf4Linear)).toBe(true);
-    const exported = q.exportWeights();
+    const exported = await q.exportWeights();
     const dense = CausalLM.fromWeights(q.config, (name) => exported.get(name)?.data);
-    expectClose(logitsOf(q), logitsOf(dense), { rtol: 1e-6, atol: 1e-6 }, 'logits');
+    expectClose(await logitsOf(q), await logitsOf(dense), { rtol: 1e-6, atol: 1e-6 }, 'logits');
     const batch = { inputIds: ids, labels: ids, batch: 2, seqLen: 4 };
     const norms = (name: string) => name.includes('norm') || name.includes('ln_');
     for (const m of [q, dense]) m.setTrainable(norms);
-    q.step(batch, { training: true, backward: true });
-    dense.step(batch, { training: true, backward: true });
+    await q.step(batch, { training: true, backward: true });
+    await dense.step(batch, { training: true, backward: true });
     const denseGrads = new Map(dense.parameters().map((p) => [p.name, p.grad]));
     for (const p of q.parameters().filter((x) => x.trainable))
-      expectClose(p.grad!, denseGrads.get(p.name)!, { rtol: 1e-5, atol: 1e-7 }, p.name);
+      expectClose(host(p.grad!), host(denseGrads.get(p.name)!), { rtol: 1e-5, atol: 1e-7 }, p.name);
   });
 
   test('quantize on load: linears become 4-bit (minus the skipped ones), embeddings and lm_head stay dense', async () => {
@@ -92,7 +92,7 @@ describe.each(ARCHS)('%s in 4 bits', (arch) => {
       quantize: { quantType: 'fp4', doubleQuant: false, blocksize: 32, skip: ['mlp'] },
     });
     for (const [name, linear] of q.linearModules()) {
-      const original = dense.linearModules().get(name)!.denseWeight!().weight;
+      const original = host(dense.linearModules().get(name)!.denseWeight!().weight);
       if (name.includes('mlp')) {
         expect(linear, name).toBeInstanceOf(DenseLinear);
         continue;
@@ -101,10 +101,12 @@ describe.each(ARCHS)('%s in 4 bits', (arch) => {
       const expected = dequantize4bit(
         quantize4bit(original, [linear.outFeatures, linear.inFeatures], { quantType: 'fp4', blocksize: 32 }),
       );
-      expect(Array.from(linear.denseWeight!().weight), name).toEqual(Array.from(expected));
+      expect(Array.from(host(linear.denseWeight!().weight)), name).toEqual(Array.from(expected));
     }
     const embed = arch === 'gpt2' ? 'transformer.wte.weight' : 'model.embed_tokens.weight';
-    expect(q.exportWeights().get(embed)!.data).toEqual(dense.exportWeights().get(embed)!.data);
+    expect((await q.exportWeights()).get(embed)!.data).toEqual(
+      (await dense.exportWeights()).get(embed)!.data,
+    );
   });
 });
 
@@ -184,7 +186,7 @@ describe('load errors name the file and the tensor or key', () => {
   test('fromWeights names a missing tensor and a wrong element count', async () => {
     const { dir } = await writeTinyCheckpoint(fresh(), 'gemma', { seed: 12 });
     const m = await CausalLM.load(dir);
-    const w = m.exportWeights();
+    const w = await m.exportWeights();
     expect(() =>
       CausalLM.fromWeights(m.config, (name) =>
         name === 'model.norm.weight' ? undefined : w.get(name)?.data,

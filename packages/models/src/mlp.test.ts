@@ -3,7 +3,7 @@ import { expectClose } from '@lora/testing';
 import { describe, test } from 'vitest';
 import { DenseLinear } from './dense-linear.js';
 import { type Activation, Mlp, type MlpNames } from './mlp.js';
-import { asF64, ctx, f64 } from './test-support.test-support.js';
+import { asF64, ctx, f64, host } from './test-support.test-support.js';
 
 const [rows, C, I] = [3, 4, 6];
 
@@ -46,13 +46,13 @@ describe.each([
     for (const p of params) p.trainable = true;
     const x = f64(rows * C, 1);
     const wts = f64(rows * C, 2);
-    const loss = () => weightedSum(mlp.forward(x, rows, ctx).out, wts);
+    const loss = () => weightedSum(host(mlp.forward(x, rows, ctx).out), wts);
     const dx = mlp.backward(wts, mlp.forward(x, rows, ctx).cache);
     gradcheck(
       loss,
       [
-        { name: 'dx', value: asF64(x), grad: dx },
-        ...params.map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+        { name: 'dx', value: asF64(x), grad: host(dx) },
+        ...params.map((p) => ({ name: p.name, value: asF64(p.data), grad: host(p.grad!) })),
       ],
       {
         rtol: 1e-6,
@@ -64,7 +64,7 @@ describe.each([
   test('forward equals the formula on one row', () => {
     const { mlp, linears } = build(activation, gated);
     const x = f64(C, 3);
-    const lin = (name: string, v: Float32Array) => linears.get(name)!.forward(v, 1, ctx).out;
+    const lin = (name: string, v: Float32Array) => host(linears.get(name)!.forward(v, 1, ctx).out);
     const act = (v: number) =>
       activation === 'silu'
         ? v / (1 + Math.exp(-v))
@@ -80,6 +80,6 @@ describe.each([
     } else {
       expected = lin('mlp.c_proj', lin('mlp.c_fc', x).map(act));
     }
-    expectClose(mlp.forward(x, 1, ctx).out, expected, { rtol: 1e-12, atol: 1e-12 }, 'mlp');
+    expectClose(host(mlp.forward(x, 1, ctx).out), expected, { rtol: 1e-12, atol: 1e-12 }, 'mlp');
   });
 });

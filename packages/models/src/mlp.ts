@@ -1,5 +1,5 @@
 // Feed-forward blocks: gated (LlamaMLP SwiGLU, GemmaMLP GeGLU with tanh-GELU) and GPT2MLP (c_fc → gelu_new → c_proj).
-import { type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
+import { type F32, type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
 import { buffer, type Workspace } from './workspace.js';
 
 export type Activation = 'silu' | 'geluTanh';
@@ -8,9 +8,9 @@ export type MlpNames = { gate: string; up: string; down: string } | { fc: string
 
 export interface MlpCache {
   /** (T, I) pre-activation (the gate projection, or c_fc's output) */
-  pre: Float32Array;
+  pre: F32;
   /** (T, I) the up projection (gated only) */
-  up?: Float32Array;
+  up?: F32;
   linears: LinearCache[];
 }
 
@@ -23,11 +23,11 @@ export class Mlp {
 
   /** With a workspace, the activations kept for backward live in its buffers "gate", "up", "h" / "fc", "a" and "out". */
   forward(
-    x: Float32Array,
+    x: F32,
     rows: number,
     ctx: ForwardContext,
     ws?: Workspace,
-  ): { out: Float32Array; cache: MlpCache } {
+  ): { out: F32; cache: MlpCache } {
     const names = this.names;
     const outOf = (key: string, linear: LinearModule) => buffer(ws, key, x, rows * linear.outFeatures);
     const act = kernel(this.activation);
@@ -49,7 +49,7 @@ export class Mlp {
     const up = upLinear.forward(x, rows, ctx, outOf('up', upLinear)); // (T, I)
     const h = buffer(ws, 'h', x, gate.out.length); // (T, I) act(gate) · up
     act({ x: gate.out, out: h, n: h.length });
-    mulInto(h, up.out);
+    kernel('mul')({ a: h, b: up.out, out: h, n: h.length });
     const down = downLinear.forward(h, rows, ctx, outOf('out', downLinear)); // (T, C)
     return {
       out: down.out,
@@ -61,7 +61,7 @@ export class Mlp {
    * dx (T, C) from dout (T, C); the activation is recomputed from the cached pre-activation. With a workspace, the
    * intermediates and dx live in its transient buffers (dx until the next layer's backward).
    */
-  backward(dout: Float32Array, cache: MlpCache, ws?: Workspace): Float32Array {
+  backward(dout: F32, cache: MlpCache, ws?: Workspace): F32 {
     const names = this.names;
     const { pre, linears } = cache;
     const temp = ws?.temp.scope('mlp');
@@ -86,19 +86,12 @@ export class Mlp {
     kernel(this.activation)({ x: pre, out: a, n });
     const da = buffer(temp, 'da', dh, n); // (T, I) = dh · up
     const dup = buffer(temp, 'dup', dh, n); // (T, I) = dh · act(gate)
-    for (let i = 0; i < n; i++) {
-      da[i] = dh[i]! * up[i]!;
-      dup[i] = dh[i]! * a[i]!;
-    }
+    kernel('mul')({ a: dh, b: up, out: da, n });
+    kernel('mul')({ a: dh, b: a, out: dup, n });
     const dgate = buffer(temp, 'dgate', dh, n); // (T, I)
     backwardKernel({ x: pre, dout: da, dx: dgate, n });
     const dx = gate.backward(dgate, linears[0]!, dxOf('dx', gate)); // (T, C)
     upLinear.backward(dup, linears[1]!, dx);
     return dx;
   }
-}
-
-/** y *= x, elementwise. */
-function mulInto(y: Float32Array, x: Float32Array): void {
-  for (let i = 0; i < y.length; i++) y[i]! *= x[i]!;
 }

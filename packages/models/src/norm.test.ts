@@ -3,7 +3,7 @@ import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { Norm, type NormKind } from './norm.js';
 import { makeParameter } from './parameter.js';
-import { asF64, f64 } from './test-support.test-support.js';
+import { asF64, f64, host } from './test-support.test-support.js';
 
 const [rows, cols] = [3, 6];
 
@@ -19,13 +19,13 @@ describe.each(['rms', 'rms1p', 'layer'] as const)('Norm %s', (kind) => {
     for (const p of n.parameters()) p.trainable = true;
     const x = f64(rows * cols, 3, 2);
     const wts = f64(rows * cols, 4);
-    const loss = () => weightedSum(n.forward(x, rows).out, wts);
+    const loss = () => weightedSum(host(n.forward(x, rows).out), wts);
     const dx = n.backward(wts, n.forward(x, rows).cache);
     gradcheck(
       loss,
       [
-        { name: 'dx', value: asF64(x), grad: dx },
-        ...n.parameters().map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+        { name: 'dx', value: asF64(x), grad: host(dx) },
+        ...n.parameters().map((p) => ({ name: p.name, value: asF64(p.data), grad: host(p.grad!) })),
       ],
       {
         rtol: 1e-6,
@@ -48,6 +48,6 @@ test('rms1p (Gemma) scales by 1 + w, rms (Llama) by w', () => {
   const scale = 1 / Math.sqrt(12.5 + 1e-6);
   const rms = new Norm('rms', makeParameter('w', [2], w, false), 1e-6).forward(x, 1).out;
   const gemma = new Norm('rms1p', makeParameter('w', [2], w, false), 1e-6).forward(x, 1).out;
-  expectClose(rms, [3 * scale * 0.5, 4 * scale * -1], { rtol: 1e-6 }, 'rms');
-  expectClose(gemma, [3 * scale * 1.5, 0], { rtol: 1e-6, atol: 1e-7 }, 'rms1p');
+  expectClose(host(rms), [3 * scale * 0.5, 4 * scale * -1], { rtol: 1e-6 }, 'rms');
+  expectClose(host(gemma), [3 * scale * 1.5, 0], { rtol: 1e-6, atol: 1e-7 }, 'rms1p');
 });

@@ -1,5 +1,5 @@
 // Normalisation layers (LlamaRMSNorm, GemmaRMSNorm with 1 + w, torch.nn.LayerNorm) with forward and backward.
-import { kernel, type Parameter } from '@lora/core';
+import { type F32, kernel, type Parameter } from '@lora/core';
 import { gradOf } from './parameter.js';
 import { buffer, type Workspace } from './workspace.js';
 
@@ -7,12 +7,12 @@ export type NormKind = 'rms' | 'rms1p' | 'layer';
 
 export interface NormCache {
   /** (T, C) input */
-  x: Float32Array;
+  x: F32;
   rows: number;
   /** (T) */
-  rstd: Float32Array;
+  rstd: F32;
   /** (T), LayerNorm only */
-  mean?: Float32Array;
+  mean?: F32;
 }
 
 export class Norm {
@@ -28,7 +28,7 @@ export class Norm {
   }
 
   /** With a workspace, `out` and the cache live in its buffers "out", "rstd" (and "mean"). */
-  forward(x: Float32Array, rows: number, ws?: Workspace): { out: Float32Array; cache: NormCache } {
+  forward(x: F32, rows: number, ws?: Workspace): { out: F32; cache: NormCache } {
     const cols = this.dim;
     const out = buffer(ws, 'out', x, rows * cols); // (T, C)
     const rstd = buffer(ws, 'rstd', x, rows); // (T)
@@ -44,7 +44,7 @@ export class Norm {
   }
 
   /** dx (T, C) (in the workspace's buffer "dx" when given); accumulates into the weight (and bias) gradient when trainable. */
-  backward(dout: Float32Array, cache: NormCache, ws?: Workspace): Float32Array {
+  backward(dout: F32, cache: NormCache, ws?: Workspace): F32 {
     const { x, rows, rstd, mean } = cache;
     const cols = this.dim;
     const dx = buffer(ws, 'dx', dout, rows * cols); // (T, C)

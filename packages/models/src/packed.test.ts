@@ -7,7 +7,7 @@ import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import type { CausalLM } from './causal-lm.js';
 import { ModelInputError } from './errors.js';
-import { ARCHS, asF64, microModel } from './test-support.test-support.js';
+import { ARCHS, asF64, host, microModel, stepStats64 } from './test-support.test-support.js';
 
 const I = -100;
 const e1 = { ids: [3, 7, 1, 9], labels: [I, 7, 1, 9] };
@@ -32,21 +32,22 @@ const packed: TokenBatch = {
 };
 
 function gradsOf(model: CausalLM): Map<string, Float64Array> {
-  return new Map(model.parameters().map((p) => [p.name, Float64Array.from(p.grad!)]));
+  return new Map(model.parameters().map((p) => [p.name, Float64Array.from(host(p.grad!))]));
 }
 
+/** A step from zeroed gradients, its totals kept in float64 (stepInto: step() reads them back as float32). */
 function run(model: CausalLM, batch: TokenBatch) {
-  for (const p of model.parameters()) p.grad?.fill(0);
-  const r = model.step(batch, { training: false, backward: true });
-  return { ...r, grads: gradsOf(model) };
+  for (const p of model.parameters()) if (p.grad) host(p.grad).fill(0);
+  const [lossSum, tokens, correct] = stepStats64(model, batch, { training: false, backward: true });
+  return { lossSum: lossSum!, tokens: tokens!, correct: correct!, grads: gradsOf(model) };
 }
 
 describe.each(ARCHS)('%s: packed rows', (arch) => {
-  test('logits of every real token equal those of its example run alone', () => {
+  test('logits of every real token equal those of its example run alone', async () => {
     const model = microModel(arch, 3, 'f32');
     const V = model.config.vocabSize;
     const { inputIds, batch, seqLen, attentionMask, positionIds } = packed;
-    const logits = model.logits(inputIds, batch, seqLen, attentionMask, positionIds); // (B, T, V)
+    const logits = await model.logits(inputIds, batch, seqLen, attentionMask, positionIds); // (B, T, V)
     const alone = (e: { ids: number[] }) => model.logits(Int32Array.from(e.ids), 1, e.ids.length);
     for (const [label, e, row] of [
       ['e1 in row 0', e1, 0],
@@ -55,10 +56,10 @@ describe.each(ARCHS)('%s: packed rows', (arch) => {
       ['e2 in row 1', e2, 15],
     ] as const) {
       const got = logits.subarray(row * V, (row + e.ids.length) * V);
-      expectClose(got, alone(e), { rtol: 1e-5, atol: 1e-5 }, label); // float32: only the summation order differs
+      expectClose(got, await alone(e), { rtol: 1e-5, atol: 1e-5 }, label); // float32: only the summation order differs
     }
     // without position ids the same tokens see each other: the second example's logits change
-    const contiguous = model.logits(inputIds, batch, seqLen, attentionMask);
+    const contiguous = await model.logits(inputIds, batch, seqLen, attentionMask);
     expect(Array.from(contiguous.subarray(4 * V, 7 * V))).not.toEqual(
       Array.from(logits.subarray(4 * V, 7 * V)),
     );
@@ -83,23 +84,23 @@ describe.each(ARCHS)('%s: packed rows', (arch) => {
     }
   });
 
-  test('a label at an example start counts nowhere, whatever its value', () => {
+  test('a label at an example start counts nowhere, whatever its value', async () => {
     const model = microModel(arch);
     const labels = packed.labels.slice();
     labels[4] = 2; // e2's first token in row 0
     labels[15] = 3; // e2's first token in row 1
-    const a = model.step(packed, { training: false, backward: false });
-    const b = model.step({ ...packed, labels }, { training: false, backward: false });
+    const a = await model.step(packed, { training: false, backward: false });
+    const b = await model.step({ ...packed, labels }, { training: false, backward: false });
     expect(b).toEqual(a);
   });
 
-  test('position ids that neither continue nor restart are refused, naming the row and column', () => {
+  test('position ids that neither continue nor restart are refused, naming the row and column', async () => {
     const model = microModel(arch, 3, 'f32');
     const positionIds = packed.positionIds!.slice();
     positionIds[12] = 4; // row 1, column 3: e3's third token
     const step = () => model.step({ ...packed, positionIds }, { training: false, backward: false });
-    expect(step).toThrow(ModelInputError);
-    expect(step).toThrow(
+    await expect(step()).rejects.toThrow(ModelInputError);
+    await expect(step()).rejects.toThrow(
       'step: positionIds[12] (row 1, column 3) expected 2 (continuing) or 0 (a new packed example), got 4',
     );
   });
@@ -107,15 +108,15 @@ describe.each(ARCHS)('%s: packed rows', (arch) => {
 
 // RoPE (llama; qwen2 and gemma share its attention) and learned positions (gpt2)
 describe.each(['llama', 'gpt2'] as const)('%s: packed rows, float64', (arch) => {
-  test('every parameter gradient matches finite differences in float64 (packed, padded, checkpointed)', () => {
+  test('every parameter gradient matches finite differences in float64 (packed, padded, checkpointed)', async () => {
     const model = microModel(arch);
     model.setTrainable(() => true);
     const lossScale = 0.25;
-    model.step(packed, { training: true, backward: true, lossScale, gradientCheckpointing: true });
-    const loss = () => lossScale * model.step(packed, { training: false, backward: false }).lossSum;
+    await model.step(packed, { training: true, backward: true, lossScale, gradientCheckpointing: true });
+    const loss = () => lossScale * stepStats64(model, packed, { training: false, backward: false })[0]!;
     gradcheck(
       loss,
-      model.parameters().map((p) => ({ name: p.name, value: asF64(p.data), grad: p.grad! })),
+      model.parameters().map((p) => ({ name: p.name, value: asF64(p.data), grad: host(p.grad!) })),
       { rtol: 1e-5, atol: 1e-8 },
     );
   });

@@ -1,6 +1,7 @@
-import { ropeTables } from '@lora/core';
+import { type F32, ropeTables } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { RopeTables, ropeInvFreq } from './rope.js';
+import { host, SlabMemory } from './test-support.test-support.js';
 
 const f = Math.fround;
 
@@ -47,4 +48,24 @@ test('RopeTables grows on demand and equals @lora/core ropeTables without scalin
   const scaled = new RopeTables(8, 10000, { type: 'linear', factor: 2 });
   scaled.ensure(3);
   expect(scaled.cos[2 * 4 + 0]).toBe(f(Math.cos(f(2 * f(1 / 2))))); // position 2, first frequency 1 / 2
+});
+
+test('tables(needed, like) covers the positions in the memory of `like`: uploaded once per growth, freed on growth', () => {
+  const t = new RopeTables(8, 10000);
+  const onHost = t.tables(10, new Float32Array(1));
+  expect(onHost.cos).toBe(t.cos);
+  expect(t.positions).toBe(64);
+  const device = new SlabMemory(false);
+  // a device handle knows its memory (a typed array is the host's): what memoryOf reads
+  const like = { memory: device, length: 1, [Symbol.toStringTag]: 'DeviceF32' } as unknown as F32;
+  const placed = t.tables(20, like);
+  expect(device.owns(placed.cos) && device.owns(placed.sin)).toBe(true);
+  expect(Array.from(host(placed.sin))).toEqual(Array.from(t.sin));
+  expect(t.tables(64, like)).toBe(placed); // no growth: the same copies
+  expect(device.allocated).toHaveLength(2);
+  const grown = t.tables(65, like);
+  expect(t.positions).toBe(128);
+  expect(device.freed).toEqual([placed.cos, placed.sin]);
+  expect(Array.from(host(grown.cos))).toEqual(Array.from(t.cos));
+  expect(grown.cos.length).toBe(128 * 4);
 });

@@ -1,5 +1,5 @@
 // Rotary tables with transformers' rope_scaling variants (modeling_rope_utils: default, linear, llama3), float32 math.
-import { ropeTables } from '@lora/core';
+import { type DeviceMemory, type F32, hostMemory, memoryOf, ropeTables } from '@lora/core';
 import type { RopeScaling } from './config.js';
 
 const f = Math.fround;
@@ -39,6 +39,8 @@ export class RopeTables {
   sin: Float32Array = new Float32Array(0);
   positions = 0;
   readonly #invFreq: Float64Array;
+  /** copies of the current tables in device memories, dropped when the tables grow */
+  #placed = new Map<DeviceMemory, { cos: F32; sin: F32 }>();
 
   constructor(
     readonly rotaryDim: number,
@@ -48,9 +50,24 @@ export class RopeTables {
     this.#invFreq = ropeInvFreq(rotaryDim, theta, scaling);
   }
 
+  /** The tables covering positions 0 … needed − 1, in the memory of `like` (uploaded once per growth). */
+  tables(needed: number, like: F32): { cos: F32; sin: F32 } {
+    this.ensure(needed);
+    const memory = memoryOf(like);
+    if (memory === hostMemory) return { cos: this.cos, sin: this.sin };
+    let placed = this.#placed.get(memory);
+    if (!placed) this.#placed.set(memory, (placed = { cos: memory.upload(this.cos), sin: memory.upload(this.sin) }));
+    return placed;
+  }
+
   /** Make the tables cover positions 0 … needed − 1 (rounded up to a power of two to grow rarely). */
   ensure(needed: number): void {
     if (needed <= this.positions) return;
+    for (const [memory, placed] of this.#placed) {
+      memory.free(placed.cos);
+      memory.free(placed.sin);
+    }
+    this.#placed.clear();
     let p = Math.max(64, this.positions);
     while (p < needed) p *= 2;
     if (!this.scaling) {

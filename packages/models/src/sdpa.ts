@@ -1,8 +1,7 @@
 // Causal scaled dot-product attention with a padding mask, grouped KV heads and packed sequences
 // (transformers eager_attention_forward with repeat_kv; torch scaled_dot_product_attention; flash-attention varlen's
 // per-sequence blocks), forward and backward.
-import { kernel } from '@lora/core';
-import { alloc } from './buffers.js';
+import { type F32, type I32, kernel } from '@lora/core';
 import { type Segment, type SegmentRun, segmentRuns } from './segments.js';
 import { buffer, type Workspace } from './workspace.js';
 
@@ -17,63 +16,21 @@ export interface SdpaShape {
   kvHeads: number;
   headDim: number;
   scale: number;
-  /** (N) 1 = real token, 0 = padding; undefined = no padding */
-  mask: Uint8Array | undefined;
+  /** (N) 1 = real token, 0 = padding, in the model's memory; undefined = no padding */
+  keyMask: I32 | undefined;
+  /** (S) each segment's first row, in the model's memory (where its keys start in keyMask) */
+  segmentStarts: I32;
 }
 
 export interface SdpaCache {
   /** each segment's (H, L, D) block, in row order (one segment per row: (B, H, T, D)) */
-  q: Float32Array;
+  q: F32;
   /** each segment's (Hkv, L, D) block */
-  k: Float32Array;
+  k: F32;
   /** each segment's (Hkv, L, D) block */
-  v: Float32Array;
+  v: F32;
   /** each segment's (H, L, L) attention probabilities; rows of padded queries are all zero */
-  p: Float32Array;
-}
-
-/**
- * Applies the causal + padding mask to a block of scores (rows = heads × queries, cols = keys) in place: keys after
- * the query or padded get −∞; a padded query's row is zeroed (and flagged) so softmax stays finite.
- */
-function maskScores(
-  s: Float32Array,
-  offset: number,
-  groupHeads: number,
-  queries: number,
-  keys: number,
-  queryStart: number,
-  keyMask: (j: number) => boolean,
-): void {
-  for (let h = 0; h < groupHeads; h++) {
-    for (let i = 0; i < queries; i++) {
-      const row = offset + (h * queries + i) * keys;
-      const abs = queryStart + i; // absolute position of the query among the keys
-      if (!keyMask(abs)) {
-        s.fill(0, row, row + keys);
-        continue;
-      }
-      for (let j = 0; j < keys; j++) if (j > abs || !keyMask(j)) s[row + j] = Number.NEGATIVE_INFINITY;
-    }
-  }
-}
-
-/** Zeroes the probability rows of padded queries (their softmax over a row of zeros is meaningless). */
-function zeroPaddedQueries(
-  p: Float32Array,
-  offset: number,
-  groupHeads: number,
-  queries: number,
-  keys: number,
-  queryStart: number,
-  keyMask: (j: number) => boolean,
-): void {
-  for (let h = 0; h < groupHeads; h++) {
-    for (let i = 0; i < queries; i++) {
-      if (!keyMask(queryStart + i))
-        p.fill(0, offset + (h * queries + i) * keys, offset + (h * queries + i + 1) * keys);
-    }
-  }
+  p: F32;
 }
 
 /** The views of one run of equal-length segments: q and per-head (·, D) blocks, and its (count·H, L, L) scores. */
@@ -92,14 +49,8 @@ function runViews(run: SegmentRun, shape: SdpaShape) {
  * (H, L, D) block; k, v: (Hkv, L, D). With a workspace, the probabilities live in its buffer "p" and the scores and
  * `out` in transient buffers.
  */
-export function sdpaForward(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
-  shape: SdpaShape,
-  ws?: Workspace,
-): { out: Float32Array; cache: SdpaCache } {
-  const { segments, heads, kvHeads, headDim: D, scale, mask } = shape;
+export function sdpaForward(q: F32, k: F32, v: F32, shape: SdpaShape, ws?: Workspace): { out: F32; cache: SdpaCache } {
+  const { segments, heads, kvHeads, headDim: D, scale, keyMask, segmentStarts } = shape;
   const g = heads / kvHeads;
   const { runs, scoreSize } = segmentRuns(segments, heads);
   const temp = ws?.temp.scope('sdpa');
@@ -124,21 +75,17 @@ export function sdpaForward(
       transB: true,
       alpha: scale,
     });
-    for (let i = 0; i < run.count; i++) {
-      const start = segments[first + i]!.start;
-      const keyMask = mask ? (j: number) => mask[start + j] !== 0 : () => true;
-      for (let kh = 0; kh < kvHeads; kh++)
-        maskScores(sv, (i * kvHeads + kh) * g * L * L, g, L, L, 0, keyMask);
-    }
-    kernel('softmax')({ x: sv, out: pv, rows: run.count * heads * L, cols: L });
-    if (mask) {
-      for (let i = 0; i < run.count; i++) {
-        const start = segments[first + i]!.start;
-        const keyMask = (j: number) => mask[start + j] !== 0;
-        for (let kh = 0; kh < kvHeads; kh++)
-          zeroPaddedQueries(pv, (i * kvHeads + kh) * g * L * L, g, L, L, 0, keyMask);
-      }
-    }
+    // (count, Hkv, g·L, L) = (count, H, L, L): causal within each segment, padded keys and queries masked
+    kernel('causalSoftmax')({
+      x: sv,
+      out: pv,
+      blocks: run.count,
+      heads,
+      queries: L,
+      keys: L,
+      queryStart: 0,
+      ...(keyMask ? { keyMask, maskOffsets: segmentStarts.subarray(first, first + run.count) } : {}),
+    });
     bmm({ a: pv, b: v.subarray(...r.kv), out: out.subarray(...r.q), batch: r.nb, m: g * L, n: D, k: L });
     first += run.count;
   }
@@ -150,11 +97,11 @@ export function sdpaForward(
  * with a workspace, all in transient buffers.
  */
 export function sdpaBackward(
-  dout: Float32Array,
+  dout: F32,
   cache: SdpaCache,
   shape: SdpaShape,
   ws?: Workspace,
-): { dq: Float32Array; dk: Float32Array; dv: Float32Array } {
+): { dq: F32; dk: F32; dv: F32 } {
   const { segments, heads, kvHeads, headDim: D, scale } = shape;
   const { q, k, v, p } = cache;
   const g = heads / kvHeads;
@@ -208,29 +155,26 @@ export interface SdpaIncrementalShape {
   scale: number;
   /** capacity of the cache along its token dim */
   capacity: number;
-  /** (B, capacity) 1 = real token */
-  mask: Uint8Array;
+  /** (B, capacity) 1 = real token, in the model's memory */
+  keyMask: I32;
+  /** (B) b · capacity: where each row's mask starts */
+  maskOffsets: I32;
 }
 
 /**
  * Attention of `queries` new tokens per row over the cache's keys 0 … start + queries − 1.
  * q (B, H, n, D); kCache, vCache (B, Hkv, capacity, D) already holding the new keys. Returns (B, H, n, D).
  */
-export function sdpaIncremental(
-  q: Float32Array,
-  kCache: Float32Array,
-  vCache: Float32Array,
-  shape: SdpaIncrementalShape,
-): Float32Array {
-  const { batch, queries: n, start, heads, kvHeads, headDim: D, scale, capacity, mask } = shape;
+export function sdpaIncremental(q: F32, kCache: F32, vCache: F32, shape: SdpaIncrementalShape, ws?: Workspace): F32 {
+  const { batch, queries: n, start, heads, kvHeads, headDim: D, scale, capacity, keyMask, maskOffsets } = shape;
   const g = heads / kvHeads;
   const keys = start + n;
   const matmul = kernel('matmul');
-  const out = alloc(q, batch * heads * n * D); // (B, H, n, D)
-  const s = alloc(q, g * n * keys); // (g·n, L) scores
-  const pr = alloc(q, g * n * keys); // (g·n, L) probabilities
+  const temp = ws?.temp.scope('sdpa-incremental');
+  const out = buffer(ws, 'out', q, batch * heads * n * D); // (B, H, n, D)
+  const s = buffer(temp, 'scores', q, g * n * keys); // (g·n, L) scores
+  const pr = buffer(temp, 'probabilities', q, g * n * keys); // (g·n, L) probabilities
   for (let b = 0; b < batch; b++) {
-    const keyMask = (j: number) => mask[b * capacity + j] !== 0;
     for (let kh = 0; kh < kvHeads; kh++) {
       const qOff = (b * heads + kh * g) * n * D;
       const kvOff = (b * kvHeads + kh) * capacity * D;
@@ -245,9 +189,17 @@ export function sdpaIncremental(
         transB: true,
         alpha: scale,
       });
-      maskScores(s, 0, g, n, keys, start, keyMask);
-      kernel('softmax')({ x: s, out: pr, rows: g * n, cols: keys });
-      zeroPaddedQueries(pr, 0, g, n, keys, start, keyMask);
+      kernel('causalSoftmax')({
+        x: s,
+        out: pr,
+        blocks: 1,
+        heads: g,
+        queries: n,
+        keys,
+        queryStart: start,
+        keyMask,
+        maskOffsets: maskOffsets.subarray(b, b + 1),
+      });
       matmul({
         a: pr,
         b: vCache.subarray(kvOff, kvOff + keys * D),

@@ -2,6 +2,17 @@ import { makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { swapMiddle } from './buffers.js';
 import { fromHeadMajor, rowSegments, segmentRuns, toHeadMajor } from './segments.js';
+import { host } from './test-support.test-support.js';
+
+/** (A, B, C, D) → (A, C, B, D) by index arithmetic: the oracle for the strided-copy transposes. */
+function swapMiddleLoop(x: Float32Array, a: number, b: number, c: number, d: number): Float32Array {
+  const out = new Float32Array(a * b * c * d);
+  for (let i = 0; i < a; i++)
+    for (let j = 0; j < b; j++)
+      for (let k = 0; k < c; k++)
+        for (let l = 0; l < d; l++) out[((i * c + k) * b + j) * d + l] = x[((i * b + j) * c + k) * d + l]!;
+  return out;
+}
 
 describe('segmentRuns', () => {
   test.each([
@@ -37,8 +48,9 @@ describe('toHeadMajor / fromHeadMajor', () => {
   const x = Float32Array.from({ length: 10 * H * D }, () => rng.normal()); // (N, H, D)
 
   test('one segment per row is (B, T, H, D) → (B, H, T, D)', () => {
-    const got = toHeadMajor(x, rowSegments(2, 5), H, D, new Float32Array(x.length));
-    expect(Array.from(got)).toEqual(Array.from(swapMiddle(x, 2, 5, H, D)));
+    const got = host(toHeadMajor(x, rowSegments(2, 5), H, D, new Float32Array(x.length)));
+    expect(Array.from(got)).toEqual(Array.from(swapMiddleLoop(x, 2, 5, H, D)));
+    expect(Array.from(host(swapMiddle(x, 2, 5, H, D)))).toEqual(Array.from(got));
   });
 
   test('packed segments: each block is its rows transposed; fromHeadMajor inverts it', () => {
@@ -47,13 +59,15 @@ describe('toHeadMajor / fromHeadMajor', () => {
       { start: 4, length: 1 },
       { start: 5, length: 5 },
     ];
-    const heads = toHeadMajor(x, segments, H, D, new Float32Array(x.length));
+    const heads = host(toHeadMajor(x, segments, H, D, new Float32Array(x.length)));
     const s = segments[2]!;
     const block = heads.subarray(s.start * H * D, (s.start + s.length) * H * D); // (H, L, D)
     expect(Array.from(block)).toEqual(
-      Array.from(swapMiddle(x.subarray(s.start * H * D, (s.start + s.length) * H * D), 1, s.length, H, D)),
+      Array.from(
+        swapMiddleLoop(x.subarray(s.start * H * D, (s.start + s.length) * H * D), 1, s.length, H, D),
+      ),
     );
-    expect(Array.from(fromHeadMajor(heads, segments, H, D, new Float32Array(x.length)))).toEqual(
+    expect(Array.from(host(fromHeadMajor(heads, segments, H, D, new Float32Array(x.length))))).toEqual(
       Array.from(x),
     );
   });

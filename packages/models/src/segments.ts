@@ -1,6 +1,6 @@
 // Attention segments: runs of consecutive rows that attend only among themselves — each row of a padded batch, or
 // each example of a packed row (flash-attention varlen's cu_seqlens; a block-diagonal causal mask).
-import { swapMiddle } from './buffers.js';
+import { type F32, kernel } from '@lora/core';
 
 /** Rows start … start + length − 1 of the (N, ·) activations, N = B·T, form one causal sequence. */
 export interface Segment {
@@ -44,32 +44,33 @@ export function segmentRuns(
   return { runs, scoreSize };
 }
 
-/** (N, H, D) → each segment's (H, L, D) block, blocks in row order (for one segment per row: (B, H, T, D)). */
-export function toHeadMajor(
-  src: Float32Array,
-  segments: readonly Segment[],
-  heads: number,
-  D: number,
-  dst: Float32Array,
-): Float32Array {
-  for (const { start, length } of segments) {
-    const [from, to] = [start * heads * D, (start + length) * heads * D];
-    swapMiddle(src.subarray(from, to), 1, length, heads, D, dst.subarray(from, to)); // (L, H, D) → (H, L, D)
+/**
+ * Each run of equal-length segments as one strided copy: (count, L, H, D) ↔ (count, H, L, D), `toHeads` choosing
+ * the direction.
+ */
+function transposeRuns(src: F32, segments: readonly Segment[], heads: number, D: number, dst: F32, toHeads: boolean): F32 {
+  for (const { row, count, length: L } of segmentRuns(segments, heads).runs) {
+    const [from, to] = [row * heads * D, (row + count * L) * heads * D];
+    const rowMajor = [L * heads * D, heads * D, D] as const; // (count, L, H, D) strides of (segment, token, head)
+    const headMajor = [heads * L * D, D, L * D] as const; // (count, H, L, D) strides of (segment, token, head)
+    kernel('stridedCopy')({
+      src: src.subarray(from, to),
+      dst: dst.subarray(from, to),
+      counts: [count, L, heads],
+      inner: D,
+      srcStrides: toHeads ? rowMajor : headMajor,
+      dstStrides: toHeads ? headMajor : rowMajor,
+    });
   }
   return dst;
 }
 
+/** (N, H, D) → each segment's (H, L, D) block, blocks in row order (for one segment per row: (B, H, T, D)). */
+export function toHeadMajor(src: F32, segments: readonly Segment[], heads: number, D: number, dst: F32): F32 {
+  return transposeRuns(src, segments, heads, D, dst, true);
+}
+
 /** Each segment's (H, L, D) block → (N, H, D): the inverse of toHeadMajor. */
-export function fromHeadMajor(
-  src: Float32Array,
-  segments: readonly Segment[],
-  heads: number,
-  D: number,
-  dst: Float32Array,
-): Float32Array {
-  for (const { start, length } of segments) {
-    const [from, to] = [start * heads * D, (start + length) * heads * D];
-    swapMiddle(src.subarray(from, to), 1, heads, length, D, dst.subarray(from, to)); // (H, L, D) → (L, H, D)
-  }
-  return dst;
+export function fromHeadMajor(src: F32, segments: readonly Segment[], heads: number, D: number, dst: F32): F32 {
+  return transposeRuns(src, segments, heads, D, dst, false);
 }

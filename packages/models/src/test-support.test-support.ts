@@ -1,8 +1,22 @@
 // Float64 helpers for gradient checks: layers allocate like their inputs, so Float64Array data flows end to end.
-import { asKernelArray } from '@lora/core';
+// The tests run on the host backends, where a device array is its typed array: `host` and `hostF64` say so.
+import {
+  asKernelArray,
+  type DeviceArray,
+  type DeviceCounters,
+  type DeviceMemory,
+  type F32,
+  type I32,
+  isHostArray,
+  type StepOptions,
+  type TokenBatch,
+  type U8,
+} from '@lora/core';
 import { makeRng } from '@lora/testing';
 import { tensorSpecs } from './architectures.js';
-import { CausalLM } from './causal-lm.js';
+import type { BatchLayout } from './attention.js';
+import { batchLayout, placeLayout } from './batch.js';
+import { CausalLM, STEP_STATS } from './causal-lm.js';
 import { type Architecture, parseModelConfig } from './config.js';
 
 export const f64 = (n: number, seed: number, scale = 1): Float32Array => {
@@ -10,10 +24,40 @@ export const f64 = (n: number, seed: number, scale = 1): Float32Array => {
   return asKernelArray(Float64Array.from({ length: n }, () => rng.normal() * scale));
 };
 
-/** The Float64Array behind a Float32Array-typed buffer created by f64() or alloc(). */
-export const asF64 = (a: Float32Array): Float64Array => a as unknown as Float64Array;
+/** The Float64Array behind a buffer created by f64() or allocated like one (throws for anything else). */
+export const asF64 = (a: F32): Float64Array => hostF64(a);
 
 export const ctx = { training: false };
+
+/** A host device array as the typed array it is (throws for a GPU buffer view: these tests run on the host). */
+export function host(a: F32): Float32Array {
+  if (!isHostArray(a)) throw new Error(`host: expected a host array, got ${a[Symbol.toStringTag]}`);
+  return a as Float32Array;
+}
+
+/** The Float64Array of a float64 gradient check's device array. */
+export function hostF64(a: F32): Float64Array {
+  if (!(a instanceof Float64Array))
+    throw new Error(`hostF64: expected a Float64Array, got ${a[Symbol.toStringTag]}`);
+  return a;
+}
+
+/** A host I32 as its Int32Array. */
+export function hostI32(a: I32): Int32Array {
+  if (!(a instanceof Int32Array))
+    throw new Error(`hostI32: expected an Int32Array, got ${a[Symbol.toStringTag]}`);
+  return a;
+}
+
+/** batchLayout with its index arrays "uploaded" to the host memory (the typed arrays themselves). */
+export function hostLayout(
+  batch: number,
+  seqLen: number,
+  mask: Uint8Array | undefined,
+  positionIds?: Int32Array,
+): BatchLayout {
+  return placeLayout(batchLayout(batch, seqLen, mask, positionIds), (_key, data) => data);
+}
 
 const MICRO: Record<Architecture, Record<string, unknown>> = {
   llama: {
@@ -88,3 +132,89 @@ export function microModel(architecture: Architecture, seed = 1, precision: 'f64
 }
 
 export const ARCHS = ['llama', 'qwen2', 'gpt2', 'gemma'] as const;
+
+/**
+ * A step's [Σ token loss, tokens, correct] in float64, synchronously: stepInto on the host with Float64Array stats
+ * (step() reads its totals back as float32, too coarse for finite differences).
+ */
+export function stepStats64(model: CausalLM, batch: TokenBatch, options: StepOptions): Float64Array {
+  const stats = new Float64Array(STEP_STATS);
+  model.stepInto(batch, options, stats);
+  return stats;
+}
+
+/**
+ * A DeviceMemory carving typed arrays out of one slab (as a wasm heap does), recording what it allocates, uploads,
+ * writes and frees. `host: false` makes it pose as a device memory whose arrays happen to be typed arrays, so the
+ * upload-and-write paths run on the CPU.
+ */
+export class SlabMemory implements DeviceMemory {
+  readonly name = 'slab';
+  readonly slab: ArrayBuffer;
+  readonly allocated: DeviceArray[] = [];
+  readonly freed: DeviceArray[] = [];
+  writes = 0;
+  #next = 0;
+
+  constructor(
+    readonly host = true,
+    bytes = 1 << 22,
+  ) {
+    this.slab = new ArrayBuffer(bytes);
+  }
+
+  #carve<T extends Float32Array | Int32Array | Uint8Array>(make: (at: number) => T, bytes: number): T {
+    const at = this.#next;
+    this.#next += Math.ceil(bytes / 64) * 64;
+    if (this.#next > this.slab.byteLength)
+      throw new Error(`SlabMemory: out of memory at ${this.#next} bytes`);
+    const a = make(at);
+    this.allocated.push(a);
+    return a;
+  }
+
+  f32(n: number): F32 {
+    return this.#carve((at) => new Float32Array(this.slab, at, n), n * 4);
+  }
+  i32(n: number): I32 {
+    return this.#carve((at) => new Int32Array(this.slab, at, n), n * 4);
+  }
+  u8(n: number): U8 {
+    return this.#carve((at) => new Uint8Array(this.slab, at, n), n);
+  }
+  upload(data: Float32Array): F32;
+  upload(data: Int32Array): I32;
+  upload(data: Uint8Array): U8;
+  upload(data: Float32Array | Int32Array | Uint8Array): DeviceArray {
+    const Type = data.constructor as Float32ArrayConstructor;
+    const a = this.#carve((at) => new Type(this.slab, at, data.length), data.byteLength);
+    a.set(data as Float32Array);
+    return a;
+  }
+  write(dst: F32, data: Float32Array): void;
+  write(dst: I32, data: Int32Array): void;
+  write(dst: U8, data: Uint8Array): void;
+  write(dst: DeviceArray, data: Float32Array | Int32Array | Uint8Array): void {
+    this.writes++;
+    (dst as Float32Array).set(data as Float32Array);
+  }
+  read(src: F32): Promise<Float32Array>;
+  read(src: I32): Promise<Int32Array>;
+  read(src: U8): Promise<Uint8Array>;
+  read(src: DeviceArray): Promise<Float32Array | Int32Array | Uint8Array> {
+    return Promise.resolve((src as Float32Array).slice());
+  }
+  free(array: DeviceArray): void {
+    this.freed.push(array);
+  }
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+  counters(): DeviceCounters {
+    return { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0 };
+  }
+  /** whether `a` lies in the slab */
+  owns(a: DeviceArray): boolean {
+    return ArrayBuffer.isView(a) && a.buffer === this.slab;
+  }
+}

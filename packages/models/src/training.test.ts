@@ -1,23 +1,29 @@
 // Padding, gradient checkpointing with random layers, and NEFTune on the micro models (float64).
-import type { ForwardContext, LinearCache, LinearModule } from '@lora/core';
+import type { F32, ForwardContext, LinearCache, LinearModule } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import type { CausalLM } from './causal-lm.js';
 import { ModelInputError } from './errors.js';
-import { ARCHS, microModel } from './test-support.test-support.js';
+import { ARCHS, host, microModel, stepStats64 } from './test-support.test-support.js';
 
 const grads = (model: CausalLM) =>
-  new Map(model.parameters().map((p) => [p.name, Float64Array.from(p.grad!)]));
+  new Map(model.parameters().map((p) => [p.name, Float64Array.from(host(p.grad!))]));
 
+const zeroGrads = (model: CausalLM) => {
+  for (const p of model.parameters()) if (p.grad) host(p.grad).fill(0);
+};
+
+/** A step from zeroed gradients, its totals in float64 (stepInto: step() reads them back as float32). */
 function run(model: CausalLM, ids: number[], labels: number[], mask: number[] | undefined, batch = 1) {
-  for (const p of model.parameters()) p.grad?.fill(0);
+  zeroGrads(model);
   const seqLen = ids.length / batch;
   const attentionMask = mask ? Uint8Array.from(mask) : undefined;
-  const r = model.step(
+  const [lossSum, tokens] = stepStats64(
+    model,
     { inputIds: Int32Array.from(ids), labels: Int32Array.from(labels), attentionMask, batch, seqLen },
     { training: false, backward: true },
   );
-  return { ...r, grads: grads(model) };
+  return { lossSum: lossSum!, tokens: tokens!, grads: grads(model) };
 }
 
 describe.each(ARCHS)('%s: padding', (arch) => {
@@ -61,16 +67,17 @@ class RandomMask implements LinearModule {
   get outFeatures() {
     return this.inner.outFeatures;
   }
-  forward(x: Float32Array, rows: number, ctx: ForwardContext) {
-    const r = this.inner.forward(x, rows, ctx);
-    const mask = r.out.map(() => (ctx.training && ctx.rng!() < 0.5 ? 0 : 2));
-    for (let i = 0; i < r.out.length; i++) r.out[i]! *= mask[i]!;
+  forward(x: F32, rows: number, ctx: ForwardContext, out?: F32) {
+    const r = this.inner.forward(x, rows, ctx, out);
+    const y = host(r.out);
+    const mask = y.map(() => (ctx.training && ctx.rng!() < 0.5 ? 0 : 2));
+    for (let i = 0; i < y.length; i++) y[i]! *= mask[i]!;
     return { out: r.out, cache: { ...r.cache, extra: { mask, inner: r.cache } } };
   }
-  backward(dy: Float32Array, cache: LinearCache, acc?: Float32Array) {
+  backward(dy: F32, cache: LinearCache, acc?: F32) {
     const { mask, inner } = cache.extra as { mask: Float32Array; inner: LinearCache };
     return this.inner.backward(
-      dy.map((v, i) => v * mask[i]!),
+      host(dy).map((v, i) => v * mask[i]!),
       inner,
       acc,
     );
@@ -95,15 +102,15 @@ describe('gradient checkpointing', () => {
       for (const [name, linear] of model.linearModules()) model.replaceLinear(name, new RandomMask(linear));
       model.setTrainable(() => true);
       const once = (checkpoint: boolean, seed: number) => {
-        for (const p of model.parameters()) p.grad?.fill(0);
+        zeroGrads(model);
         const rng = makeRng(seed);
-        const r = model.step(batch, {
+        const [loss] = stepStats64(model, batch, {
           training: true,
           backward: true,
           rng: () => rng.next(),
           gradientCheckpointing: checkpoint,
         });
-        return { loss: r.lossSum, grads: grads(model) };
+        return { loss, grads: grads(model) };
       };
       const stored = once(false, 7);
       const recomputed = once(true, 7);
@@ -126,8 +133,8 @@ describe('NEFTune', () => {
   const model = microModel('llama');
   const loss = (training: boolean, alpha: number, seed = 1) => {
     const rng = makeRng(seed);
-    return model.step(batch, { training, backward: false, neftuneNoiseAlpha: alpha, rng: () => rng.next() })
-      .lossSum;
+    const options = { training, backward: false, neftuneNoiseAlpha: alpha, rng: () => rng.next() };
+    return stepStats64(model, batch, options)[0];
   };
 
   test('noise changes the loss in training only, reproducibly for a seed', () => {
@@ -139,12 +146,12 @@ describe('NEFTune', () => {
     expect(loss(true, 5, 2)).not.toBe(loss(true, 5, 1));
   });
 
-  test('training with NEFTune and no rng is refused', () => {
-    expect(() => model.step(batch, { training: true, backward: false, neftuneNoiseAlpha: 5 })).toThrow(
-      ModelInputError,
-    );
-    expect(() => model.step(batch, { training: true, backward: false, neftuneNoiseAlpha: 5 })).toThrow(
-      'step: neftuneNoiseAlpha expected an rng in StepOptions, got none',
-    );
+  test('training with NEFTune and no rng is refused', async () => {
+    await expect(
+      model.step(batch, { training: true, backward: false, neftuneNoiseAlpha: 5 }),
+    ).rejects.toThrow(ModelInputError);
+    await expect(
+      model.step(batch, { training: true, backward: false, neftuneNoiseAlpha: 5 }),
+    ).rejects.toThrow('step: neftuneNoiseAlpha expected an rng in StepOptions, got none');
   });
 });

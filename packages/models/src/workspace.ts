@@ -1,13 +1,22 @@
 // Reusable activation buffers (llm.c allocates its activations once and reuses them every step): a training step
-// takes its buffers by role from workspaces, so only the first step of a shape allocates.
-import { alloc } from './buffers.js';
+// takes its buffers by role from workspaces, so only the first step of a shape allocates — in the memory of the
+// backend the model runs on (a GPU's, or the JS heap).
+import {
+  allocLike,
+  type DeviceArray,
+  type DeviceMemory,
+  type F32,
+  hostMemory,
+  type I32,
+  kernel,
+  memoryOf,
+} from '@lora/core';
 
-/** Where a model's arrays live: a backend's memory (e.g. @lora/backend-wasm's wasmAllocF32 / wasmFree) or the JS heap. */
-export interface ArrayMemory {
-  /** a zeroed Float32Array of n elements */
-  allocate?: (n: number) => Float32Array;
-  /** return an array from `allocate` (when a buffer is outgrown) */
-  free?: (array: Float32Array) => void;
+interface Entry {
+  array: DeviceArray;
+  /** the memory that allocated it, which frees it */
+  memory: DeviceMemory;
+  view: DeviceArray;
 }
 
 /**
@@ -19,19 +28,25 @@ export class Workspace {
   #temp: Workspace | undefined;
 
   constructor(
-    readonly memory: ArrayMemory = {},
+    /** where new buffers are allocated; a Float64Array `like` (gradient checks) always gets a host Float64Array */
+    public memory: DeviceMemory = hostMemory,
     private readonly prefix = '',
-    private readonly buffers = new Map<string, { array: Float32Array; owned: boolean; view: Float32Array }>(),
+    private readonly buffers = new Map<string, Entry>(),
     temp?: Workspace,
+    private readonly root?: Workspace,
   ) {
     this.#temp = temp;
+  }
+
+  #memory(): DeviceMemory {
+    return this.root ? this.root.#memory() : this.memory;
   }
 
   /** A workspace whose keys are prefixed by `name` (sharing this one's buffers and memory), cached per name. */
   scope(name: string): Workspace {
     let s = this.#scopes.get(name);
     if (!s) {
-      s = new Workspace(this.memory, `${this.prefix}${name}/`, this.buffers, this.temp);
+      s = new Workspace(this.memory, `${this.prefix}${name}/`, this.buffers, this.temp, this.root ?? this);
       this.#scopes.set(name, s);
     }
     return s;
@@ -43,47 +58,70 @@ export class Workspace {
    */
   get temp(): Workspace {
     if (!this.#temp) {
-      const t = new Workspace(this.memory, '~temp/', this.buffers);
+      const t = new Workspace(this.memory, '~temp/', this.buffers, undefined, this.root ?? this);
       t.#temp = t;
       this.#temp = t;
     }
     return this.#temp;
   }
 
-  /** n elements of the buffer for `key`, of the element type of `like` (Float64Array in gradient checks). */
-  take(key: string, like: Float32Array, n: number, zero = false): Float32Array {
-    const type = (like as { constructor: { name: string } }).constructor.name;
-    const f32 = type === 'Float32Array';
-    const full = f32 ? `${this.prefix}${key}` : `${this.prefix}${key}:${type}`;
+  /** `make` allocates from the memory it is given, or (`fromMemory` false) on the JS heap: then the heap frees it. */
+  #take(
+    full: string,
+    n: number,
+    make: (memory: DeviceMemory) => DeviceArray,
+    fromMemory = true,
+  ): { view: DeviceArray; fresh: boolean } {
     let entry = this.buffers.get(full);
     const fresh = !entry || entry.array.length < n;
     if (fresh) {
-      if (entry?.owned) this.memory.free?.(entry.array);
-      const owned = f32 && this.memory.allocate !== undefined;
-      const array = owned ? this.memory.allocate!(n) : alloc(like, n);
-      entry = { array, owned, view: array };
+      entry?.memory.free(entry.array);
+      const memory = this.#memory();
+      const array = make(memory);
+      entry = { array, memory: fromMemory ? memory : hostMemory, view: array };
       this.buffers.set(full, entry);
     }
     // the same view object for the same length: layers may recognise an input they saw in the previous step
     if (entry!.view.length !== n) entry!.view = entry!.array.subarray(0, n);
-    if (zero && !fresh) entry!.view.fill(0);
-    return entry!.view;
+    return { view: entry!.view, fresh };
   }
 
-  /** Drops every buffer of this workspace's root (all scopes), returning those from `memory.allocate`. */
+  /** n elements of the f32 buffer for `key` (a host Float64Array when `like` is one: gradient checks). */
+  take(key: string, like: F32, n: number, zero = false): F32 {
+    const f64 = like instanceof Float64Array;
+    const full = f64 ? `${this.prefix}${key}:f64` : `${this.prefix}${key}`;
+    const { view, fresh } = this.#take(full, n, (memory) => (f64 ? allocLike(like, n) : memory.f32(n)), !f64);
+    if (zero && !fresh && n > 0) kernel('fill')({ x: view as F32, n, value: 0 });
+    return view as F32;
+  }
+
+  /** n elements of the i32 buffer for `key` (contents: whatever the previous user left). */
+  takeI32(key: string, n: number): I32 {
+    return this.#take(`${this.prefix}${key}:i32`, n, (m) => m.i32(n)).view as I32;
+  }
+
+  /** The i32 buffer for `key` holding `data` (host data copied in; on the host memory `data` itself). */
+  upload(key: string, data: Int32Array): I32 {
+    const memory = this.#memory();
+    if (memory.host) return data;
+    const view = this.takeI32(key, data.length);
+    if (data.length > 0) memory.write(view, data);
+    return view;
+  }
+
+  /** Drops every buffer of this workspace's root (all scopes), returning them to their memory. */
   clear(): void {
-    for (const { array, owned } of this.buffers.values()) if (owned) this.memory.free?.(array);
+    for (const { array, memory } of this.buffers.values()) memory.free(array);
     this.buffers.clear();
   }
 }
 
-/** `ws.take(key, like, n, zero)`, or without a workspace a fresh zeroed array (the layers' default). */
-export function buffer(
-  ws: Workspace | undefined,
-  key: string,
-  like: Float32Array,
-  n: number,
-  zero = false,
-): Float32Array {
-  return ws ? ws.take(key, like, n, zero) : alloc(like, n);
+/** `ws.take(key, like, n, zero)`, or without a workspace a fresh zeroed array in `like`'s memory. */
+export function buffer(ws: Workspace | undefined, key: string, like: F32, n: number, zero = false): F32 {
+  return ws ? ws.take(key, like, n, zero) : allocLike(like, n);
+}
+
+/** `ws.upload(key, data)`, or without a workspace `data` uploaded to `like`'s memory (the host keeps `data`). */
+export function uploadI32(ws: Workspace | undefined, key: string, like: F32, data: Int32Array): I32 {
+  return ws ? ws.upload(key, data) : memoryOf(like).upload(data);
 }

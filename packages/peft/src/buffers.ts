@@ -1,40 +1,31 @@
-// Buffer helpers shared by the LoRA layers. New arrays take the element type of an input, so the layers run
-// unchanged on Float64Array data (the reference kernels do) and gradient checks see float64 end to end.
-import type { Parameter } from '@lora/core';
-import type { Uniform } from './init.js';
-
-/** A zeroed array of `n` elements of the same type as `like` (Float32Array, or Float64Array in gradient checks). */
-export function alloc(like: Float32Array, n: number): Float32Array {
-  return new (like.constructor as Float32ArrayConstructor)(n);
-}
+// Buffer helpers shared by the LoRA layers: gradients allocated in the parameter's memory (Float64Array in gradient
+// checks), a layer-owned scratch grown on demand, and the host comparison merge reports use.
+import { allocLike, type F32, memoryOf, type Parameter } from '@lora/core';
 
 /** The gradient buffer of a trainable parameter, allocated (zeroed) on first use. */
-export function gradOf(p: Parameter): Float32Array {
-  p.grad ??= alloc(p.data, p.data.length);
+export function gradOf(p: Parameter): F32 {
+  p.grad ??= allocLike(p.data, p.data.length);
   return p.grad;
 }
 
-/** torch.nn.Dropout's keep mask: each element kept with probability 1 − p (1 = kept). */
-export function dropoutMask(n: number, p: number, rng: Uniform): Uint8Array {
-  const keep = new Uint8Array(n);
-  for (let i = 0; i < n; i++) keep[i] = rng() >= p ? 1 : 0;
-  return keep;
+/** A reusable array grown on demand, of `like`'s memory and element type: a layer's per-call scratch. */
+export class Scratch {
+  #array: F32 | undefined;
+
+  /** The first n elements (contents: whatever the last user left). */
+  take(like: F32, n: number): F32 {
+    const a = this.#array;
+    if (a && a.length >= n && a[Symbol.toStringTag] === like[Symbol.toStringTag] && sameMemory(a, like))
+      return a.length === n ? a : a.subarray(0, n);
+    if (a) memoryOf(a).free(a);
+    this.#array = allocLike(like, n);
+    return this.#array;
+  }
 }
 
-/** out = x ⊙ keep · scale (scale = 1 / (1 − p)), written into `out` (may alias x). */
-export function applyMask(
-  x: Float32Array,
-  keep: Uint8Array,
-  scale: number,
-  out: Float32Array = alloc(x, keep.length),
-): Float32Array {
-  for (let i = 0; i < keep.length; i++) out[i] = keep[i] ? x[i]! * scale : 0;
-  return out;
-}
-
-/** y += x, elementwise over the first `n` elements. */
-export function addInto(y: Float32Array, x: Float32Array, n = y.length): void {
-  for (let i = 0; i < n; i++) y[i]! += x[i]!;
+function sameMemory(a: F32, b: F32): boolean {
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) return ArrayBuffer.isView(a) === ArrayBuffer.isView(b);
+  return (a as unknown as { memory: unknown }).memory === (b as unknown as { memory: unknown }).memory;
 }
 
 /** The largest |a − b| over two equally long arrays. */

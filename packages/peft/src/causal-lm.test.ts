@@ -2,15 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gradcheck, uniformStream } from '@lora/core';
-import { CausalLM, type TokenBatch, writeTinyCheckpoint } from '@lora/models';
-import { expectClose } from '@lora/testing';
+import { gradcheck, kernel, uniformStream } from '@lora/core';
+import { CausalLM, STEP_STATS, type TokenBatch, writeTinyCheckpoint } from '@lora/models';
+import { expectClose, hostF64 } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loraConfig } from './config.js';
 import { injectLora } from './lora-model.js';
 import { mergeAndUnload } from './merge.js';
 import { adapterStateDict, loadAdapter, saveAdapter } from './save-load.js';
-import { f64 } from './toy-linears.test-support.js';
+import { toF64 } from './toy-linears.test-support.js';
 
 const ARCHS = ['llama', 'qwen2', 'gpt2', 'gemma'] as const;
 type Arch = (typeof ARCHS)[number];
@@ -39,9 +39,9 @@ const targets = (arch: Arch) => (arch === 'gpt2' ? ['c_attn', 'c_fc'] : ['q_proj
 describe.each(ARCHS)('%s tiny CausalLM', (arch) => {
   test("a new adapter (B = 0) leaves the logits bit for bit; parameters carry PEFT's names", async () => {
     const model = await CausalLM.load(checkpoints.get(arch)!);
-    const before = logits(model);
+    const before = await logits(model);
     const lm = injectLora(model, loraConfig({ r: 4, lora_alpha: 8, target_modules: targets(arch) }));
-    expect(logits(model)).toEqual(before);
+    expect(await logits(model)).toEqual(before);
     const prefix =
       arch === 'gpt2'
         ? 'base_model.model.transformer.h.0.attn.c_attn'
@@ -65,18 +65,18 @@ describe.each(ARCHS)('%s tiny CausalLM', (arch) => {
     const rng = uniformStream(2);
     const losses: number[] = [];
     for (let step = 0; step < 6; step++) {
-      for (const p of lm.trainableParameters()) p.grad?.fill(0);
-      const r = model.step(batch, { training: true, backward: true, lossScale: 1 / 10, rng });
+      for (const p of lm.trainableParameters()) kernel('fill')({ x: p.grad!, n: p.grad!.length, value: 0 });
+      const r = await model.step(batch, { training: true, backward: true, lossScale: 1 / 10, rng });
       losses.push(r.lossSum / r.tokens);
       for (const p of lm.trainableParameters())
-        for (let k = 0; k < p.data.length; k++) p.data[k]! -= 0.5 * p.grad![k]!;
+        kernel('axpy')({ x: p.grad!, y: p.data, n: p.data.length, alpha: -0.5 }); // θ −= 0.5 · ∇θ
     }
     expect(losses[5]!).toBeLessThan(losses[0]! - 0.01);
     const dir = join(root, `${arch}-adapter`);
     await saveAdapter(dir, lm, { baseModelNameOrPath: `tiny-${arch}` });
     const fresh = await CausalLM.load(checkpoints.get(arch)!);
     await loadAdapter(dir, fresh);
-    expect(logits(fresh)).toEqual(logits(model));
+    expect(await logits(fresh)).toEqual(await logits(model));
   });
 });
 
@@ -92,15 +92,20 @@ test('float64 llama: the LoRA gradients of the whole model match central differe
     }),
     { seed: 5 },
   );
-  for (const p of lm.parameters()) p.data = f64(p.data);
+  for (const p of lm.parameters()) toF64(p);
   const layer = lm.layers.get('model.layers.1.self_attn.v_proj')!;
-  model.step(batch, { training: false, backward: true });
-  const loss = () => model.step(batch, { training: false, backward: false }).lossSum;
+  /** Σ token loss, computed synchronously (gradcheck's loss is a plain function): stepInto into host stats */
+  const lossSum = (backward: boolean) => {
+    const stats = new Float64Array(STEP_STATS);
+    model.stepInto(batch, { training: false, backward }, stats);
+    return stats[0]!;
+  };
+  lossSum(true); // the gradients under test
   gradcheck(
-    loss,
+    () => lossSum(false),
     [
-      { name: 'dA', value: layer.loraA.data as unknown as Float64Array, grad: layer.loraA.grad! },
-      { name: 'dB', value: layer.loraB.data as unknown as Float64Array, grad: layer.loraB.grad! },
+      { name: 'dA', value: hostF64(layer.loraA.data), grad: hostF64(layer.loraA.grad!) },
+      { name: 'dB', value: hostF64(layer.loraB.data), grad: hostF64(layer.loraB.grad!) },
     ],
     { rtol: 1e-5, atol: 1e-8 },
   );
@@ -110,20 +115,20 @@ test('gpt2: merged weights come out in the Conv1D (in, out) layout, as the model
   const model = await CausalLM.load(checkpoints.get('gpt2')!);
   const lm = injectLora(model, loraConfig({ target_modules: ['c_attn'], init_lora_weights: false }));
   expect(lm.config.fan_in_fan_out).toBe(true); // set for Conv1D targets, as PEFT does
-  const exported = model.exportWeights(); // merges through LoraLinear.denseWeight()
-  const before = logits(model);
-  const { tensors } = mergeAndUnload(lm);
+  const exported = await model.exportWeights(); // merges through LoraLinear.denseWeight()
+  const before = await logits(model);
+  const { tensors } = await mergeAndUnload(lm);
   const c = tensors.get('transformer.h.1.attn.c_attn.weight')!;
   expect(c.shape).toEqual([32, 96]);
   const name = [...exported.keys()].find((k) => k.endsWith('h.1.attn.c_attn.weight'))!;
   expect(exported.get(name)!.shape).toEqual(c.shape);
   expectClose(c.data, exported.get(name)!.data, { rtol: 0, atol: 1e-6 }, name);
-  expectClose(logits(model), before, { rtol: 1e-5, atol: 1e-5 }, 'merged logits');
+  expectClose(await logits(model), before, { rtol: 1e-5, atol: 1e-5 }, 'merged logits');
 });
 
 test('4-bit llama (NF4 on load): merged into the dequantized weights, which differ from the dense checkpoint', async () => {
   const dense = await CausalLM.load(checkpoints.get('llama')!);
-  const original = dense.exportWeights();
+  const original = await dense.exportWeights();
   const model = await CausalLM.load(checkpoints.get('llama')!, {
     quantize: { quantType: 'nf4', doubleQuant: true },
   });
@@ -138,14 +143,14 @@ test('4-bit llama (NF4 on load): merged into the dequantized weights, which diff
       loraConfig({ target_modules: ['q_proj', 'o_proj'], use_dora: true }),
     ).trainableParameterCount().all,
   );
-  const before = logits(model);
-  const { modules } = mergeAndUnload(lm, { original: (n) => original.get(`${n}.weight`)?.data });
+  const before = await logits(model);
+  const { modules } = await mergeAndUnload(lm, { original: (n) => original.get(`${n}.weight`)?.data });
   expect(modules).toHaveLength(4);
   for (const m of modules) {
     expect(m.mergedInto).toBe('dequantized');
     expect(m.maxAbsDiffFromOriginal).toBeGreaterThan(0);
   }
-  expectClose(logits(model), before, { rtol: 1e-4, atol: 1e-4 }, 'merged logits');
+  expectClose(await logits(model), before, { rtol: 1e-4, atol: 1e-4 }, 'merged logits');
 });
 
 test("qwen2: with target_modules null, PEFT's default for model_type qwen2 (q_proj, v_proj)", async () => {

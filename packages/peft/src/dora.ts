@@ -1,9 +1,11 @@
 // DoRA, weight-decomposed LoRA (Liu et al. 2024; PEFT tuners/lora/dora.py DoraLinearLayer): the output direction
 // comes from W + s·BA, its per-output-row norm is divided out (and detached, DoRA §4.3), a magnitude m scales it.
 // With x_d the dropped-out input: y = base(x) + (m/‖W+sBA‖ − 1)·(x_d·Wᵀ) + (m/‖W+sBA‖)·s·(x_d·Aᵀ·Bᵀ),
-// where x_d·Wᵀ is base(x) − b when dropout is off, as PEFT reuses it.
-import { kernel } from '@lora/core';
-import { alloc } from './buffers.js';
+// where x_d·Wᵀ is base(x) − b when dropout is off, as PEFT reuses it. Host arrays only (the CPU backends) so far.
+import { allocLike, kernel } from '@lora/core';
+
+/** DoRA runs on host arrays (LoraLinear checks): a zeroed one of `like`'s element type (Float64Array in gradient checks). */
+const alloc = (like: Float32Array, n: number): Float32Array => allocLike(like, n) as Float32Array;
 
 export interface DoraWeights {
   /** (out, in) the base's dense (dequantized) weight */

@@ -1,7 +1,14 @@
 // A frozen dense linear (torch.nn.Linear with requires_grad=False): what mergeAndUnload puts in place of a LoRA
 // layer whose base has no dense weight of its own to merge into (a 4-bit base, merged into its dequantized weight).
-import { type ForwardContext, kernel, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
-import { alloc } from './buffers.js';
+import {
+  allocLike,
+  type F32,
+  type ForwardContext,
+  kernel,
+  type LinearCache,
+  type LinearModule,
+  type Parameter,
+} from '@lora/core';
 
 export class FrozenLinear implements LinearModule {
   readonly weight: Parameter;
@@ -12,8 +19,8 @@ export class FrozenLinear implements LinearModule {
     readonly name: string,
     readonly inFeatures: number,
     readonly outFeatures: number,
-    weight: Float32Array,
-    bias?: Float32Array,
+    weight: F32,
+    bias?: F32,
   ) {
     this.weight = {
       name: `${name}.weight`,
@@ -36,13 +43,8 @@ export class FrozenLinear implements LinearModule {
   }
 
   /** y (T, out) = x (T, in) · Wᵀ + b */
-  forward(
-    x: Float32Array,
-    rows: number,
-    _ctx: ForwardContext,
-    out?: Float32Array,
-  ): { out: Float32Array; cache: LinearCache } {
-    const y = out ?? alloc(x, rows * this.outFeatures);
+  forward(x: F32, rows: number, _ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
+    const y = out ?? allocLike(x, rows * this.outFeatures); // (T, out)
     kernel('matmul')({
       a: x,
       b: this.weight.data,
@@ -52,14 +54,13 @@ export class FrozenLinear implements LinearModule {
       k: this.inFeatures,
       transB: true,
     });
-    const b = this.bias?.data;
-    if (b) for (let k = 0; k < rows * this.outFeatures; k++) y[k]! += b[k % this.outFeatures]!;
+    if (this.bias) kernel('addBias')({ x: y, bias: this.bias.data, rows, cols: this.outFeatures });
     return { out: y, cache: { x, rows } };
   }
 
   /** dx (T, in) = dy (T, out) · W; nothing is trained. */
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
-    const dx = dxAccumulate ?? alloc(dy, cache.rows * this.inFeatures);
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32 {
+    const dx = dxAccumulate ?? allocLike(dy, cache.rows * this.inFeatures); // (T, in)
     kernel('matmul')({
       a: dy,
       b: this.weight.data,
@@ -76,7 +77,13 @@ export class FrozenLinear implements LinearModule {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  denseWeight(): { weight: Float32Array; bias: Float32Array | undefined } {
-    return { weight: this.weight.data.slice(), bias: this.bias?.data.slice() };
+  denseWeight(): { weight: F32; bias: F32 | undefined } {
+    return { weight: copyOf(this.weight.data), bias: this.bias ? copyOf(this.bias.data) : undefined };
   }
+}
+
+function copyOf(a: F32): F32 {
+  const copy = allocLike(a, a.length);
+  kernel('stridedCopy')({ src: a, dst: copy, counts: [1, 1, 1], inner: a.length, srcStrides: [0, 0, 0], dstStrides: [0, 0, 0] });
+  return copy;
 }

@@ -1,9 +1,16 @@
-import { type ForwardContext, gradcheck, uniformStream, weightedSum } from '@lora/core';
-import { expectClose, makeRng } from '@lora/testing';
+import { asKernelArray, type ForwardContext, gradcheck, uniformStream, weightedSum } from '@lora/core';
+import { expectClose, hostF32, hostF64, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
-import { MergeError } from './errors.js';
+import { LoraConfigError, MergeError } from './errors.js';
 import { LoraLinear } from './lora-linear.js';
-import { f64, randomWeights, Toy4bitLinear, ToyLinear } from './toy-linears.test-support.js';
+import {
+  droppedInput,
+  f64,
+  randomWeights,
+  Toy4bitLinear,
+  ToyLinear,
+  toF64,
+} from './toy-linears.test-support.js';
 
 const IN = 6;
 const OUT = 5;
@@ -40,29 +47,52 @@ describe('LoraLinear forward', () => {
     const base = make();
     const layer = new LoraLinear(make(), { name: 'q', r: R, alpha: 16 });
     const x = input(3);
-    expect(layer.forward(x, T, evalCtx).out).toEqual(base.forward(x, T, evalCtx).out);
-    expect(layer.loraB.data.every((v) => v === 0)).toBe(true);
+    expect(hostF32(layer.forward(x, T, evalCtx).out)).toEqual(hostF32(base.forward(x, T, evalCtx).out));
+    expect(hostF32(layer.loraB.data).every((v) => v === 0)).toBe(true);
   });
 
-  test('computes base(x) + s·x·Aᵀ·Bᵀ (written out elementwise)', () => {
-    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
-    const x = input(3);
-    const y = layer.forward(x, T, evalCtx).out;
-    const base = dense(1).forward(x, T, evalCtx).out;
+  /** base(x_d?) + s·x_d·Aᵀ·Bᵀ written out elementwise in float64, from x_d (the input as the LoRA branch sees it). */
+  function writtenOut(layer: LoraLinear, x: Float32Array, xd: ArrayLike<number>): Float64Array {
+    const base = hostF32(dense(1).forward(x, T, evalCtx).out);
     const expected = new Float64Array(T * OUT);
-    const A = layer.loraA.data;
-    const B = layer.loraB.data;
+    const A = hostF32(layer.loraA.data);
+    const B = hostF32(layer.loraB.data);
     for (let t = 0; t < T; t++)
       for (let o = 0; o < OUT; o++) {
         let sum = 0;
         for (let k = 0; k < R; k++) {
           let h = 0;
-          for (let i = 0; i < IN; i++) h += x[t * IN + i]! * A[k * IN + i]!;
+          for (let i = 0; i < IN; i++) h += xd[t * IN + i]! * A[k * IN + i]!;
           sum += h * B[o * R + k]!;
         }
         expected[t * OUT + o] = base[t * OUT + o]! + (6 / R) * sum;
       }
-    expectClose(y, expected, { rtol: 1e-6, atol: 1e-6 }, 'lora forward');
+    return expected;
+  }
+
+  test('computes base(x) + s·x·Aᵀ·Bᵀ (written out elementwise)', () => {
+    const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
+    const x = input(3);
+    const y = hostF32(layer.forward(x, T, evalCtx).out);
+    expectClose(y, writtenOut(layer, x, x), { rtol: 1e-6, atol: 1e-6 }, 'lora forward');
+  });
+
+  test('in training, dropout applies to the LoRA branch only: one seed from ctx.rng per forward, the counter-stream mask', () => {
+    const layer = new LoraLinear(dense(1), {
+      name: 'q',
+      r: R,
+      alpha: 6,
+      dropout: 0.5,
+      init: false,
+      rng: uniformStream(9),
+    });
+    const x = input(3);
+    const y = hostF32(layer.forward(x, T, { training: true, rng: uniformStream(5) }).out);
+    const xd = droppedInput(x, 0.5, uniformStream(5));
+    const dropped = xd.filter((v) => v === 0).length;
+    expect(dropped).toBeGreaterThan(0); // the mask really drops something here …
+    expect(dropped).toBeLessThan(T * IN); // … and keeps something
+    expectClose(y, writtenOut(layer, x, xd), { rtol: 1e-6, atol: 1e-6 }, 'lora forward with dropout');
   });
 
   test('rsLoRA scales by α/√r', () => {
@@ -80,12 +110,13 @@ describe('LoraLinear forward', () => {
       rng: uniformStream(9),
     });
     const x = input(3);
-    const evalOut = layer.forward(x, T, evalCtx).out;
-    expect(layer.forward(x, T, { training: true }).out).not.toEqual(evalOut);
-    const a = layer.forward(x, T, { training: true, rng: uniformStream(5) }).out;
-    const b = layer.forward(x, T, { training: true, rng: uniformStream(5) }).out;
+    const evalOut = hostF32(layer.forward(x, T, evalCtx).out);
+    expect(hostF32(layer.forward(x, T, { training: true }).out)).not.toEqual(evalOut);
+    const a = hostF32(layer.forward(x, T, { training: true, rng: uniformStream(5) }).out);
+    const b = hostF32(layer.forward(x, T, { training: true, rng: uniformStream(5) }).out);
     expect(a).toEqual(b);
-    expect(layer.forward(x, T, { training: false, rng: uniformStream(5) }).out).toEqual(evalOut);
+    expect(hostF32(layer.forward(x, T, { training: true, rng: uniformStream(6) }).out)).not.toEqual(a);
+    expect(hostF32(layer.forward(x, T, { training: false, rng: uniformStream(5) }).out)).toEqual(evalOut);
   });
 
   test('rejects an input of the wrong size', () => {
@@ -113,19 +144,20 @@ describe('LoraLinear backward vs central differences (float64)', () => {
       init: false,
       rng: uniformStream(9),
     });
-    layer.loraA.data = f64(layer.loraA.data);
-    layer.loraB.data = f64(layer.loraB.data);
-    const x = Float64Array.from(input(3));
-    const dy = Float64Array.from(randomWeights(T * OUT, makeRng(4).next, 2));
+    toF64(layer.loraA);
+    toF64(layer.loraB);
+    const x = f64(input(3));
+    const dy = f64(randomWeights(T * OUT, makeRng(4).next, 2));
+    // the same seed for every forward: the mask is fixed, so backward must redraw exactly the forward's
     const ctx = (): ForwardContext => ({ training: true, rng: uniformStream(11) });
-    const loss = () => weightedSum(layer.forward(x as unknown as Float32Array, T, ctx()).out, dy);
-    const { cache } = layer.forward(x as unknown as Float32Array, T, ctx());
-    const dx = layer.backward(dy as unknown as Float32Array, cache);
+    const loss = () => weightedSum(hostF64(layer.forward(asKernelArray(x), T, ctx()).out), dy);
+    const { cache } = layer.forward(asKernelArray(x), T, ctx());
+    const dx = layer.backward(asKernelArray(dy), cache);
     gradcheck(loss, [
-      { name: 'dx', value: x, grad: dx },
-      { name: 'dA', value: layer.loraA.data as unknown as Float64Array, grad: layer.loraA.grad! },
-      { name: 'dB', value: layer.loraB.data as unknown as Float64Array, grad: layer.loraB.grad! },
-      { name: 'dbias', value: base.bias!.data as unknown as Float64Array, grad: base.bias!.grad! },
+      { name: 'dx', value: x, grad: hostF64(dx) },
+      { name: 'dA', value: hostF64(layer.loraA.data), grad: hostF64(layer.loraA.grad!) },
+      { name: 'dB', value: hostF64(layer.loraB.data), grad: hostF64(layer.loraB.grad!) },
+      { name: 'dbias', value: hostF64(base.bias!.data), grad: hostF64(base.bias!.grad!) },
     ]);
   });
 
@@ -136,7 +168,7 @@ describe('LoraLinear backward vs central differences (float64)', () => {
     const x = input(3);
     const dy = randomWeights(T * OUT, makeRng(4).next);
     const { cache } = layer.forward(x, T, evalCtx);
-    const fresh = layer.backward(dy, cache);
+    const fresh = hostF32(layer.backward(dy, cache));
     const acc = new Float32Array(T * IN).fill(1);
     const returned = layer.backward(dy, cache, acc);
     expect(returned).toBe(acc);
@@ -159,52 +191,91 @@ describe('LoraLinear buffer reuse', () => {
   const fresh = (x: Float32Array, ctx: ForwardContext, dropout = 0) => {
     const layer = make(dropout);
     const dx = layer.backward(dy, layer.forward(x, T, ctx).cache);
-    return [dx, layer.loraA.grad!, layer.loraB.grad!];
+    return [dx, layer.loraA.grad!, layer.loraB.grad!].map(hostF32);
   };
   const hOf = (cache: { extra?: unknown }) => (cache.extra as { h: Float32Array }).h;
+  const gradsOf = (layer: LoraLinear) => [layer.loraA.grad!, layer.loraB.grad!].map(hostF32);
+  const stale =
+    /backward: expected the cache of the latest forward on this input, got one a later forward overwrote/;
 
-  test('a forward on the same input array reuses x·Aᵀ’s buffer; earlier caches, of any input, stay valid', () => {
+  test('a forward on the same input array reuses x·Aᵀ’s buffer; backward from the latest forward is exact', () => {
     const layer = make();
-    const [x, other] = [input(3), input(5)];
+    const x = input(3);
     const first = layer.forward(x, T, evalCtx).cache;
     const again = layer.forward(x, T, evalCtx).cache;
     expect(hOf(again)).toBe(hOf(first));
-    const third = layer.forward(other, T, evalCtx).cache;
-    expect(hOf(third)).not.toBe(hOf(first));
-    const dx = layer.backward(dy, first);
-    expect([dx, layer.loraA.grad!, layer.loraB.grad!]).toEqual(fresh(x, evalCtx));
-    layer.loraA.grad!.fill(0);
-    layer.loraB.grad!.fill(0);
-    expect([layer.backward(dy, third), layer.loraA.grad!, layer.loraB.grad!]).toEqual(fresh(other, evalCtx));
+    const dx = hostF32(layer.backward(dy, again));
+    expect([dx, ...gradsOf(layer)]).toEqual(fresh(x, evalCtx));
+    // backward may run twice from one forward (its cache stays valid until the next forward)
+    const [dA, dB] = gradsOf(layer).map((g) => g.slice());
+    layer.backward(dy, again);
+    expectClose(
+      gradsOf(layer)[0]!,
+      dA!.map((v) => 2 * v),
+      { rtol: 1e-6, atol: 1e-7 },
+      'dA twice',
+    );
+    expectClose(
+      gradsOf(layer)[1]!,
+      dB!.map((v) => 2 * v),
+      { rtol: 1e-6, atol: 1e-7 },
+      'dB twice',
+    );
   });
 
-  test('with dropout each forward keeps its own mask and x·Aᵀ', () => {
+  test('a backward whose forward a later one replaced throws LoraConfigError and touches no gradient', () => {
+    const layer = make();
+    const [x, other] = [input(3), input(5)];
+    const first = layer.forward(x, T, evalCtx).cache;
+    const third = layer.forward(other, T, evalCtx).cache;
+    expect(hOf(third)).not.toBe(hOf(first));
+    const acc = new Float32Array(T * IN);
+    expect(() => layer.backward(dy, first, acc)).toThrowError(LoraConfigError);
+    expect(() => layer.backward(dy, first)).toThrowError(stale);
+    expect(acc.every((v) => v === 0)).toBe(true); // nothing was accumulated before the check failed
+    expect(gradsOf(layer).every((g) => g.every((v) => v === 0))).toBe(true);
+    expect([hostF32(layer.backward(dy, third)), ...gradsOf(layer)]).toEqual(fresh(other, evalCtx));
+    // a later forward on the same array replaces it as well
+    const fourth = layer.forward(other, T, evalCtx).cache;
+    layer.forward(other, T, evalCtx);
+    expect(() => layer.backward(dy, fourth)).toThrowError(stale);
+  });
+
+  test('with dropout, backward redraws the mask of the latest forward (its seed), never an earlier one', () => {
     const layer = make(0.5);
     const x = input(3);
     const ctx = (seed: number): ForwardContext => ({ training: true, rng: uniformStream(seed) });
     const first = layer.forward(x, T, ctx(5)).cache;
     const second = layer.forward(x, T, ctx(6)).cache;
-    expect(hOf(second)).not.toBe(hOf(first));
-    const dx = layer.backward(dy, first);
-    expect([dx, layer.loraA.grad!, layer.loraB.grad!]).toEqual(fresh(x, ctx(5), 0.5));
+    expect(() => layer.backward(dy, first)).toThrowError(stale);
+    const dx = hostF32(layer.backward(dy, second));
+    const expected = fresh(x, ctx(6), 0.5);
+    expect([dx, ...gradsOf(layer)]).toEqual(expected);
+    expect(expected).not.toEqual(fresh(x, ctx(5), 0.5)); // the two masks give different gradients
   });
 });
 
 describe('merge / unmerge', () => {
   test('merged forward equals the unmerged forward; unmerge restores the base', () => {
     const base = dense(1);
-    const original = base.weight.data.slice();
+    const original = hostF32(base.weight.data).slice();
     const layer = new LoraLinear(base, { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
     const x = input(3);
-    const before = layer.forward(x, T, evalCtx).out;
+    const before = hostF32(layer.forward(x, T, evalCtx).out);
     layer.merge();
     expect(layer.merged).toBe(true);
-    expectClose(layer.forward(x, T, evalCtx).out, before, { rtol: 1e-6, atol: 1e-6 }, 'merged forward');
+    expectClose(
+      hostF32(layer.forward(x, T, evalCtx).out),
+      before,
+      { rtol: 1e-6, atol: 1e-6 },
+      'merged forward',
+    );
+    expect(hostF32(base.weight.data)).not.toEqual(original);
     expect(() => layer.merge()).toThrowError(MergeError);
     layer.unmerge();
-    expectClose(base.weight.data, original, { rtol: 0, atol: 1e-6 }, 'unmerged weight');
+    expectClose(hostF32(base.weight.data), original, { rtol: 0, atol: 1e-6 }, 'unmerged weight');
     expectClose(
-      layer.forward(x, T, evalCtx).out,
+      hostF32(layer.forward(x, T, evalCtx).out),
       before,
       { rtol: 1e-6, atol: 1e-6 },
       'forward after unmerge',
@@ -212,12 +283,20 @@ describe('merge / unmerge', () => {
     expect(() => layer.unmerge()).toThrowError(MergeError);
   });
 
-  test('denseWeight() is W + s·BA', () => {
+  test('deltaWeight() is s·BA and denseWeight() is W + s·BA', () => {
     const layer = new LoraLinear(dense(1), { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
-    const delta = layer.deltaWeight();
-    const w = dense(1).weight.data;
+    const delta = hostF32(layer.deltaWeight());
+    const [A, B] = [hostF32(layer.loraA.data), hostF32(layer.loraB.data)];
+    const sBA = Float64Array.from({ length: OUT * IN }, (_, k) => {
+      const [o, i] = [Math.floor(k / IN), k % IN];
+      let sum = 0;
+      for (let j = 0; j < R; j++) sum += B[o * R + j]! * A[j * IN + i]!;
+      return (6 / R) * sum;
+    });
+    expectClose(delta, sBA, { rtol: 1e-6, atol: 1e-7 }, 's·BA');
+    const w = hostF32(dense(1).weight.data);
     expectClose(
-      layer.denseWeight().weight,
+      hostF32(layer.denseWeight().weight),
       w.map((v, k) => v + delta[k]!),
       { rtol: 0, atol: 1e-7 },
       'dense weight',

@@ -1,14 +1,19 @@
 // LoRA around any linear (Hu et al. 2021; PEFT tuners/lora/layer.py Linear, mlx-lm LoRALinear), dense or 4-bit:
 // y = base(x) + s·(dropout(x)·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = α/R (α/√R with rsLoRA); DoRA optional.
 import {
+  allocLike,
+  type DeviceMemory,
+  type F32,
   type ForwardContext,
+  isHostArray,
   kernel,
   type LinearCache,
   type LinearModule,
+  memoryOf,
   type Parameter,
   uniformStream,
 } from '@lora/core';
-import { addInto, alloc, applyMask, dropoutMask, gradOf } from './buffers.js';
+import { gradOf, Scratch } from './buffers.js';
 import { type LoraInit, loraScaling } from './config.js';
 import { type DoraCache, doraBackward, doraForward, doraWeightNorm } from './dora.js';
 import { LoraConfigError, MergeError } from './errors.js';
@@ -36,10 +41,11 @@ interface LoraExtra {
   baseCache: LinearCache;
   /** false when merged or disabled: only the base ran */
   active: boolean;
-  /** (T, R) x_d·Aᵀ */
-  h?: Float32Array;
-  /** (T, in) dropout keep mask, when dropout ran */
-  keep?: Uint8Array;
+  /** (T, R) x_d·Aᵀ, and the version of its buffer this forward wrote */
+  h?: F32;
+  hVersion?: number;
+  /** the dropout stream's seed, when dropout ran: backward redraws the same mask */
+  seed?: number;
   dora?: DoraCache;
 }
 
@@ -64,10 +70,16 @@ export class LoraLinear implements LinearModule {
   #merged = false;
   /** DoRA: ‖W + s·BA‖ at merge time, to undo the merge as PEFT does */
   #mergedNorm: Float64Array | undefined;
-  /** the (T, R) x·Aᵀ of the last forward without dropout, reused while its input is the same array */
-  #h: { x: Float32Array; rows: number; h: Float32Array } | undefined;
-  /** backward's (T, R) scratch */
-  #dh: Float32Array | undefined;
+  /**
+   * The (T, R) x_d·Aᵀ buffer, reused while the input is the same array (the next step's, or a recomputation under
+   * gradient checkpointing, which redraws the same dropout seed); its version counts writes, so a backward whose
+   * forward was overwritten by a later one fails instead of using the wrong values.
+   */
+  #h: { x: F32; rows: number; h: F32; version: number } | undefined;
+  /** the dropped-out input (T, in), backward's (T, R) and (T, in) scratch */
+  readonly #xd = new Scratch();
+  readonly #dh = new Scratch();
+  readonly #dxd = new Scratch();
 
   constructor(base: LinearModule, options: LoraLinearOptions) {
     const { name, r, alpha } = options;
@@ -103,7 +115,7 @@ export class LoraLinear implements LinearModule {
         throw new LoraConfigError(
           `LoraLinear ${name}: use_dora expected a base linear with denseWeight(), got none`,
         );
-      const norm = doraWeightNorm(this.#doraWeights(base.denseWeight().weight));
+      const norm = doraWeightNorm(this.#doraWeights(this.#hostWeight(base.denseWeight().weight)));
       this.magnitude = param('lora_magnitude_vector', [this.outFeatures], Float32Array.from(norm));
     }
   }
@@ -112,18 +124,31 @@ export class LoraLinear implements LinearModule {
     return this.#merged;
   }
 
+  /** DoRA's per-row norms and rescaling run on the host backends only (their arrays are typed arrays). */
+  #hostWeight(a: F32): Float32Array {
+    if (!isHostArray(a) && !(a instanceof Float64Array))
+      throw new LoraConfigError(
+        `LoraLinear ${this.name}: DoRA (use_dora) expected arrays in host memory (the wasm or reference backend), got a device array; train DoRA adapters on a CPU backend`,
+      );
+    return a as Float32Array;
+  }
+
   #doraWeights(weight: Float32Array) {
     const { inFeatures, outFeatures, r, scaling } = this;
-    return { weight, a: this.loraA.data, b: this.loraB.data, scaling, inFeatures, outFeatures, r };
+    const [a, b] = [this.#hostWeight(this.loraA.data), this.#hostWeight(this.loraB.data)];
+    return { weight, a, b, scaling, inFeatures, outFeatures, r };
+  }
+
+  /** x_d = dropout(x) with the stream `seed`, in the layer's scratch (x itself without dropout). */
+  #dropped(x: F32, n: number, seed: number | undefined): F32 {
+    if (seed === undefined) return x;
+    const xd = this.#xd.take(x, n); // (T, in)
+    kernel('dropout')({ x, out: xd, n, p: this.dropout, seed });
+    return xd;
   }
 
   /** y (T, out) = base(x) + s·(x_d·Aᵀ)·Bᵀ (+ DoRA terms); dropout only when ctx.training. */
-  forward(
-    x: Float32Array,
-    rows: number,
-    ctx: ForwardContext,
-    out?: Float32Array,
-  ): { out: Float32Array; cache: LinearCache } {
+  forward(x: F32, rows: number, ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
     if (!Number.isInteger(rows) || rows < 0 || x.length < rows * this.inFeatures) {
       throw new LoraConfigError(
         `LoraLinear ${this.name}: input expected ${rows}×${this.inFeatures} values, got ${x.length}`,
@@ -135,14 +160,14 @@ export class LoraLinear implements LinearModule {
     const { inFeatures: I, outFeatures: O, r: R } = this;
     const matmul = kernel('matmul');
     const dropping = ctx.training && this.dropout > 0;
-    const keep = dropping ? dropoutMask(rows * I, this.dropout, ctx.rng ?? Math.random) : undefined;
-    const xd = keep ? applyMask(x, keep, 1 / (1 - this.dropout)) : x; // (T, in)
-    const h = this.#hBuffer(x, rows, keep !== undefined); // (T, R)
-    matmul({ a: xd, b: this.loraA.data, out: h, m: rows, n: R, k: I, transB: true });
-    const extra: LoraExtra = { baseCache, active: true, h, ...(keep ? { keep } : {}) };
+    const seed = dropping ? Math.floor((ctx.rng ?? Math.random)() * 2 ** 32) : undefined;
+    const xd = this.#dropped(x, rows * I, seed); // (T, in)
+    const slot = this.#hSlot(x, rows);
+    matmul({ a: xd, b: this.loraA.data, out: slot.h, m: rows, n: R, k: I, transB: true }); // (T, R)
+    const extra: LoraExtra = { baseCache, active: true, h: slot.h, hVersion: slot.version, seed };
     if (!this.magnitude) {
       matmul({
-        a: h,
+        a: slot.h,
         b: this.loraB.data,
         out: y,
         m: rows,
@@ -154,34 +179,53 @@ export class LoraLinear implements LinearModule {
       });
       return { out: y, cache: { x, rows, extra } };
     }
-    const { weight, bias } = this.base.denseWeight!();
-    const loraOut = alloc(x, rows * O); // (T, out)
-    matmul({ a: h, b: this.loraB.data, out: loraOut, m: rows, n: O, k: R, transB: true });
-    const baseOut = alloc(x, rows * O); // (T, out) x_d·Wᵀ
+    const yHost = this.#hostWeight(y);
+    const dense = this.base.denseWeight!(); // one copy (a dequantization, for a 4-bit base) per forward
+    const weight = this.#hostWeight(dense.weight);
+    const bias = dense.bias;
+    const biasHost = bias ? this.#hostWeight(bias) : undefined;
+    const loraOut = new (yHost.constructor as Float32ArrayConstructor)(rows * O); // (T, out)
+    matmul({ a: slot.h, b: this.loraB.data, out: loraOut, m: rows, n: O, k: R, transB: true });
+    const baseOut = new (yHost.constructor as Float32ArrayConstructor)(rows * O); // (T, out) x_d·Wᵀ
     if (dropping) matmul({ a: xd, b: weight, out: baseOut, m: rows, n: O, k: I, transB: true });
-    else for (let k = 0; k < rows * O; k++) baseOut[k] = y[k]! - (bias ? bias[k % O]! : 0);
+    else for (let k = 0; k < rows * O; k++) baseOut[k] = yHost[k]! - (biasHost ? biasHost[k % O]! : 0);
     const norm = doraWeightNorm(this.#doraWeights(weight));
-    extra.dora = doraForward(y, loraOut, baseOut, this.magnitude.data, norm, this.scaling, rows);
+    extra.dora = doraForward(
+      yHost,
+      loraOut,
+      baseOut,
+      this.#hostWeight(this.magnitude.data),
+      norm,
+      this.scaling,
+      rows,
+    );
     return { out: y, cache: { x, rows, extra } };
   }
 
   /** dx (T, in) from dy (T, out); accumulates dA, dB (and dm) and whatever the base trains. */
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32 {
     const extra = cache.extra as LoraExtra;
+    const h = extra.h;
+    // checked before anything is accumulated, so a refused backward leaves dx and every gradient as they were
+    const slot = this.#h;
+    if (extra.active && (!slot || slot.h !== h || slot.version !== extra.hVersion)) {
+      throw new LoraConfigError(
+        `LoraLinear ${this.name} backward: expected the cache of the latest forward on this input, got one a later forward overwrote`,
+      );
+    }
     const dx = this.base.backward(dy, extra.baseCache, dxAccumulate); // (T, in)
-    if (!extra.active) return dx;
+    if (!extra.active || !h) return dx;
     const { x, rows } = cache;
     const { inFeatures: I, outFeatures: O, r: R } = this;
     const matmul = kernel('matmul');
-    const h = extra.h!;
     let g = dy; // (T, out) what reaches the LoRA branch
-    let gBase: Float32Array | undefined;
+    let gBase: F32 | undefined;
     if (extra.dora)
       ({ g, gBase } = doraBackward(
-        dy,
+        this.#hostWeight(dy),
         extra.dora,
         rows,
-        this.magnitude!.trainable ? gradOf(this.magnitude!) : undefined,
+        this.magnitude!.trainable ? this.#hostWeight(gradOf(this.magnitude!)) : undefined,
       ));
     if (this.loraB.trainable) {
       // (out, R) += s · gᵀ (out, T) · h (T, R)
@@ -197,18 +241,18 @@ export class LoraLinear implements LinearModule {
         alpha: this.scaling,
       });
     }
-    const dh = this.#scratch(dy, rows * R); // (T, R) = s · g · B
+    const dh = this.#dh.take(dy, rows * R); // (T, R) = s · g · B
     matmul({ a: g, b: this.loraB.data, out: dh, m: rows, n: R, k: O, alpha: this.scaling });
-    const xd = extra.keep ? applyMask(x, extra.keep, 1 / (1 - this.dropout)) : x; // (T, in)
+    const xd = this.#dropped(x, rows * I, extra.seed); // (T, in), the forward's mask redrawn
     if (this.loraA.trainable) {
       // (R, in) += dhᵀ (R, T) · x_d (T, in)
       matmul({ a: dh, b: xd, out: gradOf(this.loraA), m: R, n: I, k: rows, transA: true, accumulate: true });
     }
-    if (!extra.keep && !gBase) {
+    if (extra.seed === undefined && !gBase) {
       matmul({ a: dh, b: this.loraA.data, out: dx, m: rows, n: I, k: R, accumulate: true }); // dx += dh · A
       return dx;
     }
-    const dxd = alloc(dy, rows * I); // (T, in) gradient w.r.t. x_d
+    const dxd = this.#dxd.take(dy, rows * I); // (T, in) gradient w.r.t. x_d
     matmul({ a: dh, b: this.loraA.data, out: dxd, m: rows, n: I, k: R });
     if (gBase)
       matmul({
@@ -220,30 +264,33 @@ export class LoraLinear implements LinearModule {
         k: O,
         accumulate: true,
       });
-    addInto(dx, extra.keep ? applyMask(dxd, extra.keep, 1 / (1 - this.dropout), dxd) : dxd, rows * I);
+    // x_d = mask ⊙ x / (1 − p), so dx += mask ⊙ dxd / (1 − p): the same dropout call on the gradient
+    if (extra.seed !== undefined)
+      kernel('dropout')({ x: dxd, out: dxd, n: rows * I, p: this.dropout, seed: extra.seed });
+    kernel('add')({ a: dx, b: dxd, out: dx, n: rows * I });
     return dx;
   }
 
   /**
-   * Where forward writes x·Aᵀ. Without dropout it is a function of x alone (x must stay unchanged until backward, as
-   * the base's cache requires), so a forward on the same input array — the next step's, or a recomputation under
-   * gradient checkpointing — reuses the buffer; with dropout each forward gets its own.
+   * The (T, R) buffer for x_d·Aᵀ: the same one while the input array and rows are the same; a new input replaces it
+   * (freeing the old one), after which a backward from an older forward fails instead of reading it.
    */
-  #hBuffer(x: Float32Array, rows: number, dropout: boolean): Float32Array {
-    const slot = this.#h;
-    if (!dropout && slot && slot.x === x && slot.rows === rows) return slot.h;
-    const h = alloc(x, rows * this.r);
-    if (!dropout) this.#h = { x, rows, h };
-    return h;
+  #hSlot(x: F32, rows: number): { h: F32; version: number } {
+    let slot = this.#h;
+    if (!slot || slot.x !== x || slot.rows !== rows) {
+      if (slot) memoryOf(slot.h).free(slot.h);
+      slot = { x, rows, h: allocLike(x, rows * this.r), version: 0 };
+      this.#h = slot;
+    }
+    slot.version++;
+    return slot;
   }
 
-  /** backward's (T, R) scratch of x's element type, grown on demand. */
-  #scratch(like: Float32Array, n: number): Float32Array {
-    const s = this.#dh;
-    if (s && s.length >= n && s.constructor === like.constructor)
-      return s.length === n ? s : s.subarray(0, n);
-    this.#dh = alloc(like, n);
-    return this.#dh;
+  /** Moves what the base holds besides parameters; the layer's own scratch follows its inputs' memory. */
+  useMemory(memory: DeviceMemory): void {
+    this.base.useMemory?.(memory);
+    if (this.#h) memoryOf(this.#h.h).free(this.#h.h);
+    this.#h = undefined;
   }
 
   /** The base's parameters, then lora_A, lora_B (and the DoRA magnitude), as model.parameters() lists them. */
@@ -252,9 +299,9 @@ export class LoraLinear implements LinearModule {
     return [...this.base.parameters(), ...own];
   }
 
-  /** s·B·A (out, in): what merging adds to the base weight (before DoRA's rescaling). */
-  deltaWeight(): Float32Array {
-    const delta = alloc(this.loraA.data, this.outFeatures * this.inFeatures); // (out, in)
+  /** s·B·A (out, in): what merging adds to the base weight (before DoRA's rescaling), in the layer's memory. */
+  deltaWeight(): F32 {
+    const delta = allocLike(this.loraA.data, this.outFeatures * this.inFeatures); // (out, in)
     kernel('matmul')({
       a: this.loraB.data,
       b: this.loraA.data,
@@ -268,7 +315,7 @@ export class LoraLinear implements LinearModule {
   }
 
   /** The weight this layer computes with: W + s·BA, or m/‖W + s·BA‖ ⊙ (W + s·BA) with DoRA. */
-  denseWeight(): { weight: Float32Array; bias: Float32Array | undefined } {
+  denseWeight(): { weight: F32; bias: F32 | undefined } {
     if (!this.base.denseWeight)
       throw new MergeError(`${this.name}: expected a base linear with denseWeight(), got none`);
     const { weight, bias } = this.base.denseWeight();
@@ -278,15 +325,21 @@ export class LoraLinear implements LinearModule {
   }
 
   /** W ← W + s·BA (DoRA: ← m/‖W + s·BA‖ ⊙ (W + s·BA)); returns the DoRA norm used. */
-  #foldInto(weight: Float32Array): Float64Array | undefined {
-    const I = this.inFeatures;
-    const norm = this.magnitude ? doraWeightNorm(this.#doraWeights(weight)) : undefined;
+  #foldInto(weight: F32): Float64Array | undefined {
     const delta = this.deltaWeight();
-    for (let k = 0; k < weight.length; k++) {
+    if (!this.magnitude) {
+      kernel('add')({ a: weight, b: delta, out: weight, n: weight.length });
+      memoryOf(delta).free(delta); // a dense (out, in) temporary
+      return undefined;
+    }
+    const w = this.#hostWeight(weight);
+    const d = this.#hostWeight(delta);
+    const m = this.#hostWeight(this.magnitude.data);
+    const I = this.inFeatures;
+    const norm = doraWeightNorm(this.#doraWeights(w));
+    for (let k = 0; k < w.length; k++) {
       const j = Math.floor(k / I);
-      weight[k] = norm
-        ? (this.magnitude!.data[j]! / norm[j]!) * (weight[k]! + delta[k]!)
-        : weight[k]! + delta[k]!;
+      w[k] = (m[j]! / norm[j]!) * (w[k]! + d[k]!);
     }
     return norm;
   }
@@ -312,13 +365,22 @@ export class LoraLinear implements LinearModule {
   unmerge(): void {
     if (!this.#merged)
       throw new MergeError(`unmerge ${this.name}: expected a merged adapter, got one not merged`);
-    const w = this.#requireDenseBase('unmerge').data;
+    const weight = this.#requireDenseBase('unmerge').data;
     const delta = this.deltaWeight();
-    const I = this.inFeatures;
-    for (let k = 0; k < w.length; k++) {
-      const j = Math.floor(k / I);
-      const factor = this.#mergedNorm ? this.magnitude!.data[j]! / this.#mergedNorm[j]! : 1;
-      w[k] = w[k]! / factor - delta[k]!;
+    if (!this.#mergedNorm) {
+      kernel('axpy')({ x: delta, y: weight, n: weight.length, alpha: -1 });
+      memoryOf(delta).free(delta); // a dense (out, in) temporary
+    } else {
+      const [w, d, m] = [
+        this.#hostWeight(weight),
+        this.#hostWeight(delta),
+        this.#hostWeight(this.magnitude!.data),
+      ];
+      const I = this.inFeatures;
+      for (let k = 0; k < w.length; k++) {
+        const j = Math.floor(k / I);
+        w[k] = w[k]! / (m[j]! / this.#mergedNorm[j]!) - d[k]!;
+      }
     }
     this.#merged = false;
     this.#mergedNorm = undefined;

@@ -1,5 +1,5 @@
 import { dequantize4bit } from '@lora/quant-nf4';
-import { expectClose, makeRng } from '@lora/testing';
+import { expectClose, hostF32, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { maxAbsDiff } from './buffers.js';
 import { loraConfig } from './config.js';
@@ -11,7 +11,7 @@ import { ToyModel } from './toy-model.test-support.js';
 
 const dims = { layers: 2, hidden: 8, ffn: 32, vocab: 10 };
 const x = randomWeights(5 * dims.hidden, makeRng(7).next, 2);
-const logits = (m: ToyModel) => m.forward(x, 5, { training: false }).logits;
+const logits = (m: ToyModel) => hostF32(m.forward(x, 5, { training: false }).logits);
 
 /** The toy network, with the up_proj linears 4-bit when `quantize`; `dense` keeps every original weight. */
 function toy(quantize: boolean) {
@@ -32,7 +32,7 @@ function toy(quantize: boolean) {
 }
 
 describe('mergeAndUnload', () => {
-  test('a dense base is merged in place and put back; the merged model computes what the adapted one did', () => {
+  test('a dense base is merged in place and put back; the merged model computes what the adapted one did', async () => {
     const { model, dense } = toy(false);
     const before = new Map(model.linearModules());
     const lm = injectLora(
@@ -41,7 +41,7 @@ describe('mergeAndUnload', () => {
       { seed: 4 },
     );
     const adapted = logits(model);
-    const { modules, tensors } = mergeAndUnload(lm, { original: (n) => dense.get(n) });
+    const { modules, tensors } = await mergeAndUnload(lm, { original: (n) => dense.get(n) });
     expect(modules.map((m) => [m.name, m.mergedInto, m.maxAbsDiffFromOriginal])).toEqual(
       [0, 1].flatMap((i) => [
         [`model.layers.${i}.self_attn.q_proj`, 'dense', 0],
@@ -53,12 +53,13 @@ describe('mergeAndUnload', () => {
     const q = model.linearModules().get('model.layers.0.self_attn.q_proj') as ToyLinear;
     expect(tensors.get('model.layers.0.self_attn.q_proj.weight')).toEqual({
       shape: [8, 8],
-      data: q.weight.data,
+      data: hostF32(q.weight.data),
     });
-    expect(tensors.get('model.layers.0.self_attn.q_proj.bias')!.data).toEqual(q.bias!.data);
+    expect(tensors.get('model.layers.0.self_attn.q_proj.weight')!.data).not.toBe(q.weight.data); // a host copy
+    expect(tensors.get('model.layers.0.self_attn.q_proj.bias')!.data).toEqual(hostF32(q.bias!.data));
   });
 
-  test('a 4-bit base is merged into its dequantized weight, and the report says how far that is from the original', () => {
+  test('a 4-bit base is merged into its dequantized weight, and the report says how far that is from the original', async () => {
     const { model, dense } = toy(true);
     const lm = injectLora(
       model,
@@ -67,8 +68,8 @@ describe('mergeAndUnload', () => {
     );
     const adapted = logits(model);
     const quantized = lm.layers.get('model.layers.1.mlp.up_proj')!.base as Toy4bitLinear;
-    const delta = lm.layers.get('model.layers.1.mlp.up_proj')!.deltaWeight();
-    const { modules, tensors } = mergeAndUnload(lm, { original: (n) => dense.get(n) });
+    const delta = hostF32(lm.layers.get('model.layers.1.mlp.up_proj')!.deltaWeight());
+    const { modules, tensors } = await mergeAndUnload(lm, { original: (n) => dense.get(n) });
     const up = modules.find((m) => m.name === 'model.layers.1.mlp.up_proj')!;
     expect(up.mergedInto).toBe('dequantized');
     const expectedDiff = maxAbsDiff(dequantize4bit(quantized.quantized), dense.get(up.name)!);

@@ -1,7 +1,7 @@
 // PEFT's merge_and_unload: fold every LoRA layer into its base and put the base back in the model. A dense base
 // is merged in place into its own weight; a 4-bit base has none, so it is merged into its dequantized weight and
 // replaced by a dense FrozenLinear — and the two differ, so the report says which happened and by how much.
-import type { LinearModule } from '@lora/core';
+import { type F32, type LinearModule, memoryOf, toHost } from '@lora/core';
 import { maxAbsDiff } from './buffers.js';
 import { MergeError } from './errors.js';
 import { FrozenLinear } from './frozen-linear.js';
@@ -39,8 +39,19 @@ function transposed(w: Float32Array, out: number, inF: number): Float32Array {
   return t;
 }
 
-/** Merge and unload every layer of `lm`; the LoraModel must not be used afterwards. */
-export function mergeAndUnload(lm: LoraModel, options: MergeAndUnloadOptions = {}): MergeAndUnloadResult {
+/** Frees arrays of a denseWeight() copy once read (a no-op on the host; on a GPU each is a dense (out, in) buffer). */
+function release(...arrays: (F32 | undefined)[]): void {
+  for (const a of arrays) if (a) memoryOf(a).free(a);
+}
+
+/**
+ * Merge and unload every layer of `lm`; the LoraModel must not be used afterwards. The merged tensors are read back
+ * to the host for export.
+ */
+export async function mergeAndUnload(
+  lm: LoraModel,
+  options: MergeAndUnloadOptions = {},
+): Promise<MergeAndUnloadResult> {
   const modules: MergedModule[] = [];
   const tensors = new Map<string, MergedTensor>();
   const replacements: [string, LinearModule][] = [];
@@ -55,14 +66,16 @@ export function mergeAndUnload(lm: LoraModel, options: MergeAndUnloadOptions = {
       );
     }
     const dense = layer.denseBaseWeight();
-    let weight: Float32Array;
-    let bias: Float32Array | undefined;
+    let weight: F32;
+    let bias: F32 | undefined;
     if (dense) {
       if (layer.merged) layer.unmerge(); // start from the base weight, so the comparison below sees it
-      const diff = original ? maxAbsDiff(dense.data, original) : undefined;
+      const diff = original ? maxAbsDiff(await toHost(dense.data), original) : undefined;
       layer.merge();
       weight = dense.data;
-      bias = layer.base.denseWeight().bias;
+      const copy = layer.base.denseWeight(); // for its bias: the base's weight is `dense` itself
+      release(copy.weight);
+      bias = copy.bias;
       replacements.push([name, layer.base]);
       modules.push({
         name,
@@ -70,8 +83,12 @@ export function mergeAndUnload(lm: LoraModel, options: MergeAndUnloadOptions = {
         ...(diff !== undefined ? { maxAbsDiffFromOriginal: diff } : {}),
       });
     } else {
-      const base = layer.base.denseWeight(); // dequantized
-      const diff = original ? maxAbsDiff(base.weight, original) : undefined;
+      let diff: number | undefined;
+      if (original) {
+        const base = layer.base.denseWeight(); // dequantized
+        diff = maxAbsDiff(await toHost(base.weight), original);
+        release(base.weight, base.bias);
+      }
       ({ weight, bias } = layer.denseWeight());
       replacements.push([name, new FrozenLinear(name, layer.inFeatures, layer.outFeatures, weight, bias)]);
       modules.push({
@@ -80,16 +97,16 @@ export function mergeAndUnload(lm: LoraModel, options: MergeAndUnloadOptions = {
         ...(diff !== undefined ? { maxAbsDiffFromOriginal: diff } : {}),
       });
     }
-    const hf = lm.config.fan_in_fan_out
-      ? transposed(weight, layer.outFeatures, layer.inFeatures)
-      : weight.slice();
+    const host = await toHost(weight); // a copy
+    const hf = lm.config.fan_in_fan_out ? transposed(host, layer.outFeatures, layer.inFeatures) : host;
     tensors.set(`${name}.weight`, {
       shape: lm.config.fan_in_fan_out
         ? [layer.inFeatures, layer.outFeatures]
         : [layer.outFeatures, layer.inFeatures],
       data: hf,
     });
-    if (bias) tensors.set(`${name}.bias`, { shape: [layer.outFeatures], data: bias.slice() });
+    if (bias) tensors.set(`${name}.bias`, { shape: [layer.outFeatures], data: await toHost(bias) });
+    if (dense && bias) release(bias); // a copy made for export; a FrozenLinear keeps its own
   }
   for (const [name, module] of replacements) lm.model.replaceLinear(name, module);
   return { modules, tensors };

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors } from '@lora/safetensors';
-import { expectClose, makeRng } from '@lora/testing';
+import { expectClose, hostF32, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type LoraConfig, loraConfig } from './config.js';
 import { AdapterMismatchError, MlxFormatError } from './errors.js';
@@ -22,7 +22,7 @@ function toy(arch: ToyArch = 'llama'): ToyModel {
     ...(bias ? { bias: randomWeights(out, rng.next, 0.2) } : {}),
   }));
 }
-const logits = (m: ToyModel) => m.forward(x, 5, { training: false }).logits;
+const logits = (m: ToyModel) => hostF32(m.forward(x, 5, { training: false }).logits);
 const config = (extra: Partial<LoraConfig> = {}) =>
   loraConfig({
     r: 4,
@@ -60,7 +60,7 @@ describe('mlx-lm format', () => {
     expect(file.info('model.layers.1.mlp.up_proj.lora_a').shape).toEqual([8, 4]);
     expect(file.info('model.layers.1.mlp.up_proj.lora_b').shape).toEqual([4, 12]);
     const a = await file.readF32('model.layers.1.mlp.up_proj.lora_a');
-    const A = lm.layers.get('model.layers.1.mlp.up_proj')!.loraA.data; // (R, in)
+    const A = hostF32(lm.layers.get('model.layers.1.mlp.up_proj')!.loraA.data); // (R, in)
     expect(a[3 * 4 + 2]).toBe(A[2 * 8 + 3]); // lora_a[i=3, r=2] = A[r=2, i=3]
     await file.close();
     const text = await readFile(join(out, 'adapter_config.json'), 'utf8');
@@ -141,8 +141,8 @@ describe('mlx-lm format', () => {
     const layer = lm.layers.get('model.layers.1.self_attn.q_proj')!;
     expect(layer.scaling).toBe(20);
     const xs = x.subarray(0, 8);
-    const base = layer.base.forward(xs, 1, { training: false }).out;
-    const y = layer.forward(xs, 1, { training: false }).out;
+    const base = hostF32(layer.base.forward(xs, 1, { training: false }).out);
+    const y = hostF32(layer.forward(xs, 1, { training: false }).out);
     const a = tensors['model.layers.1.self_attn.q_proj.lora_a']!.data;
     const b = tensors['model.layers.1.self_attn.q_proj.lora_b']!.data;
     const z = Array.from({ length: 8 }, (_, o) =>

@@ -5,7 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer } from '@lora/core';
-import { uniformStream } from '@lora/core';
+import { toHost, uniformStream, writeHost } from '@lora/core';
 import { PyFloat, pythonJsonDumps, SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { writeTextAtomic } from './atomic.js';
 import { loraConfig } from './config.js';
@@ -98,18 +98,18 @@ export async function saveMlxAdapter(dir: string, lm: LoraModel): Promise<void> 
     tensors[`${name}.lora_a`] = {
       dtype: 'F32',
       shape: [l.inFeatures, l.r],
-      data: transpose(l.loraA.data, l.r, l.inFeatures),
+      data: transpose(await toHost(l.loraA.data), l.r, l.inFeatures),
     };
     tensors[`${name}.lora_b`] = {
       dtype: 'F32',
       shape: [l.r, l.outFeatures],
-      data: transpose(l.loraB.data, l.outFeatures, l.r),
+      data: transpose(await toHost(l.loraB.data), l.outFeatures, l.r),
     };
     if (l.magnitude)
       tensors[`${name}.m`] = {
         dtype: 'F32',
         shape: [l.outFeatures],
-        data: Float32Array.from(l.magnitude.data),
+        data: await toHost(l.magnitude.data),
       };
   }
   await writeSafetensors(join(dir, MLX_ADAPTER_WEIGHTS_NAME), tensors, { format: 'mlx' });
@@ -268,9 +268,9 @@ export async function loadMlxAdapter(
   const lm = injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
   for (const layer of lm.layers.values()) {
     const m = mlxModuleName(layer.name);
-    layer.loraA.data.set(transpose(values.get(`${m}.lora_a`)!, layer.inFeatures, layer.r));
-    layer.loraB.data.set(transpose(values.get(`${m}.lora_b`)!, layer.r, layer.outFeatures));
-    if (layer.magnitude) layer.magnitude.data.set(values.get(`${m}.m`)!);
+    writeHost(layer.loraA.data, transpose(values.get(`${m}.lora_a`)!, layer.inFeatures, layer.r));
+    writeHost(layer.loraB.data, transpose(values.get(`${m}.lora_b`)!, layer.r, layer.outFeatures));
+    if (layer.magnitude) writeHost(layer.magnitude.data, values.get(`${m}.m`)!);
   }
   return lm;
 }

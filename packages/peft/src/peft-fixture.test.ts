@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SafetensorsFile } from '@lora/safetensors';
-import { expectClose } from '@lora/testing';
+import { expectClose, hostF32, hostF64 } from '@lora/testing';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { mergeAndUnload } from './merge.js';
 import { adapterStateDict, loadAdapter } from './save-load.js';
-import { f64 } from './toy-linears.test-support.js';
+import { f64, toF64 } from './toy-linears.test-support.js';
 import { crossEntropy, type ToyArch, ToyModel } from './toy-model.test-support.js';
 
 interface Expected {
@@ -57,10 +57,7 @@ async function loaded(arch: ToyArch, asF64: boolean) {
     isTrainable: true,
   });
   if (asF64) {
-    for (const p of lm.parameters()) {
-      p.data = f64(p.data);
-      if (p.grad) p.grad = f64(p.grad);
-    }
+    for (const p of lm.parameters()) toF64(p);
   }
   return { model, lm };
 }
@@ -70,7 +67,7 @@ describe.each(['llama', 'gpt2'] as const)('%s adapter written by make_fixture.py
 
   test('float32: logits and loss match PyTorch', async () => {
     const { model } = await loaded(arch, false);
-    const { logits } = model.forward(Float32Array.from(e.x), e.rows, { training: false });
+    const logits = hostF32(model.forward(Float32Array.from(e.x), e.rows, { training: false }).logits);
     expectClose(logits, e.logits, { rtol: 1e-5, atol: 1e-5 }, `${arch} logits`);
     expect(crossEntropy(logits, e.targets, all.dims.vocab).loss).toBeCloseTo(e.loss, 5);
   });
@@ -78,20 +75,20 @@ describe.each(['llama', 'gpt2'] as const)('%s adapter written by make_fixture.py
   test('float64: logits, loss and every adapter gradient match PyTorch autograd', async () => {
     const { model, lm } = await loaded(arch, true);
     const { logits, tape } = model.forward(f64(e.x), e.rows, { training: false });
-    expectClose(logits, e.logits, { rtol: 1e-10, atol: 1e-12 }, `${arch} logits`);
+    expectClose(hostF64(logits), e.logits, { rtol: 1e-10, atol: 1e-12 }, `${arch} logits`);
     const { loss, dlogits } = crossEntropy(logits, e.targets, all.dims.vocab);
     expect(Math.abs(loss - e.loss)).toBeLessThan(1e-12);
     model.backward(dlogits, e.rows, tape);
     const params = adapterStateDict(lm);
     expect([...params.keys()].sort()).toEqual(Object.keys(e.grads).sort());
     for (const [key, grad] of Object.entries(e.grads))
-      expectClose(params.get(key)!.grad!, grad, { rtol: 1e-8, atol: 1e-12 }, key);
+      expectClose(hostF64(params.get(key)!.grad!), grad, { rtol: 1e-8, atol: 1e-12 }, key);
   });
 
   test('mergeAndUnload gives the merged weights in the checkpoint layout', async () => {
     const { model, lm } = await loaded(arch, true);
-    const before = model.forward(f64(e.x), e.rows, { training: false }).logits;
-    const { tensors, modules } = mergeAndUnload(lm);
+    const before = hostF64(model.forward(f64(e.x), e.rows, { training: false }).logits);
+    const { tensors, modules } = await mergeAndUnload(lm);
     expect(modules.every((m) => m.mergedInto === 'dense')).toBe(true);
     for (const [name, want] of Object.entries(e.merged)) {
       const got = tensors.get(name)!;
@@ -99,7 +96,7 @@ describe.each(['llama', 'gpt2'] as const)('%s adapter written by make_fixture.py
       expectClose(got.data, want.data, { rtol: 1e-6, atol: 1e-7 }, name);
     }
     expectClose(
-      model.forward(f64(e.x), e.rows, { training: false }).logits,
+      hostF64(model.forward(f64(e.x), e.rows, { training: false }).logits),
       before,
       { rtol: 1e-10, atol: 1e-12 },
       'merged model',

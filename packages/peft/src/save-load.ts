@@ -4,7 +4,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer, Parameter } from '@lora/core';
-import { uniformStream } from '@lora/core';
+import { toHost, uniformStream, writeHost } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
 import { AdapterFormatError, AdapterMismatchError } from './errors.js';
@@ -44,7 +44,7 @@ export async function saveAdapter(
   await mkdir(dir, { recursive: true });
   const tensors: Record<string, TensorInputs[string]> = {};
   for (const [key, p] of adapterStateDict(lm))
-    tensors[key] = { dtype: 'F32', shape: p.shape, data: Float32Array.from(p.data) };
+    tensors[key] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
   const config = {
     ...lm.config,
@@ -120,6 +120,6 @@ export async function loadAdapter(
   }
   const lm = injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
   const params = adapterStateDict(lm);
-  for (const [key, data] of values) params.get(key)!.data.set(data);
+  for (const [key, data] of values) writeHost(params.get(key)!.data, data);
   return lm;
 }

@@ -1,19 +1,36 @@
 // Test support: a dense linear (torch.nn.Linear) and a 4-bit NF4 linear (bitsandbytes Linear4bit, dequantize then
 // matmul) implementing @lora/core's LinearModule, so LoRA is tested on both kinds of base without @lora/models.
-import { type ForwardContext, kernel, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
+// The dense one computes with kernels only (any memory); the 4-bit one dequantizes on the host.
+import {
+  allocLike,
+  asKernelArray,
+  counterHash,
+  type F32,
+  type ForwardContext,
+  kernel,
+  type LinearCache,
+  type LinearModule,
+  type Parameter,
+} from '@lora/core';
 import { dequantize4bit, type QuantizedTensor, quantize4bit } from '@lora/quant-nf4';
-import { alloc, gradOf } from './buffers.js';
+import { gradOf } from './buffers.js';
 
-function param(name: string, shape: number[], data: Float32Array, decay: boolean): Parameter {
+function param(name: string, shape: number[], data: F32, decay: boolean): Parameter {
   return { name, shape, data, grad: undefined, trainable: false, decay };
 }
 
-function addBias(y: Float32Array, bias: Float32Array, rows: number, cols: number): void {
-  for (let t = 0; t < rows; t++) for (let j = 0; j < cols; j++) y[t * cols + j]! += bias[j]!;
-}
-
-function accumulateBias(grad: Float32Array, dy: Float32Array, rows: number, cols: number): void {
-  for (let t = 0; t < rows; t++) for (let j = 0; j < cols; j++) grad[j]! += dy[t * cols + j]!;
+/** A fresh copy of `a` in its memory (and element type). */
+function copyOf(a: F32): F32 {
+  const copy = allocLike(a, a.length);
+  kernel('stridedCopy')({
+    src: a,
+    dst: copy,
+    counts: [1, 1, 1],
+    inner: a.length,
+    srcStrides: [0, 0, 0],
+    dstStrides: [0, 0, 0],
+  });
+  return copy;
 }
 
 /** y = x·Wᵀ + b with W (out, in); parameters named `${name}.weight` / `${name}.bias`, frozen until marked. */
@@ -25,20 +42,15 @@ export class ToyLinear implements LinearModule {
     readonly name: string,
     readonly inFeatures: number,
     readonly outFeatures: number,
-    weight: Float32Array,
-    bias?: Float32Array,
+    weight: F32,
+    bias?: F32,
   ) {
     this.weight = param(`${name}.weight`, [outFeatures, inFeatures], weight, true);
     this.bias = bias ? param(`${name}.bias`, [outFeatures], bias, false) : undefined;
   }
 
-  forward(
-    x: Float32Array,
-    rows: number,
-    _ctx: ForwardContext,
-    out?: Float32Array,
-  ): { out: Float32Array; cache: LinearCache } {
-    const y = out ?? alloc(x, rows * this.outFeatures);
+  forward(x: F32, rows: number, _ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
+    const y = out ?? allocLike(x, rows * this.outFeatures); // (T, out)
     kernel('matmul')({
       a: x,
       b: this.weight.data,
@@ -48,13 +60,13 @@ export class ToyLinear implements LinearModule {
       k: this.inFeatures,
       transB: true,
     });
-    if (this.bias) addBias(y, this.bias.data, rows, this.outFeatures);
+    if (this.bias) kernel('addBias')({ x: y, bias: this.bias.data, rows, cols: this.outFeatures });
     return { out: y, cache: { x, rows } };
   }
 
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32 {
     const { x, rows } = cache;
-    const dx = dxAccumulate ?? alloc(dy, rows * this.inFeatures);
+    const dx = dxAccumulate ?? allocLike(dy, rows * this.inFeatures); // (T, in)
     const matmul = kernel('matmul');
     matmul({
       a: dy,
@@ -77,7 +89,8 @@ export class ToyLinear implements LinearModule {
         accumulate: true,
       });
     }
-    if (this.bias?.trainable) accumulateBias(gradOf(this.bias), dy, rows, this.outFeatures);
+    if (this.bias?.trainable)
+      kernel('columnSums')({ x: dy, outAccumulate: gradOf(this.bias), rows, cols: this.outFeatures });
     return dx;
   }
 
@@ -85,12 +98,12 @@ export class ToyLinear implements LinearModule {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  denseWeight(): { weight: Float32Array; bias: Float32Array | undefined } {
-    return { weight: this.weight.data.slice(), bias: this.bias?.data.slice() };
+  denseWeight(): { weight: F32; bias: F32 | undefined } {
+    return { weight: copyOf(this.weight.data), bias: this.bias ? copyOf(this.bias.data) : undefined };
   }
 }
 
-/** A frozen NF4 weight (bitsandbytes layout, blocksize 32) with an optional dense bias. */
+/** A frozen NF4 weight (bitsandbytes layout, blocksize 32) with an optional dense bias; host memory only. */
 export class Toy4bitLinear implements LinearModule {
   readonly quantType = 'nf4';
   readonly quantized: QuantizedTensor;
@@ -101,24 +114,20 @@ export class Toy4bitLinear implements LinearModule {
     readonly inFeatures: number,
     readonly outFeatures: number,
     weight: Float32Array,
-    bias?: Float32Array,
+    bias?: F32,
   ) {
     this.quantized = quantize4bit(weight, [outFeatures, inFeatures], { blocksize: 32 });
     this.bias = bias ? param(`${name}.bias`, [outFeatures], bias, false) : undefined;
   }
 
-  #weight(like: Float32Array): Float32Array {
+  /** The dequantized weight (out, in) in the element type of `like` (float64 in gradient checks). */
+  #weight(like: F32): F32 {
     const w = dequantize4bit(this.quantized);
-    return like instanceof Float32Array ? w : (Float64Array.from(w) as unknown as Float32Array);
+    return hostValues(like) instanceof Float64Array ? Float64Array.from(w) : w;
   }
 
-  forward(
-    x: Float32Array,
-    rows: number,
-    _ctx: ForwardContext,
-    out?: Float32Array,
-  ): { out: Float32Array; cache: LinearCache } {
-    const y = out ?? alloc(x, rows * this.outFeatures);
+  forward(x: F32, rows: number, _ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
+    const y = out ?? allocLike(x, rows * this.outFeatures); // (T, out)
     kernel('matmul')({
       a: x,
       b: this.#weight(x),
@@ -128,23 +137,28 @@ export class Toy4bitLinear implements LinearModule {
       k: this.inFeatures,
       transB: true,
     });
-    if (this.bias) addBias(y, this.bias.data, rows, this.outFeatures);
+    if (this.bias) kernel('addBias')({ x: y, bias: this.bias.data, rows, cols: this.outFeatures });
     return { out: y, cache: { x, rows } };
   }
 
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
-    const dx = dxAccumulate ?? alloc(dy, cache.rows * this.inFeatures);
-    const w = this.#weight(dy);
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32 {
+    const dx = dxAccumulate ?? allocLike(dy, cache.rows * this.inFeatures); // (T, in)
     kernel('matmul')({
       a: dy,
-      b: w,
+      b: this.#weight(dy),
       out: dx,
       m: cache.rows,
       n: this.inFeatures,
       k: this.outFeatures,
       accumulate: dxAccumulate !== undefined,
     });
-    if (this.bias?.trainable) accumulateBias(gradOf(this.bias), dy, cache.rows, this.outFeatures);
+    if (this.bias?.trainable)
+      kernel('columnSums')({
+        x: dy,
+        outAccumulate: gradOf(this.bias),
+        rows: cache.rows,
+        cols: this.outFeatures,
+      });
     return dx;
   }
 
@@ -152,8 +166,8 @@ export class Toy4bitLinear implements LinearModule {
     return this.bias ? [this.bias] : [];
   }
 
-  denseWeight(): { weight: Float32Array; bias: Float32Array | undefined } {
-    return { weight: dequantize4bit(this.quantized), bias: this.bias?.data.slice() };
+  denseWeight(): { weight: F32; bias: F32 | undefined } {
+    return { weight: dequantize4bit(this.quantized), bias: this.bias ? copyOf(this.bias.data) : undefined };
   }
 }
 
@@ -164,7 +178,47 @@ export function randomWeights(n: number, rng: () => number, scale = 1): Float32A
   return w;
 }
 
-/** A Float32Array as Float64Array under the Float32Array type (for float64 gradient checks through the kernels). */
-export function f64(values: ArrayLike<number>): Float32Array {
-  return Float64Array.from(values) as unknown as Float32Array;
+/**
+ * An F32 as the host array it is on the host backends — the Float32Array, or the Float64Array of a float64
+ * gradient check — for test code that serves both; throws on a device array (use hostF32 / hostF64 where the
+ * element type is known).
+ */
+export function hostValues(a: F32): Float32Array | Float64Array {
+  if (a instanceof Float32Array || a instanceof Float64Array) return a;
+  throw new Error(`expected a host Float32Array or Float64Array, got a ${a[Symbol.toStringTag]}`);
+}
+
+/** A float64 copy of host values (for float64 gradient checks through the reference kernels). */
+export function f64(values: F32 | readonly number[]): Float64Array {
+  return Float64Array.from(Array.isArray(values) ? (values as readonly number[]) : hostValues(values as F32));
+}
+
+/** The host array under the Float32Array type host-only code (DoRA's helpers) takes; float64 passes through as asKernelArray lets it. */
+export function hostKernelArray(a: F32): Float32Array {
+  const v = hostValues(a);
+  return v instanceof Float64Array ? asKernelArray(v) : v;
+}
+
+/** Puts a parameter in float64 for a gradient check: its values copied, its gradient (if any) a zeroed Float64Array. */
+export function toF64(p: Parameter): void {
+  p.data = f64(p.data);
+  if (p.grad) p.grad = new Float64Array(p.data.length);
+}
+
+/**
+ * LoRA's dropout written out from its definition, independently of the layer and the kernel: one forward draws one
+ * seed ⌊u · 2³²⌋ from `rng`, element i is kept when counterHash(seed, i) ≥ ⌊p · 2³²⌋, and a kept element is scaled by
+ * float32(1 / (1 − p)) (core's DropoutArgs). Returns x_d in x's element type.
+ */
+export function droppedInput(
+  x: Float32Array | Float64Array,
+  p: number,
+  rng: () => number,
+): Float32Array | Float64Array {
+  const seed = Math.floor(rng() * 2 ** 32);
+  const threshold = Math.floor(p * 2 ** 32);
+  const scale = Math.fround(1 / (1 - p));
+  const out = hostValues(allocLike(x, x.length));
+  for (let i = 0; i < x.length; i++) out[i] = counterHash(seed, i) >= threshold ? x[i]! * scale : 0;
+  return out;
 }

@@ -3,9 +3,32 @@
 // mean cross-entropy loss. fixtures/peft-tiny/make_fixture.py implements the same network in PyTorch.
 //   llama: h += o_proj(q_proj(h)); h += down_proj(silu(up_proj(h)))            logits = lm_head(h)
 //   gpt2:  h += attn.c_proj(sum of c_attn(h)'s three C-chunks); h += mlp.c_proj(silu(mlp.c_fc(h)))   logits = lm_head(h)
-import type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from '@lora/core';
-import { alloc } from './buffers.js';
-import { ToyLinear } from './toy-linears.test-support.js';
+// The network's own elementwise steps (residuals, SiLU, chunk sums) run on host arrays: Float32Array, or Float64Array
+// in float64 gradient checks.
+import {
+  allocLike,
+  type F32,
+  type ForwardContext,
+  type LinearCache,
+  type LinearContainer,
+  type LinearModule,
+  type Parameter,
+} from '@lora/core';
+import { hostValues, ToyLinear } from './toy-linears.test-support.js';
+
+type HostArray = Float32Array | Float64Array;
+
+/** A zeroed host array of n elements of `like`'s element type. */
+function alloc(like: HostArray, n: number): HostArray {
+  return hostValues(allocLike(like, n));
+}
+
+/** out[k] = f(a[k], k), in a new array of `a`'s element type. */
+function mapped(a: HostArray, f: (v: number, k: number) => number): HostArray {
+  const out = alloc(a, a.length);
+  for (let k = 0; k < a.length; k++) out[k] = f(a[k]!, k);
+  return out;
+}
 
 export type ToyArch = 'llama' | 'gpt2';
 
@@ -52,12 +75,7 @@ export class ToyModel implements LinearContainer {
   constructor(
     readonly arch: ToyArch,
     readonly dims: ToyDims,
-    weights: (
-      name: string,
-      out: number,
-      inF: number,
-      bias: boolean,
-    ) => { weight: Float32Array; bias?: Float32Array },
+    weights: (name: string, out: number, inF: number, bias: boolean) => { weight: F32; bias?: F32 },
   ) {
     for (const l of toyLayout(arch, dims)) {
       const w = weights(l.name, l.out, l.in, l.bias);
@@ -84,27 +102,27 @@ export class ToyModel implements LinearContainer {
   }
 
   /** logits (T, V) for x (T, C), and what backward needs. */
-  forward(x: Float32Array, rows: number, ctx: ForwardContext): { logits: Float32Array; tape: unknown } {
+  forward(x: F32, rows: number, ctx: ForwardContext): { logits: F32; tape: unknown } {
     const C = this.dims.hidden;
-    let h = x.slice();
+    let h: HostArray = hostValues(x).slice();
     const steps: Step[] = [];
-    const acts: Float32Array[] = [];
-    const run = (name: string, input: Float32Array): Float32Array => {
+    const acts: HostArray[] = [];
+    const run = (name: string, input: HostArray): HostArray => {
       const { out, cache } = this.#lin(name).forward(input, rows, ctx);
       steps.push({ name, cache });
-      return out;
+      return hostValues(out);
     };
     for (let i = 0; i < this.dims.layers; i++) {
       const [attnIn, attnOut, upName, downName] = this.#names(i);
       let a = run(attnIn, h);
       if (this.arch === 'gpt2') a = sumChunks(a, rows, C);
       const o = run(attnOut, a);
-      h = h.map((v, k) => v + o[k]!);
+      h = mapped(h, (v, k) => v + o[k]!);
       const u = run(upName, h);
       acts.push(u);
-      const s = u.map((v) => v / (1 + Math.exp(-v)));
+      const s = mapped(u, (v) => v / (1 + Math.exp(-v)));
       const dn = run(downName, s);
-      h = h.map((v, k) => v + dn[k]!);
+      h = mapped(h, (v, k) => v + dn[k]!);
     }
     const logits = run('lm_head', h);
     return { logits, tape: { steps, acts } };
@@ -120,34 +138,34 @@ export class ToyModel implements LinearContainer {
   }
 
   /** Backpropagates dlogits (T, V) through the network; returns dx (T, C). */
-  backward(dlogits: Float32Array, rows: number, tape: unknown): Float32Array {
-    const { steps, acts } = tape as { steps: Step[]; acts: Float32Array[] };
+  backward(dlogits: F32, rows: number, tape: unknown): F32 {
+    const { steps, acts } = tape as { steps: Step[]; acts: HostArray[] };
     const C = this.dims.hidden;
     const pop = (): Step => steps.pop()!;
-    const back = (dy: Float32Array): Float32Array => {
+    const back = (dy: F32): HostArray => {
       const s = pop();
-      return this.#lin(s.name).backward(dy, s.cache);
+      return hostValues(this.#lin(s.name).backward(dy, s.cache));
     };
     let dh = back(dlogits);
     for (let i = this.dims.layers - 1; i >= 0; i--) {
       const ds = back(dh); // down
       const u = acts[i]!;
-      const du = ds.map((g, k) => {
+      const du = mapped(ds, (g, k) => {
         const sg = 1 / (1 + Math.exp(-u[k]!));
         return g * sg * (1 + u[k]! * (1 - sg));
       });
       const dh1 = back(du); // up
-      dh = dh.map((v, k) => v + dh1[k]!);
+      dh = mapped(dh, (v, k) => v + dh1[k]!);
       let da = back(dh); // attn out
       if (this.arch === 'gpt2') da = repeatChunks(da, rows, C);
       const dh0 = back(da); // attn in
-      dh = dh.map((v, k) => v + dh0[k]!);
+      dh = mapped(dh, (v, k) => v + dh0[k]!);
     }
     return dh;
   }
 }
 
-function sumChunks(a: Float32Array, rows: number, C: number): Float32Array {
+function sumChunks(a: HostArray, rows: number, C: number): HostArray {
   const out = alloc(a, rows * C);
   for (let t = 0; t < rows; t++)
     for (let c = 0; c < C; c++)
@@ -155,7 +173,7 @@ function sumChunks(a: Float32Array, rows: number, C: number): Float32Array {
   return out;
 }
 
-function repeatChunks(d: Float32Array, rows: number, C: number): Float32Array {
+function repeatChunks(d: HostArray, rows: number, C: number): HostArray {
   const out = alloc(d, rows * 3 * C);
   for (let t = 0; t < rows; t++)
     for (let k = 0; k < 3; k++) for (let c = 0; c < C; c++) out[t * 3 * C + k * C + c] = d[t * C + c]!;
@@ -164,10 +182,11 @@ function repeatChunks(d: Float32Array, rows: number, C: number): Float32Array {
 
 /** Mean cross-entropy over rows (float64 sums) and its gradient w.r.t. the logits. */
 export function crossEntropy(
-  logits: Float32Array,
+  values: F32,
   targets: readonly number[],
   vocab: number,
-): { loss: number; dlogits: Float32Array } {
+): { loss: number; dlogits: HostArray } {
+  const logits = hostValues(values);
   const rows = targets.length;
   const dlogits = alloc(logits, rows * vocab);
   let loss = 0;

@@ -1,15 +1,16 @@
 import {
   asKernelArray,
   gradcheck,
+  type HostArgs,
   type Nf4MatmulArgs,
   REFERENCE_BACKEND,
   referenceKernels,
   registerBackend,
-  registerKernel,
+  registerHostKernel,
   setBackend,
   weightedSum,
 } from '@lora/core';
-import { expectClose, makeRng } from '@lora/testing';
+import { expectClose, hostF32, hostF64, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { Nf4Linear } from './nf4-linear.js';
 import { dequantize4bit, QuantizationError, quantize4bit } from './quantize.js';
@@ -58,7 +59,7 @@ describe.each([
     test('forward equals x · dequant(W)ᵀ + b', () => {
       expect([layer.inFeatures, layer.outFeatures]).toEqual([inF, out]);
       const { out: y, cache } = layer.forward(x, rows, ctx);
-      expectClose(y, naiveLinear(x, w, b, rows, out, inF), { rtol: 1e-5, atol: 1e-6 }, 'y');
+      expectClose(hostF32(y), naiveLinear(x, w, b, rows, out, inF), { rtol: 1e-5, atol: 1e-6 }, 'y');
       expect(cache.x).toBe(x);
     });
 
@@ -68,7 +69,7 @@ describe.each([
       const wt = new Float32Array(inF * out); // Wᵀ (in, out), so dx = dy · (Wᵀ)ᵀ
       for (let j = 0; j < out; j++) for (let p = 0; p < inF; p++) wt[p * out + j] = w[j * inF + p]!;
       const expected = naiveLinear(dy, wt, undefined, rows, inF, out);
-      expectClose(dx, expected, { rtol: 1e-5, atol: 1e-6 }, 'dx');
+      expectClose(hostF32(dx), expected, { rtol: 1e-5, atol: 1e-6 }, 'dx');
       const acc = Float32Array.from(expected, () => 1);
       expect(layer.backward(dy, { x, rows }, acc)).toBe(acc);
       expectClose(
@@ -85,21 +86,22 @@ describe.each([
       const weights = Float64Array.from(randomArray(rows * out, 5));
       const y64 = new Float64Array(rows * out);
       const loss = () =>
-        weightedSum(layer.forward(asKernelArray(x64), rows, ctx, asKernelArray(y64)).out, weights);
+        weightedSum(hostF64(layer.forward(asKernelArray(x64), rows, ctx, asKernelArray(y64)).out), weights);
       const dx = layer.backward(
         asKernelArray(weights),
         { x: asKernelArray(x64), rows },
         asKernelArray(new Float64Array(rows * inF)),
       );
-      gradcheck(loss, [{ name: 'dx', value: x64, grad: dx }], { rtol: 1e-6, atol: 1e-8 });
+      gradcheck(loss, [{ name: 'dx', value: x64, grad: hostF64(dx) }], { rtol: 1e-6, atol: 1e-8 });
     });
 
     test('denseWeight() is the dequantized weight, a fresh copy', () => {
       const dense = layer.denseWeight();
-      expect(Array.from(dense.weight)).toEqual(Array.from(w));
-      dense.weight[0] = 123;
-      expect(layer.denseWeight().weight[0]).toBe(w[0]);
-      if (b) expect(Array.from(dense.bias!)).toEqual(Array.from(b));
+      const weight = hostF32(dense.weight);
+      expect(Array.from(weight)).toEqual(Array.from(w));
+      weight[0] = 123;
+      expect(hostF32(layer.denseWeight().weight)[0]).toBe(w[0]);
+      if (b) expect(Array.from(hostF32(dense.bias!))).toEqual(Array.from(b));
       else expect(dense.bias).toBeUndefined();
     });
   },
@@ -116,7 +118,7 @@ describe('Nf4Linear parameters', () => {
     const dy = Float32Array.from({ length: 8 }, (_, i) => i); // (2, 4)
     layer.backward(dy, { x: new Float32Array(2 * 64), rows: 2 });
     layer.backward(dy, { x: new Float32Array(2 * 64), rows: 2 });
-    expect(Array.from(bias!.grad!)).toEqual([8, 12, 16, 20]);
+    expect(Array.from(hostF32(bias!.grad!))).toEqual([8, 12, 16, 20]);
     expect(new Nf4Linear({ name: 'x', weight: q }).parameters()).toEqual([]);
   });
 
@@ -124,21 +126,21 @@ describe('Nf4Linear parameters', () => {
     const big = new Nf4Linear({ name: 'big', weight: quantize4bit(randomArray(32 * 64, 8), [32, 64]) });
     const small = new Nf4Linear({ name: 'small', weight: quantize4bit(randomArray(8 * 64, 9), [8, 64]) });
     const x = randomArray(3 * 64, 10);
-    const first = big.forward(x, 3, ctx).out;
+    const first = hostF32(big.forward(x, 3, ctx).out);
     small.forward(x, 3, ctx);
-    expect(Array.from(big.forward(x, 3, ctx).out)).toEqual(Array.from(first));
+    expect(Array.from(hostF32(big.forward(x, 3, ctx).out))).toEqual(Array.from(first));
     expectClose(
-      small.forward(x, 3, ctx).out,
-      naiveLinear(x, small.denseWeight().weight, undefined, 3, 8, 64),
+      hostF32(small.forward(x, 3, ctx).out),
+      naiveLinear(x, hostF32(small.denseWeight().weight), undefined, 3, 8, 64),
       {},
       'small',
     );
   });
 
   test('forward and backward run on kernel("nf4Matmul") with the packed weight, never a dense copy', async () => {
-    const calls: Nf4MatmulArgs[] = [];
+    const calls: HostArgs<Nf4MatmulArgs>[] = [];
     registerBackend({ name: 'nf4-spy', priority: -2, isAvailable: () => true, describe: () => 'spy' });
-    registerKernel({
+    registerHostKernel({
       name: 'nf4Matmul',
       backend: 'nf4-spy',
       impl: (args) => {
@@ -146,7 +148,7 @@ describe('Nf4Linear parameters', () => {
         referenceKernels.nf4Matmul(args);
       },
     });
-    registerKernel({
+    registerHostKernel({
       name: 'matmul',
       backend: 'nf4-spy',
       impl: () => {

@@ -1,26 +1,64 @@
 // A frozen 4-bit linear layer (bitsandbytes nn.Linear4bit): y = x · dequant(W)ᵀ + b, input gradient only.
-import { type ForwardContext, kernel, type LinearCache, type LinearModule, type Parameter } from '@lora/core';
-import { blockCount } from './blockwise.js';
 import {
-  dequantize4bit,
-  elementCount,
-  QuantizationError,
-  type QuantizedTensor,
-  resolveAbsmax,
-} from './quantize.js';
+  type DeviceMemory,
+  type F32,
+  type ForwardContext,
+  hostMemory,
+  kernel,
+  type LinearCache,
+  type LinearModule,
+  type Parameter,
+  type U8,
+} from '@lora/core';
+import { blockCount } from './blockwise.js';
+import { dequantize4bit, elementCount, QuantizationError, type QuantizedTensor } from './quantize.js';
+
+/** The 4-bit weight as kernel('nf4Matmul') and kernel('dequantizeAbsmax') read it, in one memory. */
+interface WeightOperands {
+  memory: DeviceMemory;
+  packed: U8;
+  code: F32;
+  /** the stored absmax, when not double-quantized */
+  absmax?: F32;
+  nested?: { qabsmax: U8; nestedAbsmax: F32; nestedCode: F32; nestedBlocksize: number; offset: number };
+  /** (blocks) where a double-quantized absmax is restored before each product */
+  restored?: F32;
+  blocks: number;
+}
+
+function placeWeight(q: QuantizedTensor, memory: DeviceMemory): WeightOperands {
+  const blocks = blockCount(elementCount(q), q.blocksize);
+  const operands: WeightOperands = {
+    memory,
+    packed: memory.upload(q.packed),
+    code: memory.upload(q.code),
+    blocks,
+  };
+  if (q.absmax) operands.absmax = memory.upload(q.absmax);
+  else if (q.nested) {
+    const n = q.nested;
+    operands.nested = {
+      qabsmax: memory.upload(n.qabsmax),
+      nestedAbsmax: memory.upload(n.nestedAbsmax),
+      nestedCode: memory.upload(n.nestedCode),
+      nestedBlocksize: n.nestedBlocksize,
+      offset: n.offset,
+    };
+    operands.restored = memory.f32(blocks);
+  }
+  return operands;
+}
 
 /**
- * The weight operands of kernel('nf4Matmul'). A plain absmax is used as stored; a double-quantized one is restored
- * on each call (N·K/blocksize values, small beside the matmul), so a 4-bit model stays 4-bit in memory and no
- * dense (out, in) copy of the weight ever exists.
+ * The absmax operand of the next product: stored as it is, or restored from its 8-bit codes into a scratch of
+ * N·K/blocksize values (small beside the matmul), so a 4-bit model stays 4-bit in memory and no dense (out, in) copy
+ * of the weight ever exists.
  */
-function weightOperands(q: QuantizedTensor): {
-  packed: Uint8Array;
-  absmax: Float32Array;
-  code: Float32Array;
-  blocksize: number;
-} {
-  return { packed: q.packed, absmax: resolveAbsmax(q), code: q.code, blocksize: q.blocksize };
+function absmaxOf(w: WeightOperands): F32 {
+  if (w.absmax) return w.absmax;
+  const n = w.nested!;
+  kernel('dequantizeAbsmax')({ ...n, out: w.restored!, n: w.blocks });
+  return w.restored!;
 }
 
 export interface Nf4LinearOptions {
@@ -29,7 +67,7 @@ export interface Nf4LinearOptions {
   /** the 4-bit weight, shape [out, in] */
   weight: QuantizedTensor;
   /** (out) optional bias, kept in f32 */
-  bias?: Float32Array;
+  bias?: F32;
 }
 
 /** A frozen NF4/FP4 base linear. Its bias (if any) is the only Parameter; the 4-bit weight is never trained. */
@@ -37,9 +75,11 @@ export class Nf4Linear implements LinearModule {
   readonly name: string;
   readonly inFeatures: number;
   readonly outFeatures: number;
-  /** the quantized weight as bitsandbytes stores it */
+  /** the quantized weight as bitsandbytes stores it (host arrays: state dicts, dequantization for merging) */
   readonly weight: QuantizedTensor;
   readonly bias: Parameter | undefined;
+  /** the weight's operands in the memory the layer computes in */
+  #operands: WeightOperands;
 
   constructor(options: Nf4LinearOptions) {
     const { name, weight, bias } = options;
@@ -80,57 +120,60 @@ export class Nf4Linear implements LinearModule {
           decay: false,
         }
       : undefined;
+    this.#operands = placeWeight(weight, hostMemory);
   }
 
-  forward(
-    x: Float32Array,
-    rows: number,
-    _ctx: ForwardContext,
-    out?: Float32Array,
-  ): { out: Float32Array; cache: LinearCache } {
-    const y = out ?? new Float32Array(rows * this.outFeatures); // (T, out)
+  /** Uploads the codes, code table and (8-bit or f32) absmax to `memory`: 4 bits per weight there too. */
+  useMemory(memory: DeviceMemory): void {
+    if (memory === this.#operands.memory) return;
+    const old = this.#operands;
+    this.#operands = placeWeight(this.weight, memory);
+    if (!old.memory.host)
+      for (const a of [
+        old.packed,
+        old.code,
+        old.absmax,
+        old.nested?.qabsmax,
+        old.nested?.nestedAbsmax,
+        old.nested?.nestedCode,
+        old.restored,
+      ])
+        if (a) old.memory.free(a);
+  }
+
+  #product(x: F32, out: F32, rows: number, mode: 'forward' | 'inputGrad', accumulate: boolean): void {
+    const w = this.#operands;
     kernel('nf4Matmul')({
-      ...weightOperands(this.weight), // W (out, in)
-      x, // (T, in)
-      out: y,
+      packed: w.packed, // W (out, in)
+      absmax: absmaxOf(w),
+      code: w.code,
+      blocksize: this.weight.blocksize,
+      x,
+      out,
       m: rows,
       n: this.outFeatures,
       k: this.inFeatures,
-      mode: 'forward',
+      mode,
+      accumulate,
     });
-    const b = this.bias?.data;
-    if (b) {
-      for (let r = 0; r < rows; r++) {
-        const base = r * this.outFeatures;
-        for (let j = 0; j < this.outFeatures; j++) y[base + j]! += b[j]!;
-      }
-    }
+  }
+
+  forward(x: F32, rows: number, _ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
+    const y = out ?? this.#operands.memory.f32(rows * this.outFeatures); // (T, out)
+    this.#product(x, y, rows, 'forward', false); // (T, in) · Wᵀ
+    if (this.bias) kernel('addBias')({ x: y, bias: this.bias.data, rows, cols: this.outFeatures });
     return { out: y, cache: { x, rows } };
   }
 
   /** dx (T, in) = dy (T, out) · W; the bias gradient when the bias was made trainable. */
-  backward(dy: Float32Array, cache: LinearCache, dxAccumulate?: Float32Array): Float32Array {
+  backward(dy: F32, cache: LinearCache, dxAccumulate?: F32): F32 {
     const { rows } = cache;
-    const dx = dxAccumulate ?? new Float32Array(rows * this.inFeatures); // (T, in)
-    kernel('nf4Matmul')({
-      ...weightOperands(this.weight), // W (out, in)
-      x: dy, // (T, out)
-      out: dx,
-      m: rows,
-      n: this.outFeatures,
-      k: this.inFeatures,
-      mode: 'inputGrad',
-      accumulate: dxAccumulate !== undefined,
-    });
+    const dx = dxAccumulate ?? this.#operands.memory.f32(rows * this.inFeatures); // (T, in)
+    this.#product(dy, dx, rows, 'inputGrad', dxAccumulate !== undefined);
     const bias = this.bias;
     if (bias?.trainable) {
-      bias.grad ??= new Float32Array(this.outFeatures);
-      const sums = new Float64Array(this.outFeatures); // (out) column sums of dy, added once
-      for (let r = 0; r < rows; r++) {
-        const base = r * this.outFeatures;
-        for (let j = 0; j < this.outFeatures; j++) sums[j]! += dy[base + j]!;
-      }
-      for (let j = 0; j < this.outFeatures; j++) bias.grad[j]! += sums[j]!;
+      bias.grad ??= this.#operands.memory.f32(this.outFeatures);
+      kernel('columnSums')({ x: dy, outAccumulate: bias.grad, rows, cols: this.outFeatures }); // (out)
     }
     return dx;
   }
@@ -139,11 +182,19 @@ export class Nf4Linear implements LinearModule {
     return this.bias ? [this.bias] : [];
   }
 
-  /** The dequantized weight (out, in) and a copy of the bias. */
-  denseWeight(): { weight: Float32Array; bias: Float32Array | undefined } {
-    return {
-      weight: dequantize4bit(this.weight),
-      bias: this.bias ? Float32Array.from(this.bias.data) : undefined,
-    };
+  /** The dequantized weight (out, in) and a copy of the bias, in the layer's memory. */
+  denseWeight(): { weight: F32; bias: F32 | undefined } {
+    const memory = this.#operands.memory;
+    const bias = this.bias ? memory.f32(this.outFeatures) : undefined;
+    if (bias)
+      kernel('stridedCopy')({
+        src: this.bias!.data,
+        dst: bias,
+        counts: [1, 1, 1],
+        inner: this.outFeatures,
+        srcStrides: [0, 0, 0],
+        dstStrides: [0, 0, 0],
+      });
+    return { weight: memory.upload(dequantize4bit(this.weight)), bias };
   }
 }

@@ -1,8 +1,10 @@
 // AdamW over a model's trainable parameters, torch.optim.AdamW semantics (decoupled weight decay, bias correction),
-// through the active backend's `adamw` kernel; parameters with `decay: false` get weight decay 0 (transformers'
-// get_decay_parameter_names puts biases and norm weights in the no-decay group).
-import { kernel, type Parameter } from '@lora/core';
+// through the active backend's `adamw` kernel — one call per weight-decay group over the packed parameters (see
+// parameter-groups.ts); parameters with `decay: false` get weight decay 0 (transformers' get_decay_parameter_names
+// puts biases and norm weights in the no-decay group).
+import { allocLike, type F32, kernel, type Parameter, writeHost } from '@lora/core';
 import { TrainerConfigError } from './errors.js';
+import { packParameters, type ParameterGroup } from './parameter-groups.js';
 
 export interface AdamwOptions {
   /** default 0.9 */
@@ -15,10 +17,17 @@ export interface AdamwOptions {
   weightDecay?: number;
 }
 
-/** One parameter's moments, in torch's state_dict names. */
+/** One parameter's moments, in torch's state_dict names: views of the optimizer's flat state. */
 export interface AdamwParamState {
-  expAvg: Float32Array;
-  expAvgSq: Float32Array;
+  expAvg: F32;
+  expAvgSq: F32;
+}
+
+interface GroupState {
+  group: ParameterGroup;
+  /** (size) first and second moments */
+  m: F32;
+  v: F32;
 }
 
 export class AdamW {
@@ -27,10 +36,18 @@ export class AdamW {
   readonly eps: number;
   readonly weightDecay: number;
   readonly params: readonly Parameter[];
+  /** the packed parameters, one group per weight-decay setting */
+  readonly groups: readonly ParameterGroup[];
+  readonly #groups: GroupState[];
+  /** each parameter's moments, in `params` order */
   readonly #state: AdamwParamState[];
   #step = 0;
 
-  /** `params` are the trainable parameters, each with a `grad` buffer. Throws TrainerConfigError otherwise. */
+  /**
+   * `params` are the trainable parameters, each with a `grad` buffer, already in the memory they train in (call a
+   * model's useMemory first): their values and gradients are packed into flat arrays here, and each parameter's
+   * `data` and `grad` become views of those. Throws TrainerConfigError otherwise.
+   */
   constructor(params: readonly Parameter[], options: AdamwOptions = {}) {
     const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
     for (const [key, value] of Object.entries({ beta1, beta2 })) {
@@ -58,10 +75,20 @@ export class AdamW {
     this.eps = eps;
     this.weightDecay = weightDecay;
     this.params = params;
-    this.#state = params.map((p) => ({
-      expAvg: new Float32Array(p.data.length),
-      expAvgSq: new Float32Array(p.data.length),
+    this.groups = packParameters(params);
+    this.#groups = this.groups.map((group) => ({
+      group,
+      m: allocLike(group.data, group.size),
+      v: allocLike(group.data, group.size),
     }));
+    const byParam = new Map<Parameter, AdamwParamState>();
+    for (const { group, m, v } of this.#groups) {
+      group.params.forEach((p, i) => {
+        const [start, end] = [group.offsets[i]!, group.offsets[i]! + p.data.length];
+        byParam.set(p, { expAvg: m.subarray(start, end), expAvgSq: v.subarray(start, end) });
+      });
+    }
+    this.#state = params.map((p) => byParam.get(p)!);
   }
 
   /** Steps taken so far (torch's per-parameter `step`, the same for every parameter here). */
@@ -69,7 +96,7 @@ export class AdamW {
     return this.#step;
   }
 
-  /** Moments of parameter `i` (the live buffers). */
+  /** Moments of parameter `i` (views of the live state). */
   stateOf(i: number): AdamwParamState {
     const s = this.#state[i];
     if (!s) throw new RangeError(`AdamW.stateOf: expected an index below ${this.#state.length}, got ${i}`);
@@ -78,33 +105,37 @@ export class AdamW {
 
   /** Bytes of optimizer state: two f32 moments per trainable element. */
   stateBytes(): number {
-    return this.#state.reduce((sum, s) => sum + s.expAvg.byteLength + s.expAvgSq.byteLength, 0);
+    return this.#groups.reduce((sum, g) => sum + 8 * g.group.size, 0);
   }
 
-  /** One update of every parameter from its `grad` at learning rate `lr`. */
-  step(lr: number): void {
+  /**
+   * One update of every parameter from its `grad` at learning rate `lr`. With `gradScale` (1 value in the
+   * parameters' memory, e.g. the clip factor kernel('gradClip') wrote) the gradients are scaled first, and a
+   * non-finite factor skips the update; the step count advances either way, as the caller then stops on the error.
+   */
+  step(lr: number, gradScale?: F32): void {
     this.#step += 1;
     const adamw = kernel('adamw');
-    this.params.forEach((p, i) => {
-      const s = this.#state[i]!;
+    for (const { group, m, v } of this.#groups) {
       adamw({
-        param: p.data,
-        grad: p.grad!,
-        m: s.expAvg,
-        v: s.expAvgSq,
+        param: group.data,
+        grad: group.grad,
+        m,
+        v,
         step: this.#step,
         lr,
         beta1: this.beta1,
         beta2: this.beta2,
         eps: this.eps,
-        weightDecay: p.decay ? this.weightDecay : 0,
-        n: p.data.length,
+        weightDecay: group.decay ? this.weightDecay : 0,
+        n: group.size,
+        ...(gradScale ? { gradScale } : {}),
       });
-    });
+    }
   }
 
-  /** Restore the step count and moments (from a checkpoint); the arrays are copied in. */
-  load(step: number, states: readonly AdamwParamState[]): void {
+  /** Restore the step count and moments (from a checkpoint): host arrays written into the live state. */
+  load(step: number, states: readonly { expAvg: Float32Array; expAvgSq: Float32Array }[]): void {
     if (!Number.isInteger(step) || step < 0)
       throw new TrainerConfigError('step', `AdamW.load step: expected an integer >= 0, got ${step}`);
     if (states.length !== this.#state.length) {
@@ -126,7 +157,7 @@ export class AdamW {
             `AdamW.load "${name}" ${key}: expected ${dst.length} elements, got ${src.length}`,
           );
         }
-        dst.set(src);
+        writeHost(dst, src);
       }
     });
     this.#step = step;

@@ -2,9 +2,9 @@
 // safetensors, scheduler, RNG and data position as JSON, trainer_state.json, and the caller's adapter files.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Parameter } from '@lora/core';
+import { type Parameter, toHost } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
-import type { AdamW, AdamwParamState } from './adamw.js';
+import type { AdamW } from './adamw.js';
 import { CHECKPOINT_PREFIX, listCheckpoints, writeFolderAtomic, writeSyncedFile } from './checkpoint-io.js';
 import { CheckpointError } from './errors.js';
 import type { LrSchedulerType } from './schedule.js';
@@ -73,12 +73,12 @@ export async function saveCheckpoint(outputDir: string, c: CheckpointContents): 
   return writeFolderAtomic(outputDir, `${CHECKPOINT_PREFIX}-${c.step}`, async (dir) => {
     const trainable: Record<string, TensorInputs[string]> = {};
     const moments: Record<string, TensorInputs[string]> = {};
-    c.params.forEach((p, i) => {
+    for (const [i, p] of c.params.entries()) {
       const s = c.optimizer.stateOf(i);
-      trainable[p.name] = { dtype: 'F32', shape: p.shape, data: p.data };
-      moments[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: s.expAvg };
-      moments[`${p.name}.exp_avg_sq`] = { dtype: 'F32', shape: p.shape, data: s.expAvgSq };
-    });
+      trainable[p.name] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
+      moments[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvg) };
+      moments[`${p.name}.exp_avg_sq`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvgSq) };
+    }
     await writeSafetensors(join(dir, TRAINABLE_FILE), trainable, { format: 'pt' });
     const o = c.optimizer;
     await writeSafetensors(join(dir, OPTIMIZER_FILE), moments, {
@@ -99,7 +99,7 @@ export interface LoadedCheckpoint {
   path: string;
   params: Map<string, Float32Array>;
   optimizerStep: number;
-  moments: Map<string, AdamwParamState>;
+  moments: Map<string, { expAvg: Float32Array; expAvgSq: Float32Array }>;
   scheduler: SchedulerState;
   rng: RngState;
   data: DataState;
@@ -152,7 +152,7 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
       `${OPTIMIZER_FILE} metadata "step": expected an integer >= 0, got ${opt.metadata.step}`,
     );
   }
-  const moments = new Map<string, AdamwParamState>();
+  const moments = new Map<string, { expAvg: Float32Array; expAvgSq: Float32Array }>();
   for (const name of params.keys()) {
     const expAvg = opt.tensors.get(`${name}.exp_avg`);
     const expAvgSq = opt.tensors.get(`${name}.exp_avg_sq`);

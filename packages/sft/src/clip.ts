@@ -1,33 +1,19 @@
-// Gradient-norm clipping over all trainable parameters, torch.nn.utils.clip_grad_norm_ (norm_type 2, eps 1e-6).
-import type { Parameter } from '@lora/core';
+// The gradient norm on the device, torch.nn.utils.clip_grad_norm_ (norm_type 2, eps 1e-6): the summed squares of
+// every packed gradient, then the clip factor AdamW applies (kernel('gradClip')). Nothing is read back here.
+import { type F32, kernel } from '@lora/core';
+import type { ParameterGroup } from './parameter-groups.js';
 
-/** The 2-norm of all the gradients taken together: sqrt(Σ_p Σ_i g²), summed in float64. */
-export function gradNorm(params: readonly Parameter[]): number {
-  let sumSq = 0;
-  for (const p of params) {
-    const g = p.grad;
-    if (!g) continue;
-    for (let i = 0; i < g.length; i++) sumSq += g[i]! * g[i]!;
-  }
-  return Math.sqrt(sumSq);
+/** out[0] = Σ over every group's gradients of g² (one kernel per group; out[0] is overwritten). */
+export function gradSumSquares(groups: readonly ParameterGroup[], out: F32): void {
+  kernel('fill')({ x: out, n: 1, value: 0 });
+  for (const g of groups) kernel('sumSquares')({ x: g.grad, n: g.size, out });
 }
 
 /**
- * Scale every gradient by min(1, maxNorm / (total + 1e-6)) as clip_grad_norm_ does, and return the total norm
- * measured before clipping (what transformers logs as grad_norm). `maxNorm` <= 0 measures without clipping.
- * Differs from torch only in summing in float64 (torch sums per-tensor f32 norms), so the norm may differ in the
- * last f32 bits.
+ * factor[0] = min(1, maxNorm / (√sumSquares + 1e-6)) as clip_grad_norm_ scales the gradients (1 when maxNorm ≤ 0,
+ * NaN when the norm is not finite, which makes AdamW skip the update). The norm transformers logs as grad_norm is
+ * √sumSquares, taken before clipping.
  */
-export function clipGradNorm(params: readonly Parameter[], maxNorm: number): number {
-  const total = gradNorm(params);
-  if (!(maxNorm > 0)) return total;
-  const coef = maxNorm / (total + 1e-6);
-  if (coef < 1) {
-    for (const p of params) {
-      const g = p.grad;
-      if (!g) continue;
-      for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
-    }
-  }
-  return total;
+export function clipFactor(sumSquares: F32, maxNorm: number, factor: F32): void {
+  kernel('gradClip')({ sumSquares, maxNorm: Math.max(maxNorm , 0), factor });
 }

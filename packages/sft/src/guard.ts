@@ -1,12 +1,8 @@
-// The NaN/Inf guard: after each backward (loss, gradients) and each update (parameters), the first non-finite
-// value stops training with a TrainingError naming the step, the parameter and the tensor.
-import type { Parameter } from '@lora/core';
+// The NaN/Inf guard: the device counts non-finite gradients after each backward and parameters after each update;
+// after the step's one read, the first non-finite value stops training with a TrainingError naming the step, the
+// parameter and the tensor (finding it reads the tensors back: only ever on the way to that error).
+import { type Parameter, toHost } from '@lora/core';
 import { type BadTensor, TrainingError } from './errors.js';
-
-function firstNonFinite(values: Float32Array): number {
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
-  return -1;
-}
 
 const ADVICE = 'lower the learning rate, set maxGradNorm, or check the data of this step';
 
@@ -19,17 +15,33 @@ export function checkLoss(lossSum: number, step: number, where: string): void {
   );
 }
 
-/** Throws at the first parameter whose grad (or data, for `tensor: 'param'`) holds NaN or ±Infinity. */
-export function checkTensors(
+/**
+ * Throws when the gradient norm is not finite although every gradient is (their squares overflowed float32): the
+ * clip factor is NaN then, so AdamW skipped the update, and the run must not go on as if it had stepped.
+ */
+export function checkNorm(gradNorm: number, step: number): void {
+  if (Number.isFinite(gradNorm)) return;
+  throw new TrainingError(
+    `non-finite gradient norm at step ${step}: expected a finite norm, got ${gradNorm} (the squares of finite gradients overflow float32); ${ADVICE}`,
+    { step, tensor: 'grad', value: gradNorm },
+  );
+}
+
+/**
+ * Throws at the first parameter whose grad (or data, for `tensor: 'param'`) holds NaN or ±Infinity, reading the
+ * tensors back; returns when all are finite.
+ */
+export async function checkTensors(
   params: readonly Parameter[],
   tensor: Exclude<BadTensor, 'loss'>,
   step: number,
   where: string,
-): void {
+): Promise<void> {
   for (const p of params) {
-    const values = tensor === 'grad' ? p.grad : p.data;
-    if (!values) continue;
-    const index = firstNonFinite(values);
+    const array = tensor === 'grad' ? p.grad : p.data;
+    if (!array) continue;
+    const values = await toHost(array);
+    const index = values.findIndex((v) => !Number.isFinite(v));
     if (index < 0) continue;
     const value = values[index]!;
     throw new TrainingError(

@@ -16,7 +16,9 @@ export {
   removeStaleTemps,
   writeFolderAtomic,
 } from './checkpoint-io.js';
-export { clipGradNorm, gradNorm } from './clip.js';
+export { clipFactor, gradSumSquares } from './clip.js';
+export type { ParameterGroup } from './parameter-groups.js';
+export { packParameters } from './parameter-groups.js';
 export type { ResolvedConfig, TrainingConfig } from './config.js';
 export { resolveConfig } from './config.js';
 export type { BadTensor, TrainingErrorDetails } from './errors.js';
@@ -49,6 +51,8 @@ export type { LrSchedulerType, ScheduleOptions } from './schedule.js';
 export { LR_SCHEDULER_TYPES, learningRateAt, lrMultiplier, warmupStepsFor } from './schedule.js';
 export type { ToyLMConfig, ToyParameterName, ToyStepBytes } from './toy-model.js';
 export { TOY_PARAMETER_NAMES, ToyLM } from './toy-model.js';
+export type { StepOutcome, StepSettings } from './train-step.js';
+export { optimizerStep, zeroGrads } from './train-step.js';
 export { Trainer } from './trainer.js';
 export type { LogHistoryEntry, TrainerState } from './trainer-state.js';
 export { parseTrainerState, serializeTrainerState } from './trainer-state.js';

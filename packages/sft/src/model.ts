@@ -1,13 +1,18 @@
-// The contract between the trainer and a model: one call runs forward (and backward) over a padded batch and
-// reports summed token loss; gradients accumulate into the trainable parameters' `grad` until the trainer zeroes them.
-import type { Parameter, StepOptions, StepResult, TokenBatch } from '@lora/core';
+// The contract between the trainer and a model: one call queues forward (and backward) over a padded batch and adds
+// its summed token loss into a device array; gradients accumulate into the trainable parameters' `grad` until the
+// trainer zeroes them. Nothing is read back by the model: the trainer reads once per optimizer step.
+import type { F32, Parameter, StepOptions, TokenBatch } from '@lora/core';
 
 // the batch, step options and result are declared once in @lora/core (shared with @lora/models)
 export type { StepOptions, StepResult, TokenBatch } from '@lora/core';
 
 /** What the trainer drives: @lora/models' CausalLM with a LoRA adapter satisfies it. */
 export interface TrainableModel {
-  step(batch: TokenBatch, options: StepOptions): StepResult;
+  /**
+   * Queues the step and adds [Σ token loss, tokens predicted, tokens whose argmax is the label] into `stats` (three
+   * values in the memory of the model's parameters).
+   */
+  stepInto(batch: TokenBatch, options: StepOptions, stats: F32): void;
   /** every parameter; the optimizer updates those with `trainable: true` */
   parameters(): Parameter[];
 }

@@ -1,6 +1,6 @@
 // Restoring a run from checkpoint-N/: parameters, AdamW moments and step, dropout RNG words, data position and
 // trainer state — after checking the checkpoint was written for the same data layout and parameters.
-import type { Parameter } from '@lora/core';
+import { type Parameter, writeHost } from '@lora/core';
 import type { AdamW } from './adamw.js';
 import type { LoadedCheckpoint } from './checkpoint.js';
 import type { ResolvedConfig } from './config.js';
@@ -72,7 +72,7 @@ export function restoreCheckpoint(
       );
     }
   }
-  for (const p of params) p.data.set(loaded.params.get(p.name)!);
+  for (const p of params) writeHost(p.data, loaded.params.get(p.name)!);
   optimizer.load(
     loaded.optimizerStep,
     params.map((p) => loaded.moments.get(p.name)!),

@@ -1,25 +1,27 @@
 import { collate } from '@lora/datasets';
-import { expectClose } from '@lora/testing';
+import { expectClose, hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
+import { TrainerConfigError } from './errors.js';
 import { createRng } from './rng.js';
+import { registerSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { toyExamples } from './trainer.test-support.js';
 
 const batch = collate(toyExamples(3, 10, 5), { padTokenId: 0 });
 
-function gradsOf(model: ToyLM, options: Parameters<ToyLM['step']>[1]) {
-  const r = model.step(batch, options);
-  return { r, grads: model.parameters().map((p) => (p.grad ? Array.from(p.grad) : [])) };
+async function gradsOf(model: ToyLM, options: Parameters<ToyLM['step']>[1]) {
+  const r = await model.step(batch, options);
+  return { r, grads: model.parameters().map((p) => (p.grad ? Array.from(hostF32(p.grad)) : [])) };
 }
 
 describe('ToyLM', () => {
-  test('chunked cross-entropy (3 vocab rows at a time) equals one chunk: loss, counts and gradients', () => {
-    const one = gradsOf(new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 1 }), {
+  test('chunked cross-entropy (3 vocab rows at a time) equals one chunk: loss, counts and gradients', async () => {
+    const one = await gradsOf(new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 1 }), {
       training: true,
       backward: true,
       lossScale: 0.5,
     });
-    const chunked = gradsOf(new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 1, vocabChunk: 3 }), {
+    const chunked = await gradsOf(new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 1, vocabChunk: 3 }), {
       training: true,
       backward: true,
       lossScale: 0.5,
@@ -32,15 +34,15 @@ describe('ToyLM', () => {
     });
   });
 
-  test('lossScale scales the accumulated gradients and nothing else; gradients accumulate across calls', () => {
-    const a = gradsOf(new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 2 }), {
+  test('lossScale scales the accumulated gradients and nothing else; gradients accumulate across calls', async () => {
+    const a = await gradsOf(new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 2 }), {
       training: true,
       backward: true,
       lossScale: 1,
     });
     const m = new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 2 });
-    m.step(batch, { training: true, backward: true, lossScale: 0.25 });
-    const b = gradsOf(m, { training: true, backward: true, lossScale: 0.25 }); // 0.25 + 0.25 = 0.5 of a
+    await m.step(batch, { training: true, backward: true, lossScale: 0.25 });
+    const b = await gradsOf(m, { training: true, backward: true, lossScale: 0.25 }); // 0.25 + 0.25 = 0.5 of a
     expect(b.r.lossSum).toBe(a.r.lossSum);
     b.grads.forEach((g, i) => {
       expectClose(
@@ -52,7 +54,7 @@ describe('ToyLM', () => {
     });
   });
 
-  test('frozen parameters get no grad buffer; dropout draws only while training; NEFTune noise only while training', () => {
+  test('frozen parameters get no grad buffer; dropout draws only while training; NEFTune noise only while training', async () => {
     const m = new ToyLM({
       vocabSize: 10,
       hiddenSize: 4,
@@ -72,16 +74,38 @@ describe('ToyLM', () => {
       draws++;
       return rng.next();
     };
-    const evalLoss = m.step(batch, {
-      training: false,
-      backward: false,
-      rng: counted,
-      neftuneNoiseAlpha: 5,
-    }).lossSum;
+    const evalLoss = (
+      await m.step(batch, {
+        training: false,
+        backward: false,
+        rng: counted,
+        neftuneNoiseAlpha: 5,
+      })
+    ).lossSum;
     expect(draws).toBe(0);
-    expect(m.step(batch, { training: false, backward: false }).lossSum).toBe(evalLoss);
-    const trainLoss = m.step(batch, { training: true, backward: false, rng: counted }).lossSum;
+    expect((await m.step(batch, { training: false, backward: false })).lossSum).toBe(evalLoss);
+    const trainLoss = (await m.step(batch, { training: true, backward: false, rng: counted })).lossSum;
     expect(draws).toBe(batch.batch * batch.seqLen * 4);
     expect(trainLoss).not.toBe(evalLoss);
+  });
+
+  test('stepInto adds [loss sum, tokens, correct] into a host stats array, accumulating across calls', async () => {
+    const m = new ToyLM({ vocabSize: 10, hiddenSize: 4, seed: 4 });
+    const r = await m.step(batch, { training: false, backward: false });
+    const stats = Float32Array.of(0.5, 1, 2);
+    m.stepInto(batch, { training: false, backward: false }, stats);
+    m.stepInto(batch, { training: false, backward: false }, stats);
+    // float32 slots: each addition rounds, as the device's stats do
+    const twice = Math.fround(Math.fround(0.5 + r.lossSum) + r.lossSum);
+    expect(Array.from(stats)).toEqual([twice, 1 + 2 * r.tokens, 2 + 2 * r.correct]);
+  });
+
+  test('stepInto refuses a device array for stats (the toy runs on the host only)', () => {
+    const m = new ToyLM({ vocabSize: 10, hiddenSize: 4 });
+    const device = registerSpyBackend().f32(3);
+    expect(() => m.stepInto(batch, { training: false, backward: false }, device)).toThrow(TrainerConfigError);
+    expect(() => m.stepInto(batch, { training: false, backward: false }, device)).toThrow(
+      /ToyLM: expected host arrays \(a CPU backend\), got a device array for stats/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 // A toy causal LM for tests, demos and memory checks — not a transformer: embedding → tanh(linear) with
 // dropout → lm_head, cross-entropy over vocab chunks through @lora/core's kernels (the fused-CE layout the models use).
-import { kernel, type Parameter } from '@lora/core';
+import { type F32, kernel, type Parameter } from '@lora/core';
 import { TrainerConfigError } from './errors.js';
 import type { StepOptions, StepResult, TokenBatch, TrainableModel } from './model.js';
 import { createRng } from './rng.js';
@@ -102,7 +102,22 @@ export class ToyLM implements TrainableModel {
     return { ...this.#bytes };
   }
 
-  step(batch: TokenBatch, options: StepOptions): StepResult {
+  /** The step, read back (a toy on the host: nothing is queued). */
+  async step(batch: TokenBatch, options: StepOptions): Promise<StepResult> {
+    return this.#run(batch, options);
+  }
+
+  /** Adds [Σ token loss, tokens, correct] into `stats`, which must be a host array (the toy runs on the host only). */
+  stepInto(batch: TokenBatch, options: StepOptions, stats: F32): void {
+    if (!(stats instanceof Float32Array))
+      throw new TrainerConfigError('model', 'ToyLM: expected host arrays (a CPU backend), got a device array for stats');
+    const r = this.#run(batch, options);
+    stats[0] = stats[0]! + r.lossSum;
+    stats[1] = stats[1]! + r.tokens;
+    stats[2] = stats[2]! + r.correct;
+  }
+
+  #run(batch: TokenBatch, options: StepOptions): StepResult {
     const { batch: B, seqLen: T } = batch;
     const V = this.vocabSize;
     const C = this.hiddenSize;
@@ -125,7 +140,8 @@ export class ToyLM implements TrainableModel {
     }
     const H = new Float32Array(N * C); // (N, C) A = X·W1ᵀ + b, then tanh in place
     matmul({ a: X, b: W1.data, out: H, m: N, n: C, k: C, transB: true });
-    for (let i = 0; i < H.length; i++) H[i] = Math.tanh(H[i]! + b1.data[i % C]!);
+    const bias = host(b1.data);
+    for (let i = 0; i < H.length; i++) H[i] = Math.tanh(H[i]! + bias[i % C]!);
     const mask = new Float32Array(N * C); // (N, C) inverted-dropout scale per element
     const Hd = new Float32Array(N * C); // (N, C)
     const p = options.training ? this.dropout : 0;
@@ -253,10 +269,11 @@ export class ToyLM implements TrainableModel {
     for (let i = 0; i < dH.length; i++) dH[i] = dH[i]! * mask[i]! * (1 - H[i]! * H[i]!); // through dropout and tanh
     if (W1.grad) matmul({ a: dH, b: X, out: W1.grad, m: C, n: C, k: N, transA: true, accumulate: true });
     if (b1.grad) {
+      const grad = host(b1.grad);
       for (let c = 0; c < C; c++) {
         let s = 0;
         for (let r = 0; r < N; r++) s += dH[r * C + c]!;
-        b1.grad[c] = b1.grad[c]! + s;
+        grad[c] = grad[c]! + s;
       }
     }
     if (E.grad) {
@@ -271,4 +288,11 @@ export class ToyLM implements TrainableModel {
       });
     }
   }
+}
+
+/** The toy's arrays are host arrays (it runs only on the CPU backends). */
+function host(a: F32): Float32Array {
+  if (!(a instanceof Float32Array))
+    throw new TrainerConfigError('model', 'ToyLM: expected host arrays (a CPU backend), got a device array');
+  return a;
 }

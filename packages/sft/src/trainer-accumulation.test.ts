@@ -1,4 +1,4 @@
-import { expectClose } from '@lora/testing';
+import { expectClose, hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { epochOrder, microBatch } from './batches.js';
 import { ToyLM } from './toy-model.js';
@@ -50,7 +50,12 @@ describe('gradient accumulation', () => {
       const acc = await run(bs, gas);
       expectClose(acc.losses, big.losses, { rtol: 1e-6, atol: 0 }, `losses ${bs}×${gas}`);
       acc.params.forEach((p, i) => {
-        expectClose(p.data, big.params[i]!.data, { rtol: 0, atol: 1e-6 }, `${p.name} ${bs}×${gas}`);
+        expectClose(
+          hostF32(p.data),
+          hostF32(big.params[i]!.data),
+          { rtol: 0, atol: 1e-6 },
+          `${p.name} ${bs}×${gas}`,
+        );
       });
     }
     expect(big.losses).toHaveLength(6);

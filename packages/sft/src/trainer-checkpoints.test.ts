@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { latestCheckpoint } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
@@ -137,7 +138,7 @@ describe('checkpoints', () => {
       saveAdapter: adapterFile,
     }).train();
     full.parameters().forEach((p, i) => {
-      expect(Array.from(resumed.parameters()[i]!.data), p.name).toEqual(Array.from(p.data));
+      expect(Array.from(hostF32(resumed.parameters()[i]!.data)), p.name).toEqual(Array.from(hostF32(p.data)));
     });
   });
 

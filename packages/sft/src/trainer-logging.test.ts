@@ -4,6 +4,8 @@ import { collate } from '@lora/datasets';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { evaluateModel } from './evaluate.js';
+import { QuadraticModel } from './quadratic-model.test-support.js';
+import { onSpyBackend, registerSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
 import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
@@ -124,20 +126,35 @@ describe('logging', () => {
 });
 
 describe('evaluateModel', () => {
-  test('token-weighted over the whole set: batch size does not change it, and it equals one big batch', () => {
+  test('token-weighted over the whole set: batch size does not change it, and it equals one big batch', async () => {
     const m = model();
     const settings = { padTokenId: 0, paddingSide: 'right' } as const;
-    const byOne = evaluateModel(m, evalSet, 1, settings);
-    const byThree = evaluateModel(m, evalSet, 3, settings);
-    const whole = m.step(collate(evalSet, settings), { training: false, backward: false });
+    const byOne = await evaluateModel(m, evalSet, 1, settings);
+    const byThree = await evaluateModel(m, evalSet, 3, settings);
+    const all = await evaluateModel(m, evalSet, evalSet.length, settings);
+    const whole = await m.step(collate(evalSet, settings), { training: false, backward: false });
+    // each batch's loss sum is added on the device into a float32 slot: one batch is exactly the float32 sum; more
+    // batches each round their (positive) sum once, so the mean moves by at most 2⁻²⁴ ≈ 6e-8 relative
+    expect(all.eval_loss).toBe(Math.fround(whole.lossSum) / whole.tokens);
     expectClose(
       [byOne.eval_loss, byThree.eval_loss],
       [whole.lossSum / whole.tokens, whole.lossSum / whole.tokens],
-      { rtol: 1e-12 },
+      { rtol: 6e-8, atol: 0 },
       'eval_loss',
     );
     expect(byOne.eval_num_tokens).toBe(whole.tokens);
     expect(byOne.eval_mean_token_accuracy).toBe(whole.correct / whole.tokens);
     expectClose([byOne.eval_perplexity], [Math.exp(byOne.eval_loss)], { rtol: 1e-15 }, 'perplexity');
+  });
+
+  test('reads the device back once per eval set, whatever the number of batches', async () => {
+    const m = new QuadraticModel({ memory: registerSpyBackend() });
+    const settings = { padTokenId: 0, paddingSide: 'right' } as const;
+    await onSpyBackend(async (memory) => {
+      const before = memory.reads.length;
+      const r = await evaluateModel(m, evalSet, 2, settings);
+      expect(memory.reads.slice(before)).toEqual([3 * 3]); // [loss sum, tokens, hits] × 3 batches, in one read
+      expect(r.eval_num_tokens).toBe(collate(evalSet, settings).labelTokens);
+    });
   });
 });

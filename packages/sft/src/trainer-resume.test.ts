@@ -1,6 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type F32, toHost } from '@lora/core';
+import { hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
+import { QuadraticModel } from './quadratic-model.test-support.js';
+import { onSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
 import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
@@ -49,6 +53,12 @@ function makeTrainer(
   return { trainer, model };
 }
 
+/** The bytes of a parameter (a view of the optimizer's packed array) */
+const bytes = (data: F32) => {
+  const v = hostF32(data);
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+};
+
 /** Every metrics.jsonl field that does not depend on the clock. */
 const deterministic = (entries: Record<string, number>[]) =>
   entries.map(({ tokens_per_sec, peak_memory_mb, eval_runtime, train_runtime, ...rest }) => rest);
@@ -83,7 +93,7 @@ describe('resume', () => {
       const a = full.model.parameters();
       const b = second.model.parameters();
       a.forEach((p, i) => {
-        expect(Buffer.from(b[i]!.data.buffer).equals(Buffer.from(p.data.buffer)), p.name).toBe(true);
+        expect(bytes(b[i]!.data).equals(bytes(p.data)), p.name).toBe(true);
       });
       expect(deterministic(await readMetrics(dir))).toEqual(deterministic(await readMetrics(fullDir)));
       for (const file of await readdir(join(fullDir, 'checkpoint-6'))) {
@@ -99,6 +109,36 @@ describe('resume', () => {
       }
     },
   );
+
+  test('on a device backend: checkpoints read the packed state back and resume writes it into the views', () =>
+    onSpyBackend(async (memory) => {
+      const run = async (outputDir: string, resume: boolean, stopAt?: number) => {
+        const model = new QuadraticModel({ memory });
+        const trainer: Trainer = new Trainer({
+          model,
+          trainDataset: train,
+          config: {
+            outputDir,
+            padTokenId: 0,
+            learningRate: 0.1,
+            batchSize: 2,
+            gradientAccumulationSteps: 2,
+            maxSteps: 5,
+            weightDecay: 0.1,
+            saveSteps: 100,
+            resume,
+          },
+          onProgress: (e) => e.step === stopAt && trainer.requestStop(),
+        });
+        await trainer.train();
+        return Promise.all(model.params.map(async (p) => Array.from(await toHost(p.data))));
+      };
+      const full = await run(await tempDir('device-full'), false);
+      const dir = await tempDir('device-resumed');
+      const stopped = await run(dir, false, 2);
+      expect(stopped).not.toEqual(full);
+      expect(await run(dir, true)).toEqual(full);
+    }));
 
   test('resume: true with no checkpoint in outputDir is refused', async () => {
     const dir = await tempDir('nockpt');

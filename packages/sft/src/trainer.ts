@@ -1,6 +1,6 @@
 // The SFT training loop, transformers' Trainer._inner_training_loop semantics: epochs of optimizer steps over
 // accumulated micro-batches; log, evaluate and save by step counts; resume from the latest checkpoint exactly.
-import type { Parameter } from '@lora/core';
+import { allocLike, type Parameter } from '@lora/core';
 import { AdamW } from './adamw.js';
 import {
   type CollateSettings,
@@ -51,8 +51,8 @@ export class Trainer {
     this.#opts = options;
     const config = resolveConfig(options.config);
     this.config = config;
-    if (typeof options.model?.step !== 'function' || typeof options.model.parameters !== 'function') {
-      throw new TrainerConfigError('model', 'model: expected an object with step() and parameters()');
+    if (typeof options.model?.stepInto !== 'function' || typeof options.model.parameters !== 'function') {
+      throw new TrainerConfigError('model', 'model: expected an object with stepInto() and parameters()');
     }
     checkExamples(options.trainDataset, 'trainDataset');
     if (options.evalDataset !== undefined) checkExamples(options.evalDataset, 'evalDataset');
@@ -106,7 +106,7 @@ export class Trainer {
       seen.add(p.name);
     }
     const trainable = all.filter((p) => p.trainable);
-    for (const p of trainable) p.grad ??= new Float32Array(p.data.length); // models may allocate lazily
+    for (const p of trainable) p.grad ??= allocLike(p.data, p.data.length); // models may allocate lazily
     if (trainable.length === 0) {
       throw new TrainerConfigError(
         'model',
@@ -138,7 +138,7 @@ export class Trainer {
   }
 
   /** Evaluate the model on the eval dataset now. Throws TrainerConfigError when there is none. */
-  evaluate(): EvalMetrics {
+  evaluate(): Promise<EvalMetrics> {
     const data = this.#opts.evalDataset;
     if (!data) throw new TrainerConfigError('evalDataset', 'evaluate(): expected an evalDataset, got none');
     return evaluateModel(
@@ -170,7 +170,7 @@ export class Trainer {
     await this.#log.open();
     await removeStaleTemps(config.outputDir);
     await this.#startOrResume();
-    zeroGrads(this.#params);
+    zeroGrads(this.#optimizer);
     const n = this.#opts.trainDataset.length;
     const started = performance.now();
     const startStep = this.#state.global_step;
@@ -184,7 +184,7 @@ export class Trainer {
       let b = epoch === this.#position.epoch ? this.#position.batchInEpoch : 0;
       while (b < plan.batchesPerEpoch) {
         const to = Math.min(b + config.gradientAccumulationSteps, plan.batchesPerEpoch);
-        const outcome = this.#step(order, b, to);
+        const outcome = await this.#step(order, b, to);
         b = to;
         this.#position =
           b === plan.batchesPerEpoch ? { epoch: epoch + 1, batchInEpoch: 0 } : { epoch, batchInEpoch: b };
@@ -224,12 +224,12 @@ export class Trainer {
     return this.#finish(stopped, (performance.now() - started) / 1000);
   }
 
-  #step(order: Uint32Array, from: number, to: number): StepOutcome {
+  async #step(order: Uint32Array, from: number, to: number): Promise<StepOutcome> {
     const batches = [];
     for (let b = from; b < to; b++)
       batches.push(microBatch(this.#opts.trainDataset, order, b, this.config.batchSize, this.#collate));
     const lr = learningRateAt(this.schedule, this.#state.global_step);
-    const outcome = optimizerStep(this.#opts.model, this.#params, this.#optimizer, batches, {
+    const outcome = await optimizerStep(this.#opts.model, this.#optimizer, batches, {
       step: this.#state.global_step + 1,
       lr,
       maxGradNorm: this.config.maxGradNorm,
@@ -277,7 +277,7 @@ export class Trainer {
   }
 
   async #evaluateAndTrack(step: number): Promise<void> {
-    const m = this.evaluate();
+    const m = await this.evaluate();
     const { eval_runtime, ...deterministic } = m;
     const epoch = this.#state.epoch;
     this.#state.log_history.push({ step, epoch, ...deterministic });

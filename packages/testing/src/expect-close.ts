@@ -1,4 +1,5 @@
-// Compare numeric arrays elementwise with |a - e| <= atol + rtol * |e|, reporting the worst element (llm.c style).
+// Compare numeric arrays elementwise with |a - e| <= atol + rtol * |e| (NaN matches only NaN), reporting the worst
+// element (llm.c style).
 
 export interface Tolerance {
   rtol?: number;
@@ -26,6 +27,7 @@ export function closeness(actual: Numeric, expected: Numeric, tol: Tolerance = {
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue; // equal (±Infinity too), or NaN where NaN is due
     const diff = Math.abs(a - e);
     const excess = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff - (atol + rtol * Math.abs(e));
     if (!Number.isNaN(diff) && diff > maxAbsDiff) maxAbsDiff = diff;

@@ -33,7 +33,7 @@ async function interactive(
     }
     history.push({ role: 'user', content: text });
     io.stdout.write('assistant> ');
-    const answer = streamAnswer(session, history, sampling, (piece) => io.stdout.write(piece));
+    const answer = await streamAnswer(session, history, sampling, (piece) => io.stdout.write(piece));
     history.push({ role: 'assistant', content: answer.text });
     io.stdout.write(`${answer.finish === 'length' ? ' […]' : ''}\nyou> `);
   }
@@ -51,7 +51,7 @@ export async function chatCommand({ io, options, args }: CommandContext): Promis
   const systemMessages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
   const sampling = samplingFrom(options);
   if (once !== '') {
-    streamAnswer(session, [...systemMessages, { role: 'user', content: once }], sampling, (piece) =>
+    await streamAnswer(session, [...systemMessages, { role: 'user', content: once }], sampling, (piece) =>
       io.stdout.write(piece),
     );
     io.stdout.write('\n');

@@ -43,22 +43,23 @@ async function labelsFromField(path: string, field: string, count: number): Prom
   return labels;
 }
 
-function evaluate(
+async function evaluate(
   session: InferenceSession,
   tokenized: TokenizedExample[],
   cases: AnswerCase[] | undefined,
   o: Options,
-): EvalResult {
-  const scorer = { step: session.model.step.bind(session.model), parameters: () => [] };
+): Promise<EvalResult> {
+  const model = session.model;
+  const scorer = { stepInto: model.stepInto.bind(model), parameters: () => model.parameters() };
   const padTokenId = session.tokenizer.padTokenId ?? session.tokenizer.eosTokenId ?? 0;
-  const metrics = evaluateModel(scorer, tokenized, o.number('batch_size')!, {
+  const metrics = await evaluateModel(scorer, tokenized, o.number('batch_size')!, {
     padTokenId,
     paddingSide: 'right',
   });
   let answers: AnswerScore | undefined;
   let predictions: string[] = [];
   if (cases) {
-    predictions = generateAnswers(
+    predictions = await generateAnswers(
       session,
       cases.map((c) => c.prompt),
       { ...GREEDY, maxNewTokens: o.number('max_new_tokens')! },
@@ -158,11 +159,11 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
   if (cases?.length === 0)
     throw new UsageError('--generate: expected conversational examples (a prompt and an answer), got none');
 
-  const adapted = evaluate(session, tokenized.examples, cases, options);
+  const adapted = await evaluate(session, tokenized.examples, cases, options);
   let base: EvalResult | undefined;
   if (compare) {
     session.lora!.setAdaptersEnabled(false);
-    base = evaluate(session, tokenized.examples, cases, options);
+    base = await evaluate(session, tokenized.examples, cases, options);
     session.lora!.setAdaptersEnabled(true);
   }
   if (base) for (const line of resultLines('base', base)) log(line);

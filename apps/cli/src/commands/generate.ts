@@ -15,14 +15,14 @@ export async function generateCommand({ io, options }: CommandContext): Promise<
   const write = (text: string) => io.stdout.write(text);
   if (options.bool('raw')) {
     io.stdout.write(prompt);
-    streamCompletion(session, prompt, sampling, write);
+    await streamCompletion(session, prompt, sampling, write);
   } else {
     const system = options.string('system');
     const messages: ChatMessage[] = [
       ...(system ? [{ role: 'system', content: system }] : []),
       { role: 'user', content: prompt },
     ];
-    streamAnswer(session, messages, sampling, write);
+    await streamAnswer(session, messages, sampling, write);
   }
   io.stdout.write('\n');
   return 0;

@@ -3,6 +3,7 @@
 import { copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { toHost } from '@lora/core';
 import { mergeAndUnload } from '@lora/peft';
 import { selectBackend } from '../backend.js';
 import { defaultRunPaths } from '../default-setup.js';
@@ -56,9 +57,12 @@ export async function mergeCommand({ io, options }: CommandContext): Promise<num
   const model = await loadModel(target.modelDir, quant, trained.doubleQuant ?? true);
   const dense = quant === 'none' ? undefined : await loadModel(target.modelDir, 'none', false);
   const lora = await attachAdapter(model, adapterDir);
-  const result = mergeAndUnload(lora, {
-    original: (name) => dense?.linearModules().get(name)?.denseWeight?.().weight,
-  });
+  const originals = new Map<string, Float32Array>();
+  for (const [name, linear] of dense?.linearModules() ?? []) {
+    const weight = linear.denseWeight?.().weight;
+    if (weight) originals.set(name, await toHost(weight));
+  }
+  const result = await mergeAndUnload(lora, { original: (name) => originals.get(name) });
   const kinds = new Set(result.modules.map((m) => m.mergedInto));
   const worst = Math.max(0, ...result.modules.map((m) => m.maxAbsDiffFromOriginal ?? 0));
   const what = kinds.has('dequantized')

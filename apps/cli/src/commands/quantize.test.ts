@@ -78,16 +78,14 @@ describe.each(['llama', 'gpt2'] as const)('lora quantize on a tiny %s checkpoint
     const onLoad = await CausalLM.load(join(root, 'model'), {
       quantize: { quantType: 'nf4', doubleQuant: true },
     });
-    const expected = onLoad.logits(ids, 1, ids.length);
+    const expected = await onLoad.logits(ids, 1, ids.length);
     expectClose(
-      loaded.logits(ids, 1, ids.length),
+      await loaded.logits(ids, 1, ids.length),
       expected,
       { rtol: 1e-6, atol: 1e-6 },
       'logits of the written 4-bit checkpoint',
     );
-    const diff = dense
-      .logits(ids, 1, ids.length)
-      .reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
+    const diff = (await dense.logits(ids, 1, ids.length)).reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
     expect(diff, 'quantization changed the model').toBeGreaterThan(0);
   });
 

@@ -3,6 +3,7 @@
 // config.json, tokenizer and generation files copied.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { toHost } from '@lora/core';
 import { CausalLM } from '@lora/models';
 import {
   bnbQuantizationConfig,
@@ -63,7 +64,7 @@ export async function quantizeCommand({ io, options }: CommandContext): Promise<
         continue;
       }
       const linear = model.linearModules().get(module)!;
-      const weight = linear.denseWeight!().weight; // (out, in): bitsandbytes stores Conv1D weights transposed too
+      const weight = await toHost(linear.denseWeight!().weight); // (out, in): Conv1D weights are stored transposed too
       const q = quantize4bit(weight, [linear.outFeatures, linear.inFeatures], {
         quantType,
         doubleQuant,

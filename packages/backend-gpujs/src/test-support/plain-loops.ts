@@ -1,5 +1,6 @@
 // Plain-loop oracles for the tests, written from the kernel contract in @lora/core (float64 accumulation).
 import type {
+  HostArgs,
   AdamwArgs,
   BatchedMatmulArgs,
   LayernormArgs,
@@ -9,7 +10,7 @@ import type {
   RopeArgs,
 } from '@lora/core';
 
-export function plainMatmul(args: BatchedMatmulArgs): void {
+export function plainMatmul(args: HostArgs<BatchedMatmulArgs>): void {
   const { a, b, out, m, n, k, batch } = args;
   const alpha = args.alpha ?? 1;
   for (let z = 0; z < batch; z++) {
@@ -56,7 +57,7 @@ export function plainSoftmaxBackward(
 }
 
 /** RMSNorm forward and backward in one: returns out, rstd, dx and dweight (without accumulation). */
-export function plainRmsnorm(args: Omit<RmsnormArgs, 'out' | 'rstd'> & Pick<RmsnormBackwardArgs, 'dout'>) {
+export function plainRmsnorm(args: Omit<HostArgs<RmsnormArgs>, 'out' | 'rstd'> & Pick<HostArgs<RmsnormBackwardArgs>, 'dout'>) {
   const { x, weight, dout, rows, cols, eps } = args;
   const off = args.weightOffset ?? 0;
   const out = new Float32Array(rows * cols);
@@ -85,7 +86,7 @@ export function plainRmsnorm(args: Omit<RmsnormArgs, 'out' | 'rstd'> & Pick<Rmsn
 
 /** LayerNorm forward and backward in one: returns out, mean, rstd, dx, dweight and dbias (without accumulation). */
 export function plainLayernorm(
-  args: Omit<LayernormArgs, 'out' | 'mean' | 'rstd'> & Pick<LayernormBackwardArgs, 'dout'>,
+  args: Omit<HostArgs<LayernormArgs>, 'out' | 'mean' | 'rstd'> & Pick<HostArgs<LayernormBackwardArgs>, 'dout'>,
 ) {
   const { x, weight, bias, dout, rows, cols, eps } = args;
   const out = new Float32Array(rows * cols);
@@ -122,7 +123,7 @@ export function plainLayernorm(
 }
 
 /** Rotary embedding by explicit 2×2 rotation of each (i, i + half) pair. */
-export function plainRope(args: Omit<RopeArgs, 'out'>): Float32Array {
+export function plainRope(args: Omit<HostArgs<RopeArgs>, 'out'>): Float32Array {
   const { x, tokens, heads, headDim, rotaryDim, positions, cos, sin } = args;
   const half = rotaryDim / 2;
   const out = Float32Array.from(x.subarray(0, tokens * heads * headDim));
@@ -181,7 +182,7 @@ export function plainCrossEntropy(
 }
 
 /** One AdamW step on copies: torch.optim.AdamW's update written out. */
-export function plainAdamw(args: AdamwArgs) {
+export function plainAdamw(args: HostArgs<AdamwArgs>) {
   const { grad, step, lr, beta1, beta2, eps, weightDecay, n } = args;
   const param = Float32Array.from(args.param);
   const m = Float32Array.from(args.m);

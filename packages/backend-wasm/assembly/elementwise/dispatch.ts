@@ -3,29 +3,52 @@ import { gemmThread } from '../gemm';
 import { JOB_KIND, JOB_KIND_GEMM, jobI32 } from '../job';
 import { unaryBackwardThread, unaryThread } from './activations';
 import { adamwThread } from './adamw';
+import { addBiasThread, axpyThread, binaryThread, columnSumsThread, scaleThread } from './arith';
+import { causalSoftmaxThread } from './causal-softmax';
 import { crossEntropyBackwardThread, crossEntropyThread } from './cross-entropy';
+import { dequantizeAbsmaxThread } from './dequantize-absmax';
 import { embeddingBackwardThread, embeddingThread } from './embedding';
+import { fillThread, stridedCopyThread } from './fill-copy';
+import { gradStatThread } from './grad-stats';
 import {
   EW_ADAMW,
+  EW_ADD,
+  EW_ADD_BIAS,
+  EW_ARGMAX_CHUNK,
+  EW_AXPY,
+  EW_CAUSAL_SOFTMAX,
+  EW_COLUMN_SUMS,
+  EW_COUNT_NON_FINITE,
   EW_CROSS_ENTROPY,
   EW_CROSS_ENTROPY_BACKWARD,
+  EW_CROSS_ENTROPY_STATS,
+  EW_DEQUANTIZE_ABSMAX,
+  EW_DROPOUT,
   EW_EMBEDDING,
   EW_EMBEDDING_BACKWARD,
+  EW_FILL,
   EW_GELU_TANH,
   EW_GELU_TANH_BACKWARD,
   EW_LAYERNORM,
   EW_LAYERNORM_BACKWARD,
   EW_MATH,
+  EW_MUL,
   EW_RMSNORM,
   EW_RMSNORM_BACKWARD,
   EW_ROPE,
+  EW_SCALE,
   EW_SILU,
   EW_SILU_BACKWARD,
   EW_SOFTMAX,
   EW_SOFTMAX_BACKWARD,
+  EW_STRIDED_COPY,
+  EW_SUM_SQUARES,
+  EW_UNIFORM_NOISE,
 } from './kinds';
 import { layernormBackwardThread, layernormThread } from './layernorm';
+import { argmaxChunkThread, crossEntropyStatsThread } from './loss-stats';
 import { mathThread } from './math';
+import { dropoutThread, uniformNoiseThread } from './random';
 import { rmsnormBackwardThread, rmsnormThread } from './rmsnorm';
 import { ropeThread } from './rope';
 import { softmaxBackwardThread, softmaxThread } from './softmax';
@@ -89,6 +112,54 @@ export function runThread(job: usize, tid: i32, nthreads: i32): i32 {
       break;
     case EW_MATH:
       mathThread(job, tid, nthreads);
+      break;
+    case EW_FILL:
+      fillThread(job, tid, nthreads);
+      break;
+    case EW_STRIDED_COPY:
+      stridedCopyThread(job, tid, nthreads);
+      break;
+    case EW_ADD:
+      binaryThread(job, tid, nthreads, false);
+      break;
+    case EW_MUL:
+      binaryThread(job, tid, nthreads, true);
+      break;
+    case EW_AXPY:
+      axpyThread(job, tid, nthreads);
+      break;
+    case EW_SCALE:
+      scaleThread(job, tid, nthreads);
+      break;
+    case EW_ADD_BIAS:
+      addBiasThread(job, tid, nthreads);
+      break;
+    case EW_COLUMN_SUMS:
+      columnSumsThread(job, tid, nthreads);
+      break;
+    case EW_DROPOUT:
+      dropoutThread(job, tid, nthreads);
+      break;
+    case EW_UNIFORM_NOISE:
+      uniformNoiseThread(job, tid, nthreads);
+      break;
+    case EW_CAUSAL_SOFTMAX:
+      causalSoftmaxThread(job, tid, nthreads);
+      break;
+    case EW_ARGMAX_CHUNK:
+      argmaxChunkThread(job, tid, nthreads);
+      break;
+    case EW_CROSS_ENTROPY_STATS:
+      crossEntropyStatsThread(job, tid, nthreads);
+      break;
+    case EW_SUM_SQUARES:
+      gradStatThread(job, tid, nthreads, false);
+      break;
+    case EW_COUNT_NON_FINITE:
+      gradStatThread(job, tid, nthreads, true);
+      break;
+    case EW_DEQUANTIZE_ABSMAX:
+      dequantizeAbsmaxThread(job, tid, nthreads);
       break;
     default:
       unreachable();

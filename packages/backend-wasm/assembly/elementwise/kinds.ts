@@ -20,3 +20,21 @@ export const EW_EMBEDDING_BACKWARD: i32 = 15;
 export const EW_ADAMW: i32 = 16;
 /** the vector math functions over an array, for the accuracy tests (math.ts) */
 export const EW_MATH: i32 = 17;
+// the per-step arithmetic (fill-copy.ts, arith.ts, random.ts, causal-softmax.ts, loss-stats.ts, grad-stats.ts,
+// dequantize-absmax.ts)
+export const EW_FILL: i32 = 18;
+export const EW_STRIDED_COPY: i32 = 19;
+export const EW_ADD: i32 = 20;
+export const EW_MUL: i32 = 21;
+export const EW_AXPY: i32 = 22;
+export const EW_SCALE: i32 = 23;
+export const EW_ADD_BIAS: i32 = 24;
+export const EW_COLUMN_SUMS: i32 = 25;
+export const EW_DROPOUT: i32 = 26;
+export const EW_UNIFORM_NOISE: i32 = 27;
+export const EW_CAUSAL_SOFTMAX: i32 = 28;
+export const EW_ARGMAX_CHUNK: i32 = 29;
+export const EW_CROSS_ENTROPY_STATS: i32 = 30;
+export const EW_SUM_SQUARES: i32 = 31;
+export const EW_COUNT_NON_FINITE: i32 = 32;
+export const EW_DEQUANTIZE_ABSMAX: i32 = 33;

@@ -1,15 +1,18 @@
 // The kernel contract: every backend implements these signatures; the reference backend is the oracle.
-// All kernels are synchronous, write into caller-owned outputs, and take row-major f32 data with explicit dims.
+// All kernels are synchronous, write into caller-owned outputs, and take row-major data with explicit dims as
+// arrays in the active backend's memory (F32 / I32 / U8: typed arrays on the host, buffer views on a GPU). A kernel
+// queues its work; nothing is read back to the host until someone awaits toHost().
 // Letters: M/N/K matmul dims, T rows (tokens), C channels, V vocab, H heads, D head dim.
+import type { F32, HostArgs, I32, U8 } from '../device/arrays.js';
 
 /** out (M, N) = alpha * op(A) · op(B) [+ out when accumulate]. */
 export interface MatmulArgs {
   /** (M, K) row-major, or (K, M) when transA */
-  a: Float32Array;
+  a: F32;
   /** (K, N) row-major, or (N, K) when transB — a Linear weight [out, in] is B with transB */
-  b: Float32Array;
+  b: F32;
   /** (M, N) */
-  out: Float32Array;
+  out: F32;
   m: number;
   n: number;
   k: number;
@@ -28,20 +31,20 @@ export interface BatchedMatmulArgs extends MatmulArgs {
 /** Row softmax over the last dim. */
 export interface SoftmaxArgs {
   /** (T, C) */
-  x: Float32Array;
+  x: F32;
   /** (T, C) */
-  out: Float32Array;
+  out: F32;
   rows: number;
   cols: number;
 }
 
 export interface SoftmaxBackwardArgs {
   /** softmax output (T, C) */
-  y: Float32Array;
+  y: F32;
   /** (T, C) */
-  dy: Float32Array;
+  dy: F32;
   /** (T, C), overwritten */
-  dx: Float32Array;
+  dx: F32;
   rows: number;
   cols: number;
 }
@@ -49,13 +52,13 @@ export interface SoftmaxBackwardArgs {
 /** RMSNorm: out = x / sqrt(mean(x²) + eps) * (weightOffset + w). Gemma uses weightOffset 1. */
 export interface RmsnormArgs {
   /** (T, C) */
-  x: Float32Array;
+  x: F32;
   /** (C) */
-  weight: Float32Array;
+  weight: F32;
   /** (T, C) */
-  out: Float32Array;
+  out: F32;
   /** (T) reciprocal std, written for the backward pass */
-  rstd: Float32Array;
+  rstd: F32;
   rows: number;
   cols: number;
   eps: number;
@@ -64,17 +67,17 @@ export interface RmsnormArgs {
 
 export interface RmsnormBackwardArgs {
   /** (T, C) */
-  dout: Float32Array;
+  dout: F32;
   /** (T, C) forward input */
-  x: Float32Array;
+  x: F32;
   /** (C) */
-  weight: Float32Array;
+  weight: F32;
   /** (T) from the forward pass */
-  rstd: Float32Array;
+  rstd: F32;
   /** (T, C), overwritten */
-  dx: Float32Array;
+  dx: F32;
   /** (C), accumulated into when given */
-  dweightAccumulate?: Float32Array;
+  dweightAccumulate?: F32;
   rows: number;
   cols: number;
   weightOffset?: number;
@@ -82,31 +85,31 @@ export interface RmsnormBackwardArgs {
 
 /** LayerNorm: out = (x - mean) * rstd * w + b. */
 export interface LayernormArgs {
-  x: Float32Array;
-  weight: Float32Array;
-  bias: Float32Array;
-  out: Float32Array;
+  x: F32;
+  weight: F32;
+  bias: F32;
+  out: F32;
   /** (T) */
-  mean: Float32Array;
+  mean: F32;
   /** (T) */
-  rstd: Float32Array;
+  rstd: F32;
   rows: number;
   cols: number;
   eps: number;
 }
 
 export interface LayernormBackwardArgs {
-  dout: Float32Array;
-  x: Float32Array;
-  weight: Float32Array;
-  mean: Float32Array;
-  rstd: Float32Array;
+  dout: F32;
+  x: F32;
+  weight: F32;
+  mean: F32;
+  rstd: F32;
   /** (T, C), overwritten */
-  dx: Float32Array;
+  dx: F32;
   /** (C), accumulated into when given */
-  dweightAccumulate?: Float32Array;
+  dweightAccumulate?: F32;
   /** (C), accumulated into when given */
-  dbiasAccumulate?: Float32Array;
+  dbiasAccumulate?: F32;
   rows: number;
   cols: number;
 }
@@ -117,36 +120,36 @@ export interface LayernormBackwardArgs {
  */
 export interface RopeArgs {
   /** (T, H, D) */
-  x: Float32Array;
+  x: F32;
   /** (T, H, D); may alias x */
-  out: Float32Array;
+  out: F32;
   tokens: number;
   heads: number;
   headDim: number;
   /** rotated leading dims of each head (= headDim for every model here) */
   rotaryDim: number;
   /** (T) position of each row */
-  positions: Int32Array;
+  positions: I32;
   /** (P, rotaryDim/2) cos table indexed by position */
-  cos: Float32Array;
+  cos: F32;
   /** (P, rotaryDim/2) sin table */
-  sin: Float32Array;
+  sin: F32;
   inverse?: boolean;
 }
 
 /** Elementwise activation. */
 export interface UnaryArgs {
-  x: Float32Array;
-  out: Float32Array;
+  x: F32;
+  out: F32;
   n: number;
 }
 
 /** dx = dout * f'(x). */
 export interface UnaryBackwardArgs {
-  x: Float32Array;
-  dout: Float32Array;
+  x: F32;
+  dout: F32;
   /** overwritten */
-  dx: Float32Array;
+  dx: F32;
   n: number;
 }
 
@@ -156,64 +159,64 @@ export interface UnaryBackwardArgs {
  */
 export interface CrossEntropyChunkArgs {
   /** (T, cols) logits of this vocab chunk */
-  logits: Float32Array;
+  logits: F32;
   rows: number;
   cols: number;
   vocabStart: number;
   /** (T) target id per row; negative = ignored */
-  targets: Int32Array;
+  targets: I32;
   /** (T) running max, init -Infinity */
-  runningMax: Float32Array;
+  runningMax: F32;
   /** (T) running sum of exp(logit - runningMax), init 0 */
-  runningSum: Float32Array;
+  runningSum: F32;
   /** (T) target logit, written when the target falls in this chunk */
-  targetLogit: Float32Array;
+  targetLogit: F32;
 }
 
 /** dlogits = (softmax(logits) - onehot(target)) * rowScale for one vocab chunk; ignored rows get 0. */
 export interface CrossEntropyChunkBackwardArgs {
-  logits: Float32Array;
+  logits: F32;
   rows: number;
   cols: number;
   vocabStart: number;
-  targets: Int32Array;
+  targets: I32;
   /** (T) log-sum-exp over the whole vocab: runningMax + log(runningSum) */
-  lse: Float32Array;
+  lse: F32;
   /** (T) dloss/dloss_row, e.g. 1 / number of label tokens */
-  rowScale: Float32Array;
+  rowScale: F32;
   /** (T, cols), overwritten */
-  dlogits: Float32Array;
+  dlogits: F32;
 }
 
 export interface EmbeddingArgs {
   /** (T) */
-  ids: Int32Array;
+  ids: I32;
   /** (V, C) */
-  table: Float32Array;
+  table: F32;
   /** (T, C) */
-  out: Float32Array;
+  out: F32;
   tokens: number;
   dim: number;
 }
 
 export interface EmbeddingBackwardArgs {
-  ids: Int32Array;
+  ids: I32;
   /** (T, C) */
-  dout: Float32Array;
+  dout: F32;
   /** (V, C), accumulated into (scatter-add) */
-  dtableAccumulate: Float32Array;
+  dtableAccumulate: F32;
   tokens: number;
   dim: number;
 }
 
 /** One decoupled-weight-decay AdamW step (torch.optim.AdamW semantics), in place. */
 export interface AdamwArgs {
-  param: Float32Array;
-  grad: Float32Array;
+  param: F32;
+  grad: F32;
   /** first moment, in place */
-  m: Float32Array;
+  m: F32;
   /** second moment, in place */
-  v: Float32Array;
+  v: F32;
   /** 1-based step count after this update */
   step: number;
   lr: number;
@@ -222,6 +225,11 @@ export interface AdamwArgs {
   eps: number;
   weightDecay: number;
   n: number;
+  /**
+   * (1) a factor the gradient is multiplied by first (the clip factor gradClip writes); when it is not finite the
+   * update is skipped, leaving param, m and v as they were. A backend may leave the scaled gradient in grad.
+   */
+  gradScale?: F32;
 }
 
 /**
@@ -231,17 +239,17 @@ export interface AdamwArgs {
  */
 export interface Nf4MatmulArgs {
   /** (M, K) for 'forward'; dy (M, N) for 'inputGrad' */
-  x: Float32Array;
+  x: F32;
   /** (⌈N·K / 2⌉) 4-bit code indices of W (N, K), row-major, first element in the high nibble */
-  packed: Uint8Array;
+  packed: U8;
   /** (⌈N·K / blocksize⌉) f32 scale of each block of the flattened W */
-  absmax: Float32Array;
+  absmax: F32;
   /** (16) code table (NF4 or FP4 levels) */
-  code: Float32Array;
+  code: F32;
   /** elements per absmax block of the flattened W (64 in bitsandbytes) */
   blocksize: number;
   /** (M, N) for 'forward'; (M, K) for 'inputGrad' */
-  out: Float32Array;
+  out: F32;
   m: number;
   /** rows of W: out features */
   n: number;
@@ -250,6 +258,204 @@ export interface Nf4MatmulArgs {
   mode: 'forward' | 'inputGrad';
   /** add into out instead of overwriting it */
   accumulate?: boolean;
+}
+
+// --- per-step arithmetic: what would otherwise be a JS loop over an array between two kernels --------------------
+
+/** x[0 … n) = value (an integer for an I32 array). */
+export interface FillArgs {
+  x: F32 | I32;
+  n: number;
+  value: number;
+}
+
+/**
+ * A strided copy of a 3-level grid of contiguous runs: for i < counts[0], j < counts[1], k < counts[2], e < inner,
+ * dst[i·d0 + j·d1 + k·d2 + e] = src[i·s0 + j·s1 + k·s2 + e]. Transposes of head layouts, splitting a fused qkv,
+ * writing keys into a KV cache. src and dst must not overlap.
+ */
+export interface StridedCopyArgs {
+  src: F32;
+  dst: F32;
+  counts: readonly [number, number, number];
+  inner: number;
+  srcStrides: readonly [number, number, number];
+  dstStrides: readonly [number, number, number];
+}
+
+/** out = a + b elementwise (out may alias a or b). */
+export interface AddArgs {
+  a: F32;
+  b: F32;
+  out: F32;
+  n: number;
+}
+
+/** out = a ⊙ b elementwise (out may alias a or b). */
+export type MulArgs = AddArgs;
+
+/** y += alpha · x (BLAS axpy). */
+export interface AxpyArgs {
+  x: F32;
+  y: F32;
+  n: number;
+  alpha: number;
+}
+
+/** out = alpha · x (out may alias x). */
+export interface ScaleArgs {
+  x: F32;
+  out: F32;
+  n: number;
+  alpha: number;
+}
+
+/** x[r, :] += bias for each of `rows` rows. */
+export interface AddBiasArgs {
+  /** (T, C), in place */
+  x: F32;
+  /** (C) */
+  bias: F32;
+  rows: number;
+  cols: number;
+}
+
+/** outAccumulate[j] += Σ_r x[r, j]: a bias gradient from (T, C) output gradients. */
+export interface ColumnSumsArgs {
+  /** (T, C) */
+  x: F32;
+  /** (C), accumulated into */
+  outAccumulate: F32;
+  rows: number;
+  cols: number;
+}
+
+/**
+ * Inverted dropout with a counter-based mask (torch.nn.Dropout semantics, a stateless generator): element i is kept
+ * when counterHash(seed, i) ≥ ⌊p · 2³²⌋ (dropThreshold), and out = keep ? x · f32(1 / (1 − p)) : 0. The same seed gives the same mask,
+ * so the backward pass is the same call on the gradient. out may alias x.
+ */
+export interface DropoutArgs {
+  x: F32;
+  out: F32;
+  n: number;
+  /** drop probability in [0, 1) */
+  p: number;
+  /** a 32-bit unsigned seed */
+  seed: number;
+}
+
+/** NEFTune's noise (TRL): x[i] += (2u − 1) · magnitude, u = (counterHash(seed, i) >>> 8) / 2²⁴ in [0, 1). */
+export interface UniformNoiseArgs {
+  x: F32;
+  n: number;
+  magnitude: number;
+  seed: number;
+}
+
+/**
+ * Masked row softmax of attention scores laid out (blocks, heads, queries, keys): query i of a block sits at
+ * position queryStart + i among the keys and sees keys j ≤ queryStart + i that the key mask keeps. With `keyMask`,
+ * block b reads keyMask[maskOffsets[b] + j] (1 = real token); a query that is itself padding gets a row of zeros.
+ * Masked entries are exactly 0. Equals softmax(scores + causal/padding −∞ mask) as transformers computes it.
+ */
+export interface CausalSoftmaxArgs {
+  /** (blocks, heads, queries, keys) scores */
+  x: F32;
+  /** (blocks, heads, queries, keys) probabilities; may alias x */
+  out: F32;
+  blocks: number;
+  heads: number;
+  queries: number;
+  keys: number;
+  /** position of the first query among the keys (keys − queries when decoding, 0 in training) */
+  queryStart: number;
+  /** 1 = real token, 0 = padding; absent = every key is real */
+  keyMask?: I32;
+  /** (blocks) where each block's keys start in keyMask; required with keyMask */
+  maskOffsets?: I32;
+}
+
+/**
+ * The running argmax over vocabulary chunks (torch.argmax's first maximum): for each row, the first index of the
+ * chunk's largest logit replaces bestIndex when that logit is above bestValue. Init bestValue −∞, bestIndex −1.
+ */
+export interface ArgmaxChunkArgs {
+  /** (T, cols) */
+  logits: F32;
+  rows: number;
+  cols: number;
+  vocabStart: number;
+  /** (T) running best logit */
+  bestValue: F32;
+  /** (T) running best vocabulary index */
+  bestIndex: I32;
+}
+
+/**
+ * Closes the online log-sum-exp of crossEntropyChunk: lse[r] = runningMax[r] + log(runningSum[r]) for every row,
+ * and over the rows with a target ≥ 0: stats[0] += Σ (lse − targetLogit), stats[1] += their count, stats[2] += how
+ * many have bestIndex == target.
+ */
+export interface CrossEntropyStatsArgs {
+  rows: number;
+  /** (T) */
+  targets: I32;
+  runningMax: F32;
+  runningSum: F32;
+  targetLogit: F32;
+  bestIndex: I32;
+  /** (T), written */
+  lse: F32;
+  /** (3) [loss sum, tokens, correct], accumulated into */
+  stats: F32;
+}
+
+/** out[0] += Σ x[i]² (one term of a gradient norm). */
+export interface SumSquaresArgs {
+  x: F32;
+  n: number;
+  /** (1) accumulated into */
+  out: F32;
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_'s factor from the summed squares of every gradient: norm = √sumSquares;
+ * factor = min(1, maxNorm / (norm + 1e-6)), or 1 when maxNorm ≤ 0; NaN when the norm is not finite (adamw then
+ * skips the update).
+ */
+export interface GradClipArgs {
+  /** (1) */
+  sumSquares: F32;
+  maxNorm: number;
+  /** (1) written */
+  factor: F32;
+}
+
+/** out[0] += the number of NaN and ±Infinity values in x. */
+export interface CountNonFiniteArgs {
+  x: F32;
+  n: number;
+  /** (1) accumulated into */
+  out: F32;
+}
+
+/**
+ * Restores a double-quantized 4-bit absmax (bitsandbytes compress_statistics): out[i] = f32(f32(code[q[i]] ·
+ * nestedAbsmax[⌊i / nestedBlocksize⌋]) + offset).
+ */
+export interface DequantizeAbsmaxArgs {
+  /** (n) 8-bit codes */
+  qabsmax: U8;
+  /** (⌈n / nestedBlocksize⌉) */
+  nestedAbsmax: F32;
+  /** (256) the signed dynamic map */
+  nestedCode: F32;
+  nestedBlocksize: number;
+  offset: number;
+  /** (n) written */
+  out: F32;
+  n: number;
 }
 
 /** Every kernel name and its signature. Backends register any subset; the reference registers all. */
@@ -273,7 +479,29 @@ export interface KernelSignatures {
   embeddingBackward: (args: EmbeddingBackwardArgs) => void;
   adamw: (args: AdamwArgs) => void;
   nf4Matmul: (args: Nf4MatmulArgs) => void;
+  fill: (args: FillArgs) => void;
+  stridedCopy: (args: StridedCopyArgs) => void;
+  add: (args: AddArgs) => void;
+  mul: (args: MulArgs) => void;
+  axpy: (args: AxpyArgs) => void;
+  scale: (args: ScaleArgs) => void;
+  addBias: (args: AddBiasArgs) => void;
+  columnSums: (args: ColumnSumsArgs) => void;
+  dropout: (args: DropoutArgs) => void;
+  uniformNoise: (args: UniformNoiseArgs) => void;
+  causalSoftmax: (args: CausalSoftmaxArgs) => void;
+  argmaxChunk: (args: ArgmaxChunkArgs) => void;
+  crossEntropyStats: (args: CrossEntropyStatsArgs) => void;
+  sumSquares: (args: SumSquaresArgs) => void;
+  gradClip: (args: GradClipArgs) => void;
+  countNonFinite: (args: CountNonFiniteArgs) => void;
+  dequantizeAbsmax: (args: DequantizeAbsmaxArgs) => void;
 }
+
+/** A kernel's signature as a host backend implements it: typed arrays in place of device arrays. */
+export type HostKernelSignatures = {
+  [K in KernelName]: (args: HostArgs<Parameters<KernelSignatures[K]>[0]>) => void;
+};
 
 export type KernelName = keyof KernelSignatures;
 
@@ -297,4 +525,21 @@ export const KERNEL_NAMES = [
   'embeddingBackward',
   'adamw',
   'nf4Matmul',
+  'fill',
+  'stridedCopy',
+  'add',
+  'mul',
+  'axpy',
+  'scale',
+  'addBias',
+  'columnSums',
+  'dropout',
+  'uniformNoise',
+  'causalSoftmax',
+  'argmaxChunk',
+  'crossEntropyStats',
+  'sumSquares',
+  'gradClip',
+  'countNonFinite',
+  'dequantizeAbsmax',
 ] as const satisfies readonly KernelName[];

@@ -20,29 +20,29 @@ afterAll(async () => {
 });
 
 /** Greedy decoding without a cache: the whole sequence through logits() for every new token. */
-function greedyRecompute(model: CausalLM, prompt: number[], maxNew: number): number[] {
+async function greedyRecompute(model: CausalLM, prompt: number[], maxNew: number): Promise<number[]> {
   const ids = [...prompt];
   const V = model.config.vocabSize;
   for (let n = 0; n < maxNew; n++) {
-    const logits = model.logits(Int32Array.from(ids), 1, ids.length); // (1, T, V)
+    const logits = await model.logits(Int32Array.from(ids), 1, ids.length); // (1, T, V)
     ids.push(argmax(logits.subarray((ids.length - 1) * V)));
   }
   return ids.slice(prompt.length);
 }
 
 /** The same without a cache, through the processors and stream 0 of `seed`, as generate() draws for a lone prompt. */
-function sampleRecompute(
+async function sampleRecompute(
   model: CausalLM,
   prompt: number[],
   maxNew: number,
   settings: LogitsSettings,
   seed: number,
-): number[] {
+): Promise<number[]> {
   const ids = [...prompt];
   const V = model.config.vocabSize;
   const rng = uniformStream(seed, 0);
   for (let n = 0; n < maxNew; n++) {
-    const logits = model.logits(Int32Array.from(ids), 1, ids.length); // (1, T, V)
+    const logits = await model.logits(Int32Array.from(ids), 1, ids.length); // (1, T, V)
     ids.push(sampleIndex(processLogits(logits.subarray((ids.length - 1) * V), ids, settings), rng()));
   }
   return ids.slice(prompt.length);
@@ -64,32 +64,38 @@ describe.each(ARCHITECTURES)('%s tiny checkpoint', (architecture) => {
     model = await CausalLM.load(dir);
   });
 
-  test('greedy with the KV cache equals greedy recomputing the full forward each step', () => {
+  test('greedy with the KV cache equals greedy recomputing the full forward each step', async () => {
     for (const prompt of PROMPTS) {
-      const { tokens, finishReasons } = generate(model, [prompt], { maxNewTokens: NEW, eosTokenIds: [] });
-      expect(tokens[0]).toEqual(greedyRecompute(model, prompt, NEW));
+      const { tokens, finishReasons } = await generate(model, [prompt], {
+        maxNewTokens: NEW,
+        eosTokenIds: [],
+      });
+      expect(tokens[0]).toEqual(await greedyRecompute(model, prompt, NEW));
       expect(finishReasons).toEqual(['length']);
     }
   });
 
-  test('seeded sampling with the KV cache equals sampling recomputing the full forward', () => {
+  test('seeded sampling with the KV cache equals sampling recomputing the full forward', async () => {
     for (const prompt of PROMPTS) {
-      const tokens = generate(model, [prompt], { ...SAMPLED, maxNewTokens: NEW, eosTokenIds: [], seed: 4 })
-        .tokens[0]!;
-      expect(tokens).toEqual(sampleRecompute(model, prompt, NEW, SAMPLED, 4));
+      const tokens = (
+        await generate(model, [prompt], { ...SAMPLED, maxNewTokens: NEW, eosTokenIds: [], seed: 4 })
+      ).tokens[0]!;
+      expect(tokens).toEqual(await sampleRecompute(model, prompt, NEW, SAMPLED, 4));
       expect(new Set(tokens).size).toBeGreaterThan(NEW / 2); // a varied sequence, not one token repeated
     }
   });
 
-  test('a left-padded batch of 2 prompts equals each prompt run alone (greedy and seeded sampling)', () => {
+  test('a left-padded batch of 2 prompts equals each prompt run alone (greedy and seeded sampling)', async () => {
     const greedy = { maxNewTokens: NEW, eosTokenIds: [], repetitionPenalty: 1.3 };
-    const batch = generate(model, PROMPTS, greedy).tokens;
-    expect(batch).toEqual(PROMPTS.map((p) => generate(model, [p], greedy).tokens[0]));
+    const batch = (await generate(model, PROMPTS, greedy)).tokens;
+    const alone: number[][] = [];
+    for (const p of PROMPTS) alone.push((await generate(model, [p], greedy)).tokens[0]!);
+    expect(batch).toEqual(alone);
     // the short, padded prompt in row 0 draws from stream 0 of the seed, as it does alone
     const sampled = { ...SAMPLED, maxNewTokens: NEW, eosTokenIds: [], seed: 9 };
     const short = PROMPTS[1]!;
-    expect(generate(model, [short, PROMPTS[0]!], sampled).tokens[0]).toEqual(
-      generate(model, [short], sampled).tokens[0],
+    expect((await generate(model, [short, PROMPTS[0]!], sampled)).tokens[0]).toEqual(
+      (await generate(model, [short], sampled)).tokens[0],
     );
   });
 });

@@ -16,14 +16,14 @@ export interface GenerationModel<Cache> {
     'vocabSize' | 'eosTokenIds' | 'padTokenId' | 'maxPositions' | 'architecture'
   >;
   createKvCache(batch: number, maxTokens: number): Cache;
-  /** logits (B, V) of each row's last new token; attentionMask (B, newTokens) 1 = real token */
+  /** logits (B, V) of each row's last new token, on the host; attentionMask (B, newTokens) 1 = real token */
   forwardIncremental(
     inputIds: Int32Array,
     batch: number,
     newTokens: number,
     cache: Cache,
     attentionMask?: Uint8Array,
-  ): Float32Array;
+  ): Promise<Float32Array>;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -62,14 +62,15 @@ function checkPrompts(prompts: readonly (readonly number[])[], vocabSize: number
 /**
  * Generates up to `maxNewTokens` tokens after each prompt. Rows stop on an eos token or a stop string and then stop
  * growing; the rest carry on. Greedy unless sampling is asked for; a sampled row depends only on the seed and its index.
+ * Each new token reads one (B, V) row of logits back from the model's memory.
  * Throws GenerationError for bad prompts or options, and when the model returns non-finite logits.
  */
-export function generate<Cache>(
+export async function generate<Cache>(
   model: GenerationModel<Cache>,
   prompts: readonly (readonly number[])[],
   options: GenerateOptions = {},
   onToken?: OnToken,
-): GenerateResult {
+): Promise<GenerateResult> {
   const { vocabSize: V, maxPositions, architecture } = model.config;
   checkPrompts(prompts, V);
   const B = prompts.length;
@@ -95,7 +96,7 @@ export function generate<Cache>(
     ids.set(p, offset);
     mask.fill(1, offset, (b + 1) * T);
   });
-  let logits = model.forwardIncremental(ids, B, T, cache, mask); // (B, V)
+  let logits = await model.forwardIncremental(ids, B, T, cache, mask); // (B, V)
 
   const step = new Int32Array(B); // (B, 1)
   const stepMask = new Uint8Array(B); // (B, 1) finished rows feed padding
@@ -123,7 +124,7 @@ export function generate<Cache>(
       step[b] = done ? s.padTokenId : tokens[b]!.at(-1)!;
       stepMask[b] = done ? 0 : 1;
     }
-    logits = model.forwardIncremental(step, B, 1, cache, stepMask);
+    logits = await model.forwardIncremental(step, B, 1, cache, stepMask);
   }
   return { tokens, finishReasons: finishReasons as FinishReason[] };
 }

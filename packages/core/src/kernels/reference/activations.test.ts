@@ -1,7 +1,11 @@
 import { expectClose, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { gradcheck, asKernelArray as k64, weightedSum } from '../../gradcheck.js';
-import type { UnaryArgs, UnaryBackwardArgs } from '../types.js';
+import type { HostArgs } from '../../device/arrays.js';
+import type { UnaryArgs as DeviceUnaryArgs, UnaryBackwardArgs as DeviceUnaryBackwardArgs } from '../types.js';
+
+type UnaryArgs = HostArgs<DeviceUnaryArgs>;
+type UnaryBackwardArgs = HostArgs<DeviceUnaryBackwardArgs>;
 import { geluTanh, geluTanhBackward, silu, siluBackward } from './activations.js';
 
 const rng = makeRng(23);

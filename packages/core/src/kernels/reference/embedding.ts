@@ -1,4 +1,5 @@
 // Reference token embedding lookup and its scatter-add backward (torch.nn.functional.embedding).
+import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { EmbeddingArgs, EmbeddingBackwardArgs } from '../types.js';
 
@@ -10,7 +11,6 @@ function checkIds(
   table: Float32Array,
   label: string,
 ): void {
-  checkLength(kernel, 'ids (T)', ids, tokens);
   const vocab = dim > 0 ? Math.floor(table.length / dim) : 0;
   for (let t = 0; t < tokens; t++) {
     const id = ids[t]!;
@@ -22,11 +22,18 @@ function checkIds(
   }
 }
 
-/** out[t] = table[ids[t]]. */
-export function embedding(args: EmbeddingArgs): void {
-  const { ids, table, out, tokens, dim } = args;
+/** Dims and lengths; whether each id is a row of the table reads contents: embedding checks it. */
+export function checkEmbeddingArgs(args: EmbeddingArgs): void {
+  const { ids, out, tokens, dim } = args;
   checkDims('embedding', { tokens, dim });
   checkLength('embedding', 'out (T, C)', out, tokens * dim);
+  if (dim > 0) checkLength('embedding', 'ids (T)', ids, tokens);
+}
+
+/** out[t] = table[ids[t]]. */
+export function embedding(args: HostArgs<EmbeddingArgs>): void {
+  checkEmbeddingArgs(args);
+  const { ids, table, out, tokens, dim } = args;
   if (dim === 0) return;
   checkIds('embedding', ids, tokens, dim, table, 'table (V, C)');
   for (let t = 0; t < tokens; t++) {
@@ -35,11 +42,18 @@ export function embedding(args: EmbeddingArgs): void {
   }
 }
 
-/** dtable[ids[t]] += dout[t], in token order (repeated ids add up). */
-export function embeddingBackward(args: EmbeddingBackwardArgs): void {
-  const { ids, dout, dtableAccumulate: dtable, tokens, dim } = args;
+/** Dims and lengths; whether each id is a row of dtableAccumulate reads contents: embeddingBackward checks it. */
+export function checkEmbeddingBackwardArgs(args: EmbeddingBackwardArgs): void {
+  const { ids, dout, tokens, dim } = args;
   checkDims('embeddingBackward', { tokens, dim });
   checkLength('embeddingBackward', 'dout (T, C)', dout, tokens * dim);
+  if (dim > 0) checkLength('embeddingBackward', 'ids (T)', ids, tokens);
+}
+
+/** dtable[ids[t]] += dout[t], in token order (repeated ids add up). */
+export function embeddingBackward(args: HostArgs<EmbeddingBackwardArgs>): void {
+  checkEmbeddingBackwardArgs(args);
+  const { ids, dout, dtableAccumulate: dtable, tokens, dim } = args;
   if (dim === 0) return;
   checkIds('embeddingBackward', ids, tokens, dim, dtable, 'dtableAccumulate (V, C)');
   for (let t = 0; t < tokens; t++) {

@@ -1,18 +1,24 @@
 // Reference LayerNorm (torch.nn.functional.layer_norm, biased variance) and its backward (llm.c layernorm_backward).
+import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength } from '../check.js';
 import type { LayernormArgs, LayernormBackwardArgs } from '../types.js';
 
-/** out = (x − mean) · rstd · w + b with rstd = 1 / sqrt(var + eps); mean and rstd are written per row. */
-export function layernorm(args: LayernormArgs): void {
-  const { x, weight, bias, out, mean, rstd, rows, cols, eps } = args;
+export function checkLayernormArgs(args: LayernormArgs): void {
+  const { rows, cols } = args;
   checkDims('layernorm', { rows, cols });
-  checkFinite('layernorm', 'eps', eps);
-  checkLength('layernorm', 'x (T, C)', x, rows * cols);
-  checkLength('layernorm', 'weight (C)', weight, cols);
-  checkLength('layernorm', 'bias (C)', bias, cols);
-  checkLength('layernorm', 'out (T, C)', out, rows * cols);
-  checkLength('layernorm', 'mean (T)', mean, rows);
-  checkLength('layernorm', 'rstd (T)', rstd, rows);
+  checkFinite('layernorm', 'eps', args.eps);
+  checkLength('layernorm', 'x (T, C)', args.x, rows * cols);
+  checkLength('layernorm', 'weight (C)', args.weight, cols);
+  checkLength('layernorm', 'bias (C)', args.bias, cols);
+  checkLength('layernorm', 'out (T, C)', args.out, rows * cols);
+  checkLength('layernorm', 'mean (T)', args.mean, rows);
+  checkLength('layernorm', 'rstd (T)', args.rstd, rows);
+}
+
+/** out = (x − mean) · rstd · w + b with rstd = 1 / sqrt(var + eps); mean and rstd are written per row. */
+export function layernorm(args: HostArgs<LayernormArgs>): void {
+  checkLayernormArgs(args);
+  const { x, weight, bias, out, mean, rstd, rows, cols, eps } = args;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let sum = 0;
@@ -27,27 +33,34 @@ export function layernorm(args: LayernormArgs): void {
   }
 }
 
+export function checkLayernormBackwardArgs(args: LayernormBackwardArgs): void {
+  const { rows, cols } = args;
+  checkDims('layernormBackward', { rows, cols });
+  for (const [label, arr] of [
+    ['dout (T, C)', args.dout],
+    ['x (T, C)', args.x],
+    ['dx (T, C)', args.dx],
+  ] as const) {
+    checkLength('layernormBackward', label, arr, rows * cols);
+  }
+  checkLength('layernormBackward', 'weight (C)', args.weight, cols);
+  checkLength('layernormBackward', 'mean (T)', args.mean, rows);
+  checkLength('layernormBackward', 'rstd (T)', args.rstd, rows);
+  if (args.dweightAccumulate)
+    checkLength('layernormBackward', 'dweightAccumulate (C)', args.dweightAccumulate, cols);
+  if (args.dbiasAccumulate)
+    checkLength('layernormBackward', 'dbiasAccumulate (C)', args.dbiasAccumulate, cols);
+}
+
 /**
  * With g = dout · w and x̂ = (x − mean) · rstd: dx = rstd · (g − mean(g) − x̂ · mean(g · x̂)),
  * dweight += Σ_rows dout · x̂, dbias += Σ_rows dout (summed in float64, added once).
  */
-export function layernormBackward(args: LayernormBackwardArgs): void {
+export function layernormBackward(args: HostArgs<LayernormBackwardArgs>): void {
+  checkLayernormBackwardArgs(args);
   const { dout, x, weight, mean, rstd, dx, rows, cols } = args;
   const dw = args.dweightAccumulate;
   const db = args.dbiasAccumulate;
-  checkDims('layernormBackward', { rows, cols });
-  for (const [label, arr] of [
-    ['dout (T, C)', dout],
-    ['x (T, C)', x],
-    ['dx (T, C)', dx],
-  ] as const) {
-    checkLength('layernormBackward', label, arr, rows * cols);
-  }
-  checkLength('layernormBackward', 'weight (C)', weight, cols);
-  checkLength('layernormBackward', 'mean (T)', mean, rows);
-  checkLength('layernormBackward', 'rstd (T)', rstd, rows);
-  if (dw) checkLength('layernormBackward', 'dweightAccumulate (C)', dw, cols);
-  if (db) checkLength('layernormBackward', 'dbiasAccumulate (C)', db, cols);
   const dwSum = new Float64Array(dw ? cols : 0);
   const dbSum = new Float64Array(db ? cols : 0);
   for (let r = 0; r < rows; r++) {

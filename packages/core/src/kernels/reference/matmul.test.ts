@@ -1,6 +1,7 @@
 import { expectClose, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { gradcheck, asKernelArray as k64, weightedSum } from '../../gradcheck.js';
+import type { HostArgs } from '../../device/arrays.js';
 import type { MatmulArgs } from '../types.js';
 import { batchedMatmul } from './batched-matmul.js';
 import { matmul } from './matmul.js';
@@ -131,7 +132,7 @@ describe('matmul (reference)', () => {
     };
     const grad = ([lhs, rhs, layout, m, n, k]: Grad): Float64Array => {
       const out = new Float64Array(dims[m] * dims[n]);
-      const args: MatmulArgs = {
+      const args: HostArgs<MatmulArgs> = {
         a: k64(bufs[lhs]),
         b: k64(bufs[rhs]),
         out: k64(out),

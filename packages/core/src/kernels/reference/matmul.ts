@@ -1,4 +1,5 @@
 // Reference GEMM, BLAS sgemm semantics with beta ∈ {0, 1} (llm.c matmul_forward_naive): out = alpha·op(A)·op(B) [+ out].
+import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength } from '../check.js';
 import type { MatmulArgs } from '../types.js';
 
@@ -18,7 +19,7 @@ export interface GemmScratch {
   sums: Float64Array;
 }
 
-export function gemmScratch(args: MatmulArgs): GemmScratch {
+export function gemmScratch(args: HostArgs<MatmulArgs>): GemmScratch {
   return { aRow: new Float64Array(args.transB ? args.k : 0), sums: new Float64Array(args.n) };
 }
 
@@ -27,7 +28,7 @@ export function gemmScratch(args: MatmulArgs): GemmScratch {
  * output is rounded once, so the same code is the f32 oracle and runs unchanged on Float64Array data.
  */
 export function gemmAt(
-  args: MatmulArgs,
+  args: HostArgs<MatmulArgs>,
   aOff: number,
   bOff: number,
   outOff: number,
@@ -67,7 +68,7 @@ export function gemmAt(
   }
 }
 
-export function matmul(args: MatmulArgs): void {
+export function matmul(args: HostArgs<MatmulArgs>): void {
   checkMatmulArgs('matmul', args, 1);
   gemmAt(args, 0, 0, 0, gemmScratch(args));
 }

@@ -1,6 +1,7 @@
 import { expectClose, makeRng } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { KernelArgumentError } from '../check.js';
+import type { HostArgs } from '../../device/arrays.js';
 import type { Nf4MatmulArgs } from '../types.js';
 import { nf4Matmul } from './nf4-matmul.js';
 
@@ -97,7 +98,7 @@ describe('nf4Matmul (reference) against dequantize-then-matmul', () => {
 
   test('reads the first element of a byte from the high nibble', () => {
     const code = Float32Array.from({ length: 16 }, (_, i) => i);
-    const args: Nf4MatmulArgs = {
+    const args: HostArgs<Nf4MatmulArgs> = {
       x: Float32Array.from([1, 10]),
       packed: Uint8Array.from([0x31]), // W (1, 2) = [3, 1] · absmax
       absmax: Float32Array.from([2]),
@@ -132,7 +133,7 @@ describe('nf4Matmul (reference) against dequantize-then-matmul', () => {
       k: 3,
       mode: 'forward',
       ...patch,
-    } as Nf4MatmulArgs;
+    } as HostArgs<Nf4MatmulArgs>;
     expect(() => nf4Matmul(args)).toThrow(KernelArgumentError);
     expect(() => nf4Matmul(args)).toThrow(message);
   });

@@ -1,4 +1,5 @@
 // Reference fused 4-bit dequantize-matmul, bitsandbytes layout (kDequantizeBlockwise + gemm_4bit): the oracle.
+import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { Nf4MatmulArgs } from '../types.js';
 
@@ -23,7 +24,7 @@ export function checkNf4MatmulArgs(args: Nf4MatmulArgs): void {
 }
 
 /** Dequantizes row r of W (N, K) into `row` (K), each weight rounded to f32 as bitsandbytes stores it. */
-export function dequantizeRow(args: Nf4MatmulArgs, r: number, row: Float64Array): void {
+export function dequantizeRow(args: HostArgs<Nf4MatmulArgs>, r: number, row: Float64Array): void {
   const { packed, absmax, code, blocksize, k } = args;
   for (let c = 0; c < k; c++) {
     const e = r * k + c; // flat index into (N, K)
@@ -37,7 +38,7 @@ export function dequantizeRow(args: Nf4MatmulArgs, r: number, row: Float64Array)
  * 'forward': out (M, N) = x (M, K) · Wᵀ; 'inputGrad': out (M, K) = dy (M, N) · W. W is dequantized one row at
  * a time and never held whole; sums are float64 and each output is rounded once, as the matmul oracle does.
  */
-export function nf4Matmul(args: Nf4MatmulArgs): void {
+export function nf4Matmul(args: HostArgs<Nf4MatmulArgs>): void {
   checkNf4MatmulArgs(args);
   const { x, out, m, n, k } = args;
   const accumulate = args.accumulate ?? false;

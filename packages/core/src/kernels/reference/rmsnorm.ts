@@ -1,17 +1,23 @@
 // Reference RMSNorm (transformers LlamaRMSNorm; GemmaRMSNorm with weightOffset 1) and its backward (llm.c style).
+import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength } from '../check.js';
 import type { RmsnormArgs, RmsnormBackwardArgs } from '../types.js';
 
+export function checkRmsnormArgs(args: RmsnormArgs): void {
+  const { rows, cols } = args;
+  checkDims('rmsnorm', { rows, cols });
+  checkFinite('rmsnorm', 'eps', args.eps);
+  checkLength('rmsnorm', 'x (T, C)', args.x, rows * cols);
+  checkLength('rmsnorm', 'weight (C)', args.weight, cols);
+  checkLength('rmsnorm', 'out (T, C)', args.out, rows * cols);
+  checkLength('rmsnorm', 'rstd (T)', args.rstd, rows);
+}
+
 /** out = x · rstd · (weightOffset + w), rstd = 1 / sqrt(mean(x²) + eps), written per row for the backward. */
-export function rmsnorm(args: RmsnormArgs): void {
+export function rmsnorm(args: HostArgs<RmsnormArgs>): void {
+  checkRmsnormArgs(args);
   const { x, weight, out, rstd, rows, cols, eps } = args;
   const offset = args.weightOffset ?? 0;
-  checkDims('rmsnorm', { rows, cols });
-  checkFinite('rmsnorm', 'eps', eps);
-  checkLength('rmsnorm', 'x (T, C)', x, rows * cols);
-  checkLength('rmsnorm', 'weight (C)', weight, cols);
-  checkLength('rmsnorm', 'out (T, C)', out, rows * cols);
-  checkLength('rmsnorm', 'rstd (T)', rstd, rows);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let ss = 0;
@@ -22,24 +28,30 @@ export function rmsnorm(args: RmsnormArgs): void {
   }
 }
 
+export function checkRmsnormBackwardArgs(args: RmsnormBackwardArgs): void {
+  const { rows, cols } = args;
+  checkDims('rmsnormBackward', { rows, cols });
+  for (const [label, arr] of [
+    ['dout (T, C)', args.dout],
+    ['x (T, C)', args.x],
+    ['dx (T, C)', args.dx],
+  ] as const) {
+    checkLength('rmsnormBackward', label, arr, rows * cols);
+  }
+  checkLength('rmsnormBackward', 'weight (C)', args.weight, cols);
+  checkLength('rmsnormBackward', 'rstd (T)', args.rstd, rows);
+  if (args.dweightAccumulate)
+    checkLength('rmsnormBackward', 'dweightAccumulate (C)', args.dweightAccumulate, cols);
+}
+
 /**
  * With g = dout · (weightOffset + w) and x̂ = x · rstd: dx = rstd · (g − x̂ · mean(g · x̂)),
  * dweight += Σ_rows dout · x̂ (summed in float64, added once).
  */
-export function rmsnormBackward(args: RmsnormBackwardArgs): void {
+export function rmsnormBackward(args: HostArgs<RmsnormBackwardArgs>): void {
+  checkRmsnormBackwardArgs(args);
   const { dout, x, weight, rstd, dx, dweightAccumulate: dw, rows, cols } = args;
   const offset = args.weightOffset ?? 0;
-  checkDims('rmsnormBackward', { rows, cols });
-  for (const [label, arr] of [
-    ['dout (T, C)', dout],
-    ['x (T, C)', x],
-    ['dx (T, C)', dx],
-  ] as const) {
-    checkLength('rmsnormBackward', label, arr, rows * cols);
-  }
-  checkLength('rmsnormBackward', 'weight (C)', weight, cols);
-  checkLength('rmsnormBackward', 'rstd (T)', rstd, rows);
-  if (dw) checkLength('rmsnormBackward', 'dweightAccumulate (C)', dw, cols);
   const dwSum = dw ? new Float64Array(cols) : undefined;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;

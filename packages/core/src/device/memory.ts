@@ -1,0 +1,126 @@
+// Where a backend's arrays live and how data crosses to and from it (tfjs's DataStorage / onnxruntime-web's
+// GpuDataManager): allocate, upload, write, read back asynchronously, free. The host memory is JS typed arrays.
+import { type DeviceArray, type F32, type I32, isHostArray, type U8 } from './arrays.js';
+
+/** What crossed between host and device, and how much work was queued, since the memory was created. */
+export interface DeviceCounters {
+  /** host → device copies (upload, write) and their bytes */
+  uploads: number;
+  uploadBytes: number;
+  /** device → host reads (each one waits for the device) and their bytes */
+  readbacks: number;
+  readbackBytes: number;
+  /** kernel launches (compute dispatches); 0 on the host */
+  dispatches: number;
+}
+
+export interface DeviceMemory {
+  /** e.g. "host" or "webgpu"; shown in errors */
+  readonly name: string;
+  /** whether arrays are JS typed arrays that host code may index */
+  readonly host: boolean;
+  /** a zeroed array of n elements */
+  f32(n: number): F32;
+  i32(n: number): I32;
+  u8(n: number): U8;
+  /** an array holding a copy of `data` (the host memory returns `data` itself: don't modify it afterwards) */
+  upload(data: Float32Array): F32;
+  upload(data: Int32Array): I32;
+  upload(data: Uint8Array): U8;
+  /** dst[0 … data.length) = data */
+  write(dst: F32, data: Float32Array): void;
+  write(dst: I32, data: Int32Array): void;
+  write(dst: U8, data: Uint8Array): void;
+  /** a copy of the values, once every kernel queued before has run */
+  read(src: F32): Promise<Float32Array>;
+  read(src: I32): Promise<Int32Array>;
+  read(src: U8): Promise<Uint8Array>;
+  /** release an array from this memory (views of it become invalid) */
+  free(array: DeviceArray): void;
+  /** resolves when every kernel queued so far has run */
+  sync(): Promise<void>;
+  counters(): DeviceCounters;
+}
+
+/** A device array that knows its memory: every non-host handle carries this. */
+export interface DeviceHandle {
+  readonly memory: DeviceMemory;
+}
+
+export class DeviceMemoryError extends Error {
+  override name = 'DeviceMemoryError';
+}
+
+function hostCopy<T extends Float32Array | Int32Array | Uint8Array>(src: T): T {
+  if (src instanceof Float64Array) return Float32Array.from(src as unknown as Float64Array) as unknown as T;
+  return src.slice() as T;
+}
+
+class HostMemory implements DeviceMemory {
+  readonly name = 'host';
+  readonly host = true;
+  f32(n: number): F32 {
+    return new Float32Array(n);
+  }
+  i32(n: number): I32 {
+    return new Int32Array(n);
+  }
+  u8(n: number): U8 {
+    return new Uint8Array(n);
+  }
+  upload(data: Float32Array): F32;
+  upload(data: Int32Array): I32;
+  upload(data: Uint8Array): U8;
+  upload(data: Float32Array | Int32Array | Uint8Array): DeviceArray {
+    return data;
+  }
+  write(dst: F32, data: Float32Array): void;
+  write(dst: I32, data: Int32Array): void;
+  write(dst: U8, data: Uint8Array): void;
+  write(dst: DeviceArray, data: Float32Array | Int32Array | Uint8Array): void {
+    (dst as Float32Array).set(data as Float32Array);
+  }
+  read(src: F32): Promise<Float32Array>;
+  read(src: I32): Promise<Int32Array>;
+  read(src: U8): Promise<Uint8Array>;
+  read(src: DeviceArray): Promise<Float32Array | Int32Array | Uint8Array> {
+    return Promise.resolve(hostCopy(src as Float32Array));
+  }
+  free(): void {}
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+  counters(): DeviceCounters {
+    return { uploads: 0, uploadBytes: 0, readbacks: 0, readbackBytes: 0, dispatches: 0 };
+  }
+}
+
+/** The JS heap: arrays are typed arrays, reads are copies. Host backends (reference, wasm, gpu.js) use it. */
+export const hostMemory: DeviceMemory = new HostMemory();
+
+/** The memory an array lives in. */
+export function memoryOf(array: DeviceArray): DeviceMemory {
+  if (isHostArray(array)) return hostMemory;
+  const memory = (array as unknown as Partial<DeviceHandle>).memory;
+  if (!memory) throw new DeviceMemoryError(`expected a typed array or a device array, got ${String(array)}`);
+  return memory;
+}
+
+/** A zeroed array of n elements in the same memory (and, on the host, of the same element type) as `like`. */
+export function allocLike(like: F32, n: number): F32 {
+  if (like instanceof Float64Array) return new Float64Array(n);
+  return memoryOf(like).f32(n);
+}
+
+/** A host copy of a device array's values, once every kernel queued before has run. */
+export function toHost(array: F32): Promise<Float32Array>;
+export function toHost(array: I32): Promise<Int32Array>;
+export function toHost(array: U8): Promise<Uint8Array>;
+export function toHost(array: DeviceArray): Promise<Float32Array | Int32Array | Uint8Array> {
+  return memoryOf(array).read(array as F32);
+}
+
+/** dst[0 … data.length) = data, in dst's memory. */
+export function writeHost(dst: F32, data: Float32Array): void {
+  memoryOf(dst).write(dst, data);
+}

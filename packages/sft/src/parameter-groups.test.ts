@@ -1,0 +1,59 @@
+import { deviceMemory, kernel, type Parameter, toHost } from '@lora/core';
+import { describe, expect, test } from 'vitest';
+import { packParameters } from './parameter-groups.js';
+import { onSpyBackend } from './spy-backend.test-support.js';
+
+function param(name: string, values: number[], decay: boolean): Parameter {
+  const memory = deviceMemory();
+  return {
+    name,
+    shape: [values.length],
+    data: memory.upload(Float32Array.from(values)),
+    grad: memory.upload(Float32Array.from(values, (v) => -v)),
+    trainable: true,
+    decay,
+  };
+}
+
+const backends = [
+  ['reference', <T>(body: () => Promise<T>) => body()],
+  ['sft-spy', <T>(body: () => Promise<T>) => onSpyBackend(body)],
+] as const;
+
+describe.each(backends)('packParameters on %s', (_backend, on) => {
+  test('groups by decay (decay first), keeps the order within a group, copies values and gradients', () =>
+    on(async () => {
+      const params = [param('w1', [1, 2], true), param('b1', [3], false), param('w2', [4, 5, 6], true)];
+      const groups = packParameters(params);
+      expect(groups.map((g) => [g.decay, g.params.map((p) => p.name), g.offsets, g.size])).toEqual([
+        [true, ['w1', 'w2'], [0, 2], 5],
+        [false, ['b1'], [0], 1],
+      ]);
+      expect(Array.from(await toHost(groups[0]!.data))).toEqual([1, 2, 4, 5, 6]);
+      expect(Array.from(await toHost(groups[0]!.grad))).toEqual([-1, -2, -4, -5, -6]);
+      expect(Array.from(await toHost(groups[1]!.data))).toEqual([3]);
+      expect(params.map((p) => [p.data.length, p.grad!.length])).toEqual([
+        [2, 2],
+        [1, 1],
+        [3, 3],
+      ]);
+    }));
+
+  test("each parameter's data and grad become views of the flat arrays: one kernel over a group reaches them all", () =>
+    on(async () => {
+      const params = [param('w1', [1, 2], true), param('w2', [4, 5, 6], true)];
+      const [group] = packParameters(params);
+      kernel('scale')({ x: group!.data, out: group!.data, n: group!.size, alpha: 10 });
+      kernel('fill')({ x: group!.grad, n: group!.size, value: 7 });
+      expect(Array.from(await toHost(params[1]!.data))).toEqual([40, 50, 60]);
+      expect(Array.from(await toHost(params[0]!.grad!))).toEqual([7, 7]);
+      kernel('fill')({ x: params[0]!.data, n: 2, value: -1 }); // and a kernel over a view writes the flat array
+      expect(Array.from(await toHost(group!.data))).toEqual([-1, -1, 40, 50, 60]);
+    }));
+
+  test('no group for a decay setting no parameter has', () =>
+    on(async () => {
+      expect(packParameters([param('b', [1], false)]).map((g) => g.decay)).toEqual([false]);
+      expect(packParameters([])).toEqual([]);
+    }));
+});
