@@ -2,6 +2,8 @@
 
 import { registerGpujsBackends } from '@lora/backend-gpujs';
 import { registerWasmBackend } from '@lora/backend-wasm';
+import { registerWebgpuBackend } from '@lora/backend-webgpu';
+import { useSoftwareVulkan } from '@lora/testing';
 import { registerReferenceF64Backend } from './reference-f64.js';
 
 export interface BackendEntry {
@@ -16,6 +18,14 @@ export const BACKENDS: readonly BackendEntry[] = [
   { name: '@lora/backend-wasm', register: () => registerWasmBackend() },
   // all five gpu.js modes; those unavailable here (webgpu always, GL without a context) skip with the reason
   { name: '@lora/backend-gpujs', register: async () => void (await registerGpujsBackends()) },
+  // a real GPU where there is one, else SwiftShader (software Vulkan) where Chromium is installed
+  {
+    name: '@lora/backend-webgpu',
+    register: () => {
+      useSoftwareVulkan();
+      return registerWebgpuBackend();
+    },
+  },
 ];
 
 export interface RegistrationFailure {

@@ -1,6 +1,7 @@
 // The four architectures against PyTorch (fixtures/golden.py implements them from transformers' definitions):
 // logits, summed loss, argmax hits and weight gradients of a left- and right-padded batch, f32 and bf16 checkpoints —
-// on the reference kernels and on the WebAssembly backend (SIMD GEMM with FMA, SIMD elementwise kernels, 2 threads),
+// on the reference kernels, on the WebAssembly backend (SIMD GEMM with FMA, SIMD elementwise kernels, 2 threads) and on
+// the webgpu backend (every kernel in WGSL, the model's arrays in GPU memory) where an adapter opens,
 // each with the model in its backend's memory (deviceMemory(): the JS heap for both, until backend-wasm offers a
 // wasm-resident DeviceMemory).
 import { createHash } from 'node:crypto';
@@ -8,8 +9,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerWasmBackend } from '@lora/backend-wasm';
+import { registerWebgpuBackend, webgpuDevice } from '@lora/backend-webgpu';
 import { deviceMemory, disposeBackends, getBackend, REFERENCE_BACKEND, setBackend, toHost } from '@lora/core';
-import { expectClose } from '@lora/testing';
+import { expectClose, useSoftwareVulkan } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tensorSpecs } from './architectures.js';
 import { CausalLM } from './causal-lm.js';
@@ -41,9 +43,21 @@ test('golden.json was computed from these cases and this batch', () => {
   expect(golden.cases.map((c) => c.name)).toEqual(GOLDEN_CASES.map((c) => c.name));
 });
 
-const BACKENDS = [{ backend: REFERENCE_BACKEND }, { backend: 'wasm' }] as const;
+// webgpu runs where an adapter opens: a real GPU, or SwiftShader (software Vulkan) from Debian's chromium package
+useSoftwareVulkan();
+await registerWebgpuBackend();
+const webgpu = webgpuDevice();
+const BACKENDS = [
+  { backend: REFERENCE_BACKEND, skip: undefined },
+  { backend: 'wasm', skip: undefined },
+  { backend: 'webgpu', skip: webgpu ? undefined : 'no WebGPU adapter (install chromium and libvulkan1 for SwiftShader)' },
+] as const;
 
-describe.each(BACKENDS)('on the $backend backend', ({ backend }) => {
+describe.each(BACKENDS)('on the $backend backend', ({ backend, skip }) => {
+  if (skip) {
+    test.skip(`skipped: ${skip}`, () => {});
+    return;
+  }
   beforeAll(async () => {
     if (backend === 'wasm') await registerWasmBackend({ threads: 2 });
     await setBackend(backend);

@@ -1,0 +1,33 @@
+// The pointwise and gather family on webgpu: fills, copies, arithmetic, activations, RoPE, embeddings, dropout and
+// noise, AdamW, the absmax restore.
+import type { WebGpuKernels } from '../kernels.js';
+import { geluTanh, geluTanhBackward, silu, siluBackward } from './activations.js';
+import { addBias } from './add-bias.js';
+import { adamw } from './adamw.js';
+import { stridedCopy } from './copy.js';
+import { dequantizeAbsmax } from './dequantize-absmax.js';
+import { add, axpy, fill, mul, scale } from './elementwise.js';
+import { embedding, embeddingBackward } from './embedding.js';
+import { dropout, uniformNoise } from './random.js';
+import { rope } from './rope.js';
+
+export const POINTWISE_KERNELS = {
+  fill,
+  add,
+  mul,
+  axpy,
+  scale,
+  rope,
+  silu,
+  siluBackward,
+  geluTanh,
+  geluTanhBackward,
+  embedding,
+  embeddingBackward,
+  adamw,
+  stridedCopy,
+  addBias,
+  dropout,
+  uniformNoise,
+  dequantizeAbsmax,
+} satisfies WebGpuKernels;
