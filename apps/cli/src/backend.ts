@@ -1,38 +1,89 @@
-// Compute backend selection for a CLI run: register the wasm backend (when its build is present), pick one
-// (--backend, else LORA_BACKEND, else the fastest available), and say once which one runs.
-import { BackendError, backendReport, deviceMemory, disposeBackends, KERNEL_NAMES, setBackend } from '@lora/core';
+// Compute backend selection for a CLI run: register the backends this run may use (wasm always; webgpu when it is
+// asked for or the choice is automatic; gpu.js modes when one is named), pick one (--backend, else LORA_BACKEND,
+// else the fastest available — a real GPU adapter before the CPU), and say once which one runs and on what.
+import {
+  BACKEND_ENV_VAR,
+  BackendError,
+  backendReport,
+  deviceMemory,
+  disposeBackends,
+  KERNEL_NAMES,
+  setBackend,
+} from '@lora/core';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { UsageError } from './errors.js';
 
-let wasmTried: Promise<string | undefined> | undefined;
+/** The names --backend takes (besides auto). */
+export const BACKEND_CHOICES = [
+  'webgpu',
+  'wasm',
+  'reference',
+  'gpujs-webgpu',
+  'gpujs-webgl2',
+  'gpujs-headlessgl',
+  'gpujs-webasm',
+  'gpujs-cpu',
+] as const;
 
-/** Registers "wasm" once per process; resolves to why it is unavailable, or undefined when registered. */
-function tryWasm(): Promise<string | undefined> {
-  wasmTried ??= registerWasmBackend().then(
-    () => undefined,
-    (error: unknown) => (error instanceof Error ? error.message : String(error)),
-  );
-  return wasmTried;
+const tried = new Map<string, Promise<string | undefined>>();
+
+/** Runs a registration once per process; resolves to why it failed, or undefined when it registered. */
+function once(name: string, register: () => Promise<unknown>): Promise<string | undefined> {
+  let attempt = tried.get(name);
+  if (!attempt) {
+    attempt = register().then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    tried.set(name, attempt);
+  }
+  return attempt;
 }
 
-/** Select the backend; returns the one line the run prints at start. */
+const registerWebgpu = () => import('@lora/backend-webgpu').then((m) => m.registerWebgpuBackend());
+const registerGpujs = (mode: string) =>
+  import('@lora/backend-gpujs').then((m) => m.registerGpujsBackends({ modes: [mode as 'webgl2'] }));
+
+/**
+ * Select the backend; returns the one line the run prints at start. Arrays of a model made afterwards live in its
+ * memory once the model is moved there (see moveToBackend).
+ */
 export async function selectBackend(requested: string | undefined): Promise<string> {
-  const wasmProblem = await tryWasm();
-  if (requested === 'wasm' && wasmProblem !== undefined) {
-    throw new UsageError(`--backend wasm: expected the wasm backend to load, got: ${wasmProblem}`);
+  const wanted = requested === undefined || requested === 'auto' ? envChoice() : requested;
+  const problems = new Map<string, string>();
+  const wasmProblem = await once('wasm', () => registerWasmBackend());
+  if (wasmProblem) problems.set('wasm', wasmProblem);
+  if (wanted === undefined || wanted === 'webgpu') {
+    const webgpuProblem = await once('webgpu', registerWebgpu);
+    if (webgpuProblem) problems.set('webgpu', webgpuProblem);
+  }
+  if (wanted?.startsWith('gpujs-')) {
+    const gpujsProblem = await once(wanted, () => registerGpujs(wanted.slice('gpujs-'.length)));
+    if (gpujsProblem) problems.set(wanted, gpujsProblem);
+  }
+  const flag = requested === undefined || requested === 'auto' ? BACKEND_ENV_VAR : '--backend';
+  if (wanted !== undefined && problems.has(wanted)) {
+    throw new UsageError(
+      `${flag} ${wanted}: expected the ${wanted} backend to load, got: ${problems.get(wanted)}`,
+    );
   }
   try {
-    await setBackend(requested === undefined || requested === 'auto' ? undefined : requested);
+    await setBackend(wanted);
   } catch (cause) {
-    if (cause instanceof BackendError)
-      throw new UsageError(`--backend ${requested}: ${cause.message}`, { cause });
+    if (cause instanceof BackendError) throw new UsageError(`${flag} ${wanted}: ${cause.message}`, { cause });
     throw cause;
   }
-  const note = wasmProblem !== undefined ? ` (wasm unavailable: ${wasmProblem.split('\n')[0]})` : '';
+  const wasm = problems.get('wasm');
+  const note = wasm !== undefined ? ` (wasm unavailable: ${wasm.split('\n')[0]})` : '';
   return `${backendReport(KERNEL_NAMES)}${note}`;
 }
 
-/** Moves `model` into the selected backend's memory (nothing moves on the CPU backends, whose memory is the heap). */
+function envChoice(): string | undefined {
+  const value = process.env[BACKEND_ENV_VAR];
+  return value && value.length > 0 && value !== 'auto' ? value : undefined;
+}
+
+/** Moves `model` into the selected backend's memory (a GPU's for webgpu; nothing moves on the CPU backends). */
 export async function moveToBackend(model: {
   useMemory(memory: ReturnType<typeof deviceMemory>): Promise<void>;
 }): Promise<void> {
@@ -40,7 +91,7 @@ export async function moveToBackend(model: {
   if (!memory.host) await model.useMemory(memory);
 }
 
-/** Stop worker threads so the process can exit. */
+/** Stop worker threads and release devices so the process can exit. */
 export async function releaseBackend(): Promise<void> {
   await disposeBackends();
 }

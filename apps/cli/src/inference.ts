@@ -6,7 +6,7 @@ import type { ChatFormat } from '@lora/chatml';
 import type { CausalLM } from '@lora/models';
 import type { LoraModel } from '@lora/peft';
 import type { Tokenizer } from '@lora/tokenize';
-import { selectBackend } from './backend.js';
+import { moveToBackend, selectBackend } from './backend.js';
 import { defaultRunPaths } from './default-setup.js';
 import { CliError } from './errors.js';
 import { createGenerator, type Generator } from './generation.js';
@@ -64,6 +64,7 @@ export async function openSession(options: Options, cwd: string, verb: string): 
     : (q.doubleQuant ?? options.bool('double_quant'));
   const model: CausalLM = await loadModel(target.modelDir, q.quant, doubleQuant);
   const lora = target.adapterDir === undefined ? undefined : await attachAdapter(model, target.adapterDir);
+  await moveToBackend(model);
   const generator = await createGenerator(model, tokenizer, format, target.modelDir);
   return { ...generator, target, lora, quant: q.quant, notes, backendLine };
 }

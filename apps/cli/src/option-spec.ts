@@ -1,5 +1,6 @@
 // The option model: every config key (snake_case) is a flag (its kebab-case), with one type, one validation and
 // one default, so a YAML config and the command line can never disagree about what a value means.
+import { BACKEND_CHOICES } from './backend.js';
 
 export type OptionType =
   | 'string'
@@ -60,10 +61,12 @@ export const COMMON_OPTIONS: OptionSpec[] = [
     arg: 'file',
   }),
   o('debug', 'boolean', 'print the stack trace of an error'),
-  o('backend', 'choice', 'compute backend (auto picks the fastest available; LORA_BACKEND also sets it)', {
-    choices: ['auto', 'wasm', 'reference'],
-    default: 'auto',
-  }),
+  o(
+    'backend',
+    'choice',
+    'compute backend: auto picks the fastest available (a real GPU through webgpu, else wasm); LORA_BACKEND also sets it',
+    { choices: ['auto', ...BACKEND_CHOICES], default: 'auto' },
+  ),
 ];
 
 export const MODEL_OPTIONS: OptionSpec[] = [

@@ -14,7 +14,7 @@ import {
   Trainer,
 } from '@lora/sft';
 import { answerCases } from './answers.js';
-import { selectBackend } from './backend.js';
+import { moveToBackend, selectBackend } from './backend.js';
 import { sourceOptions } from './data-source.js';
 import { UsageError } from './errors.js';
 import { createGenerator } from './generation.js';
@@ -133,6 +133,7 @@ export async function runTraining(
     // saved adapters say inference_mode: true; PEFT's is_trainable loads them for further training
     lora = await loadAdapter(initAdapter, model, { isTrainable: true });
   } else lora = injectFromOptions(model, options, modelDir);
+  await moveToBackend(model); // after the adapter exists, so it moves too; before the trainer packs its parameters
   const count = lora.trainableParameterCount();
   const quantText =
     quant === 'none'

@@ -1,10 +1,22 @@
-// Compute backend of the worker: the WebAssembly SIMD backend by default, gpu.js WebGL2 on request (loaded only
-// then), or the plain TypeScript reference; one report line says which runs and what falls back.
+// Compute backend of the worker: the WebAssembly SIMD backend by default, WebGPU or gpu.js WebGL2 on request (loaded
+// only then), or the plain TypeScript reference; one report line says which runs and what falls back.
 import { BackendError, backendReport, KERNEL_NAMES, setBackend } from '@lora/core';
 import type { BackendChoice } from './protocol.js';
 
 let wasm: Promise<string | undefined> | undefined;
 let webgl2: Promise<string | undefined> | undefined;
+let webgpu: Promise<string | undefined> | undefined;
+
+/** Registers `webgpu` once (opening the adapter's device); resolves to why it is unavailable, or undefined. */
+function registerWebgpu(): Promise<string | undefined> {
+  webgpu ??= import('@lora/backend-webgpu')
+    .then(async (m) => {
+      await m.registerWebgpuBackend();
+      return m.webgpuDevice() ? undefined : 'no WebGPU adapter in this worker (navigator.gpu)';
+    })
+    .catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+  return webgpu;
+}
 
 /** Registers `wasm` once; resolves to why it is unavailable, or undefined. */
 function registerWasm(): Promise<string | undefined> {
@@ -39,8 +51,8 @@ export interface SelectedBackend {
 
 /** Select `choice`; throws BackendError saying why when it cannot run here. */
 export async function selectBackend(choice: BackendChoice, isolated: boolean): Promise<SelectedBackend> {
-  const problem =
-    choice === 'wasm' ? await registerWasm() : choice === 'gpujs-webgl2' ? await registerWebgl2() : undefined;
+  const register = { wasm: registerWasm, webgpu: registerWebgpu, 'gpujs-webgl2': registerWebgl2 }[choice as string];
+  const problem = register ? await register() : undefined;
   if (problem !== undefined)
     throw new BackendError(`backend ${choice}: expected it to load here, got: ${problem}`);
   const name = await setBackend(choice);

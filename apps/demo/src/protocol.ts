@@ -2,7 +2,7 @@
 import type { ChatMessage } from '@lora/chatml';
 import type { Nf4Stats } from './nf4-stats.js';
 
-export const BACKEND_CHOICES = ['wasm', 'gpujs-webgl2', 'reference'] as const;
+export const BACKEND_CHOICES = ['wasm', 'webgpu', 'gpujs-webgl2', 'reference'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface TrainRequest {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHost } from '@lora/core';
 import { mergeAndUnload } from '@lora/peft';
-import { selectBackend } from '../backend.js';
+import { moveToBackend, selectBackend } from '../backend.js';
 import { defaultRunPaths } from '../default-setup.js';
 import { UsageError } from '../errors.js';
 import { inferenceTarget } from '../inference.js';
@@ -57,6 +57,8 @@ export async function mergeCommand({ io, options }: CommandContext): Promise<num
   const model = await loadModel(target.modelDir, quant, trained.doubleQuant ?? true);
   const dense = quant === 'none' ? undefined : await loadModel(target.modelDir, 'none', false);
   const lora = await attachAdapter(model, adapterDir);
+  await moveToBackend(model);
+  if (dense) await moveToBackend(dense);
   const originals = new Map<string, Float32Array>();
   for (const [name, linear] of dense?.linearModules() ?? []) {
     const weight = linear.denseWeight?.().weight;

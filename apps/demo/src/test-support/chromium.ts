@@ -26,13 +26,24 @@ export interface LaunchedChromium {
   close(): Promise<void>;
 }
 
-/** Launch with a fresh --user-data-dir (playwright passes it for a persistent context), removed on close. */
-export async function launchChromium(): Promise<LaunchedChromium> {
+/** With WebGPU: the software adapter (SwiftShader) where there is no GPU. */
+const WEBGPU_FLAGS = [
+  ...FLAGS.filter((f) => f !== '--disable-gpu'),
+  '--enable-unsafe-webgpu',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+/**
+ * Launch with a fresh --user-data-dir (playwright passes it for a persistent context), removed on close; `webgpu`
+ * turns WebGPU on (navigator.gpu in the page and its workers).
+ */
+export async function launchChromium(options: { webgpu?: boolean } = {}): Promise<LaunchedChromium> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'lora-demo-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: FLAGS,
+    args: options.webgpu ? WEBGPU_FLAGS : FLAGS,
     viewport: { width: 1100, height: 900 },
   });
   return {
