@@ -55,7 +55,7 @@ export async function runGemmBench(
         c.batch > 1 ? () => runner.batchedMatmul({ ...args, batch: c.batch }) : () => runner.matmul(args);
       const timing = await measure(run, runner.slow ? options.slow : options.fast);
       rates.set(runner, flops / timing.medianMs);
-      const out = Float32Array.from(staged.out);
+      const out = runner.result ? await runner.result(staged) : Float32Array.from(staged.out);
       runner.unstage?.(staged);
       if (runner.backend === 'reference') reference = out;
       const result: GemmResult = {

@@ -3,7 +3,9 @@
 // at the repository root. Flags: --quick (reference only on cases ≤ 1 GFLOP, shorter budgets), --filter <text>
 // (cases whose name contains it), --threads 1,2 (wasm thread counts), --no-resident (skip the runs with operands
 // kept in wasm memory), --no-baselines (skip PyTorch and the native ceiling), --no-nf4 (skip the NF4
-// fused-vs-unfused table), --no-models (skip the models table).
+// fused-vs-unfused table), --no-models (skip the models table), --no-step (skip the QLoRA step table: tokens/s and
+// host-device traffic per step on wasm and, where an adapter opens, webgpu; --step-shape qwen2.5-0.5b for the real
+// shape).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
@@ -15,6 +17,7 @@ import { machineInfo } from './machine.js';
 import { runModelsBench } from './models-bench.js';
 import { type NativeCeilingOutcome, runNativeCeiling } from './native-ceiling.js';
 import { runNf4BenchMain } from './nf4-bench.js';
+import { runStepBench } from './step-bench.js';
 import { createRunners } from './runners.js';
 import { bestWasmTable, targetChecks, targetPreamble, targetSummary } from './targets.js';
 import { runTorchGemm, type TorchGemmOutcome } from './torch-gemm.js';
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
 
   if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json
   if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
+  if (!process.argv.includes('--no-step')) await runStepBench({ quick, shape: flag('--step-shape') }); // step.json
 }
 
 main().catch((error: unknown) => {

@@ -3,8 +3,12 @@
 // backend family: one import, one entry.
 import { registerGpujsBackends } from '@lora/backend-gpujs';
 import { type WasmEngineOptions, WasmGemmEngine } from '@lora/backend-wasm';
+import { registerWebgpuBackend } from '@lora/backend-webgpu';
 import {
+  backendMemory,
+  backendReport,
   type BatchedMatmulArgs,
+  type F32,
   type HostArgs,
   getKernelImpl,
   type MatmulArgs,
@@ -24,6 +28,8 @@ export interface BenchBackendEntry {
 /** Backends timed through the @lora/core registry: every available one they register is a column. */
 export const BENCH_BACKENDS: readonly BenchBackendEntry[] = [
   { name: '@lora/backend-gpujs', register: () => registerGpujsBackends() },
+  // a real GPU, or SwiftShader where VK_ICD_FILENAMES points at it (its rates then say nothing about GPUs)
+  { name: '@lora/backend-webgpu', register: () => registerWebgpuBackend() },
 ];
 
 export interface GemmRunner {
@@ -36,10 +42,13 @@ export interface GemmRunner {
   simd?: 'baseline' | 'relaxed';
   /** slow runners (the reference, anything of unknown speed) get fewer repetitions */
   slow: boolean;
-  matmul(args: HostArgs<MatmulArgs>): void;
-  batchedMatmul(args: HostArgs<BatchedMatmulArgs>): void;
-  /** move a case's operands where the runner wants them before timing (wasm memory, for resident runners) */
+  /** one product; a device runner returns a promise that resolves once the device has finished it */
+  matmul(args: HostArgs<MatmulArgs>): unknown;
+  batchedMatmul(args: HostArgs<BatchedMatmulArgs>): unknown;
+  /** move a case's operands where the runner wants them before timing (wasm or GPU memory) */
   stage?(operands: Operands): Operands;
+  /** the product's output, read back to the host (device runners; host runners' `out` is read directly) */
+  result?(staged: Operands): Promise<Float32Array>;
   /** release what stage() allocated */
   unstage?(operands: Operands): void;
   dispose(): Promise<void>;
@@ -129,6 +138,33 @@ export async function createRunners(options: CreateRunnersOptions): Promise<Runn
       skipped.push(`${name}: ${error instanceof Error ? error.message : error}`);
       continue;
     }
+    const memory = backendMemory(name);
+    if (!memory.host) {
+      // operands uploaded once per case; a timed run is the kernel plus waiting for the device to finish it
+      const onDevice = (f: (args: never) => void) => (args: unknown) => {
+        f(args as never);
+        return memory.sync();
+      };
+      runners.push({
+        label: name,
+        backend: name,
+        threads: 1,
+        describe: `${name}: ${backendDescription(name)}`,
+        slow: false,
+        matmul: onDevice(matmul),
+        batchedMatmul: onDevice(batchedMatmul),
+        stage: ({ a, b, out }) => {
+          const up = (x: Float32Array) => memory.upload(x) as unknown as Float32Array;
+          return { a: up(a), b: up(b), out: up(out) };
+        },
+        result: (staged) => memory.read(staged.out as unknown as F32),
+        unstage: (staged) => {
+          for (const x of [staged.a, staged.b, staged.out]) memory.free(x as unknown as F32);
+        },
+        dispose: async () => {},
+      });
+      continue;
+    }
     runners.push({
       label: name,
       backend: name,
@@ -141,6 +177,12 @@ export async function createRunners(options: CreateRunnersOptions): Promise<Runn
     });
   }
   return { runners, skipped };
+}
+
+/** The backend's device line (the adapter, for webgpu), from its start-up report. */
+function backendDescription(name: string): string {
+  const report = backendReport([]);
+  return report.startsWith(`backend: ${name} (`) ? report.slice(`backend: ${name} (`.length, -1) : name;
 }
 
 async function createWasmRunner(

@@ -160,13 +160,27 @@ export function batchLayout(
  * mask (N) as 0/1 when there is padding, and each segment's first row (S).
  */
 export function placeLayout(layout: HostBatchLayout, upload: (key: string, data: Int32Array) => I32): BatchLayout {
+  const parts = layoutIndexArrays(layout);
   return {
     ...layout,
     device: {
-      positions: upload('positions', layout.positions),
-      keyMask: layout.mask ? upload('key-mask', Int32Array.from(layout.mask)) : undefined,
-      segmentStarts: upload('segment-starts', Int32Array.from(layout.segments, (s) => s.start)),
+      positions: upload('positions', parts.positions),
+      keyMask: parts['key-mask'] ? upload('key-mask', parts['key-mask']) : undefined,
+      segmentStarts: upload('segment-starts', parts['segment-starts']),
     },
+  };
+}
+
+/** The index arrays placeLayout uploads, by the keys it uploads them under (no key mask without padding). */
+export function layoutIndexArrays(layout: HostBatchLayout): Record<string, Int32Array> & {
+  positions: Int32Array;
+  'segment-starts': Int32Array;
+  'key-mask'?: Int32Array;
+} {
+  return {
+    positions: layout.positions,
+    'segment-starts': Int32Array.from(layout.segments, (s) => s.start),
+    ...(layout.mask ? { 'key-mask': Int32Array.from(layout.mask) } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import {
   batchLayout,
   checkPositionIds,
   checkTokens,
+  layoutIndexArrays,
   placeLayout,
   type StepOptions,
   type StepResult,
@@ -165,15 +166,24 @@ export class CausalLM implements LinearContainer {
       throw new ModelInputError(`step: stats expected ${STEP_STATS} values, got ${stats.length}`);
     const targets = shiftedTargets(batch, V); // (N)
     const ws = this.#workspace;
-    const upload = (key: string, data: Int32Array) => ws.upload(key, data);
-    const layout = placeLayout(batchLayout(B, T, mask, positionIds), upload);
+    const hostLayout = batchLayout(B, T, mask, positionIds);
+    const rowList: number[] = []; // rows with a target
+    for (let i = 0; i < B * T; i++) if (targets[i]! >= 0) rowList.push(i);
+    // the step's one upload: token ids, positions, padding, segments, target rows and targets
+    const placed = ws.uploadAll('step-indices', {
+      ...layoutIndexArrays(hostLayout),
+      ids: batch.inputIds,
+      'target-rows': Int32Array.from(rowList), // (M)
+      targets: Int32Array.from(rowList, (i) => targets[i]!), // (M)
+    });
+    const layout = placeLayout(hostLayout, (key) => placed[key]!);
     this.#checkPositions(layout.positions);
     const alpha = options.training ? (options.neftuneNoiseAlpha ?? 0) : 0;
     if (alpha > 0 && !options.rng)
       throw new ModelInputError('step: neftuneNoiseAlpha expected an rng in StepOptions, got none');
     const rng = options.rng;
     const neftune = alpha > 0 ? { alpha, seqLen: T, seed: Math.floor(rng!() * 2 ** 32) } : undefined;
-    const ids = upload('ids', batch.inputIds);
+    const ids = placed.ids!;
     const N = B * T;
     let x = embedForward(
       {
@@ -211,11 +221,8 @@ export class CausalLM implements LinearContainer {
     });
     const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')); // (N, C)
     const head = ws.scope('lm-head');
-    const rowList: number[] = []; // rows with a target
-    for (let i = 0; i < N; i++) if (targets[i]! >= 0) rowList.push(i);
     const M = rowList.length;
-    const rows = upload('target-rows', Int32Array.from(rowList)); // (M)
-    const rowTargets = upload('targets', Int32Array.from(rowList, (i) => targets[i]!)); // (M)
+    const [rows, rowTargets] = [placed['target-rows']!, placed.targets!]; // (M), (M)
     const hidden = head.take('hidden', x, M * C); // (M, C)
     kernel('embedding')({ ids: rows, table: fin.out, out: hidden, tokens: M, dim: C }); // gather the target rows
     const loss = lmHeadLoss(

@@ -109,6 +109,28 @@ export class Workspace {
     return view;
   }
 
+  /**
+   * Several int32 arrays in one upload (one host → device copy) under `key`, as views by name; on the host memory
+   * the arrays themselves.
+   */
+  uploadAll(key: string, parts: Record<string, Int32Array>): Record<string, I32> {
+    const memory = this.#memory();
+    if (memory.host) return parts;
+    const total = Object.values(parts).reduce((n, p) => n + p.length, 0);
+    const packed = new Int32Array(total);
+    const starts: Record<string, number> = {};
+    let at = 0;
+    for (const [name, part] of Object.entries(parts)) {
+      starts[name] = at;
+      packed.set(part, at);
+      at += part.length;
+    }
+    const all = this.upload(key, packed);
+    return Object.fromEntries(
+      Object.entries(parts).map(([name, part]) => [name, all.subarray(starts[name]!, starts[name]! + part.length)]),
+    );
+  }
+
   /** Drops every buffer of this workspace's root (all scopes), returning them to their memory. */
   clear(): void {
     for (const { array, memory } of this.buffers.values()) memory.free(array);
