@@ -23,16 +23,16 @@ export class WebGpuMemory implements DeviceMemory {
     readonly device: GPUDevice,
     readonly queue: GpuQueue,
     /** the largest buffer the device allows (its maxStorageBufferBindingSize: kernels bind whole buffers) */
-    readonly maxBytes: number,
+    readonly maxArrayBytes: number,
     /** called with the first device error seen, before a read returns */
     readonly takeError: () => string | undefined,
   ) {}
 
   #record(elements: number, dtype: GpuDtype, mappedAtCreation = false): GpuBufferRecord {
     const bytes = Math.max(16, roundUp(elements * BYTES[dtype], 16));
-    if (bytes > this.maxBytes) {
+    if (bytes > this.maxArrayBytes) {
       throw new WebGpuError(
-        `webgpu: a ${dtype} array of ${elements} elements needs ${bytes} bytes, above this device's largest storage binding of ${this.maxBytes} bytes`,
+        `webgpu: a ${dtype} array of ${elements} elements needs ${bytes} bytes, above this device's largest storage binding of ${this.maxArrayBytes} bytes`,
       );
     }
     const buffer = this.device.createBuffer({

@@ -1,4 +1,4 @@
-import { type LinearModule, gradcheck } from '@lora/core';
+import { type DeviceMemory, gradcheck, hostMemory, type LinearModule } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { ModelInputError } from './errors.js';
 import { ARCHS, asF64, host, microModel, stepStats64 } from './test-support.test-support.js';
@@ -159,5 +159,22 @@ describe('step and logits validate their inputs', () => {
     await expect(model.logits(ids, 1, 17)).rejects.toThrow(
       'positions: expected fewer than n_positions = 16 tokens per sequence, got position 16',
     );
+  });
+});
+
+describe('CausalLM.useMemory', () => {
+  test('refuses a tensor larger than the memory holds, naming it, before anything moves', async () => {
+    const model = microModel('llama', 1, 'f32');
+    const largest = Math.max(...model.parameters().map((p) => p.data.length));
+    const biggest = model.parameters().find((p) => p.data.length === largest)!;
+    const limit = 4 * largest - 4; // one float short of the largest tensor
+    const limited: DeviceMemory = Object.assign(Object.create(hostMemory), { name: 'small', maxArrayBytes: limit });
+    await expect(model.useMemory(limited)).rejects.toThrow(
+      `useMemory: tensor "${biggest.name}" needs ${4 * largest} B, above the small memory's largest array of ${limit} B (tensors are not split across arrays yet)`,
+    );
+    expect(model.memory).toBe(hostMemory); // nothing moved
+    const roomy: DeviceMemory = Object.assign(Object.create(hostMemory), { name: 'roomy', maxArrayBytes: limit + 4 });
+    await model.useMemory(roomy);
+    expect(model.memory).toBe(roomy);
   });
 });

@@ -45,6 +45,33 @@ import { Workspace } from './workspace.js';
 /** A step's loss totals in the model's memory: [Σ token loss, tokens, correct] (see CausalLM.stepInto). */
 export const STEP_STATS = 3;
 
+/** 933.4 MB, 12.0 kB, 800 B */
+function showBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`;
+}
+
+/**
+ * Refuses, before anything moves, a parameter or 4-bit weight larger than the memory's largest array (a GPU's
+ * largest storage binding), naming the tensor: such tensors would have to be split, which is not supported yet.
+ */
+function checkFits(params: readonly Parameter[], linears: ReadonlyMap<string, LinearModule>, memory: DeviceMemory): void {
+  const limit = memory.maxArrayBytes;
+  if (limit === undefined) return;
+  const tensors: [string, number][] = params.map((p) => [p.name, 4 * p.data.length]);
+  for (const [name, linear] of linears) {
+    const packed = (linear as { weight?: { packed?: { length: number } } }).weight?.packed;
+    if (packed) tensors.push([`${name}.weight (4-bit codes)`, packed.length]);
+  }
+  for (const [name, bytes] of tensors) {
+    if (bytes > limit)
+      throw new ModelInputError(
+        `useMemory: tensor "${name}" needs ${showBytes(bytes)}, above the ${memory.name} memory's largest array of ${showBytes(limit)} (tensors are not split across arrays yet)`,
+      );
+  }
+}
+
 export class CausalLM implements LinearContainer {
   readonly config: ModelConfig;
   /** the loss holds rows × vocabChunk logits at once (whole vocabulary rows, at least one): see LoadOptions */
@@ -274,6 +301,7 @@ export class CausalLM implements LinearContainer {
    * reallocated there. Call it after injecting adapters (so theirs move too) and before creating an optimizer.
    */
   async useMemory(memory: DeviceMemory): Promise<void> {
+    checkFits(this.parameters(), this.#p.linears, memory);
     this.#workspace.clear();
     this.#decoding.clear();
     const from = this.#memory;

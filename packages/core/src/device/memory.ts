@@ -19,6 +19,8 @@ export interface DeviceMemory {
   readonly name: string;
   /** whether arrays are JS typed arrays that host code may index */
   readonly host: boolean;
+  /** the largest array this memory holds, in bytes (a GPU's largest storage binding); unbounded when absent */
+  readonly maxArrayBytes?: number;
   /** a zeroed array of n elements */
   f32(n: number): F32;
   i32(n: number): I32;
