@@ -2,6 +2,7 @@
 
 import { registerGpujsBackends } from '@lora/backend-gpujs';
 import { registerWasmBackend } from '@lora/backend-wasm';
+import { registerOpaqueBackend } from '@lora/core';
 import { registerWebgpuBackend } from '@lora/backend-webgpu';
 import { useSoftwareVulkan } from '@lora/testing';
 import { registerReferenceF64Backend } from './reference-f64.js';
@@ -15,6 +16,8 @@ export interface BackendEntry {
 
 export const BACKENDS: readonly BackendEntry[] = [
   { name: 'reference-f64', register: registerReferenceF64Backend },
+  // the reference kernels behind opaque handles: the device-array plumbing (uploads, views, reads) on any machine
+  { name: 'opaque', register: async () => void registerOpaqueBackend() },
   { name: '@lora/backend-wasm', register: () => registerWasmBackend() },
   // all five gpu.js modes; those unavailable here (webgpu always, GL without a context) skip with the reason
   { name: '@lora/backend-gpujs', register: async () => void (await registerGpujsBackends()) },

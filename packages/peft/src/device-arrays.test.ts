@@ -1,6 +1,6 @@
-// LoRA on device arrays: every layer, merge and save path run on backend "sealed" (opaque arrays, see
-// sealed-memory.test-support.ts) and give the host run's values bit for bit — the same reference kernels compute both —
-// while reading back only through toHost and freeing the temporaries they make.
+// LoRA on device arrays: every layer, merge and save path run on the opaque backend (@lora/core: handles, not typed
+// arrays) and give the host run's values bit for bit — the same reference kernels compute both — while reading back
+// only through toHost and freeing the temporaries they make.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,11 @@ import {
   type DeviceMemory,
   type ForwardContext,
   type LinearContainer,
+  OPAQUE_BACKEND,
+  type OpaqueMemory,
   type Parameter,
   REFERENCE_BACKEND,
+  registerOpaqueBackend,
   setBackend,
   toHost,
   uniformStream,
@@ -25,16 +28,15 @@ import { injectLora, type LoraModel } from './lora-model.js';
 import { mergeAndUnload } from './merge.js';
 import { loadMlxAdapter, saveMlxAdapter } from './mlx.js';
 import { adapterStateDict, loadAdapter, saveAdapter } from './save-load.js';
-import { registerSealedBackend, SEALED_BACKEND, type SealedMemory } from './sealed-memory.test-support.js';
 import { randomWeights, ToyLinear } from './toy-linears.test-support.js';
 import { ToyModel } from './toy-model.test-support.js';
 
 const [IN, OUT, T, R] = [12, 10, 5, 3];
-let sealed: SealedMemory;
+let opaque: OpaqueMemory;
 let dir: string;
 
 beforeAll(async () => {
-  sealed = registerSealedBackend();
+  opaque = registerOpaqueBackend();
   dir = await mkdtemp(join(tmpdir(), 'peft-device-'));
 });
 afterEach(async () => {
@@ -124,35 +126,35 @@ describe('LoraLinear on device arrays', () => {
     '%s base: forward, dropout, backward, deltaWeight, denseWeight (merge, unmerge) equal the host run exactly',
     async (kind) => {
       const host = await everything(undefined, kind);
-      await setBackend(SEALED_BACKEND);
-      const dispatches = sealed.counters().dispatches;
-      const device = await everything(sealed, kind);
+      await setBackend(OPAQUE_BACKEND);
+      const dispatches = opaque.counters().dispatches;
+      const device = await everything(opaque, kind);
       expect(Object.keys(device)).toEqual(Object.keys(host));
       for (const key of Object.keys(host)) expect(device[key], key).toEqual(host[key]);
       expect(host.train).not.toEqual(host.eval); // dropout ran
-      expect(sealed.counters().dispatches).toBeGreaterThan(dispatches);
+      expect(opaque.counters().dispatches).toBeGreaterThan(dispatches);
     },
   );
 
   test('the temporaries of deltaWeight (merge, unmerge) are freed; useMemory drops the (T, R) buffer', async () => {
-    await setBackend(SEALED_BACKEND);
-    const place = placer(sealed);
+    await setBackend(OPAQUE_BACKEND);
+    const place = placer(opaque);
     const base = new ToyLinear('q', IN, OUT, place(w), place(b));
     const layer = new LoraLinear(base, { name: 'q', r: R, alpha: 6, init: false, rng: uniformStream(9) });
-    await moveTo(sealed, [layer.loraA, layer.loraB], [layer]);
-    const live = sealed.live;
+    await moveTo(opaque, [layer.loraA, layer.loraB], [layer]);
+    const live = opaque.live;
     layer.merge();
     layer.unmerge();
-    expect(sealed.live).toBe(live);
+    expect(opaque.live).toBe(live);
     layer.forward(place(x), T, { training: false });
-    const afterForward = sealed.live; // + x, y and the (T, R) buffer
-    layer.useMemory(sealed);
-    expect(sealed.live).toBe(afterForward - 1);
+    const afterForward = opaque.live; // + x, y and the (T, R) buffer
+    layer.useMemory(opaque);
+    expect(opaque.live).toBe(afterForward - 1);
   });
 
   test('DoRA refuses device arrays with a LoraConfigError naming the way out', async () => {
-    await setBackend(SEALED_BACKEND);
-    const place = placer(sealed);
+    await setBackend(OPAQUE_BACKEND);
+    const place = placer(opaque);
     const base = new ToyLinear('q', IN, OUT, place(w), place(b));
     expect(() => new LoraLinear(base, { name: 'q', r: R, alpha: 6, useDora: true })).toThrowError(
       /DoRA \(use_dora\) expected arrays in host memory \(the wasm or reference backend\), got a device array/,
@@ -208,9 +210,9 @@ describe('merge and save on device arrays', () => {
   test('mergeAndUnload gives the host run’s tensors and report, and keeps only what the merged model holds', async () => {
     const host = await adapted(undefined);
     const want = await mergeAndUnload(host.lm, { original: (n) => host.dense.get(n) });
-    await setBackend(SEALED_BACKEND);
-    const device = await adapted(sealed);
-    const live = sealed.live;
+    await setBackend(OPAQUE_BACKEND);
+    const device = await adapted(opaque);
+    const live = opaque.live;
     const got = await mergeAndUnload(device.lm, { original: (n) => device.dense.get(n) });
     expect(got.modules).toEqual(want.modules);
     expect(got.modules.map((m) => m.mergedInto)).toEqual(['dense', 'dequantized', 'dense', 'dequantized']);
@@ -219,22 +221,22 @@ describe('merge and save on device arrays', () => {
     // new arrays after the merge: exactly the FrozenLinears' dequantized-and-merged weights (up_proj has no bias)
     const frozen = [...device.model.linearModules().values()].filter((m) => m instanceof FrozenLinear);
     expect(frozen).toHaveLength(2);
-    expect(sealed.live).toBe(live + frozen.length);
+    expect(opaque.live).toBe(live + frozen.length);
     for (const f of frozen) expect(f.weight.data[Symbol.toStringTag]).toBe('DeviceF32');
   });
 
   test('saveAdapter and saveMlxAdapter read device parameters back; loading them gives the same values', async () => {
-    await setBackend(SEALED_BACKEND);
-    const { lm } = await adapted(sealed);
+    await setBackend(OPAQUE_BACKEND);
+    const { lm } = await adapted(opaque);
     const values = async (m: LoraModel) =>
       new Map(
         await Promise.all([...adapterStateDict(m)].map(async ([k, p]) => [k, await toHost(p.data)] as const)),
       );
     const saved = await values(lm);
-    const readbacks = sealed.counters().readbacks;
+    const readbacks = opaque.counters().readbacks;
     await saveAdapter(join(dir, 'peft'), lm);
     await saveMlxAdapter(join(dir, 'mlx'), lm);
-    expect(sealed.counters().readbacks).toBe(readbacks + 2 * saved.size);
+    expect(opaque.counters().readbacks).toBe(readbacks + 2 * saved.size);
     await setBackend(REFERENCE_BACKEND);
     const fresh = (): LinearContainer => toy(undefined, true).model;
     expect(await values(await loadAdapter(join(dir, 'peft'), fresh()))).toEqual(saved);

@@ -1,9 +1,8 @@
-import { deviceMemory, type Parameter, toHost } from '@lora/core';
+import { deviceMemory, onOpaqueBackend, type Parameter, toHost } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { AdamW } from './adamw.js';
 import { TrainerConfigError } from './errors.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 
 /** A trainable parameter in the active backend's memory. */
 function param(name: string, values: number[], grad: number[], decay: boolean): Parameter {
@@ -24,7 +23,7 @@ const scalar = (v: number) => deviceMemory().upload(Float32Array.of(v));
 
 const backends = [
   ['reference', <T>(body: () => Promise<T>) => body()],
-  ['sft-spy', <T>(body: () => Promise<T>) => onSpyBackend(body)],
+  ['opaque', <T>(body: () => Promise<T>) => onOpaqueBackend(body)],
 ] as const;
 
 describe.each(backends)('AdamW on %s', (_backend, on) => {

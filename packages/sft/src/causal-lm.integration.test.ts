@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toHost } from '@lora/core';
+import { onOpaqueBackend, toHost } from '@lora/core';
 import { packExamples } from '@lora/datasets';
 import { CausalLM, writeTinyCheckpoint } from '@lora/models';
 import { injectLora, type LoraModel, loraConfig, saveAdapter } from '@lora/peft';
@@ -9,7 +9,6 @@ import { describe, expect, test } from 'vitest';
 import type { TrainingConfig } from './config.js';
 import { planMemory } from './memory-plan.js';
 import type { TrainableModel, TrainExample } from './model.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 import { Trainer } from './trainer.js';
 import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
 
@@ -100,7 +99,7 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
     const hostConfig = await config('lm-host');
     await new Trainer({ model: onHost.model, trainDataset: examples, config: hostConfig }).train();
 
-    const onDevice = await onSpyBackend(async (memory) => {
+    const onDevice = await onOpaqueBackend(async (memory) => {
       const { model } = await tinyModel(ckpt);
       await model.useMemory(memory);
       const reads = memory.reads.length;

@@ -1,9 +1,8 @@
-import { deviceMemory, type F32, kernel, type Parameter, toHost } from '@lora/core';
+import { deviceMemory, type F32, kernel, onOpaqueBackend, type Parameter, toHost } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { clipFactor, gradSumSquares } from './clip.js';
 import { packParameters } from './parameter-groups.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 
 const p = (name: string, grad: number[], decay: boolean): Parameter => {
   const memory = deviceMemory();
@@ -43,7 +42,7 @@ async function normAfterScaling(groups: ReturnType<typeof packParameters>, facto
 
 const backends = [
   ['reference', <T>(body: () => Promise<T>) => body()],
-  ['sft-spy', <T>(body: () => Promise<T>) => onSpyBackend(body)],
+  ['opaque', <T>(body: () => Promise<T>) => onOpaqueBackend(body)],
 ] as const;
 
 describe.each(backends)(

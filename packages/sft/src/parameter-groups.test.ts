@@ -1,7 +1,6 @@
-import { deviceMemory, kernel, type Parameter, toHost } from '@lora/core';
+import { deviceMemory, kernel, onOpaqueBackend, type Parameter, toHost } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { packParameters } from './parameter-groups.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 
 function param(name: string, values: number[], decay: boolean): Parameter {
   const memory = deviceMemory();
@@ -17,7 +16,7 @@ function param(name: string, values: number[], decay: boolean): Parameter {
 
 const backends = [
   ['reference', <T>(body: () => Promise<T>) => body()],
-  ['sft-spy', <T>(body: () => Promise<T>) => onSpyBackend(body)],
+  ['opaque', <T>(body: () => Promise<T>) => onOpaqueBackend(body)],
 ] as const;
 
 describe.each(backends)('packParameters on %s', (_backend, on) => {

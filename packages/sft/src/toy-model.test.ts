@@ -1,9 +1,9 @@
+import { registerOpaqueBackend } from '@lora/core';
 import { collate } from '@lora/datasets';
 import { expectClose, hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { TrainerConfigError } from './errors.js';
 import { createRng } from './rng.js';
-import { registerSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { toyExamples } from './trainer.test-support.js';
 
@@ -102,7 +102,7 @@ describe('ToyLM', () => {
 
   test('stepInto refuses a device array for stats (the toy runs on the host only)', () => {
     const m = new ToyLM({ vocabSize: 10, hiddenSize: 4 });
-    const device = registerSpyBackend().f32(3);
+    const device = registerOpaqueBackend().f32(3);
     expect(() => m.stepInto(batch, { training: false, backward: false }, device)).toThrow(TrainerConfigError);
     expect(() => m.stepInto(batch, { training: false, backward: false }, device)).toThrow(
       /ToyLM: expected host arrays \(a CPU backend\), got a device array for stats/,

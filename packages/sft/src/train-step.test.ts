@@ -1,11 +1,10 @@
-import { hostMemory, toHost } from '@lora/core';
+import { hostMemory, onOpaqueBackend, toHost } from '@lora/core';
 import { collate } from '@lora/datasets';
 import { hostF32 } from '@lora/testing';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { AdamW } from './adamw.js';
 import { TrainingError } from './errors.js';
 import { QuadraticModel } from './quadratic-model.test-support.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { optimizerStep, type StepSettings } from './train-step.js';
 import { Trainer } from './trainer.js';
@@ -32,7 +31,7 @@ afterEach(() => {
 
 describe('one read back per optimizer step', () => {
   test('on a device backend: three micro-batches, clip, update and guards queue everything, then read once', () =>
-    onSpyBackend(async (memory) => {
+    onOpaqueBackend(async (memory) => {
       const model = new QuadraticModel({ memory });
       const optimizer = new AdamW(model.parameters());
       for (const step of [1, 2]) {
@@ -47,7 +46,7 @@ describe('one read back per optimizer step', () => {
     }));
 
   test('on a device backend: a Trainer run reads once per step; evaluation adds one read per eval set', () =>
-    onSpyBackend(async (memory) => {
+    onOpaqueBackend(async (memory) => {
       const model = new QuadraticModel({ memory });
       const before = memory.reads.length;
       const uploads = memory.counters().uploads;
@@ -114,7 +113,7 @@ describe('optimizerStep', () => {
   test.each(['loss', 'grad'] as const)(
     'a non-finite %s skips the AdamW update on the device: parameters and moments unchanged, then the guard throws',
     (kind) =>
-      onSpyBackend(async (memory) => {
+      onOpaqueBackend(async (memory) => {
         const model = new QuadraticModel({ memory, fault: { call: 5, kind } }); // micro-batch 2 of step 2
         const optimizer = new AdamW(model.parameters());
         await optimizerStep(model, optimizer, batches, stepSettings(1));

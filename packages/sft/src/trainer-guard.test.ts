@@ -1,15 +1,14 @@
-import { deviceMemory, toHost } from '@lora/core';
+import { deviceMemory, onOpaqueBackend, toHost } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { TrainingError } from './errors.js';
 import { type Fault, QuadraticModel } from './quadratic-model.test-support.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 import { Trainer } from './trainer.js';
 import { tempDir, toyExamples } from './trainer.test-support.js';
 
-/** Runs `body` on the reference backend (host arrays) or on the spy device backend (opaque arrays). */
+/** Runs `body` on the reference backend (host arrays) or on the opaque device backend (handles, not typed arrays). */
 const backends = [
   ['reference', <T>(body: () => Promise<T>) => body()],
-  ['sft-spy', <T>(body: () => Promise<T>) => onSpyBackend(body)],
+  ['opaque', <T>(body: () => Promise<T>) => onOpaqueBackend(body)],
 ] as const;
 
 async function faultyRun(fault: Fault, learningRate: number) {

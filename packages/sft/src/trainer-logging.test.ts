@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { onOpaqueBackend, registerOpaqueBackend } from '@lora/core';
 import { collate } from '@lora/datasets';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { evaluateModel } from './evaluate.js';
 import { QuadraticModel } from './quadratic-model.test-support.js';
-import { onSpyBackend, registerSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
 import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
@@ -148,9 +148,9 @@ describe('evaluateModel', () => {
   });
 
   test('reads the device back once per eval set, whatever the number of batches', async () => {
-    const m = new QuadraticModel({ memory: registerSpyBackend() });
+    const m = new QuadraticModel({ memory: registerOpaqueBackend() });
     const settings = { padTokenId: 0, paddingSide: 'right' } as const;
-    await onSpyBackend(async (memory) => {
+    await onOpaqueBackend(async (memory) => {
       const before = memory.reads.length;
       const r = await evaluateModel(m, evalSet, 2, settings);
       expect(memory.reads.slice(before)).toEqual([3 * 3]); // [loss sum, tokens, hits] × 3 batches, in one read

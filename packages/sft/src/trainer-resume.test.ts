@@ -1,10 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type F32, toHost } from '@lora/core';
+import { type F32, onOpaqueBackend, toHost } from '@lora/core';
 import { hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { QuadraticModel } from './quadratic-model.test-support.js';
-import { onSpyBackend } from './spy-backend.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
 import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
@@ -111,7 +110,7 @@ describe('resume', () => {
   );
 
   test('on a device backend: checkpoints read the packed state back and resume writes it into the views', () =>
-    onSpyBackend(async (memory) => {
+    onOpaqueBackend(async (memory) => {
       const run = async (outputDir: string, resume: boolean, stopAt?: number) => {
         const model = new QuadraticModel({ memory });
         const trainer: Trainer = new Trainer({
