@@ -3,7 +3,9 @@
 
 import type { HostArgs, BatchedMatmulArgs, MatmulArgs, Nf4MatmulArgs } from '@lora/core';
 import { type KernelVariant, loadKernelBinary } from './binaries.js';
+import { elementwiseRunner } from './elementwise-register.js';
 import type { ElementwiseHost } from './elementwise-run.js';
+import { dequantizeAbsmax } from './elementwise-stats.js';
 import { WasmBackendError, WasmMemoryError } from './errors.js';
 import { detectFeatures } from './features.js';
 import { checkGemmArgs, type GemmCall } from './gemm-args.js';
@@ -17,7 +19,7 @@ import {
   readJobLayout,
   writeJob,
 } from './job.js';
-import { checkNf4Args } from './nf4-args.js';
+import { checkNf4Args, type Nf4Call } from './nf4-args.js';
 import type { ThreadPool } from './pool-node.js';
 import { obtainRelaxedSimd, type RelaxedSimdSource, resolveSimdMode, simdFromEnv } from './simd-mode.js';
 import { isNode, resolveThreads, threadsFromEnv } from './threads.js';
@@ -60,6 +62,8 @@ export class WasmGemmEngine {
   private pool: ThreadPool | undefined;
   private arenaPtr = 0;
   private arenaBytes = 0;
+  private restoredPtr = 0;
+  private restoredBytes = 0;
 
   private constructor(
     private readonly module: WebAssembly.Module,
@@ -193,10 +197,28 @@ export class WasmGemmEngine {
       if (!accumulate) args.out.fill(0, 0, c.outLen);
       return;
     }
+    if (args.absmax) {
+      this.nf4Product(args, c, args.absmax);
+      return;
+    }
+    // double-quantized: restore the block scales into a scratch in wasm memory with the dequantizeAbsmax kernel
+    // (written in place, never copied out), then run the fused product on them
+    const ptr = this.absmaxScratch(c.blocks * 4);
+    dequantizeAbsmax(elementwiseRunner(this), {
+      ...(args.nested as HostArgs<NonNullable<Nf4MatmulArgs['nested']>>),
+      out: this.heap.f32(ptr, c.blocks),
+      n: c.blocks,
+    });
+    this.nf4Product(args, c, this.heap.f32(ptr, c.blocks)); // a fresh view: staging may have grown the memory
+  }
+
+  /** The fused product of a checked, non-empty call on f32 block scales. */
+  private nf4Product(args: HostArgs<Nf4MatmulArgs>, c: Nf4Call, absmax: Float32Array): void {
+    const accumulate = args.accumulate ?? false;
     const parts: [ArrayBufferView, number, boolean][] = [
       [args.x, c.xLen * 4, true],
       [args.packed, c.packedLen, true],
-      [args.absmax, c.blocks * 4, true],
+      [absmax, c.blocks * 4, true],
       [args.code, 64, true],
       [args.out, c.outLen * 4, accumulate],
     ];
@@ -347,6 +369,16 @@ export class WasmGemmEngine {
     if (!this.pool || 2 * call.batch * call.m * call.n * call.k < PARALLEL_MIN_FLOPS) return 1;
     const units = call.batch * Math.max(Math.ceil(call.m / this.mr), Math.ceil(call.n / this.nr));
     return Math.min(this.pool.size, units);
+  }
+
+  /** Where nf4Matmul restores a double-quantized absmax: reused, grown to the largest weight's blocks. */
+  private absmaxScratch(bytes: number): number {
+    if (bytes > this.restoredBytes) {
+      if (this.restoredBytes > 0) this.heap.release(this.restoredPtr);
+      this.restoredPtr = this.heap.alloc(bytes);
+      this.restoredBytes = bytes;
+    }
+    return this.restoredPtr;
   }
 
   /** Per-call staging area (job + copied operands), reused and grown by half again when too small. */

@@ -41,7 +41,13 @@ export function checkNf4Args(args: HostArgs<Nf4MatmulArgs>): Nf4Call {
   // the wasm heap copies typed arrays byte for byte, so their element types must be exact
   checkTyped(forward ? 'x (M, K)' : 'x = dy (M, N)', args.x, Float32Array);
   checkTyped('packed (⌈N·K/2⌉)', args.packed, Uint8Array);
-  checkTyped('absmax (⌈N·K/blocksize⌉)', args.absmax, Float32Array);
+  if (args.absmax) checkTyped('absmax (⌈N·K/blocksize⌉)', args.absmax, Float32Array);
+  else {
+    const nested = args.nested!; // checkNf4MatmulArgs saw exactly one form
+    checkTyped('nested.qabsmax (⌈N·K/blocksize⌉)', nested.qabsmax, Uint8Array);
+    checkTyped('nested.nestedAbsmax (⌈blocks / nestedBlocksize⌉)', nested.nestedAbsmax, Float32Array);
+    checkTyped('nested.nestedCode (256)', nested.nestedCode, Float32Array);
+  }
   checkTyped('code (16)', args.code, Float32Array);
   checkTyped(forward ? 'out (M, N)' : 'out (M, K)', args.out, Float32Array);
   return call;

@@ -1,6 +1,8 @@
 import { type HostArgs, KernelArgumentError, type Nf4MatmulArgs, referenceKernels } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { elementwiseRunner } from './elementwise-register.js';
+import { dequantizeAbsmax } from './elementwise-stats.js';
 import { WasmGemmEngine } from './engine.js';
 
 /** Random 4-bit weight W (N, K) and an input for `mode`, as nf4Matmul arguments with a fresh out. */
@@ -87,7 +89,7 @@ describe('WasmGemmEngine.nf4Matmul (dequantize into the B panels)', () => {
       ...args,
       x: resident(args.x),
       packed,
-      absmax: resident(args.absmax),
+      absmax: resident(args.absmax!),
       code: resident(args.code),
       out: one.allocF32(args.out.length),
     };
@@ -115,6 +117,73 @@ describe('WasmGemmEngine.nf4Matmul (dequantize into the B panels)', () => {
     ['a bad mode', { mode: 'both' }, "mode expected 'forward' or 'inputGrad', got both"],
   ])('rejects %s with KernelArgumentError', (_, patch, message) => {
     const args = { ...nf4Args(8, 2, 2, 3, 64, 'forward'), ...patch } as HostArgs<Nf4MatmulArgs>;
+    expect(() => one.nf4Matmul(args)).toThrow(KernelArgumentError);
+    expect(() => one.nf4Matmul(args)).toThrow(`nf4Matmul: ${message}`);
+  });
+});
+
+/** The call's absmax double-quantized: random 8-bit codes, nested scales and an offset (values need not match). */
+type HostNested = HostArgs<NonNullable<Nf4MatmulArgs['nested']>>;
+
+function withNested(
+  args: HostArgs<Nf4MatmulArgs>,
+  seed: number,
+  nestedBlocksize: number,
+): HostArgs<Nf4MatmulArgs> & { nested: HostNested } {
+  const rng = makeRng(seed);
+  const blocks = args.absmax!.length;
+  const nestedAbsmax = new Float32Array(Math.ceil(blocks / nestedBlocksize));
+  rng.fill(nestedAbsmax, 0.2, 0.9);
+  const nestedCode = new Float32Array(256);
+  rng.fill(nestedCode);
+  const qabsmax = Uint8Array.from({ length: blocks }, () => rng.int(256));
+  const { absmax: _, ...rest } = args;
+  return { ...rest, nested: { qabsmax, nestedAbsmax, nestedCode, nestedBlocksize, offset: 1.05 } };
+}
+
+describe('WasmGemmEngine.nf4Matmul with a double-quantized absmax', () => {
+  // sizes grow then shrink, so the restore scratch is reused and grown between calls
+  test.each([
+    [5, 17, 33, 16, 7, 'forward'],
+    [131, 40, 1100, 64, 256, 'forward'],
+    [20, 67, 2053, 128, 3, 'inputGrad'],
+    [3, 5, 9, 64, 256, 'inputGrad'],
+  ] as const)(
+    'M %i, N %i, K %i, blocksize %i, nestedBlocksize %i, %s: 1 and 2 threads equal dequantizeAbsmax then nf4Matmul bit for bit',
+    (m, n, k, bs, nbs, mode) => {
+      for (const engine of [one, two]) {
+        const args = withNested(nf4Args(m * n + k, m, n, k, bs, mode), m + k, nbs);
+        const blocks = Math.ceil((n * k) / bs);
+        const absmax = new Float32Array(blocks);
+        dequantizeAbsmax(elementwiseRunner(engine), { ...args.nested, out: absmax, n: blocks });
+        const want = args.out.slice();
+        engine.nf4Matmul({ ...args, nested: undefined, absmax, out: want });
+        engine.nf4Matmul(args);
+        expect(Array.from(args.out)).toEqual(Array.from(want));
+        expectClose(
+          args.out,
+          expected(args),
+          { rtol: 1e-5, atol: 4e-7 * (mode === 'forward' ? k : n) },
+          mode,
+        );
+      }
+    },
+  );
+
+  test.each([
+    [
+      'a Float64Array nestedAbsmax',
+      { nestedAbsmax: new Float64Array(1) },
+      'nested.nestedAbsmax (⌈blocks / nestedBlocksize⌉) expected a Float32Array, got Float64Array',
+    ],
+    [
+      'a short nestedCode',
+      { nestedCode: new Float32Array(16) },
+      'nested.nestedCode (256) expected at least 256',
+    ],
+  ])('rejects %s with KernelArgumentError', (_, patch, message) => {
+    const base = withNested(nf4Args(8, 2, 2, 3, 64, 'forward'), 9, 256);
+    const args = { ...base, nested: { ...base.nested, ...patch } } as HostArgs<Nf4MatmulArgs>;
     expect(() => one.nf4Matmul(args)).toThrow(KernelArgumentError);
     expect(() => one.nf4Matmul(args)).toThrow(`nf4Matmul: ${message}`);
   });

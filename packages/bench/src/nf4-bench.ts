@@ -42,6 +42,8 @@ export interface Nf4Result {
 /** Dequantize W (N, K) into `out`: code[nibble] · absmax[block], first element in the high nibble. */
 export function dequantizeInto(args: HostArgs<Nf4MatmulArgs>, out: Float32Array): void {
   const { packed, absmax, code, blocksize } = args;
+  if (!absmax)
+    throw new TypeError('dequantizeInto: absmax expected a Float32Array, got none (a nested absmax)');
   const count = args.n * args.k;
   for (let e = 0; e < count; e++) {
     const byte = packed[e >> 1]!;
@@ -49,7 +51,11 @@ export function dequantizeInto(args: HostArgs<Nf4MatmulArgs>, out: Float32Array)
   }
 }
 
-function operands(engine: WasmGemmEngine, c: Nf4Case, seed: number): HostArgs<Nf4MatmulArgs> {
+function operands(
+  engine: WasmGemmEngine,
+  c: Nf4Case,
+  seed: number,
+): HostArgs<Nf4MatmulArgs> & { absmax: Float32Array } {
   let t = seed >>> 0;
   const next = () => (t = (Math.imul(t, 1664525) + 1013904223) >>> 0) / 4294967296;
   const resident = (n: number, lo: number, hi: number) => {

@@ -121,4 +121,60 @@ for (const mode of ['forward', 'inputGrad'] as const) {
   nf4(17, 9, 129, 128, mode, true);
 }
 
+// --- nf4Matmul with a double-quantized absmax (nested): the scales restored inside the product ------------------
+function nf4Nested(
+  m: number,
+  n: number,
+  k: number,
+  blocksize: number,
+  nestedBlocksize: number,
+  mode: 'forward' | 'inputGrad',
+  accumulate = false,
+) {
+  const outSize = m * (mode === 'forward' ? n : k);
+  const blocks = Math.ceil((n * k) / blocksize);
+  const name = `${mode} ${m}×${n}×${k} blocksize ${blocksize} nested ${nestedBlocksize}${accumulate ? ' accumulate' : ''}`;
+  // restored scales code · nestedAbsmax + offset lie in [0.15, 1.95], as the plain cases' absmax: same bound
+  const reduction = mode === 'forward' ? k : n;
+  add(
+    'nf4Matmul',
+    name,
+    (rng) => ({
+      x: uniform(rng, m * (mode === 'forward' ? k : n)),
+      packed: Uint8Array.from({ length: Math.ceil((n * k) / 2) }, () => rng.int(256)),
+      nested: {
+        qabsmax: Uint8Array.from({ length: blocks }, () => rng.int(256)),
+        nestedAbsmax: uniform(rng, Math.ceil(blocks / nestedBlocksize), 0.2, 0.9),
+        nestedCode: uniform(rng, 256),
+        nestedBlocksize,
+        offset: 1.05,
+      },
+      code: uniform(rng, 16),
+      blocksize,
+      out: accumulate ? uniform(rng, outSize) : poisoned(outSize),
+      m,
+      n,
+      k,
+      mode,
+      accumulate,
+    }),
+    gemmTolerance(reduction, 1, 1),
+  );
+}
+for (const mode of ['forward', 'inputGrad'] as const) {
+  for (const [m, n, k, blocksize, nestedBlocksize] of [
+    [1, 7, 3, 64, 256], // one block, one nested block
+    [3, 5, 9, 64, 256], // N·K odd: a half-used last byte
+    [5, 17, 33, 16, 7], // 36 blocks in nested blocks of 7: the last one partial
+    [17, 33, 65, 64, 3], // byte loads, ragged last block
+    [33, 64, 128, 64, 5], // word loads (K % 8 = 0)
+    [9, 130, 258, 64, 256], // 525 blocks: three nested blocks, the last partial
+    [1, 130, 264, 64, 256], // matrix-vector, word loads, 537 blocks
+    [1, 65, 33, 16, 3], // matrix-vector, byte loads
+  ] as const)
+    nf4Nested(m, n, k, blocksize, nestedBlocksize, mode);
+  nf4Nested(7, 33, 65, 64, 3, mode, true);
+  nf4Nested(1, 65, 96, 32, 5, mode, true);
+}
+
 export const GEMM_CASES: readonly ConformanceCase[] = cases;

@@ -27,12 +27,19 @@ function place(args: Record<string, unknown>, memory: DeviceMemory): Record<stri
     placed.set(array, device);
     return device;
   };
-  return Object.fromEntries(
-    Object.entries(args).map(([key, value]) => [
-      key,
-      value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array ? move(value) : value,
-    ]),
-  );
+  // arrays inside a plain object argument (nf4Matmul's nested absmax) move too
+  const placeAll = (object: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(object).map(([key, value]) => [
+        key,
+        value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array
+          ? move(value)
+          : value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+            ? placeAll(value as Record<string, unknown>)
+            : value,
+      ]),
+    );
+  return placeAll(args);
 }
 
 /** Runs `impl` on the case's fresh seeded arguments (in `memory`) and returns copies of the arguments it writes. */

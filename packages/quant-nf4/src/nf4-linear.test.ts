@@ -137,8 +137,9 @@ describe('Nf4Linear parameters', () => {
     );
   });
 
-  test('forward and backward run on kernel("nf4Matmul") with the packed weight, never a dense copy', async () => {
+  test('forward and backward run on kernel("nf4Matmul") with the packed weight and 8-bit scales, nothing else', async () => {
     const calls: HostArgs<Nf4MatmulArgs>[] = [];
+    const restores: unknown[] = [];
     registerBackend({ name: 'nf4-spy', priority: -2, isAvailable: () => true, describe: () => 'spy' });
     registerHostKernel({
       name: 'nf4Matmul',
@@ -155,6 +156,7 @@ describe('Nf4Linear parameters', () => {
         throw new Error('matmul: expected no dense matmul from Nf4Linear, got a call');
       },
     });
+    registerHostKernel({ name: 'dequantizeAbsmax', backend: 'nf4-spy', impl: (args) => restores.push(args) });
     const q = quantize4bit(randomArray(6 * 64, 12), [6, 64], { doubleQuant: true });
     const layer = new Nf4Linear({ name: 'spy', weight: q });
     await setBackend('nf4-spy');
@@ -170,6 +172,10 @@ describe('Nf4Linear parameters', () => {
       ['inputGrad', 2, 6, 64, 64],
     ]);
     expect(calls[0]!.packed).toBe(q.packed);
+    // the double-quantized scales go to the product as they are: no restore into an f32 scratch first
+    expect(restores).toEqual([]);
+    expect(calls[0]!.absmax).toBeUndefined();
+    expect(calls[0]!.nested!.qabsmax).toBe(q.nested!.qabsmax);
   });
 
   test('an absmax with the wrong number of blocks is refused, naming the layer', () => {

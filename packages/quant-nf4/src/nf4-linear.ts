@@ -13,7 +13,11 @@ import {
 import { blockCount } from './blockwise.js';
 import { dequantize4bit, elementCount, QuantizationError, type QuantizedTensor } from './quantize.js';
 
-/** The 4-bit weight as kernel('nf4Matmul') and kernel('dequantizeAbsmax') read it, in one memory. */
+/**
+ * The 4-bit weight as kernel('nf4Matmul') reads it, in one memory: 4 bits per weight, and the block scales either as
+ * stored (f32) or double-quantized (8-bit codes the kernel restores as it reads them: no dense (out, in) copy of the
+ * weight and no f32 copy of its scales ever exists).
+ */
 interface WeightOperands {
   memory: DeviceMemory;
   packed: U8;
@@ -21,18 +25,13 @@ interface WeightOperands {
   /** the stored absmax, when not double-quantized */
   absmax?: F32;
   nested?: { qabsmax: U8; nestedAbsmax: F32; nestedCode: F32; nestedBlocksize: number; offset: number };
-  /** (blocks) where a double-quantized absmax is restored before each product */
-  restored?: F32;
-  blocks: number;
 }
 
 function placeWeight(q: QuantizedTensor, memory: DeviceMemory): WeightOperands {
-  const blocks = blockCount(elementCount(q), q.blocksize);
   const operands: WeightOperands = {
     memory,
     packed: memory.upload(q.packed),
     code: memory.upload(q.code),
-    blocks,
   };
   if (q.absmax) operands.absmax = memory.upload(q.absmax);
   else if (q.nested) {
@@ -44,21 +43,8 @@ function placeWeight(q: QuantizedTensor, memory: DeviceMemory): WeightOperands {
       nestedBlocksize: n.nestedBlocksize,
       offset: n.offset,
     };
-    operands.restored = memory.f32(blocks);
   }
   return operands;
-}
-
-/**
- * The absmax operand of the next product: stored as it is, or restored from its 8-bit codes into a scratch of
- * N·K/blocksize values (small beside the matmul), so a 4-bit model stays 4-bit in memory and no dense (out, in) copy
- * of the weight ever exists.
- */
-function absmaxOf(w: WeightOperands): F32 {
-  if (w.absmax) return w.absmax;
-  const n = w.nested!;
-  kernel('dequantizeAbsmax')({ ...n, out: w.restored!, n: w.blocks });
-  return w.restored!;
 }
 
 export interface Nf4LinearOptions {
@@ -136,7 +122,6 @@ export class Nf4Linear implements LinearModule {
         old.nested?.qabsmax,
         old.nested?.nestedAbsmax,
         old.nested?.nestedCode,
-        old.restored,
       ])
         if (a) old.memory.free(a);
   }
@@ -145,7 +130,7 @@ export class Nf4Linear implements LinearModule {
     const w = this.#operands;
     kernel('nf4Matmul')({
       packed: w.packed, // W (out, in)
-      absmax: absmaxOf(w),
+      ...(w.absmax ? { absmax: w.absmax } : { nested: w.nested! }),
       code: w.code,
       blocksize: this.weight.blocksize,
       x,

@@ -236,14 +236,33 @@ export interface AdamwArgs {
  * Fused NF4/FP4 dequantize-matmul over a bitsandbytes 4-bit weight W (N, K) = (out, in), never materialized:
  * W[r, c] = code[nibble(r·K + c)] · absmax[⌊(r·K + c) / blocksize⌋], two codes per byte, first in the HIGH nibble.
  * 'forward': out (M, N) = x (M, K) · Wᵀ. 'inputGrad': out (M, K) = x (M, N) · W (x is dy). [+ out when accumulate]
+ *
+ * The block scales come in exactly one of two forms: `absmax` (f32, as stored), or `nested`, a double-quantized
+ * absmax (bitsandbytes compress_statistics, "double quant included") that the kernel restores block by block as it
+ * reads it, with dequantizeAbsmax's formula: absmax[b] = f32(f32(nestedCode[qabsmax[b]] ·
+ * nestedAbsmax[⌊b / nestedBlocksize⌋]) + f32(offset)) — bit for bit what dequantizeAbsmax then nf4Matmul give,
+ * with no f32 scratch and no second kernel call for the caller to make.
  */
 export interface Nf4MatmulArgs {
   /** (M, K) for 'forward'; dy (M, N) for 'inputGrad' */
   x: F32;
   /** (⌈N·K / 2⌉) 4-bit code indices of W (N, K), row-major, first element in the high nibble */
   packed: U8;
-  /** (⌈N·K / blocksize⌉) f32 scale of each block of the flattened W */
-  absmax: F32;
+  /** (⌈N·K / blocksize⌉) f32 scale of each block of the flattened W; absent when `nested` is given */
+  absmax?: F32;
+  /** the block scales double-quantized (absent when `absmax` is given); fields as DequantizeAbsmaxArgs' */
+  nested?: {
+    /** (⌈N·K / blocksize⌉) 8-bit code of each block's scale */
+    qabsmax: U8;
+    /** (⌈blocks / nestedBlocksize⌉) f32 scale of each nested block of qabsmax */
+    nestedAbsmax: F32;
+    /** (256) the signed dynamic map */
+    nestedCode: F32;
+    /** blocks per nested block (256 in bitsandbytes) */
+    nestedBlocksize: number;
+    /** added to every restored scale (the mean bitsandbytes subtracted before quantizing) */
+    offset: number;
+  };
   /** (16) code table (NF4 or FP4 levels) */
   code: F32;
   /** elements per absmax block of the flattened W (64 in bitsandbytes) */

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { KernelArgumentError } from '../check.js';
 import type { HostArgs } from '../../device/arrays.js';
 import type { Nf4MatmulArgs } from '../types.js';
+import { dequantizeAbsmax } from './dequantize-absmax.js';
 import { nf4Matmul } from './nf4-matmul.js';
 
 const rng = makeRng(11);
@@ -133,6 +134,121 @@ describe('nf4Matmul (reference) against dequantize-then-matmul', () => {
       k: 3,
       mode: 'forward',
       ...patch,
+    } as HostArgs<Nf4MatmulArgs>;
+    expect(() => nf4Matmul(args)).toThrow(KernelArgumentError);
+    expect(() => nf4Matmul(args)).toThrow(message);
+  });
+
+  test.each([
+    ['neither', { absmax: undefined }, /nf4Matmul: absmax or nested expected exactly one, got neither/],
+    [
+      'both',
+      {
+        nested: {
+          qabsmax: new Uint8Array(1),
+          nestedAbsmax: new Float32Array(1),
+          nestedCode: new Float32Array(256),
+          nestedBlocksize: 256,
+          offset: 0,
+        },
+      },
+      /nf4Matmul: absmax or nested expected exactly one, got both/,
+    ],
+  ])('rejects %s of absmax and nested', (_, patch, message) => {
+    const args = {
+      x: new Float32Array(6),
+      packed: new Uint8Array(3),
+      absmax: new Float32Array(1),
+      code: new Float32Array(16),
+      blocksize: 64,
+      out: new Float32Array(4),
+      m: 2,
+      n: 2,
+      k: 3,
+      mode: 'forward',
+      ...patch,
+    } as HostArgs<Nf4MatmulArgs>;
+    expect(() => nf4Matmul(args)).toThrow(KernelArgumentError);
+    expect(() => nf4Matmul(args)).toThrow(message);
+  });
+});
+
+/** A double-quantized absmax of `blocks` blocks: 8-bit codes, nested scales, a sin-valued code and an offset. */
+function makeNested(blocks: number, nestedBlocksize: number) {
+  return {
+    qabsmax: Uint8Array.from({ length: blocks }, () => rng.int(256)),
+    nestedAbsmax: random32(Math.ceil(blocks / nestedBlocksize), 0.5, 2),
+    // values whose products and sums are not exact in f32, so a single rounding would show
+    nestedCode: Float32Array.from({ length: 256 }, (_, q) => Math.sin(q + 1)),
+    nestedBlocksize,
+    offset: 0.1, // not an f32 value: the formula adds f32(0.1)
+  };
+}
+
+const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+describe('nf4Matmul (reference) with a double-quantized absmax', () => {
+  test.each([
+    [1, 1, 1, 64, 256, false],
+    [3, 5, 9, 4, 3, false], // 12 blocks, nested blocks of 3
+    [5, 17, 65, 64, 7, true], // 18 blocks: a nested blocksize that does not divide them
+    [1, 33, 130, 16, 5, true], // M = 1
+    [7, 33, 130, 128, 256, false],
+  ])(
+    'M %i, N %i, K %i, blocksize %i, nestedBlocksize %i, accumulate %s: bit for bit dequantizeAbsmax then nf4Matmul',
+    (m, n, k, blocksize, nestedBlocksize, accumulate) => {
+      const blocks = Math.ceil((n * k) / blocksize);
+      const { packed, code } = makeWeight(n, k, blocksize);
+      const nested = makeNested(blocks, nestedBlocksize);
+      const absmax = new Float32Array(blocks);
+      dequantizeAbsmax({ ...nested, out: absmax, n: blocks });
+      for (const mode of ['forward', 'inputGrad'] as const) {
+        const x = random32(m * (mode === 'forward' ? k : n));
+        const start = random32(m * (mode === 'forward' ? n : k));
+        const common = { x, packed, code, blocksize, m, n, k, mode, accumulate };
+        const want = start.slice();
+        nf4Matmul({ ...common, absmax, out: want });
+        const got = start.slice();
+        nf4Matmul({ ...common, nested, out: got });
+        expect(bits(got), mode).toEqual(bits(want));
+      }
+    },
+  );
+
+  test.each([
+    [{ nestedBlocksize: 0 }, /nf4Matmul: nested.nestedBlocksize expected a positive integer, got 0/],
+    [
+      { qabsmax: new Uint8Array(2) },
+      /nf4Matmul: nested.qabsmax \(⌈N·K\/blocksize⌉\) expected at least 3 elements, got 2/,
+    ],
+    [
+      { nestedAbsmax: new Float32Array(1) },
+      /nf4Matmul: nested.nestedAbsmax \(⌈blocks \/ nestedBlocksize⌉\) expected at least 2 elements, got 1/,
+    ],
+    [
+      { nestedCode: new Float32Array(16) },
+      /nf4Matmul: nested.nestedCode \(256\) expected at least 256 elements/,
+    ],
+    [{ offset: Number.NaN }, /nf4Matmul: nested.offset expected a finite number, got NaN/],
+  ])('rejects a nested absmax with %o', (patch, message) => {
+    const args = {
+      x: new Float32Array(6),
+      packed: new Uint8Array(3),
+      nested: {
+        qabsmax: new Uint8Array(3),
+        nestedAbsmax: new Float32Array(2),
+        nestedCode: new Float32Array(256),
+        nestedBlocksize: 2,
+        offset: 0,
+        ...patch,
+      },
+      code: new Float32Array(16),
+      blocksize: 2,
+      out: new Float32Array(4),
+      m: 2,
+      n: 2,
+      k: 3,
+      mode: 'forward',
     } as HostArgs<Nf4MatmulArgs>;
     expect(() => nf4Matmul(args)).toThrow(KernelArgumentError);
     expect(() => nf4Matmul(args)).toThrow(message);
