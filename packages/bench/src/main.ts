@@ -5,7 +5,7 @@
 // kept in wasm memory), --no-baselines (skip PyTorch and the native ceiling), --no-nf4 (skip the NF4
 // fused-vs-unfused table), --no-models (skip the models table), --no-step (skip the QLoRA step table: tokens/s and
 // host-device traffic per step on wasm and, where an adapter opens, webgpu; --step-shape qwen2.5-0.5b for the real
-// shape).
+// shape), --no-kernels (skip the per-kernel table: every kernel at its largest conformance case on wasm and webgpu).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
@@ -17,6 +17,7 @@ import { machineInfo } from './machine.js';
 import { runModelsBench } from './models-bench.js';
 import { type NativeCeilingOutcome, runNativeCeiling } from './native-ceiling.js';
 import { runNf4BenchMain } from './nf4-bench.js';
+import { runKernelBench } from './kernel-bench.js';
 import { runStepBench } from './step-bench.js';
 import { createRunners } from './runners.js';
 import { bestWasmTable, targetChecks, targetPreamble, targetSummary } from './targets.js';
@@ -114,6 +115,7 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json
   if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
   if (!process.argv.includes('--no-step')) await runStepBench({ quick, shape: flag('--step-shape') }); // step.json
+  if (!process.argv.includes('--no-kernels')) await runKernelBench({ quick }); // bench-results/kernels.json
 }
 
 main().catch((error: unknown) => {

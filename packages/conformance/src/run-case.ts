@@ -12,7 +12,7 @@ export type CaseOutputs = Map<string, Float32Array | Int32Array>;
 type HostArray = Float32Array | Int32Array | Uint8Array;
 
 /** The case's arguments with every typed array moved into `memory` (the host memory keeps them as they are). */
-function place(args: Record<string, unknown>, memory: DeviceMemory): Record<string, unknown> {
+export function placeArgs(args: Record<string, unknown>, memory: DeviceMemory): Record<string, unknown> {
   if (memory.host) return args;
   const placed = new Map<HostArray, DeviceArray>();
   const wholes = new Map<ArrayBufferLike, DeviceArray>();
@@ -45,7 +45,7 @@ function place(args: Record<string, unknown>, memory: DeviceMemory): Record<stri
 /** Runs `impl` on the case's fresh seeded arguments (in `memory`) and returns copies of the arguments it writes. */
 export async function runCase(impl: unknown, c: ConformanceCase, memory: DeviceMemory = hostMemory): Promise<CaseOutputs> {
   const host = c.args();
-  const args = place(host, memory);
+  const args = placeArgs(host, memory);
   (impl as (a: Record<string, unknown>) => void)(args);
   const outputs: CaseOutputs = new Map();
   for (const key of Object.keys(c.tolerances)) {
