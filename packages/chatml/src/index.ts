@@ -1,5 +1,6 @@
 export type { EndOfTurnCheck, EndOfTurnWarning, EndOfTurnWarningCode } from './eos-check.js';
 export { checkEndOfTurnSupervision } from './eos-check.js';
+export type { ChatTemplateErrorOptions, TemplateLimitName } from './errors.js';
 export { ChatFormatError, ChatTemplateError } from './errors.js';
 export type { AlpacaExample } from './formats/alpaca.js';
 export { alpacaPrompt, renderAlpaca } from './formats/alpaca.js';
@@ -7,6 +8,8 @@ export { renderPlain } from './formats/plain.js';
 export type { JinjaChatFormat, JinjaChatFormatOptions, JinjaRenderOptions } from './jinja-format.js';
 export { jinjaChatFormat } from './jinja-format.js';
 export type { TemplateContext } from './jinja-template.js';
+export type { TemplateBudget } from './template-budget.js';
+export { DEFAULT_TEMPLATE_BUDGET } from './template-budget.js';
 export { getChatFormat, renderChat } from './registry.js';
 export { trainedTexts } from './segments.js';
 export type { FromShareGptOptions, ShareGptTurn } from './sharegpt.js';

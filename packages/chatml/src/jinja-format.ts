@@ -2,6 +2,7 @@
 // when the template has them, otherwise from incremental rendering (see prefix-segments.ts).
 import { CompiledTemplate, type TemplateContext } from './jinja-template.js';
 import { segmentsByPrefix } from './prefix-segments.js';
+import type { TemplateBudget } from './template-budget.js';
 import type { ChatFormat, ChatMessage, RenderedChat, RenderOptions } from './types.js';
 import { validateMessages } from './validate.js';
 
@@ -10,6 +11,8 @@ export interface JinjaChatFormatOptions {
   name?: string;
   /** The clock behind `strftime_now` (templates that print today's date). Default: the current time. */
   now?: () => Date;
+  /** Limits on each render, over DEFAULT_TEMPLATE_BUDGET: raise one for a template that needs more. */
+  budget?: Partial<TemplateBudget>;
 }
 
 export interface JinjaRenderOptions extends RenderOptions {
@@ -35,8 +38,11 @@ export interface JinjaChatFormat extends ChatFormat {
  * A chat format that renders `template` (a tokenizer_config.json `chat_template`) like transformers'
  * `apply_chat_template(tokenize=False)`. `specialTokens` become template variables (`bos_token`, `eos_token`, ...);
  * `options.bosToken` / `options.eosToken` of a render override them.
- * @throws ChatTemplateError when the template does not parse; render throws it when the template raises, fails, or
- * is not prefix-stable (the message names the assistant message where it broke).
+ * The template is untrusted input: each render runs under `options.budget` and reaches no host object.
+ * @throws ChatTemplateError when the template does not parse (naming the line); render throws it when the template
+ * raises, fails, runs past its budget (`error.limit` names the limit), or is not prefix-stable (the message names
+ * the assistant message where it broke).
+ * @throws ChatFormatError for a budget with an unknown key or a value that is not a positive integer.
  */
 export function jinjaChatFormat(
   template: string,
@@ -44,7 +50,7 @@ export function jinjaChatFormat(
   options: JinjaChatFormatOptions = {},
 ): JinjaChatFormat {
   const name = options.name ?? 'jinja';
-  const compiled = new CompiledTemplate(name, template, options.now ?? (() => new Date()));
+  const compiled = new CompiledTemplate(name, template, options.now ?? (() => new Date()), options.budget);
   // transformers always passes tools and documents (None when absent), then the special tokens map and kwargs.
   const base = { tools: null, documents: null, ...specialTokens };
 

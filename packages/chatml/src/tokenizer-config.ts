@@ -70,5 +70,9 @@ export function chatFormatFromTokenizerConfig(
     const text = tokenText(record[key]);
     if (text !== undefined) specialTokens[key] = text;
   }
-  return jinjaChatFormat(template, specialTokens, { name: options.name ?? source, now: options.now });
+  return jinjaChatFormat(template, specialTokens, {
+    name: options.name ?? source,
+    now: options.now,
+    budget: options.budget,
+  });
 }
