@@ -1,16 +1,9 @@
-// Files the CLI writes (reports, run_config.json, config.json): a temp file renamed into place, so a crash never
-// leaves a half-written file.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+// Files the CLI writes (reports, run_config.json, config.json): @lora/files' atomic write (temp file, fsync,
+// rename), into a folder created when missing, so a crash never leaves a half-written file.
 import { dirname } from 'node:path';
+import { ensureFolder, writeFileAtomic as writeAtomic } from '@lora/files';
 
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 8)}.tmp`;
-  try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
+  await ensureFolder(dirname(path));
+  await writeAtomic(path, text);
 }

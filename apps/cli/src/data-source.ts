@@ -2,8 +2,9 @@
 import type { DatasetFormat, MessageTemplate, PrepareSource, SourceOptions, TurnTags } from '@lora/datasets';
 import { suggestion } from './did-you-mean.js';
 import { ConfigError, preview } from './errors.js';
+import { COUNT_OR_FRACTION } from './option-spec.js';
 import type { Options } from './options.js';
-import { resolvePath } from './options.js';
+import { resolvePath, shown } from './options.js';
 
 /** CLI format names → @lora/datasets names (`instruction` is Alpaca's instruction/input/output). */
 export function datasetFormat(format: string | undefined): DatasetFormat | undefined {
@@ -64,8 +65,10 @@ export function parseSource(raw: unknown, index: number, label: string, baseDir:
   if (r.message_template !== undefined) source.template = r.message_template as MessageTemplate;
   if (r.tags !== undefined) source.tags = r.tags as TurnTags;
   if (r.sample !== undefined) {
-    if (typeof r.sample !== 'number')
-      throw new ConfigError(`${at}.sample: expected a count or a fraction, got ${preview(r.sample)}`);
+    if (typeof r.sample !== 'number' || !COUNT_OR_FRACTION.test(r.sample))
+      throw new ConfigError(
+        `${at}.sample: expected ${COUNT_OR_FRACTION.expected('>= 1')}, got ${shown(r.sample)}`,
+      );
     source.sample = r.sample;
   }
   if (r.on_empty !== undefined) source.onEmpty = r.on_empty as SourceOptions['onEmpty'];

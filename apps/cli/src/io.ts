@@ -29,7 +29,11 @@ export function processIo(): CliIo {
     ttyStream: process.stdout,
     onInterrupt(handler) {
       let presses = 0;
+      let last = Number.NEGATIVE_INFINITY;
       const listener = () => {
+        // Ctrl-C under bin/lora.js reaches this process twice at once (the terminal, and the wrapper forwarding it)
+        if (performance.now() - last < 250) return;
+        last = performance.now();
         presses++;
         if (presses > 1) process.exit(130); // a second Ctrl-C does not wait for the checkpoint
         process.stderr.write(

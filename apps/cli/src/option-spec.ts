@@ -21,10 +21,12 @@ export interface OptionSpec {
   type: OptionType;
   description: string;
   choices?: readonly string[];
-  /** inclusive bounds unless `exclusive` */
+  /** inclusive bounds unless `exclusive`; every int and number option has both (no absurd magnitudes) */
   min?: number;
   max?: number;
   exclusive?: boolean;
+  /** a further condition on a number within [min, max], e.g. a power of two */
+  rule?: NumberRule;
   default?: unknown;
   /** booleans: also accept --no-<flag> */
   negatable?: boolean;
@@ -33,6 +35,37 @@ export interface OptionSpec {
   /** the placeholder in --help, e.g. <dir> */
   arg?: string;
 }
+
+/** A condition a number must meet beyond its range; `expected` words the whole condition, given the range. */
+export interface NumberRule {
+  expected: (range: string) => string;
+  test: (n: number) => boolean;
+}
+
+export const POWER_OF_TWO: NumberRule = {
+  expected: (range) => `a power of two ${range}`,
+  test: (n) => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0,
+};
+
+/** `sample`: a count of examples, or a fraction of them (the range bounds the count) */
+export const COUNT_OR_FRACTION: NumberRule = {
+  expected: (range) => `a fraction in (0, 1) or a count (an integer ${range})`,
+  test: (n) => (Number.isInteger(n) && n >= 1) || (n > 0 && n < 1),
+};
+
+/** Upper bounds shared by several options: far above any real run, far below what would overflow or hang. */
+export const LIMITS = {
+  /** steps of any kind (max_steps, warmup, eval/save/logging intervals) */
+  steps: 10_000_000,
+  /** examples (max_samples, eval_size, limit) */
+  examples: 1_000_000_000,
+  /** tokens in one sequence (max_length, max_new_tokens) */
+  tokens: 1_048_576,
+  /** examples per micro-batch, micro-batches per step */
+  batch: 65_536,
+  /** seeds are 32-bit */
+  seed: 2 ** 32 - 1,
+} as const;
 
 /** `lora_r` → `--lora-r` */
 export function flagOf(key: string): string {
@@ -118,6 +151,7 @@ export const DATA_OPTIONS: OptionSpec[] = [
   ),
   o('max_length', 'int', 'longest example in tokens (longer ones are truncated and counted)', {
     min: 2,
+    max: LIMITS.tokens,
     default: 1024,
   }),
   o(
@@ -143,9 +177,10 @@ export const QUANT_OPTIONS: OptionSpec[] = [
 ];
 
 export const LORA_OPTIONS: OptionSpec[] = [
-  o('lora_r', 'int', 'LoRA rank', { min: 1, default: 8 }),
+  o('lora_r', 'int', 'LoRA rank', { min: 1, max: 4096, default: 8 }),
   o('lora_alpha', 'number', 'LoRA alpha (scale alpha/r, or alpha/sqrt(r) with --use-rslora)', {
     min: 0,
+    max: 1_000_000,
     exclusive: true,
     default: 16,
   }),
@@ -170,53 +205,86 @@ export const TRAINER_OPTIONS: OptionSpec[] = [
   o('output', 'path', 'output folder: adapter, checkpoints, metrics.jsonl, report.md', { arg: 'dir' }),
   o('max_samples', 'int', 'use at most N training (and N evaluation) examples, e.g. for a quick trial', {
     min: 1,
+    max: LIMITS.examples,
   }),
-  o('lr', 'number', 'peak learning rate', { min: 0, exclusive: true, default: 2e-4 }),
+  o('lr', 'number', 'peak learning rate', { min: 0, max: 1, exclusive: true, default: 2e-4 }),
   o('lr_scheduler', 'choice', 'learning-rate schedule', {
     choices: ['linear', 'cosine', 'constant', 'constant_with_warmup'],
     default: 'linear',
   }),
-  o('warmup_steps', 'int', 'linear warm-up steps', { min: 0 }),
+  o('warmup_steps', 'int', 'linear warm-up steps', { min: 0, max: LIMITS.steps }),
   o('warmup_ratio', 'number', 'warm-up as a fraction of the steps', { min: 0, max: 1 }),
-  o('weight_decay', 'number', 'AdamW decoupled weight decay', { min: 0, default: 0 }),
-  o('batch_size', 'int', 'examples per micro-batch', { min: 1, default: 4 }),
-  o('grad_accum', 'int', 'micro-batches per optimizer step', { min: 1, default: 1 }),
-  o('max_grad_norm', 'number', 'clip the gradient norm (0 turns clipping off)', { min: 0, default: 1 }),
-  o('epochs', 'number', 'passes over the training data', { min: 0, exclusive: true, default: 3 }),
-  o('max_steps', 'int', 'optimizer steps (overrides --epochs)', { min: 1 }),
+  o('weight_decay', 'number', 'AdamW decoupled weight decay', { min: 0, max: 10, default: 0 }),
+  o('batch_size', 'int', 'examples per micro-batch', { min: 1, max: LIMITS.batch, default: 4 }),
+  o('grad_accum', 'int', 'micro-batches per optimizer step', { min: 1, max: LIMITS.batch, default: 1 }),
+  o('max_grad_norm', 'number', 'clip the gradient norm (0 turns clipping off)', {
+    min: 0,
+    max: 1_000_000,
+    default: 1,
+  }),
+  o('epochs', 'number', 'passes over the training data', {
+    min: 0,
+    max: 10_000,
+    exclusive: true,
+    default: 3,
+  }),
+  o('max_steps', 'int', 'optimizer steps (overrides --epochs)', { min: 1, max: LIMITS.steps }),
   o(
     'packing',
     'boolean',
     'pack examples into blocks of --max-length, each example keeping its own positions and attention',
   ),
-  o('seed', 'int', 'seed for shuffling, dropout and LoRA initialisation', { min: 0, default: 42 }),
+  o('seed', 'int', 'seed for shuffling, dropout and LoRA initialisation', {
+    min: 0,
+    max: LIMITS.seed,
+    default: 42,
+  }),
   o('shuffle', 'boolean', 'shuffle the training data each epoch', { negatable: true, default: true }),
-  o('eval_steps', 'int', 'evaluate every N steps (and at the end)', { min: 1 }),
-  o('save_steps', 'int', 'checkpoint every N steps', { min: 1, default: 500 }),
-  o('logging_steps', 'int', 'log metrics every N steps', { min: 1, default: 10 }),
-  o('save_total_limit', 'int', 'keep at most N checkpoints (never the best)', { min: 1 }),
+  o('eval_steps', 'int', 'evaluate every N steps (and at the end)', { min: 1, max: LIMITS.steps }),
+  o('save_steps', 'int', 'checkpoint every N steps', { min: 1, max: LIMITS.steps, default: 500 }),
+  o('logging_steps', 'int', 'log metrics every N steps', { min: 1, max: LIMITS.steps, default: 10 }),
+  o('save_total_limit', 'int', 'keep at most N checkpoints (never the best)', {
+    min: 1,
+    max: LIMITS.steps,
+  }),
   o('gradient_checkpointing', 'boolean', 'recompute each layer in backward to save memory'),
-  o('resume', 'boolean', 'continue from the latest checkpoint in --output'),
+  o('resume', 'boolean', 'continue from the latest checkpoint in --output (with the same settings)'),
+  o('overwrite', 'boolean', 'replace an earlier run in --output (adapter, checkpoints, logs)'),
+  o(
+    'allow_changes',
+    'boolean',
+    'with --resume: continue although settings changed since the checkpoint (each change is listed)',
+  ),
   o('eval_prompts', 'int', 'held-out prompts generated before and after training for the report', {
     min: 0,
+    max: 100_000,
     default: 24,
   }),
-  o('max_new_tokens', 'int', 'tokens generated per answer in the report', { min: 1, default: 100 }),
+  o('max_new_tokens', 'int', 'tokens generated per answer in the report', {
+    min: 1,
+    max: LIMITS.tokens,
+    default: 100,
+  }),
 ];
 
 export const GENERATION_OPTIONS: OptionSpec[] = [
   o('adapter', 'path', 'PEFT adapter folder (adapter_config.json + adapter_model.safetensors)', {
     arg: 'dir',
   }),
-  o('max_new_tokens', 'int', 'tokens to generate at most', { min: 1, default: 100 }),
-  o('temperature', 'number', 'sampling temperature (0 = greedy)', { min: 0, default: 0.7 }),
+  o('max_new_tokens', 'int', 'tokens to generate at most', { min: 1, max: LIMITS.tokens, default: 100 }),
+  o('temperature', 'number', 'sampling temperature (0 = greedy)', { min: 0, max: 100, default: 0.7 }),
   o('top_p', 'number', 'nucleus sampling mass', { min: 0, max: 1, exclusive: false, default: 1 }),
-  o('top_k', 'int', 'sample among the k most likely tokens (0 = all)', { min: 0, default: 0 }),
+  o('top_k', 'int', 'sample among the k most likely tokens (0 = all)', {
+    min: 0,
+    max: 10_000_000,
+    default: 0,
+  }),
   o('repetition_penalty', 'number', 'divide the logits of tokens already seen', {
     min: 0,
+    max: 100,
     exclusive: true,
     default: 1,
   }),
-  o('seed', 'int', 'sampling seed', { min: 0, default: 42 }),
+  o('seed', 'int', 'sampling seed', { min: 0, max: LIMITS.seed, default: 42 }),
   o('system', 'string', 'system prompt', { arg: 'text' }),
 ];

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import type { ConfigFile } from './config-file.js';
+import { ConfigError } from './errors.js';
 import type { OptionSpec } from './option-spec.js';
-import { attributeOf, flagOf } from './option-spec.js';
+import { attributeOf, COUNT_OR_FRACTION, flagOf, POWER_OF_TWO } from './option-spec.js';
 import { coerce, Options } from './options.js';
 
 const spec = (type: OptionSpec['type'], extra: Partial<OptionSpec> = {}): OptionSpec => ({
@@ -49,6 +51,62 @@ describe('coerce: flag strings and YAML values to one checked value', () => {
   ])('%#: %j is refused', (s, raw, message) => {
     expect(() => ok(s, raw)).toThrow(message);
   });
+
+  // YAML null, ~ and an empty value all parse to null: never "unset", always refused, named as null
+  test.each([
+    [
+      spec('int', { min: 1, max: 10, default: 4 }),
+      '--k: expected an integer in [1, 10], got null (leave it out for the default 4)',
+    ],
+    [spec('number', { min: 0, max: 1, exclusive: true }), '--k: expected a number in (0, 1), got null'],
+    [spec('boolean'), '--k: expected true or false, got null'],
+    [
+      spec('choice', { choices: ['nf4', 'fp4'], default: 'nf4' }),
+      '--k: expected one of nf4, fp4, got null (leave it out for the default nf4)',
+    ],
+    [
+      spec('list', { default: ['all-linear'] }),
+      '--k: expected a list or a comma-separated string, got null (leave it out for the default all-linear)',
+    ],
+    [spec('path'), '--k: expected a string, got null'],
+    [spec('string'), '--k: expected a string, got null'],
+    [spec('object'), '--k: expected a mapping, got null'],
+  ])('%#: null is refused', (s, message) => {
+    expect(() => ok(s, null)).toThrow(message);
+  });
+
+  // non-finite values by name (JSON would print null), absurd magnitudes against the allowed range
+  const rate = spec('number', { min: 0, max: 1, exclusive: true });
+  const steps = spec('int', { min: 1, max: 10_000_000 });
+  test.each([
+    [rate, Number.NaN, '--k: expected a number in (0, 1), got NaN'],
+    [rate, 'NaN', '--k: expected a number in (0, 1), got NaN'],
+    [rate, Number.POSITIVE_INFINITY, '--k: expected a number in (0, 1), got Infinity'],
+    [rate, '-Infinity', '--k: expected a number in (0, 1), got -Infinity'],
+    [steps, 1e300, '--k: expected an integer in [1, 10000000], got number 1e+300'],
+    [steps, '1e300', '--k: expected an integer in [1, 10000000], got "1e300"'],
+    [steps, 10_000_001, '--k: expected an integer in [1, 10000000], got number 10000001'],
+    [
+      spec('int', { min: 32, max: 4096, rule: POWER_OF_TWO }),
+      '48',
+      '--k: expected a power of two in [32, 4096], got "48"',
+    ],
+    [
+      spec('number', { min: 0, max: 100, exclusive: true, rule: COUNT_OR_FRACTION }),
+      1.5,
+      '--k: expected a fraction in (0, 1) or a count (an integer in (0, 100)), got number 1.5',
+    ],
+  ])('%#: %j is refused with the range', (s, raw, message) => {
+    expect(() => ok(s, raw)).toThrow(message);
+  });
+
+  test.each([
+    [spec('int', { min: 32, max: 4096, rule: POWER_OF_TWO }), '64', 64],
+    [spec('number', { min: 0, max: 100, exclusive: true, rule: COUNT_OR_FRACTION }), '0.25', 0.25],
+    [spec('number', { min: 0, max: 100, exclusive: true, rule: COUNT_OR_FRACTION }), 30, 30],
+  ])('%#: %j meets its rule', (s, raw, expected) => {
+    expect(ok(s, raw)).toBe(expected);
+  });
 });
 
 describe('Options', () => {
@@ -65,6 +123,26 @@ describe('Options', () => {
     expect(o.number('lora_r')).toBe(16);
     expect(o.given('lora_r')).toBe(true);
     expect(o.source('lr')).toBeUndefined();
+  });
+
+  test('a config key set to null is refused with its file and line, not silently unset to no value', () => {
+    const config: ConfigFile = {
+      path: '/x/train.yml',
+      dir: '/x',
+      entries: new Map([['lora_r', { value: null, line: 3 }]]),
+    };
+    const o = new Options('train', specs, config);
+    let error: unknown;
+    try {
+      o.apply('lora_r', null, 'config', '/x');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'train.yml line 3: lora_r: expected an integer >= 1, got null (leave it out for the default 8)',
+    );
+    expect(o.number('lora_r')).toBe(8);
   });
 
   test('require names the flag and the config key', () => {

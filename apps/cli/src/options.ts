@@ -17,6 +17,7 @@ function describeRange(spec: OptionSpec): string {
 }
 
 function expectedOf(spec: OptionSpec): string {
+  if (spec.rule) return spec.rule.expected(describeRange(spec)).trim();
   switch (spec.type) {
     case 'int':
       return `an integer ${describeRange(spec)}`.trim();
@@ -36,8 +37,19 @@ function expectedOf(spec: OptionSpec): string {
 }
 
 /**
+ * A refused value for "got …": NaN and ±Infinity by name (JSON would print them as null), null as null, the
+ * rest as `preview` shows it.
+ */
+export function shown(raw: unknown): string {
+  if (typeof raw === 'number' && !Number.isFinite(raw)) return String(raw);
+  if (typeof raw === 'string' && /^[+-]?(NaN|Infinity)$/.test(raw.trim())) return raw.trim();
+  return preview(raw);
+}
+
+/**
  * Check and convert one value. `label` names where it came from (`--lora-r` or `train.yml line 4: lora_r`);
- * `baseDir` resolves relative paths.
+ * `baseDir` resolves relative paths. YAML `null` and `~` (and a key with no value) are refused like any other
+ * wrong value: an option is given a real value or left out for its default, never silently unset.
  */
 export function coerce(
   spec: OptionSpec,
@@ -47,7 +59,11 @@ export function coerce(
   makeError: (m: string) => Error,
 ): unknown {
   const fail = (): never => {
-    throw makeError(`${label}: expected ${expectedOf(spec)}, got ${preview(raw)}`);
+    const hint =
+      raw === null && spec.default !== undefined
+        ? ` (leave it out for the default ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)})`
+        : '';
+    throw makeError(`${label}: expected ${expectedOf(spec)}, got ${shown(raw)}${hint}`);
   };
   switch (spec.type) {
     case 'int':
@@ -62,6 +78,7 @@ export function coerce(
       const { min, max, exclusive } = spec;
       if (min !== undefined && (exclusive ? n <= min : n < min)) fail();
       if (max !== undefined && (exclusive ? n >= max : n > max)) fail();
+      if (spec.rule && !spec.rule.test(n)) fail();
       return n;
     }
     case 'boolean':
@@ -117,11 +134,6 @@ export class Options {
     if (!spec) throw new UsageError(`lora ${this.verb}: unknown option "${key}"`);
     const label = source === 'flag' ? flagOf(key) : `${where(this.config!, key)}: ${key}`;
     const makeError = (m: string) => (source === 'flag' ? new UsageError(m) : new ConfigError(m));
-    if (raw === null && source === 'config') {
-      this.values.delete(key);
-      this.sources.set(key, 'config');
-      return;
-    }
     this.set(key, coerce(spec, raw, label, baseDir, makeError), source);
   }
 

@@ -8,6 +8,7 @@ import { CliError, fullStack, oneLine } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 import { attributeOf, flagOf, type OptionSpec } from './option-spec.js';
 import { Options, resolvePath } from './options.js';
+import { refuseRepeatedFlags } from './repeated-flags.js';
 import { VERBS, type VerbDefinition } from './verbs.js';
 
 function optionFor(spec: OptionSpec): Option[] {
@@ -84,6 +85,7 @@ function buildProgram(io: CliIo, onDone: (code: number) => void): Command {
     if (verb.args) command.argument(verb.args.name, verb.args.description);
     for (const spec of verb.options)
       if (!spec.configOnly) for (const option of optionFor(spec)) command.addOption(option);
+    refuseRepeatedFlags(command, verb.options);
     const configOnly = verb.options.filter((s) => s.configOnly).map((s) => s.key);
     const extra = configOnly.length > 0 ? `\nConfig-only keys: ${configOnly.join(', ')}` : '';
     command.addHelpText('after', `${extra}\nExamples:\n${verb.examples.map((e) => `  ${e}`).join('\n')}`);

@@ -1,7 +1,7 @@
 // Loading what a verb works on: the tokenizer (with a pad token), the chat format, the base model (dense or
 // 4-bit), and a PEFT adapter; plus how a conversation becomes prompt token ids.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
   BUILTIN_FORMAT_NAMES,
   type BuiltinFormatName,
@@ -15,19 +15,37 @@ import { loadAdapter, type LoraModel } from '@lora/peft';
 import { Tokenizer } from '@lora/tokenize';
 import { suggestion } from './did-you-mean.js';
 import { UsageError } from './errors.js';
+import { readRunConfigFile, trainedQuant } from './run-config.js';
 
 export type QuantChoice = 'nf4' | 'fp4' | 'none';
 
 /** The file the train verb writes next to the adapter: how it was trained (eval/chat read the quantization). */
-export const RUN_CONFIG_FILE = 'run_config.json';
+export { RUN_CONFIG_FILE } from './run-config.js';
+
+/** The path's stats, or undefined when there is nothing there (or a file where a folder should be). */
+function statOf(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
 export function requireModelDir(dir: string, flag = '--model'): void {
-  if (!existsSync(join(dir, 'config.json'))) {
-    const what = existsSync(dir) ? 'a folder without config.json' : 'no such folder';
-    throw new UsageError(
-      `${flag} ${dir}: expected a Hugging Face model folder (config.json, *.safetensors, tokenizer.json), got ${what}`,
-    );
-  }
+  if (statOf(join(dir, 'config.json'))?.isFile()) return;
+  const st = statOf(dir);
+  // a file given for the folder: say so, and name the folder when it is one of the folder's own files
+  const what =
+    st === undefined
+      ? 'no such folder'
+      : st.isDirectory()
+        ? 'a folder without config.json'
+        : st.isFile()
+          ? `a file${/(^|[\\/])(config\.json|.*\.safetensors|tokenizer\.json)$/.test(dir) ? ` (pass the folder that holds it, ${dirname(dir)})` : ''}`
+          : 'something that is neither a file nor a folder';
+  throw new UsageError(
+    `${flag} ${dir}: expected a Hugging Face model folder (config.json, *.safetensors, tokenizer.json), got ${what}`,
+  );
 }
 
 /** The model's tokenizer; without a pad token it pads with EOS (said once in `notes`). */
@@ -117,15 +135,9 @@ export async function loadModel(dir: string, quant: QuantChoice, doubleQuant: bo
   return CausalLM.load(dir, loadOptionsFor(quant, doubleQuant));
 }
 
-/** What `lora train` recorded about an adapter (undefined for adapters from elsewhere). */
+/** What `lora train` recorded about an adapter (undefined for adapters from elsewhere; RunConfigError if broken). */
 export function readRunConfig(adapterDir: string): Record<string, unknown> | undefined {
-  const path = join(adapterDir, RUN_CONFIG_FILE);
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
+  return readRunConfigFile(adapterDir)?.config;
 }
 
 /** --quant auto: the quantization the adapter was trained on, else none. */
@@ -134,9 +146,8 @@ export function inferenceQuant(
   adapterDir: string | undefined,
 ): { quant: QuantChoice; doubleQuant?: boolean } {
   if (requested !== undefined && requested !== 'auto') return { quant: requested as QuantChoice };
-  const run = adapterDir === undefined ? undefined : readRunConfig(adapterDir);
-  const quant = run?.quant;
-  if (quant === 'nf4' || quant === 'fp4') return { quant, doubleQuant: run?.double_quant === true };
+  const trained = adapterDir === undefined ? undefined : trainedQuant(adapterDir);
+  if (trained !== undefined && trained.quant !== 'none') return trained;
   return { quant: 'none' };
 }
 

@@ -77,7 +77,7 @@ describe('parseSweep refuses', () => {
     [{ parameters: { output: ['a'] } }, 'unknown or fixed option "output"'],
     [
       { parameters: { lora_r: ['x'] } },
-      'sweep.yml line 9: sweep.parameters.lora_r: expected an integer >= 1, got "x"',
+      'sweep.yml line 9: sweep.parameters.lora_r: expected an integer in [1, 4096], got "x"',
     ],
     [{ parameters: { lr: [] } }, 'sweep.parameters.lr: expected at least one value'],
     [{ parameters: {} }, 'sweep.parameters: expected a mapping of option: [values]'],
@@ -93,6 +93,23 @@ describe('parseSweep refuses', () => {
       'sweep.parameters.lora_dropout: a log scale needs min > 0, got 0',
     ],
     [{ paramters: { lr: [1] } }, 'sweep: unknown key "paramters" (did you mean "parameters"?)'],
+    [
+      { trials: 1e300, parameters: { lr: [1e-3] } },
+      'sweep.trials: expected an integer in [1, 10000], got number 1e+300',
+    ],
+    [
+      { seed: null, parameters: { lr: [1e-3] } },
+      'sweep.seed: expected a value (or the key left out for its default), got null',
+    ],
+    [
+      { seed: Number.NaN, parameters: { lr: [1e-3] } },
+      'sweep.seed: expected an integer in [0, 4294967295], got NaN',
+    ],
+    [{ parameters: { lr: [Number.NaN] } }, 'sweep.parameters.lr: expected a number in (0, 1), got NaN'],
+    [
+      { parameters: { epochs: [1e300] } },
+      'sweep.parameters.epochs: expected a number in (0, 10000), got number 1e+300',
+    ],
   ])('%j', (raw, message) => {
     expect(() => parse(raw)).toThrow(message);
   });

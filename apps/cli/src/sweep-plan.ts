@@ -3,8 +3,8 @@
 import { createPrng } from '@lora/datasets';
 import { suggestion } from './did-you-mean.js';
 import { ConfigError, preview } from './errors.js';
-import type { OptionSpec } from './option-spec.js';
-import { coerce } from './options.js';
+import { LIMITS, type OptionSpec } from './option-spec.js';
+import { coerce, shown } from './options.js';
 
 export interface SweepSpec {
   method: 'grid' | 'random';
@@ -25,6 +25,8 @@ export interface Trial {
 }
 
 const SWEEP_KEYS = ['method', 'trials', 'seed', 'metric', 'parameters'];
+/** more trials than anyone runs; 1e300 would plan an array it cannot allocate */
+const MAX_TRIALS = 10_000;
 /** options a trial may not change: they decide where and what the sweep is */
 const FIXED = new Set(['config', 'debug', 'output', 'resume', 'data', 'eval_data', 'model', 'sweep']);
 
@@ -43,17 +45,23 @@ export function parseSweep(
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r))
     if (!SWEEP_KEYS.includes(key)) fail(`: unknown key "${key}"${suggestion(key, SWEEP_KEYS)}`);
+  // a null is not "left out": `?? default` would run the sweep with the default without a word
+  for (const [key, value] of Object.entries(r))
+    if (value === null) fail(`.${key}: expected a value (or the key left out for its default), got null`);
   const method = r.method ?? 'grid';
   if (method !== 'grid' && method !== 'random')
     fail(`.method: expected grid or random, got ${preview(method)}`);
   const trials = r.trials;
-  if (trials !== undefined && (!Number.isInteger(trials) || (trials as number) < 1))
-    fail(`.trials: expected an integer >= 1, got ${preview(trials)}`);
+  if (
+    trials !== undefined &&
+    (!Number.isInteger(trials) || (trials as number) < 1 || (trials as number) > MAX_TRIALS)
+  )
+    fail(`.trials: expected an integer in [1, ${MAX_TRIALS}], got ${shown(trials)}`);
   if (method === 'random' && trials === undefined)
     fail('.trials: expected the number of random trials, got none');
   const seed = r.seed ?? 0;
-  if (!Number.isInteger(seed) || (seed as number) < 0)
-    fail(`.seed: expected an integer >= 0, got ${preview(seed)}`);
+  if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > LIMITS.seed)
+    fail(`.seed: expected an integer in [0, ${LIMITS.seed}], got ${shown(seed)}`);
   const metric = r.metric ?? 'eval_loss';
   if (metric !== 'eval_loss' && metric !== 'train_loss')
     fail(`.metric: expected eval_loss or train_loss, got ${preview(metric)}`);

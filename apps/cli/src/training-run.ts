@@ -3,16 +3,10 @@
 // files: PEFT adapter, run_config.json, eval_results.json, metrics.jsonl, checkpoints, report.md + loss.svg.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeIntoFolder } from '@lora/files';
 import { readModelConfig } from '@lora/models';
 import { type LoraModel, loadAdapter, saveAdapter } from '@lora/peft';
-import {
-  formatBytes,
-  latestCheckpoint,
-  listCheckpoints,
-  planSteps,
-  type TrainableModel,
-  Trainer,
-} from '@lora/sft';
+import { formatBytes, latestCheckpoint, planSteps, type TrainableModel, Trainer } from '@lora/sft';
 import { answerCases } from './answers.js';
 import { moveToBackend, selectBackend } from './backend.js';
 import { sourceOptions } from './data-source.js';
@@ -20,7 +14,16 @@ import { UsageError } from './errors.js';
 import { createGenerator } from './generation.js';
 import { type CliIo, printer } from './io.js';
 import type { Options } from './options.js';
+import {
+  claimOutput,
+  earlierRunFiles,
+  existingPolicy,
+  TRAINING_RESULT_FILES,
+  TRAINING_RUN_FILES,
+} from './output-guard.js';
 import { createProgressView } from './progress.js';
+import { checkResumeSettings, derivedRunConfig } from './resume-check.js';
+import { writeRunConfig } from './run-config.js';
 import type { EvalSnapshot } from './report.js';
 import { describeSnapshot, makeEvaluator } from './run-evaluation.js';
 import { writeRunFiles } from './run-files.js';
@@ -47,30 +50,53 @@ export interface TrainingOutcome {
   tokensPerSec: number | undefined;
 }
 
-/** Without --resume, checkpoints an earlier run left would confuse a later --resume: remove them. */
+/**
+ * With --resume, say where the run continues; the adapter and report of an earlier completion go, as they are
+ * written again when this run ends (a run killed now must not leave them looking like its own).
+ */
 async function prepareOutput(
   options: Options,
   outputDir: string,
   out: (line: string) => void,
 ): Promise<void> {
-  if (options.bool('resume')) {
-    const latest = await latestCheckpoint(outputDir);
-    out(latest ? `resuming from ${latest}` : `--resume: no complete checkpoint in ${outputDir}`);
-    return;
-  }
-  const stale = await listCheckpoints(outputDir).catch(() => []);
-  for (const c of stale) await rm(c.path, { recursive: true, force: true });
-  if (stale.length > 0) {
-    out(
-      `removed ${stale.length} checkpoint(s) of an earlier run in ${outputDir} (--resume continues one instead)`,
-    );
-  }
+  if (!options.bool('resume')) return;
+  const latest = await latestCheckpoint(outputDir);
+  out(latest ? `resuming from ${latest}` : `--resume: no complete checkpoint in ${outputDir}`);
+  if (latest === undefined) return;
+  for (const name of await earlierRunFiles(outputDir, TRAINING_RESULT_FILES))
+    await rm(join(outputDir, name), { force: true });
 }
 
+/**
+ * Claim --output (apart from --model, --data, --eval-data and --init-adapter; locked for the run's life; an
+ * earlier run there refused without --overwrite or --resume), then train into it.
+ */
 export async function runTraining(
   options: Options,
   io: CliIo,
   extra: { title?: string | undefined } = {},
+): Promise<TrainingOutcome> {
+  const input = (key: string) => [options.label(key), options.string(key)] as const;
+  const claim = await claimOutput({
+    verb: 'train',
+    output: options.require('output'),
+    outputLabel: options.label('output'),
+    inputs: [input('model'), input('data'), input('eval_data'), input('init_adapter')],
+    runFiles: TRAINING_RUN_FILES,
+    existing: existingPolicy(options.bool('overwrite'), options.bool('resume')),
+    out: printer(io).out,
+  });
+  try {
+    return await trainInto(options, io, extra);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function trainInto(
+  options: Options,
+  io: CliIo,
+  extra: { title?: string | undefined },
 ): Promise<TrainingOutcome> {
   const started = performance.now();
   const { out } = printer(io);
@@ -105,6 +131,9 @@ export async function runTraining(
   const train = tokenizeSplit(splits.train, tokenizer, settings);
   out(describeStats(`train (${splits.format} data, ${format.name} format)`, train.stats));
   const held = splits.eval.length > 0 ? tokenizeSplit(splits.eval, tokenizer, settings) : undefined;
+  // the run's settings (checkpoints carry them; --resume refuses a change unless --allow-changes)
+  const derived = await derivedRunConfig(options, format.name);
+  await checkResumeSettings(options, outputDir, { ...options.toRecord(), ...derived }, out);
   if (held) out(describeStats('eval', held.stats));
   let trainExamples = train.examples;
   if (options.bool('packing')) {
@@ -184,7 +213,10 @@ export async function runTraining(
     trainDataset: trainExamples,
     ...(evalExamples.length > 0 && { evalDataset: evalExamples }),
     config: trainingConfig(options, { outputDir, padTokenId, evalSteps }),
-    saveAdapter: saveTo,
+    saveAdapter: async (dir) => {
+      await saveTo(dir);
+      await writeRunConfig(dir, { ...options.toRecord(), ...derived });
+    },
     onProgress: (e) => {
       tokensPerSec = e.tokensPerSec;
       view.update(e);
@@ -234,8 +266,21 @@ export async function runTraining(
     };
   }
 
-  // the adapter, evaluation after, and the files
-  await saveTo(outputDir);
+  // the adapter and its run_config.json (moved in together once both are written), evaluation after, the files
+  const runExtra = {
+    ...derived,
+    architecture: c.architecture,
+    trainable_params: count.trainable,
+    steps: result.globalStep,
+  };
+  await writeIntoFolder(
+    outputDir,
+    async (dir) => {
+      await saveTo(dir);
+      await writeRunConfig(dir, { ...options.toRecord(), ...runExtra });
+    },
+    { last: ['adapter_config.json', 'run_config.json'] },
+  );
   const after = await snapshot();
   if (after.loss !== undefined) bestEvalLoss = Math.min(bestEvalLoss ?? Number.POSITIVE_INFINITY, after.loss);
   out(`after training: ${describeSnapshot(after)}`);
@@ -246,7 +291,7 @@ export async function runTraining(
     outputDir,
     reportPath: outcome.reportPath,
     options,
-    extra: { architecture: c.architecture, trainable_params: count.trainable, steps: result.globalStep },
+    extra: runExtra,
     title: extra.title ?? `Fine-tune of ${modelDir}`,
     setup: [
       ['base model', `${modelDir} (${c.architecture})`],

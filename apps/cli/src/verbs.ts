@@ -2,11 +2,14 @@
 import type { CliIo } from './io.js';
 import {
   COMMON_OPTIONS,
+  COUNT_OR_FRACTION,
   DATA_OPTIONS,
   GENERATION_OPTIONS,
+  LIMITS,
   LORA_OPTIONS,
   MODEL_OPTIONS,
   type OptionSpec,
+  POWER_OF_TWO,
   QUANT_OPTIONS,
   TRAINER_OPTIONS,
 } from './option-spec.js';
@@ -102,8 +105,8 @@ export const VERBS: VerbDefinition[] = [
     options: merge(COMMON_OPTIONS, MODEL_OPTIONS, INFERENCE_QUANT, DATA_OPTIONS, [
       spec('adapter', 'path', 'PEFT adapter folder', { arg: 'dir' }),
       spec('data', 'path', 'evaluation data: .jsonl, .json or .csv', { arg: 'file' }),
-      spec('batch_size', 'int', 'examples per forward pass', { min: 1, default: 8 }),
-      spec('limit', 'int', 'evaluate the first N examples only', { min: 1 }),
+      spec('batch_size', 'int', 'examples per forward pass', { min: 1, max: LIMITS.batch, default: 8 }),
+      spec('limit', 'int', 'evaluate the first N examples only', { min: 1, max: LIMITS.examples }),
       spec('json', 'boolean', 'print one JSON object as the last line'),
       spec('generate', 'boolean', 'generate answers and score them against --label-field'),
       spec(
@@ -112,7 +115,11 @@ export const VERBS: VerbDefinition[] = [
         'record field holding the expected answer (default: the last assistant turn)',
         { arg: 'field' },
       ),
-      spec('max_new_tokens', 'int', 'tokens generated per answer with --generate', { min: 1, default: 32 }),
+      spec('max_new_tokens', 'int', 'tokens generated per answer with --generate', {
+        min: 1,
+        max: LIMITS.tokens,
+        default: 32,
+      }),
       spec(
         'compare',
         'boolean',
@@ -156,6 +163,7 @@ export const VERBS: VerbDefinition[] = [
       spec('model', 'path', 'base model folder', { arg: 'dir' }),
       spec('adapter', 'path', 'PEFT adapter folder', { arg: 'dir' }),
       spec('output', 'path', 'merged model folder', { arg: 'dir' }),
+      spec('overwrite', 'boolean', 'replace an earlier merged model in --output instead of refusing'),
       spec('dtype', 'choice', 'dtype of the written weights', {
         choices: ['float32', 'bfloat16', 'float16'],
         default: 'float32',
@@ -181,12 +189,18 @@ export const VERBS: VerbDefinition[] = [
     options: merge(COMMON_OPTIONS, [
       spec('model', 'path', 'model folder', { arg: 'dir' }),
       spec('output', 'path', 'quantized model folder', { arg: 'dir' }),
+      spec('overwrite', 'boolean', 'replace an earlier quantized model in --output instead of refusing'),
       spec('quant_type', 'choice', '4-bit data type', { choices: ['nf4', 'fp4'], default: 'nf4' }),
       spec('double_quant', 'boolean', 'quantize the absmax constants again', {
         negatable: true,
         default: false,
       }),
-      spec('block_size', 'int', 'elements per absmax block', { choices: undefined, min: 16, default: 64 }),
+      spec('block_size', 'int', 'elements per absmax block', {
+        min: 32,
+        max: 4096,
+        rule: POWER_OF_TWO,
+        default: 64,
+      }),
     ]),
     examples: [
       'lora quantize --model models/TinyLlama-1.1B-Chat-v1.0 --output models/tinyllama-nf4 --double-quant',
@@ -211,16 +225,19 @@ export const VERBS: VerbDefinition[] = [
         spec('data', 'path', 'one source file (instead of sources:)', { arg: 'file' }),
         spec('sample', 'number', 'with --data: a count, or a fraction in (0, 1)', {
           min: 0,
+          max: LIMITS.examples,
           exclusive: true,
+          rule: COUNT_OR_FRACTION,
         }),
         spec('output', 'path', 'folder for train.jsonl and eval.jsonl', { arg: 'dir' }),
-        spec('seed', 'int', 'shuffle seed', { min: 0, default: 42 }),
+        spec('overwrite', 'boolean', 'replace a train.jsonl / eval.jsonl already in --output'),
+        spec('seed', 'int', 'shuffle seed', { min: 0, max: LIMITS.seed, default: 42 }),
         spec('eval_ratio', 'number', 'fraction held out (n_eval = ceil(ratio * n))', {
           min: 0,
           max: 1,
           exclusive: true,
         }),
-        spec('eval_size', 'int', 'examples held out', { min: 1 }),
+        spec('eval_size', 'int', 'examples held out', { min: 1, max: LIMITS.examples }),
       ],
     ),
     examples: [

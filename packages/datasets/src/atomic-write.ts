@@ -1,5 +1,6 @@
-// Write files so that readers see either the old files or the whole new ones: temp files beside them, then renames.
-
+// Write files so that readers see either the old files or the whole new ones (@lora/files' atomic writes), with a
+// failure reported as a DatasetError naming the file.
+import { FilesError, writeFilesAtomic as writeAll } from '@lora/files';
 import { DatasetError } from './errors.js';
 
 /**
@@ -7,25 +8,16 @@ import { DatasetError } from './errors.js';
  * failure the temps are removed and the old files are untouched.
  */
 export async function writeFilesAtomic(files: { path: string; data: string }[]): Promise<void> {
-  const { randomBytes } = await import('node:crypto');
-  const { rename, rm, writeFile } = await import('node:fs/promises');
-  const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temps = files.map((f) => `${f.path}${suffix}`);
-  let current = '';
   try {
-    for (const [i, file] of files.entries()) {
-      current = file.path;
-      await writeFile(temps[i]!, file.data, 'utf8');
-    }
-    for (const [i, file] of files.entries()) {
-      current = file.path;
-      await rename(temps[i]!, file.path);
-    }
+    await writeAll(files.map((f) => ({ path: f.path, contents: f.data })));
   } catch (cause) {
-    await Promise.all(temps.map((t) => rm(t, { force: true })));
-    throw new DatasetError(`${current}: cannot write the file (${(cause as Error).message})`, {
-      cause,
-      where: { file: current },
-    });
+    const file = cause instanceof FilesError ? cause.path : (files[0]?.path ?? '');
+    const detail =
+      cause instanceof FilesError
+        ? `expected ${cause.expected}, got ${cause.found}`
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    throw new DatasetError(`${file}: cannot write the file: ${detail}`, { cause, where: { file } });
   }
 }

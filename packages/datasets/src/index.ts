@@ -20,6 +20,7 @@ export { packExamples } from './pack.js';
 export type { PrepareConfig, PreparedRecord, PrepareSource, PrepareStats, SourceStats } from './prepare.js';
 export { prepareDatasets, toPreparedRecord } from './prepare.js';
 export type { FileType, ParseOptions, RawRecord, ReadOptions } from './read.js';
+export type { InvalidUtf8 } from './read-text.js';
 export { fileTypeOf, parseRecords, readRecords } from './read.js';
 export { sampleIndices } from './sample.js';
 export type { SplitOptions, SplitSizes } from './split.js';

@@ -1,10 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Tokenizer, trainByteLevelBpe } from '@lora/tokenize';
 import { afterAll, describe, expect, test } from 'vitest';
 import { DatasetError } from './errors.js';
 import type { SftExample } from './examples.js';
 import { createConverter, type LoadStats, loadDataset, parseDataset, streamExamples } from './load.js';
+import { tokenizeDataset } from './tokenize.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lora-datasets-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -197,5 +199,35 @@ describe('streamExamples and parseDataset', () => {
     expect(out).toHaveLength(1);
     expect(error).toBeInstanceOf(DatasetError);
     expect((error as DatasetError).line).toBe(2);
+  });
+});
+
+describe('pre-tokenized data meets the real tokenizer when it is loaded', () => {
+  test('an id past the vocabulary names the file and line before any training step', async () => {
+    const trained = trainByteLevelBpe({
+      corpus: ['hello world', 'hello there'],
+      vocabSize: 300,
+      specialTokens: ['</s>'],
+      eosToken: '</s>',
+    });
+    const tokenizer = Tokenizer.fromJSON(trained.tokenizerJson, trained.tokenizerConfig);
+    const ok = tokenizer.encode('hello world');
+    const path = join(dir, 'pretokenized.jsonl');
+    writeFileSync(
+      path,
+      `${JSON.stringify({ input_ids: ok })}\n${JSON.stringify({ input_ids: [...ok, tokenizer.vocabSize + 5] })}\n`,
+    );
+    const { examples } = await loadDataset(path);
+    const error = (() => {
+      try {
+        tokenizeDataset(examples, tokenizer);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toBe(
+      `${path} line 2: input_ids[${ok.length}]: expected a token id of the tokenizer's vocabulary (${tokenizer.vocabSize} tokens), got ${tokenizer.vocabSize + 5}`,
+    );
   });
 });

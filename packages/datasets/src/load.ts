@@ -9,7 +9,8 @@ import {
   detectFormat,
   type FieldMap,
 } from './formats.js';
-import { type FileType, parseRecords, type RawRecord, readRecords } from './read.js';
+import { type FileType, parseRecords, type RawRecord, type ReadOptions, readRecords } from './read.js';
+import type { InvalidUtf8 } from './read-text.js';
 import { type SkipCount, SkipLog } from './stats.js';
 import { applyTemplate, checkTemplate, type MessageTemplate } from './template.js';
 import type { TurnTags } from './turns.js';
@@ -31,7 +32,15 @@ export interface SourceOptions {
   fileType?: FileType;
   /** default 'error' */
   onEmpty?: OnEmpty;
+  /** bytes that are not UTF-8: 'error' (default) names the file, line and byte offset; 'replace' reads U+FFFD */
+  invalidUtf8?: InvalidUtf8;
 }
+
+/** The options readRecords takes, from the source options. */
+const readOptionsOf = (o: SourceOptions): ReadOptions => ({
+  ...(o.fileType !== undefined && { fileType: o.fileType }),
+  ...(o.invalidUtf8 !== undefined && { invalidUtf8: o.invalidUtf8 }),
+});
 
 export interface LoadStats {
   file: string;
@@ -56,6 +65,15 @@ export interface Converter {
 }
 
 function checkOptions(options: SourceOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new DatasetError(`options: expected an object, got ${preview(options)}`, { key: 'options' });
+  }
+  const invalidUtf8 = options.invalidUtf8;
+  if (invalidUtf8 !== undefined && invalidUtf8 !== 'error' && invalidUtf8 !== 'replace') {
+    throw new DatasetError(`invalidUtf8: expected 'error' or 'replace', got ${preview(invalidUtf8)}`, {
+      key: 'invalidUtf8',
+    });
+  }
   if (options.format !== undefined && !DATASET_FORMATS.includes(options.format)) {
     throw new DatasetError(
       `format: expected one of ${DATASET_FORMATS.join(', ')}, got ${preview(options.format)}`,
@@ -186,10 +204,7 @@ export async function* streamExamples(
   onStats?: (stats: LoadStats) => void,
 ): AsyncGenerator<SftExample> {
   const converter = createConverter(path, options);
-  for await (const record of readRecords(
-    path,
-    options.fileType === undefined ? {} : { fileType: options.fileType },
-  )) {
+  for await (const record of readRecords(path, readOptionsOf(options))) {
     yield* converter.convert(record);
   }
   onStats?.(converter.stats());
@@ -199,10 +214,7 @@ export async function* streamExamples(
 export async function loadDataset(path: string, options: SourceOptions = {}): Promise<LoadedDataset> {
   const converter = createConverter(path, options);
   const examples: SftExample[] = [];
-  for await (const record of readRecords(
-    path,
-    options.fileType === undefined ? {} : { fileType: options.fileType },
-  )) {
+  for await (const record of readRecords(path, readOptionsOf(options))) {
     for (const example of converter.convert(record)) examples.push(example);
   }
   const stats = converter.stats();

@@ -152,7 +152,9 @@ describe('writeFilesAtomic', () => {
       { path: join(d, 'missing-dir', 'b.jsonl'), data: 'new\n' },
     ]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatasetError);
-    expect((error as Error).message).toMatch(/missing-dir\/b\.jsonl: cannot write the file \(ENOENT/);
+    expect((error as Error).message).toMatch(
+      /missing-dir\/b\.jsonl: cannot write the file: expected a writable folder .*missing-dir to write it in, got nothing there \(ENOENT\)$/,
+    );
     expect(readFileSync(join(d, 'a.jsonl'), 'utf8')).toBe('old\n');
     expect(readdirSync(d)).toEqual(['a.jsonl']);
     rmSync(d, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -135,10 +135,84 @@ describe('readRecords: every malformed input is a DatasetError naming file, line
   });
 
   test('a missing file is a DatasetError, not a bare ENOENT', async () => {
-    await expect(readAll(join(dir, 'missing.jsonl'))).rejects.toThrow(
-      /missing\.jsonl: cannot read the file \(ENOENT/,
+    for (const name of ['missing.jsonl', 'missing.json']) {
+      const error = await readAll(join(dir, name)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DatasetError);
+      expect((error as Error).message).toBe(`${join(dir, name)}: expected a readable dataset file, got no such file`);
+    }
+  });
+
+  test.each([
+    ['a directory', () => mkdirSync(join(dir, 'folder.jsonl'), { recursive: true }), 'folder.jsonl', 'a directory'],
+    ['a directory (.json)', () => mkdirSync(join(dir, 'folder.json'), { recursive: true }), 'folder.json', 'a directory'],
+    ['/dev/zero', () => symlinkSync('/dev/zero', join(dir, 'zero-link.jsonl')), 'zero-link.jsonl', 'a character device'],
+    ['/dev/zero (.csv)', () => symlinkSync('/dev/zero', join(dir, 'zero-link.csv')), 'zero-link.csv', 'a character device'],
+    ['a dangling symlink', () => symlinkSync(join(dir, 'gone'), join(dir, 'dangling.jsonl')), 'dangling.jsonl', 'no such file'],
+  ])('%s is refused in one line, never a RangeError or a hang', async (_, make, name, got) => {
+    make();
+    const error = await readAll(join(dir, name)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toBe(`${join(dir, name)}: expected a readable dataset file, got ${got}`);
+  });
+
+  test('arguments of the wrong kind are named', async () => {
+    await expect(readAll(undefined as unknown as string)).rejects.toThrow(
+      'readRecords: path: expected a dataset file path, got undefined',
     );
-    await expect(readAll(join(dir, 'missing.json'))).rejects.toThrow(DatasetError);
+    const path = file('opt.jsonl', '{"a":1}\n');
+    await expect(readRecords(path, { fileType: 'xml' as FileType }).next()).rejects.toThrow(
+      `${path}: fileType: expected one of json, jsonl, csv, tsv, got "xml"`,
+    );
+    await expect(readRecords(path, { invalidUtf8: 'skip' as 'error' }).next()).rejects.toThrow(
+      `${path}: invalidUtf8: expected 'error' or 'replace', got "skip"`,
+    );
+  });
+});
+
+describe('bytes that are not UTF-8 are refused with the file, line and byte offset', () => {
+  const bytes = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  const raw = (name: string, data: Buffer) => {
+    const path = join(dir, name);
+    writeFileSync(path, data);
+    return path;
+  };
+  test.each([
+    ['bad.jsonl', bytes('{"text":"a"}\n{"text":"b', [0xff], 'c"}\n'), 2, 23, '0xff'],
+    ['bad-crlf.jsonl', bytes('{"text":"a"}\r\n\r\n{"text":"é', [0xc3], '"}\r\n'), 3, 27, '0xc3'],
+    ['lone-surrogate.jsonl', bytes('{"text":"', [0xed, 0xa0, 0x80], '"}'), 1, 9, '0xed'],
+    ['overlong.json', bytes('[{"text":\n"', [0xc0, 0xaf], '"}]'), 2, 11, '0xc0'],
+    ['bad.csv', bytes('text\nok\nbad', [0x80], '\n'), 3, 11, '0x80'],
+  ])('%s', async (name, data, line, offset, byte) => {
+    const path = raw(name, data);
+    const error = await readAll(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toBe(
+      `${path} line ${line}: expected UTF-8 text, got byte ${byte} at byte offset ${offset}; re-save it as UTF-8 (or read it with invalidUtf8: 'replace' to get U+FFFD)`,
+    );
+    expect((error as DatasetError).line).toBe(line);
+  });
+
+  test('a sequence cut off at the end of the file', async () => {
+    const path = raw('cut.jsonl', bytes('{"text":"a"}\n{"text":"', [0xe2, 0x82]));
+    await expect(readAll(path)).rejects.toThrow(/line 2: expected UTF-8 text, got byte 0xe2 at byte offset 22/);
+  });
+
+  test("invalidUtf8: 'replace' reads them as U+FFFD, as asked", async () => {
+    const path = raw('replace.jsonl', bytes('{"text":"b', [0xff], 'c"}\n'));
+    const records = [];
+    for await (const r of readRecords(path, { invalidUtf8: 'replace' })) records.push(r);
+    expect(records.map((r) => r.value.text)).toEqual(['b\uFFFDc']);
+  });
+
+  test('valid multi-byte text across read chunks is untouched', async () => {
+    const long = '中文🙂'.repeat(200_000); // ~2.8 MB: several 1 MiB chunks, characters straddling their edges
+    const path = file('long.jsonl', `${JSON.stringify({ text: long })}\n${JSON.stringify({ text: 'é' })}`);
+    const records = await readAll(path);
+    expect(records.map((r) => [r.value.text, r.where.line])).toEqual([
+      [long, 1],
+      ['é', 2],
+    ]);
   });
 });
 

@@ -2,6 +2,7 @@
 
 import { parseCsv } from './csv.js';
 import { DatasetError, type Location, preview } from './errors.js';
+import { type InvalidUtf8, readLines, readWholeText } from './read-text.js';
 
 export type FileType = 'json' | 'jsonl' | 'csv' | 'tsv';
 
@@ -10,6 +11,8 @@ export interface RawRecord {
   value: Record<string, unknown>;
   where: Location;
 }
+
+const FILE_TYPES: readonly FileType[] = ['json', 'jsonl', 'csv', 'tsv'];
 
 const EXTENSIONS: Record<string, FileType> = {
   '.json': 'json',
@@ -155,53 +158,54 @@ export function parseRecords(text: string, options: ParseOptions): RawRecord[] {
 export interface ReadOptions {
   /** override the type taken from the extension */
   fileType?: FileType;
+  /** bytes that are not UTF-8: 'error' (default) names the file, line and byte offset; 'replace' reads U+FFFD */
+  invalidUtf8?: InvalidUtf8;
+}
+
+/** The read options, checked: a DatasetError names the option that is wrong. */
+function checkReadOptions(path: unknown, options: unknown): asserts path is string {
+  if (typeof path !== 'string' || path === '') {
+    throw new DatasetError(`readRecords: path: expected a dataset file path, got ${preview(path)}`, { key: 'path' });
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new DatasetError(`${path}: options: expected an object, got ${preview(options)}`, { key: 'options' });
+  }
+  const { fileType, invalidUtf8 } = options as ReadOptions;
+  if (fileType !== undefined && !FILE_TYPES.includes(fileType)) {
+    throw new DatasetError(`${path}: fileType: expected one of ${FILE_TYPES.join(', ')}, got ${preview(fileType)}`, {
+      key: 'fileType',
+      where: { file: path },
+    });
+  }
+  if (invalidUtf8 !== undefined && invalidUtf8 !== 'error' && invalidUtf8 !== 'replace') {
+    throw new DatasetError(`${path}: invalidUtf8: expected 'error' or 'replace', got ${preview(invalidUtf8)}`, {
+      key: 'invalidUtf8',
+      where: { file: path },
+    });
+  }
 }
 
 /**
  * Stream the records of a dataset file. JSON Lines are read line by line; JSON arrays and CSV are parsed whole.
- * Every malformed line, element or row throws a DatasetError naming the file and line (or index).
+ * Every malformed line, element or row throws a DatasetError naming the file and line (or index); so do a path that
+ * is not a readable file (a directory, a device), bytes that are not UTF-8 (with the byte offset; see invalidUtf8),
+ * a JSON Lines line over 256 MiB and a whole JSON/CSV file too large for one string.
  */
 export async function* readRecords(path: string, options: ReadOptions = {}): AsyncGenerator<RawRecord> {
+  checkReadOptions(path, options);
   const fileType = options.fileType ?? fileTypeOf(path);
+  const mode = options.invalidUtf8 ?? 'error';
   if (fileType !== 'jsonl') {
-    const text = await readText(path);
+    const text = await readWholeText(path, mode);
     yield* parseRecords(text, { file: path, fileType });
     return;
   }
-  // node modules load on first use, so the parsing half of this module also runs in a browser
-  const { createReadStream } = await import('node:fs');
-  const { createInterface } = await import('node:readline');
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let line = 0;
   let records = 0;
-  try {
-    for await (const raw of lines) {
-      line++;
-      const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-      if (text.trim() === '') continue;
-      records++;
-      yield parseJsonLine(text, path, line);
-    }
-  } catch (cause) {
-    if (cause instanceof DatasetError) throw cause;
-    throw new DatasetError(`${path}: cannot read the file (${(cause as Error).message})`, {
-      cause,
-      where: { file: path },
-    });
-  } finally {
-    lines.close();
+  for await (const { text: raw, line } of readLines(path, mode)) {
+    const text = line === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (text.trim() === '') continue;
+    records++;
+    yield parseJsonLine(text, path, line);
   }
   if (records === 0) throw emptyFile(path);
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    const { readFile } = await import('node:fs/promises');
-    return await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new DatasetError(`${path}: cannot read the file (${(cause as Error).message})`, {
-      cause,
-      where: { file: path },
-    });
-  }
 }

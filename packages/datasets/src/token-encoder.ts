@@ -9,4 +9,8 @@ export interface TokenEncoder {
   readonly bosToken?: string | undefined;
   readonly eosToken?: string | undefined;
   readonly padToken?: string | undefined;
+  /** number of tokens; with idToToken, pre-tokenized examples are checked against the vocabulary */
+  readonly vocabSize?: number;
+  /** the token of an id, undefined for an id outside the vocabulary */
+  idToToken?(id: number): string | undefined;
 }

@@ -193,6 +193,40 @@ describe('tokenize: text and pre-tokenized examples', () => {
   });
 });
 
+describe('tokenize: pre-tokenized ids are checked against the vocabulary', () => {
+  const at = { file: 'ids.jsonl', line: 7 };
+  const sized = (vocabSize: number) => ({ ...fakeEncoder({ eos: '</s>' }), vocabSize });
+  test.each([
+    ['input_ids', { inputIds: [5, 6, 10], labels: [I, 6, 7] }, 'ids.jsonl line 7: input_ids[2]: expected a token id of the tokenizer\'s vocabulary (10 tokens), got 10'],
+    ['labels', { inputIds: [5, 6, 7], labels: [I, 6, 4000] }, 'ids.jsonl line 7: labels[2]: expected a token id of the tokenizer\'s vocabulary (10 tokens), got 4000'],
+  ])('an id past it in %s names the file, line and position', (_, ids, message) => {
+    const example: SftExample = { format: 'tokenized', ...ids, where: at };
+    const error = (() => {
+      try {
+        tokenizeDataset([example], sized(10));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(DatasetError);
+    expect((error as Error).message).toBe(message);
+    expect((error as DatasetError).line).toBe(7);
+  });
+
+  test('ids inside it, and -100 labels, pass', () => {
+    const { examples } = tokenizeDataset([{ format: 'tokenized', inputIds: [0, 9], labels: [I, 9] }], sized(10));
+    expect(examples).toEqual([{ inputIds: [0, 9], labels: [I, 9] }]);
+  });
+
+  test('idToToken, when the encoder has it, decides (a vocabulary with a gap)', () => {
+    const enc = { ...sized(4), idToToken: (id: number) => (id === 2 ? undefined : 't') };
+    expect(() => tokenizeDataset([{ format: 'tokenized', inputIds: [1, 7] }], enc)).not.toThrow();
+    expect(() => tokenizeDataset([{ format: 'tokenized', inputIds: [1, 2] }], enc)).toThrow(
+      "example: input_ids[1]: expected a token id of the tokenizer's vocabulary (4 tokens), got 2",
+    );
+  });
+});
+
 describe('tokenize: maxLength, skipping and stats', () => {
   const enc = fakeEncoder({ eos: '<|im_end|>' });
   const long = chat('hi', 'a fairly long reply');

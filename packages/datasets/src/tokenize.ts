@@ -186,8 +186,28 @@ export function createTokenizer(encoder: TokenEncoder, options: TokenizeOptions 
     }
   };
 
+  // pre-tokenized ids must be tokens of this vocabulary: past it they would index beyond the embedding at step 1
+  const inVocabulary = (id: number): boolean =>
+    encoder.idToToken !== undefined
+      ? encoder.idToToken(id) !== undefined
+      : encoder.vocabSize === undefined || id < encoder.vocabSize;
+  const checkVocabulary = (ids: readonly number[], field: string, where: Location | undefined): void => {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id === -100 || inVocabulary(id)) continue;
+      const at = where === undefined ? 'example' : describeLocation(where);
+      const size = encoder.vocabSize === undefined ? '' : ` (${encoder.vocabSize} tokens)`;
+      throw new DatasetError(`${at}: ${field}[${i}]: expected a token id of the tokenizer's vocabulary${size}, got ${id}`, {
+        key: field,
+        ...(where && { where }),
+      });
+    }
+  };
+
   const build = (example: SftExample): { ids: number[]; labels: number[] } => {
     if (example.format === 'tokenized') {
+      checkVocabulary(example.inputIds, 'input_ids', example.where);
+      if (example.labels) checkVocabulary(example.labels, 'labels', example.where);
       return { ids: [...example.inputIds], labels: [...(example.labels ?? example.inputIds)] };
     }
     if (example.format === 'text') {

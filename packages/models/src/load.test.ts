@@ -110,6 +110,74 @@ describe.each(ARCHS)('%s in 4 bits', (arch) => {
   });
 });
 
+/** Rewrite `dir`'s model.safetensors with `edit` applied to tensor `name` (values read as F32, written as `dtype`). */
+async function corrupt(
+  dir: string,
+  name: string,
+  edit: (data: Float32Array) => void,
+  dtype: 'F32' | 'F16' | 'BF16' = 'F32',
+): Promise<string> {
+  const path = join(dir, 'model.safetensors');
+  const file = await SafetensorsFile.open(path);
+  const all: Record<string, { dtype: 'F32' | 'F16' | 'BF16' | 'U8'; shape: number[]; data: Float32Array | Uint8Array }> = {};
+  for (const key of file.tensorNames()) {
+    const info = file.info(key);
+    if (info.dtype === 'U8') all[key] = { dtype: 'U8', shape: info.shape, data: await file.readRaw(key) };
+    else {
+      const data = await file.readF32(key);
+      if (key === name) edit(data);
+      all[key] = { dtype: info.dtype === 'F32' ? 'F32' : dtype, shape: info.shape, data };
+    }
+  }
+  await file.close();
+  await writeSafetensors(path, all, { format: 'pt' });
+  return path;
+}
+
+describe('non-finite base weights are refused at load, naming the file and the tensor', () => {
+  test.each([
+    { label: 'a NaN in an F32 linear', arch: 'llama', name: 'model.layers.1.mlp.up_proj.weight', at: [5, 9], value: Number.NaN, dtype: 'F32' },
+    { label: 'an Inf in the embedding', arch: 'qwen2', name: 'model.embed_tokens.weight', at: [0], value: Number.POSITIVE_INFINITY, dtype: 'F32' },
+    { label: 'a -Inf in a BF16 norm', arch: 'gemma', name: 'model.norm.weight', at: [31], value: Number.NEGATIVE_INFINITY, dtype: 'BF16' },
+    { label: 'a NaN in a GPT-2 Conv1D weight (F16)', arch: 'gpt2', name: 'transformer.h.0.attn.c_attn.weight', at: [7], value: Number.NaN, dtype: 'F16' },
+  ] as const)('$label', async ({ arch, name, at, value, dtype }) => {
+    const { dir } = await writeTinyCheckpoint(fresh(), arch, { seed: 13 });
+    const path = await corrupt(dir, name, (d) => {
+      for (const i of at) d[i] = value;
+    }, dtype);
+    const message = `${path}: tensor "${name}": expected finite values, got ${at.length} non-finite of`;
+    for (const options of [{}, { quantize: { quantType: 'nf4', doubleQuant: true } } as const]) {
+      await expect(CausalLM.load(dir, options)).rejects.toThrow(ModelLoadError);
+      await expect(CausalLM.load(dir, options)).rejects.toThrow(message);
+      await expect(CausalLM.load(dir, options)).rejects.toThrow(`(first: element ${at[0]} is ${value})`);
+    }
+  });
+
+  test('a NaN absmax of a 4-bit checkpoint is refused too', async () => {
+    const { dir } = await writeTinyCheckpoint(fresh(), 'llama', {
+      seed: 14,
+      quantize: { quantType: 'nf4', doubleQuant: false },
+    });
+    const key = 'model.layers.0.self_attn.q_proj.weight.absmax';
+    const path = await corrupt(dir, key, (d) => (d[2] = Number.NaN));
+    await expect(CausalLM.load(dir)).rejects.toThrow(
+      `${path}: tensor "${key}": expected finite values, got 1 non-finite of`,
+    );
+  });
+
+  test('fromWeights refuses them as well, naming its source', async () => {
+    const m = await CausalLM.load((await writeTinyCheckpoint(fresh(), 'qwen2', { seed: 15 })).dir);
+    const w = await m.exportWeights();
+    const bad = Float32Array.from(w.get('model.norm.weight')!.data);
+    bad[3] = Number.NaN;
+    expect(() =>
+      CausalLM.fromWeights(m.config, (name) => (name === 'model.norm.weight' ? bad : w.get(name)?.data), {
+        source: 'upload',
+      }),
+    ).toThrow('upload: tensor "model.norm.weight": expected finite values, got 1 non-finite of 32 (first: element 3 is NaN)');
+  });
+});
+
 describe('load errors name the file and the tensor or key', () => {
   test('a missing tensor', async () => {
     const { dir } = await writeTinyCheckpoint(fresh(), 'llama', { seed: 8 });

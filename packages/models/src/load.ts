@@ -14,6 +14,7 @@ import { type ModelConfig, parseModelConfig } from './config.js';
 import { ModelConfigError, ModelLoadError } from './errors.js';
 import { nodeFs } from './node-fs.js';
 import {
+  checkFiniteWeight,
   type LoadOptions,
   type PreparedWeight,
   linearShape,
@@ -74,6 +75,7 @@ async function readQuantized(
     if (!ckpt.has(key)) continue;
     const info = ckpt.info(key);
     const data = info.dtype === 'F32' ? await ckpt.readF32(key) : await ckpt.readRaw(key);
+    if (data instanceof Float32Array) checkFiniteWeight(data, ckpt.fileOf(key), key); // absmax, code tables
     records.set(key, { dtype: info.dtype as TensorRecord['dtype'], shape: info.shape, data });
   }
   try {

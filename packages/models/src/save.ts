@@ -1,5 +1,6 @@
 // Writing a Hugging Face model folder (save_pretrained): config.json and model.safetensors (or shards + index),
-// each file written to a temporary name and renamed into place.
+// each file written atomically (@lora/files: a temp name, fsync, rename).
+import { FilesError, writeFileAtomic as writeAtomic } from '@lora/files';
 import { type TensorInput, writeShardedCheckpoint } from '@lora/safetensors';
 import { ModelLoadError } from './errors.js';
 import type { ExportedTensor } from './export-weights.js';
@@ -9,19 +10,19 @@ export type SaveDtype = 'float32' | 'bfloat16' | 'float16';
 
 const SAFETENSORS_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
 
-/** Writes `text` to `path` atomically (temp file in the same folder, then rename). */
+/** Writes `text` to `path` atomically (@lora/files: temp file in the same folder, fsync, rename). */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const { fs } = await nodeFs(path);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await nodeFs(path); // without Node: this package's own error
   try {
-    await fs.writeFile(tmp, text);
-    await fs.rename(tmp, path);
+    await writeAtomic(path, text);
   } catch (cause) {
-    await fs.rm(tmp, { force: true });
-    throw new ModelLoadError(
-      `${path}: cannot write: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
+    const detail =
+      cause instanceof FilesError
+        ? `expected ${cause.expected}, got ${cause.found}`
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    throw new ModelLoadError(`${path}: cannot write: ${detail}`, { cause });
   }
 }
 

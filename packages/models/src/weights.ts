@@ -32,6 +32,21 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
 
 export const showShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
+/**
+ * Throws ModelLoadError when `data` holds NaN or ±Infinity: a base weight like that only surfaces later as a
+ * non-finite loss, far from its cause. One pass, next to the read that produced `data`.
+ */
+export function checkFiniteWeight(data: ArrayLike<number>, source: string, tensor: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i]!)) continue;
+    let count = 0;
+    for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j]!)) count++;
+    throw new ModelLoadError(
+      `${source}: tensor "${tensor}": expected finite values, got ${count} non-finite of ${data.length} (first: element ${i} is ${data[i]})`,
+    );
+  }
+}
+
 /** (in, out) → (out, in), or back. */
 export function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new (data.constructor as Float32ArrayConstructor)(data.length);
@@ -52,8 +67,8 @@ export function shouldQuantize(spec: TensorSpec, q: QuantizeOnLoad | undefined):
 }
 
 /**
- * A dense stored tensor in the model's layout: checked against the spec's element count, transposed when Conv1D,
- * and quantized when asked.
+ * A dense stored tensor in the model's layout: checked against the spec's element count and for non-finite values,
+ * transposed when Conv1D, and quantized when asked.
  */
 export function prepareDense(
   spec: TensorSpec,
@@ -68,6 +83,7 @@ export function prepareDense(
       `${source}: tensor "${spec.name}" expected ${n} values for shape ${showShape(spec.shape)}, got ${data.length}`,
     );
   }
+  checkFiniteWeight(data, source, spec.name);
   const dense = spec.conv1d ? transpose2d(data, spec.shape[0]!, spec.shape[1]!) : data;
   if (!shouldQuantize(spec, quantize)) return dense;
   const shape = linearShape(spec);
@@ -76,5 +92,6 @@ export function prepareDense(
     doubleQuant: quantize.doubleQuant,
     blocksize: quantize.blocksize,
     dtype,
+    name: spec.name,
   });
 }

@@ -2,7 +2,7 @@
 // json.dumps(to_dict(), indent=2, sort_keys=True) with sets turned into lists and no trailing newline;
 // PeftModel.save_pretrained saves a copy with inference_mode=True.
 import { readFile } from 'node:fs/promises';
-import { writeTextAtomic } from './atomic.js';
+import { writeFileAtomic } from '@lora/files';
 import { LORA_CONFIG_DEFAULTS, LORA_CONFIG_KEYS, type LoraConfig, validateLoraConfig } from './config.js';
 import { AdapterFormatError, LoraConfigError } from './errors.js';
 import { PyFloat, pythonJsonDumps } from '@lora/safetensors';
@@ -90,5 +90,5 @@ export async function readAdapterConfig(path: string): Promise<LoraConfig> {
 
 /** Writes adapter_config.json atomically, byte for byte as PEFT does. */
 export async function writeAdapterConfig(path: string, config: LoraConfig): Promise<void> {
-  await writeTextAtomic(path, adapterConfigJson(config));
+  await writeFileAtomic(path, adapterConfigJson(config));
 }

@@ -240,4 +240,32 @@ describe('a bad adapter gives its named error and leaves the model untouched', (
     expect((error as Error).message).toMatch(message);
     expect([...model.linearModules().values()].some((m) => m instanceof LoraLinear)).toBe(false);
   });
+  test.each([
+    ['NaN', Number.NaN, [3]],
+    ['Infinity', Number.POSITIVE_INFINITY, [0, 5]],
+    ['-Infinity', Number.NEGATIVE_INFINITY, [31]],
+  ])('a %s in an adapter tensor is refused by file and key', async (shown, value, at) => {
+    const key = B('1.mlp.down_proj');
+    const out = await badAdapter(`non-finite-${shown}`, (t) => {
+      const data = Float32Array.from(t[key]!.data as Float32Array);
+      for (const i of at) data[i] = value;
+      t[key] = { dtype: 'F32', shape: t[key]!.shape, data };
+    });
+    const model = toy();
+    const error = await loadAdapter(out, model).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AdapterFormatError);
+    expect((error as Error).message).toBe(
+      `${join(out, 'adapter_model.safetensors')}: tensor "${key}": expected finite values, got ${at.length} non-finite of 32 (first: element ${at[0]} is ${shown})`,
+    );
+    expect([...model.linearModules().values()].some((m) => m instanceof LoraLinear)).toBe(false);
+  });
+
+  test('arguments of the wrong kind are named', async () => {
+    await expect(loadAdapter(undefined as unknown as string, toy())).rejects.toThrow(
+      new AdapterFormatError('loadAdapter: dir: expected an adapter folder path, got undefined'),
+    );
+    await expect(loadAdapter(dir, {} as ToyModel)).rejects.toThrow(
+      new AdapterFormatError('loadAdapter: model: expected a model with linearModules(), got an object'),
+    );
+  });
 });

@@ -53,6 +53,21 @@ export async function saveAdapter(
   await writeAdapterConfig(join(dir, ADAPTER_CONFIG_NAME), config);
 }
 
+/** A NaN or ±Infinity in an adapter would only surface as a non-finite loss or output: refuse it by file and key. */
+function checkFiniteTensor(data: Float32Array, file: string, key: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i]!)) continue;
+    let count = 0;
+    for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j]!)) count++;
+    throw new AdapterFormatError(
+      `${file}: tensor "${key}": expected finite values, got ${count} non-finite of ${data.length} (first: element ${i} is ${data[i]})`,
+    );
+  }
+}
+
+const describe = (v: unknown): string =>
+  v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? 'an object' : typeof v;
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -74,6 +89,12 @@ export async function loadAdapter(
   model: LinearContainer,
   options: LoadAdapterOptions = {},
 ): Promise<LoraModel> {
+  if (typeof dir !== 'string' || dir === '') {
+    throw new AdapterFormatError(`loadAdapter: dir: expected an adapter folder path, got ${describe(dir)}`);
+  }
+  if (typeof model?.linearModules !== 'function') {
+    throw new AdapterFormatError(`loadAdapter: model: expected a model with linearModules(), got ${describe(model)}`);
+  }
   const configPath = join(dir, ADAPTER_CONFIG_NAME);
   const weightsPath = join(dir, ADAPTER_WEIGHTS_NAME);
   const config = {
@@ -114,7 +135,12 @@ export async function loadAdapter(
     const actual = new Map(file.tensorNames().map((n) => [n, file.info(n)]));
     const problems = checkAdapterTensors(expected, actual, [...linears.keys()]);
     if (problems.length > 0) throw new AdapterMismatchError(weightsPath, problems);
-    for (const key of expected.keys()) if (actual.has(key)) values.set(key, await file.readF32(key));
+    for (const key of expected.keys()) {
+      if (!actual.has(key)) continue;
+      const data = await file.readF32(key);
+      checkFiniteTensor(data, weightsPath, key);
+      values.set(key, data);
+    }
   } finally {
     await file.close();
   }

@@ -1,6 +1,7 @@
 // Blockwise absmax quantization, as bitsandbytes' default backend does it (backends/default/ops.py:
 // quantize_4bit, dequantize_4bit, quantize_blockwise, dequantize_blockwise), over the flattened row-major tensor.
 import { nearestCode } from './codebooks.js';
+import { QuantizationError, describeArgument, nonFiniteMessage } from './errors.js';
 
 const f32 = Math.fround;
 
@@ -15,11 +16,35 @@ export function blockCount(n: number, blocksize: number): number {
   return Math.ceil(n / blocksize);
 }
 
-/** Scale each block by 1/absmax in float32, clamp to [-1, 1], and map each value through `assign`. */
+/** The arguments every blockwise quantizer takes: a Float32Array, a code table of `codeSize`, a positive block size. */
+function checkBlockwiseArgs(
+  fn: string,
+  values: unknown,
+  code: unknown,
+  codeSize: number,
+  blocksize: unknown,
+): asserts values is Float32Array {
+  if (!(values instanceof Float32Array)) {
+    throw new QuantizationError(`${fn}: values: expected a Float32Array, got ${describeArgument(values)}`);
+  }
+  if (!(code instanceof Float32Array) || code.length !== codeSize) {
+    throw new QuantizationError(`${fn}: code: expected a Float32Array of ${codeSize} entries, got ${describeArgument(code)}`);
+  }
+  if (typeof blocksize !== 'number' || !Number.isInteger(blocksize) || blocksize < 1) {
+    throw new QuantizationError(`${fn}: blocksize: expected a positive integer, got ${describeArgument(blocksize)}`);
+  }
+}
+
+/**
+ * Scale each block by 1/absmax in float32, clamp to [-1, 1], and map each value through `assign`. A block holding NaN
+ * or ±Infinity has no usable absmax (every value of it would dequantize to NaN): it throws a QuantizationError naming
+ * the first such element of `label`.
+ */
 function forEachScaled(
   values: Float32Array,
   blocksize: number,
   assign: (index: number, scaled: number) => void,
+  label: string,
 ): Float32Array {
   const n = values.length;
   const absmax = new Float32Array(blockCount(n, blocksize));
@@ -28,6 +53,11 @@ function forEachScaled(
     const end = Math.min(start + blocksize, n);
     let max = 0;
     for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i]!));
+    if (!Number.isFinite(max)) {
+      let first = start;
+      while (Number.isFinite(values[first]!)) first++;
+      throw new QuantizationError(nonFiniteMessage(label, values, first));
+    }
     absmax[b] = max;
     const inv = f32(1 / f32(max));
     for (let i = start; i < end; i++) {
@@ -38,8 +68,17 @@ function forEachScaled(
   return absmax;
 }
 
-/** 4-bit blockwise quantization: (n) f32 → ((n+1)/2) packed bytes + (blocks) absmax. */
-export function quantize4bitBlockwise(values: Float32Array, code: Float32Array, blocksize: number): BlockwiseResult {
+/**
+ * 4-bit blockwise quantization: (n) f32 → ((n+1)/2) packed bytes + (blocks) absmax. Throws QuantizationError for
+ * arguments of the wrong kind and for a non-finite value (the first one named by `label` and index).
+ */
+export function quantize4bitBlockwise(
+  values: Float32Array,
+  code: Float32Array,
+  blocksize: number,
+  label = 'quantize4bitBlockwise: values',
+): BlockwiseResult {
+  checkBlockwiseArgs('quantize4bitBlockwise', values, code, 16, blocksize);
   const codes = new Uint8Array(Math.ceil(values.length / 2));
   // an odd tail is padded with 0.0 before packing, as bitsandbytes pads `scaled`
   if (values.length % 2 === 1) codes[codes.length - 1] = nearestCode(0, code) & 0x0f;
@@ -47,7 +86,7 @@ export function quantize4bitBlockwise(values: Float32Array, code: Float32Array, 
     const q = nearestCode(scaled, code);
     const byte = i >> 1;
     codes[byte] = i % 2 === 0 ? (q << 4) | (codes[byte]! & 0x0f) : (codes[byte]! & 0xf0) | q;
-  });
+  }, label);
   return { codes, absmax };
 }
 
@@ -69,11 +108,22 @@ export function dequantize4bitBlockwise(
 }
 
 /** 8-bit blockwise quantization against a 256-entry code (used for the nested absmax). */
-export function quantize8bitBlockwise(values: Float32Array, code: Float32Array, blocksize: number): BlockwiseResult {
+export function quantize8bitBlockwise(
+  values: Float32Array,
+  code: Float32Array,
+  blocksize: number,
+  label = 'quantize8bitBlockwise: values',
+): BlockwiseResult {
+  checkBlockwiseArgs('quantize8bitBlockwise', values, code, 256, blocksize);
   const codes = new Uint8Array(values.length);
-  const absmax = forEachScaled(values, blocksize, (i, scaled) => {
-    codes[i] = nearestCode(scaled, code);
-  });
+  const absmax = forEachScaled(
+    values,
+    blocksize,
+    (i, scaled) => {
+      codes[i] = nearestCode(scaled, code);
+    },
+    label,
+  );
   return { codes, absmax };
 }
 

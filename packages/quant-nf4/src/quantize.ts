@@ -9,14 +9,13 @@ import {
   quantize8bitBlockwise,
 } from './blockwise.js';
 import { type QuantType, codeFor, createDynamicMap } from './codebooks.js';
+import { QuantizationError, describeArgument, nonFiniteMessage } from './errors.js';
+
+export { QuantizationError } from './errors.js';
 
 const f32 = Math.fround;
 
 export const NESTED_BLOCKSIZE = 256;
-
-export class QuantizationError extends Error {
-  override name = 'QuantizationError';
-}
 
 export type StorageDtype = 'float32' | 'float16' | 'bfloat16';
 
@@ -54,41 +53,97 @@ export interface QuantizeOptions {
   blocksize?: number;
   doubleQuant?: boolean;
   dtype?: StorageDtype;
+  /** the tensor's name, used in error messages (e.g. "model.layers.0.mlp.up_proj.weight") */
+  name?: string;
 }
+
+const STORAGE_DTYPES: readonly StorageDtype[] = ['float32', 'float16', 'bfloat16'];
 
 export function validateBlocksize(blocksize: number, where = 'blocksize'): void {
   const ok = Number.isInteger(blocksize) && blocksize >= 32 && blocksize <= 4096 && (blocksize & (blocksize - 1)) === 0;
   if (!ok) throw new QuantizationError(`${where}: expected a power of two from 32 to 4096, got ${blocksize}`);
 }
 
-/** Quantize a row-major weight of `shape` to NF4/FP4. */
+/** The element count of `shape`, after checking it is a non-empty list of non-negative integers. */
+function checkShape(where: string, shape: unknown): number {
+  if (!Array.isArray(shape) || shape.length === 0) {
+    throw new QuantizationError(`${where}: shape: expected a non-empty array of dimensions, got ${describeArgument(shape)}`);
+  }
+  shape.forEach((d: unknown, i) => {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw new QuantizationError(
+        `${where}: shape[${i}]: expected a non-negative integer, got ${describeArgument(d)} in [${shape.map(String).join(', ')}]`,
+      );
+    }
+  });
+  return (shape as number[]).reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Quantize a row-major weight of `shape` to NF4/FP4. Throws QuantizationError when `values` is not a Float32Array,
+ * `shape` is not a list of non-negative integers whose product is `values.length` (> 0), an option is out of range,
+ * or a value is NaN or ±Infinity (named by tensor and index: it would turn its whole block into NaN).
+ */
 export function quantize4bit(values: Float32Array, shape: readonly number[], options: QuantizeOptions = {}): QuantizedTensor {
+  if (typeof options !== 'object' || options === null) {
+    throw new QuantizationError(`quantize4bit: options: expected an object, got ${describeArgument(options)}`);
+  }
+  const what = options.name === undefined ? 'quantize4bit' : `quantize4bit: tensor "${options.name}"`;
+  if (!(values instanceof Float32Array)) {
+    throw new QuantizationError(`${what}: values: expected a Float32Array, got ${describeArgument(values)}`);
+  }
+  const n = checkShape(what, shape);
   const quantType = options.quantType ?? 'nf4';
   const blocksize = options.blocksize ?? 64;
   validateBlocksize(blocksize);
   if (quantType !== 'nf4' && quantType !== 'fp4') {
     throw new QuantizationError(`quant type: expected "nf4" or "fp4", got "${String(quantType)}"`);
   }
-  const n = shape.reduce((a, b) => a * b, 1);
+  const dtype = options.dtype ?? 'float32';
+  if (!STORAGE_DTYPES.includes(dtype)) {
+    throw new QuantizationError(`${what}: dtype: expected one of ${STORAGE_DTYPES.join(', ')}, got ${describeArgument(dtype)}`);
+  }
+  if (options.doubleQuant !== undefined && typeof options.doubleQuant !== 'boolean') {
+    throw new QuantizationError(`${what}: doubleQuant: expected true or false, got ${describeArgument(options.doubleQuant)}`);
+  }
   if (n !== values.length || n === 0) {
-    throw new QuantizationError(`quantize4bit: expected ${n} values for shape [${shape.join(', ')}], got ${values.length}`);
+    throw new QuantizationError(
+      `${what}: expected ${n === 0 ? 'at least one value (no dimension of 0)' : `${n} values`} for shape [${shape.join(', ')}], got ${values.length}`,
+    );
   }
   const code = codeFor(quantType);
-  const { codes, absmax } = quantize4bitBlockwise(values, code, blocksize);
-  const base = { quantType, blocksize, shape: [...shape], dtype: options.dtype ?? 'float32', packed: codes, code };
+  const { codes, absmax } = quantize4bitBlockwise(
+    values,
+    code,
+    blocksize,
+    options.name === undefined ? 'quantize4bit: values' : what,
+  );
+  const base = { quantType, blocksize, shape: [...shape], dtype, packed: codes, code };
   if (!options.doubleQuant) return { ...base, absmax };
   return { ...base, nested: compressAbsmax(absmax) };
 }
 
 /** Double quantization of the absmax: offset = mean, then 8-bit dynamic blockwise over blocks of 256. */
 export function compressAbsmax(absmax: Float32Array): NestedAbsmax {
+  if (!(absmax instanceof Float32Array) || absmax.length === 0) {
+    throw new QuantizationError(`compressAbsmax: absmax: expected a non-empty Float32Array, got ${describeArgument(absmax)}`);
+  }
   let sum = 0;
   for (let i = 0; i < absmax.length; i++) sum += absmax[i]!;
+  if (!Number.isFinite(sum)) {
+    const first = absmax.findIndex((v) => !Number.isFinite(v));
+    if (first >= 0) throw new QuantizationError(nonFiniteMessage('compressAbsmax: absmax', absmax, first));
+  }
   const offset = f32(sum / absmax.length);
   const centered = new Float32Array(absmax.length);
   for (let i = 0; i < absmax.length; i++) centered[i] = f32(absmax[i]! - offset);
   const nestedCode = createDynamicMap();
-  const { codes, absmax: nestedAbsmax } = quantize8bitBlockwise(centered, nestedCode, NESTED_BLOCKSIZE);
+  const { codes, absmax: nestedAbsmax } = quantize8bitBlockwise(
+    centered,
+    nestedCode,
+    NESTED_BLOCKSIZE,
+    'compressAbsmax: absmax - mean',
+  );
   return { qabsmax: codes, nestedAbsmax, nestedCode, nestedBlocksize: NESTED_BLOCKSIZE, offset };
 }
 

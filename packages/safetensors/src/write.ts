@@ -1,5 +1,6 @@
 // Write a safetensors file atomically: stream into a temp file in the same directory, fsync, rename over the target.
 import type { FileHandle } from 'node:fs/promises';
+import { writeFileAtomic as writeAtomic } from '@lora/files';
 import { ioError, SafetensorsError } from './errors.js';
 import { nodeFs } from './node-fs.js';
 import { prepareSafetensors, type TensorInputs } from './serialize.js';
@@ -31,35 +32,18 @@ async function writeAll(fh: FileHandle, bytes: Uint8Array, position: number): Pr
 }
 
 /**
- * Create `path` through a temp file beside it: `fill` writes the temp file; on success it is synced and renamed
- * over `path`, on any failure it is removed and `path` is left as it was.
+ * Create `path` through a temp file beside it (@lora/files' atomic write): `fill` writes the temp file; on success
+ * it is synced and renamed over `path`, on any failure it is removed and `path` is left as it was.
  */
 export async function writeFileAtomic(
   path: string,
   fill: (fh: FileHandle) => Promise<void>,
   fsync = true,
 ): Promise<void> {
-  const { fs, path: p, crypto } = await nodeFs(path);
-  const temp = p.join(
-    p.dirname(path),
-    `.${p.basename(path)}.${process.pid}-${crypto.randomBytes(6).toString('hex')}.tmp`,
-  );
-  let fh: FileHandle;
+  await nodeFs(path); // without Node: this package's own error, naming the browser entry
   try {
-    fh = await fs.open(temp, 'wx');
-  } catch (cause) {
-    throw ioError(path, `cannot create temp file ${temp}`, cause);
-  }
-  let isOpen = true;
-  try {
-    await fill(fh);
-    if (fsync) await fh.sync();
-    isOpen = false;
-    await fh.close();
-    await fs.rename(temp, path);
+    await writeAtomic(path, fill, { fsync });
   } catch (error) {
-    if (isOpen) await fh.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
     throw error instanceof SafetensorsError ? error : ioError(path, 'write failed', error);
   }
 }

@@ -58,12 +58,21 @@ describe('writeFolderAtomic', () => {
       'checkpoint-9',
       'checkpoint-100',
       '.checkpoint-11.tmp-1-ab',
+      '.checkpoint-12.4242-0a1b2c3d4e5f.tmp',
       'checkpoint-x',
     ]) {
       await writeFolderAtomic(dir, name, async () => undefined);
     }
+    // a final adapter write killed midway (the CLI saves the adapter into the output folder itself)
+    await writeFile(join(dir, '.adapter_model.safetensors.4242-0a1b2c3d4e5f.tmp'), 'partial');
+    await writeFile(join(dir, '.trainer_state.json.tmp-4242'), 'partial');
     expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([9, 10, 100]);
-    expect(await removeStaleTemps(dir)).toEqual(['.checkpoint-11.tmp-1-ab']);
+    expect((await removeStaleTemps(dir)).sort()).toEqual([
+      '.adapter_model.safetensors.4242-0a1b2c3d4e5f.tmp',
+      '.checkpoint-11.tmp-1-ab',
+      '.checkpoint-12.4242-0a1b2c3d4e5f.tmp',
+      '.trainer_state.json.tmp-4242',
+    ]);
     expect((await readdir(dir)).sort()).toEqual([
       'checkpoint-10',
       'checkpoint-100',

@@ -1,36 +1,16 @@
-// Checkpoint folders written atomically: everything goes into a temp folder beside the target, which is synced
-// and renamed into place, so `checkpoint-N/` is either absent or complete — never half-written.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+// Checkpoint folders written atomically (@lora/files): everything goes into a temp folder beside the target, which
+// is synced and renamed into place, so `checkpoint-N/` is either absent or complete — never half-written.
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeStaleTemps as removeTemps, writeFolderAtomic as writeFolder } from '@lora/files';
 import { CheckpointError } from './errors.js';
 
 export const CHECKPOINT_PREFIX = 'checkpoint';
-const TEMP_MARK = '.tmp-';
-
-/** Write a small text file and fsync it (inside a temp checkpoint folder, so no rename of its own is needed). */
-export async function writeSyncedFile(path: string, text: string): Promise<void> {
-  const fh = await open(path, 'wx');
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // directory fsync makes the rename durable; some platforms refuse to open a folder, which is harmless here
-  const fh = await open(dir, 'r').catch(() => undefined);
-  if (!fh) return;
-  await fh.sync().catch(() => undefined);
-  await fh.close();
-}
 
 /**
  * Create `parent/name/` atomically: `fill(tempDir)` writes its files into a fresh temp folder; on success the
  * folder is synced and renamed to `name` (replacing an older folder of that name), on failure it is removed and
- * the error is rethrown as a CheckpointError. A crash leaves only a `.name.tmp-*` folder, which
+ * the error is rethrown as a CheckpointError. A crash leaves only a `.name.<pid>-<hex>.tmp` folder, which
  * `removeStaleTemps` deletes.
  */
 export async function writeFolderAtomic(
@@ -39,23 +19,9 @@ export async function writeFolderAtomic(
   fill: (tempDir: string) => Promise<void>,
 ): Promise<string> {
   const target = join(parent, name);
-  const temp = join(parent, `.${name}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
-    await mkdir(parent, { recursive: true });
-    await mkdir(temp);
-    await fill(temp);
-    await syncDir(temp);
-    const old = await stat(target).then(
-      () => `${temp}-old`,
-      () => undefined,
-    );
-    if (old) await rename(target, old);
-    await rename(temp, target);
-    await syncDir(parent);
-    if (old) await rm(old, { recursive: true, force: true });
-    return target;
+    return await writeFolder(parent, name, fill);
   } catch (error) {
-    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     if (error instanceof CheckpointError) throw error;
     const detail = error instanceof Error ? error.message : String(error);
     throw new CheckpointError(target, `writing ${target} failed: ${detail}; no partial folder was left`, {
@@ -64,12 +30,13 @@ export async function writeFolderAtomic(
   }
 }
 
-/** Delete temp folders a crashed save left in `parent` (names `.<name>.tmp-*`). Returns the names removed. */
+/**
+ * Delete what interrupted writes left in `parent`: temp files and folders of every pattern the project writes
+ * (a checkpoint folder's `.checkpoint-N.<pid>-<hex>.tmp`, the adapter's `.adapter_model.safetensors.<pid>-<hex>.tmp`,
+ * and older versions' `.name.tmp-*`). Returns the names removed.
+ */
 export async function removeStaleTemps(parent: string): Promise<string[]> {
-  const names = await readdir(parent).catch(() => [] as string[]);
-  const stale = names.filter((n) => n.startsWith('.') && n.includes(TEMP_MARK));
-  for (const n of stale) await rm(join(parent, n), { recursive: true, force: true });
-  return stale;
+  return removeTemps(parent);
 }
 
 /** `checkpoint-N` folder names in `parent` with their step N, sorted by step (ascending). */

@@ -3,12 +3,22 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Parameter, toHost } from '@lora/core';
+import { writeFileAtomic } from '@lora/files';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import type { AdamW } from './adamw.js';
-import { CHECKPOINT_PREFIX, listCheckpoints, writeFolderAtomic, writeSyncedFile } from './checkpoint-io.js';
+import { CHECKPOINT_PREFIX, listCheckpoints, writeFolderAtomic } from './checkpoint-io.js';
 import { CheckpointError } from './errors.js';
-import type { LrSchedulerType } from './schedule.js';
+import {
+  type DataState,
+  parseDataState,
+  parseRngState,
+  parseSchedulerState,
+  type RngState,
+  type SchedulerState,
+} from './checkpoint-state.js';
 import { parseTrainerState, serializeTrainerState, type TrainerState } from './trainer-state.js';
+
+export type { DataState, RngState, SchedulerState } from './checkpoint-state.js';
 
 export const TRAINABLE_FILE = 'trainable.safetensors';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -24,35 +34,6 @@ const REQUIRED_FILES = [
   DATA_FILE,
   TRAINER_STATE_FILE,
 ];
-
-/** LambdaLR's state: the schedule is a pure function of `last_epoch` (optimizer steps taken). */
-export interface SchedulerState {
-  type: LrSchedulerType;
-  base_lr: number;
-  warmup_steps: number;
-  total_steps: number;
-  last_epoch: number;
-  last_lr: number;
-}
-
-export interface RngState {
-  /** epoch order is shuffledIndices(n, seed + epoch): the seed and epoch say where the shuffle stream is */
-  shuffle: { seed: number; epoch: number; enabled: boolean };
-  /** the dropout/noise generator's xoshiro128** words */
-  dropout: { algorithm: 'xoshiro128**'; state: number[] };
-}
-
-/** Where the data loader stands, plus the run settings that position depends on (checked on resume). */
-export interface DataState {
-  epoch: number;
-  /** micro-batches of `epoch` already consumed */
-  batch_in_epoch: number;
-  num_examples: number;
-  batch_size: number;
-  gradient_accumulation_steps: number;
-  /** Σ of the per-step mean losses (for train_loss = total / steps, as transformers' _total_loss_scalar) */
-  total_loss: number;
-}
 
 export interface CheckpointContents {
   step: number;
@@ -87,10 +68,10 @@ export async function saveCheckpoint(outputDir: string, c: CheckpointContents): 
       eps: String(o.eps),
       weight_decay: String(o.weightDecay),
     });
-    await writeSyncedFile(join(dir, SCHEDULER_FILE), json(c.scheduler));
-    await writeSyncedFile(join(dir, RNG_FILE), json(c.rng));
-    await writeSyncedFile(join(dir, DATA_FILE), json(c.data));
-    await writeSyncedFile(join(dir, TRAINER_STATE_FILE), serializeTrainerState(c.trainerState));
+    await writeFileAtomic(join(dir, SCHEDULER_FILE), json(c.scheduler));
+    await writeFileAtomic(join(dir, RNG_FILE), json(c.rng));
+    await writeFileAtomic(join(dir, DATA_FILE), json(c.data));
+    await writeFileAtomic(join(dir, TRAINER_STATE_FILE), serializeTrainerState(c.trainerState));
     await c.saveAdapter?.(dir, { step: c.step });
   });
 }
@@ -106,14 +87,14 @@ export interface LoadedCheckpoint {
   trainerState: TrainerState;
 }
 
-async function readJson<T>(path: string): Promise<T> {
+async function readJson(path: string): Promise<unknown> {
   const text = await readFile(path, 'utf8').catch((cause: unknown) => {
     throw new CheckpointError(path, `cannot read ${path}: expected a file written by saveCheckpoint`, {
       cause,
     });
   });
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text) as unknown;
   } catch (cause) {
     throw new CheckpointError(path, `${path}: expected JSON, got unparsable text`, { cause });
   }
@@ -134,15 +115,38 @@ async function readTensors(
   }
   try {
     const tensors = new Map<string, Float32Array>();
-    for (const name of file.tensorNames()) tensors.set(name, await file.readF32(name));
+    for (const name of file.tensorNames()) {
+      const data = await file.readF32(name);
+      checkFiniteTensor(data, path, name);
+      tensors.set(name, data);
+    }
     return { tensors, metadata: { ...file.metadata } };
   } finally {
     await file.close();
   }
 }
 
-/** Read every part of a checkpoint folder; throws CheckpointError naming the file that is missing or bad. */
+/** A NaN or ±Infinity restored into a parameter or moment only shows up as a non-finite loss: refuse it by name. */
+function checkFiniteTensor(data: Float32Array, path: string, name: string): void {
+  for (let i = 0; i < data.length; i++) {
+    if (Number.isFinite(data[i]!)) continue;
+    let count = 0;
+    for (let j = i; j < data.length; j++) if (!Number.isFinite(data[j]!)) count++;
+    throw new CheckpointError(
+      path,
+      `${path}: tensor "${name}": expected finite values, got ${count} non-finite of ${data.length} (first: element ${i} is ${data[i]})`,
+    );
+  }
+}
+
+/**
+ * Read every part of a checkpoint folder; throws CheckpointError naming the file that is missing or bad, the JSON key
+ * that does not hold what saveCheckpoint writes, or the tensor holding NaN or ±Infinity.
+ */
 export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  if (typeof path !== 'string' || path === '') {
+    throw new CheckpointError(String(path), `loadCheckpoint: path: expected a checkpoint folder, got ${JSON.stringify(path) ?? String(path)}`);
+  }
   const params = (await readTensors(join(path, TRAINABLE_FILE))).tensors;
   const opt = await readTensors(join(path, OPTIMIZER_FILE));
   const optimizerStep = Number(opt.metadata.step);
@@ -173,9 +177,9 @@ export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
     params,
     optimizerStep,
     moments,
-    scheduler: await readJson<SchedulerState>(join(path, SCHEDULER_FILE)),
-    rng: await readJson<RngState>(join(path, RNG_FILE)),
-    data: await readJson<DataState>(join(path, DATA_FILE)),
+    scheduler: parseSchedulerState(join(path, SCHEDULER_FILE), await readJson(join(path, SCHEDULER_FILE))),
+    rng: parseRngState(join(path, RNG_FILE), await readJson(join(path, RNG_FILE))),
+    data: parseDataState(join(path, DATA_FILE), await readJson(join(path, DATA_FILE))),
     trainerState: parseTrainerState(trainerText, trainerPath),
   };
 }

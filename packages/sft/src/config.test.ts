@@ -60,6 +60,27 @@ describe('resolveConfig', () => {
     [{ adamBeta2: 1 }, 'adamBeta2', /adamBeta2: expected a number in \[0, 1\), got 1/],
     [{ maxSteps: 2.5 }, 'maxSteps', /maxSteps: expected an integer > 0, got 2.5/],
     [{ resume: '' }, 'resume', /resume: expected true, false or a checkpoint folder, got ""/],
+    // a null is not "left out": `?? default` would train with the default without a word
+    [
+      { learningRate: null },
+      'learningRate',
+      /learningRate: expected a value, or the key left out .*got null/,
+    ],
+    [{ batchSize: null }, 'batchSize', /batchSize: expected a value, or the key left out .*got null/],
+    // absurd magnitudes would plan ~1e302 steps and run on
+    [{ epochs: 1e300 }, 'epochs', /epochs: expected a number in \(0, 1000000\], got 1e\+300/],
+    [
+      { epochs: Number.POSITIVE_INFINITY },
+      'epochs',
+      /epochs: expected a number in \(0, 1000000\], got Infinity/,
+    ],
+    [{ maxSteps: 1e300 }, 'maxSteps', /maxSteps: expected an integer > 0, got 1e\+300/],
+    [
+      { maxSteps: 2e9 },
+      'maxSteps',
+      /maxSteps: expected an integer in \[1, 1000000000\] or -1, got 2000000000/,
+    ],
+    [{ saveSteps: 2 ** 60 }, 'saveSteps', /saveSteps: expected an integer >= 0, got 1152921504606847000/],
   ])('%j is refused naming %s', (change, key, message) => {
     let error: unknown;
     try {

@@ -11,9 +11,9 @@ export interface TrainingConfig {
   paddingSide?: 'left' | 'right';
   /** learning_rate; default 2e-5 (TRL SFTConfig) */
   learningRate?: number;
-  /** num_train_epochs; default 3; may be fractional */
+  /** num_train_epochs; default 3; may be fractional; at most MAX_EPOCHS */
   epochs?: number;
-  /** max_steps; > 0 overrides epochs */
+  /** max_steps; > 0 overrides epochs; at most MAX_STEPS */
   maxSteps?: number;
   /** per_device_train_batch_size; default 8 */
   batchSize?: number;
@@ -70,10 +70,15 @@ function fail(key: string, expected: string, got: unknown): never {
   );
 }
 
+/** Bounds that keep a run finite: far above any real run, far below a plan of 1e302 steps. */
+export const MAX_EPOCHS = 1_000_000;
+export const MAX_STEPS = 1_000_000_000;
+
+// integers beyond 2^53 are not exact (1e300 passes Number.isInteger)
 const positiveInt = (key: string, v: unknown) =>
-  Number.isInteger(v) && (v as number) > 0 ? (v as number) : fail(key, 'an integer > 0', v);
+  Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : fail(key, 'an integer > 0', v);
 const nonNegInt = (key: string, v: unknown) =>
-  Number.isInteger(v) && (v as number) >= 0 ? (v as number) : fail(key, 'an integer >= 0', v);
+  Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : fail(key, 'an integer >= 0', v);
 const finiteNonNeg = (key: string, v: unknown) =>
   typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(key, 'a finite number >= 0', v);
 
@@ -87,6 +92,9 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
   if (typeof config?.outputDir !== 'string' || config.outputDir.length === 0)
     fail('outputDir', 'a folder path', config?.outputDir);
   const c = config;
+  // `?? default` would read a null as "not given" and train with the default without a word
+  for (const [key, value] of Object.entries(c))
+    if (value === null) fail(key, 'a value, or the key left out for its default', null);
   const batchSize = positiveInt('batchSize', c.batchSize ?? 8);
   const metric = c.metricForBestModel ?? 'eval_loss';
   if (typeof metric !== 'string' || metric.length === 0) fail('metricForBestModel', 'a metric name', metric);
@@ -101,7 +109,10 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
   if (!(learningRate > 0 && Number.isFinite(learningRate)))
     fail('learningRate', 'a finite number > 0', learningRate);
   const epochs = c.epochs ?? 3;
-  if (!(epochs > 0 && Number.isFinite(epochs))) fail('epochs', 'a finite number > 0', epochs);
+  if (!(typeof epochs === 'number' && epochs > 0 && epochs <= MAX_EPOCHS))
+    fail('epochs', `a number in (0, ${MAX_EPOCHS}]`, epochs);
+  const maxSteps = c.maxSteps === undefined || c.maxSteps === -1 ? -1 : positiveInt('maxSteps', c.maxSteps);
+  if (maxSteps > MAX_STEPS) fail('maxSteps', `an integer in [1, ${MAX_STEPS}] or -1`, maxSteps);
   const seed = c.seed ?? 42;
   if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 32) fail('seed', 'an integer in [0, 2^32)', seed);
   const warmupRatio = c.warmupRatio ?? 0;
@@ -116,7 +127,7 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
     paddingSide,
     learningRate,
     epochs,
-    maxSteps: c.maxSteps === undefined || c.maxSteps === -1 ? -1 : positiveInt('maxSteps', c.maxSteps),
+    maxSteps,
     batchSize,
     evalBatchSize: positiveInt('evalBatchSize', c.evalBatchSize ?? batchSize),
     gradientAccumulationSteps: positiveInt('gradientAccumulationSteps', c.gradientAccumulationSteps ?? 1),

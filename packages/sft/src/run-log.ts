@@ -1,7 +1,8 @@
 // The run's files in the output folder: metrics.jsonl (one JSON object per logged step or evaluation) and
 // training.log (the same as human-readable lines). Appends only; on resume, entries past the checkpoint go.
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@lora/files';
 
 export const METRICS_FILE = 'metrics.jsonl';
 export const LOG_FILE = 'training.log';
@@ -47,7 +48,7 @@ export class RunLog {
 
   /**
    * Keep only metrics.jsonl entries with step <= `step` (a resumed run rewrites what came after its checkpoint);
-   * rewritten through a temp file and rename.
+   * rewritten atomically.
    */
   async truncateAfter(step: number): Promise<void> {
     const path = join(this.dir, METRICS_FILE);
@@ -61,8 +62,6 @@ export class RunLog {
         return false; // a line torn by a crash mid-append
       }
     });
-    const temp = join(this.dir, `.${METRICS_FILE}.tmp-${process.pid}`);
-    await writeFile(temp, kept.map((l) => `${l}\n`).join(''));
-    await rename(temp, path);
+    await writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
   }
 }

@@ -1,8 +1,9 @@
 // The trainer's save step: assemble scheduler, RNG and data-position state, write checkpoint-N atomically,
 // update best_model_checkpoint, prune with save_total_limit, and rewrite outputDir/trainer_state.json.
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Parameter } from '@lora/core';
+import { writeFileAtomic } from '@lora/files';
 import type { AdamW } from './adamw.js';
 import { type DataState, type RngState, type SchedulerState, saveCheckpoint } from './checkpoint.js';
 import { checkpointsToDelete, listCheckpoints } from './checkpoint-io.js';
@@ -31,12 +32,9 @@ export interface RunSnapshot {
   note: (message: string) => Promise<void>;
 }
 
-/** outputDir/trainer_state.json, through a temp file and rename. */
+/** outputDir/trainer_state.json, written atomically (@lora/files). */
 export async function writeTrainerState(outputDir: string, state: TrainerState): Promise<void> {
-  const path = join(outputDir, 'trainer_state.json');
-  const temp = join(outputDir, `.trainer_state.json.tmp-${process.pid}`); // removeStaleTemps cleans a leftover
-  await writeFile(temp, serializeTrainerState(state));
-  await rename(temp, path);
+  await writeFileAtomic(join(outputDir, 'trainer_state.json'), serializeTrainerState(state));
 }
 
 /** Save checkpoint-<step> for the run as it stands; returns the folder. */

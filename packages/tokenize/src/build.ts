@@ -18,11 +18,11 @@ import {
  * extensions, which NodeNext resolution cannot follow, so the library types as `any`; this pins it down.
  */
 export interface HfTokenizer {
-  /** ids hold undefined for a token the vocabulary lacks when the model has no unk_token */
+  /** ids hold undefined (BPE, WordPiece) or null (Unigram) for a token the vocabulary lacks when there is no unk */
   encode(
     text: string,
     options: { add_special_tokens: boolean },
-  ): { ids: (number | undefined)[]; tokens: string[] };
+  ): { ids: (number | null | undefined)[]; tokens: string[] };
   decode(
     ids: number[],
     options: { skip_special_tokens: boolean; clean_up_tokenization_spaces: boolean },
@@ -66,6 +66,45 @@ const PIPELINE_KEYS = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder
 const NO_MAX_LENGTH = 1e29;
 const PROBE_TEXT = 'Hello world';
 
+/**
+ * A Unigram model as Hugging Face tokenizers writes it: `vocab` a non-empty list of [token, score] pairs, `unk_id`
+ * null or an index into it. @huggingface/tokenizers assumes this shape and fails inside otherwise ("text is not
+ * iterable"), so the file and key are named here.
+ */
+function checkUnigram(model: JsonObject): void {
+  const vocab = model.vocab;
+  if (!Array.isArray(vocab) || vocab.length === 0) {
+    throw new TokenizerLoadError(
+      `tokenizer.json: model.vocab: expected a non-empty array of [token, score] pairs for a Unigram model, got ${Array.isArray(vocab) ? 'an empty array' : vocab === undefined ? 'none' : describeValue(vocab)}`,
+    );
+  }
+  vocab.forEach((entry: unknown, i) => {
+    const pair = entry as unknown[];
+    const ok =
+      Array.isArray(pair) &&
+      pair.length >= 2 &&
+      typeof pair[0] === 'string' &&
+      typeof pair[1] === 'number' &&
+      Number.isFinite(pair[1]);
+    if (!ok) {
+      const got = Array.isArray(pair) ? `[${pair.map(describeValue).join(', ')}]` : describeValue(entry);
+      throw new TokenizerLoadError(
+        `tokenizer.json: model.vocab[${i}]: expected a [token, score] pair (a string and a finite number), got ${got}`,
+      );
+    }
+  });
+  const unk = model.unk_id;
+  const inRange = Number.isInteger(unk) && (unk as number) >= 0 && (unk as number) < vocab.length;
+  if (unk !== undefined && unk !== null && !inRange) {
+    throw new TokenizerLoadError(
+      `tokenizer.json: model.unk_id: expected null or an index into model.vocab (0 to ${vocab.length - 1}), got ${describeValue(unk)}`,
+    );
+  }
+}
+
+const asMapping = (v: unknown): JsonObject | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
+
 function checkTokenizerJson(value: unknown): JsonObject {
   const json = asObject(value, 'tokenizer.json');
   if (!json) throw new TokenizerLoadError('tokenizer.json: expected a JSON object, got undefined');
@@ -74,6 +113,12 @@ function checkTokenizerJson(value: unknown): JsonObject {
   if (model.type !== undefined && !SUPPORTED_MODELS.includes(model.type as string)) {
     throw new TokenizerLoadError(
       `tokenizer.json: model.type: expected one of ${SUPPORTED_MODELS.join(', ')}, got ${describeValue(model.type)} (unsupported model type)`,
+    );
+  }
+  if (model.type === 'Unigram' || (model.type === undefined && Array.isArray(model.vocab))) checkUnigram(model);
+  else if (model.vocab !== undefined && asMapping(model.vocab) === undefined) {
+    throw new TokenizerLoadError(
+      `tokenizer.json: model.vocab: expected an object mapping tokens to ids for a ${String(model.type ?? 'BPE/WordPiece')} model, got ${describeValue(model.vocab)}`,
     );
   }
   const added = json.added_tokens ?? [];

@@ -310,3 +310,80 @@ describe('loading and input errors', () => {
     expect(t.tokenToId('not a token')).toBeUndefined();
   });
 });
+
+describe('Unigram models', () => {
+  const vocab: [string, number][] = [
+    ['<pad>', 0],
+    ['</s>', 0],
+    ['<unk>', 0],
+    ['▁hello', -1],
+    ['▁world', -2],
+    ...[...'▁helowrd'].map((c): [string, number] => [c, -3]),
+  ];
+  const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true };
+  const unigram = (model: Record<string, unknown>) => ({
+    version: '1.0',
+    model: { type: 'Unigram', unk_id: 2, vocab, ...model },
+    normalizer: null,
+    pre_tokenizer: metaspace,
+    post_processor: null,
+    decoder: metaspace,
+    added_tokens: [],
+  });
+
+  test('a well-formed one encodes and decodes, unknown characters as its unk_id', () => {
+    const t = Tokenizer.fromJSON(unigram({}), {});
+    expect(t.encode('hello world')).toEqual([3, 4]);
+    expect(t.encode('hello zz world')).toEqual([3, 5, 2, 4]); // ▁hello ▁ <unk> ▁world
+    expect(t.decode([3, 4])).toBe('hello world');
+  });
+
+  test('without an unk_id an unknown character is a TokenizationError, not a null id', () => {
+    const t = Tokenizer.fromJSON(unigram({ unk_id: null }), {});
+    expect(t.encode('hello world')).toEqual([3, 4]);
+    expect(() => t.encode('hello zz')).toThrow(TokenizationError);
+    expect(() => t.encode('hello zz')).toThrow(/has no id: expected a vocabulary with an unk_token/);
+  });
+
+  test.each([
+    [
+      'a vocab mapping (the BPE shape)',
+      { vocab: Object.fromEntries(vocab) },
+      'tokenizer.json: model.vocab: expected a non-empty array of [token, score] pairs for a Unigram model, got an object',
+    ],
+    [
+      'an empty vocab',
+      { vocab: [] },
+      'tokenizer.json: model.vocab: expected a non-empty array of [token, score] pairs for a Unigram model, got an empty array',
+    ],
+    [
+      'no vocab',
+      { vocab: undefined },
+      'tokenizer.json: model.vocab: expected a non-empty array of [token, score] pairs for a Unigram model, got none',
+    ],
+    [
+      'a null token',
+      { vocab: [...vocab.slice(0, 5), [null, -1]] },
+      'tokenizer.json: model.vocab[5]: expected a [token, score] pair (a string and a finite number), got [null, number -1]',
+    ],
+    [
+      'a score that is not a number',
+      { vocab: [...vocab.slice(0, 3), ['▁a', 'high']] },
+      'tokenizer.json: model.vocab[3]: expected a [token, score] pair (a string and a finite number), got ["▁a", "high"]',
+    ],
+    [
+      'an unk_id past the vocabulary',
+      { unk_id: 99 },
+      `tokenizer.json: model.unk_id: expected null or an index into model.vocab (0 to ${vocab.length - 1}), got number 99`,
+    ],
+  ])('%s is refused naming the key', (_, model, message) => {
+    expect(() => Tokenizer.fromJSON(unigram(model), {})).toThrow(new TokenizerLoadError(message));
+  });
+
+  test('a BPE model whose vocab is a list names the key', () => {
+    const bpe = { ...unigram({}), model: { type: 'BPE', vocab: [['a', 0]], merges: [] } };
+    expect(() => Tokenizer.fromJSON(bpe, {})).toThrow(
+      'tokenizer.json: model.vocab: expected an object mapping tokens to ids for a BPE model, got an array',
+    );
+  });
+});

@@ -75,7 +75,8 @@ export class Tokenizer {
     }
     const { ids, tokens } = this.#s.hf.encode(text, { add_special_tokens: false });
     ids.forEach((id, i) => {
-      if (id === undefined) {
+      // a Unigram model without unk_id gives null, a BPE one without unk_token undefined
+      if (id === undefined || id === null) {
         throw new TokenizationError(
           `${where}: token ${JSON.stringify(tokens[i])} has no id: expected a vocabulary with an unk_token or byte fallback`,
         );

@@ -1,4 +1,5 @@
-// Write tokenizer.json + tokenizer_config.json into a model folder, each through a temp file and a rename.
+// Write tokenizer.json + tokenizer_config.json into a model folder, all at once (@lora/files' atomic writes).
+import { ensureFolder, FilesError, writeFilesAtomic } from '@lora/files';
 import { TokenizerWriteError } from './errors.js';
 
 export interface TokenizerFiles {
@@ -13,8 +14,6 @@ export interface TokenizerFiles {
  * then renamed into place, so a failure never leaves a half-written file. Returns the paths written.
  */
 export async function writeTokenizerFiles(dir: string, files: TokenizerFiles): Promise<string[]> {
-  const { mkdir, rename, rm, writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   const entries: [string, unknown][] = [
     ['tokenizer.json', files?.tokenizerJson],
     ['tokenizer_config.json', files?.tokenizerConfig],
@@ -29,20 +28,17 @@ export async function writeTokenizerFiles(dir: string, files: TokenizerFiles): P
     }
     return `${JSON.stringify(value, null, 2)}\n`;
   });
-  const tag = `${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const temps = entries.map(([name]) => join(dir, `.${name}.${tag}.tmp`));
+  const { join } = await import('node:path');
+  const finals = entries.map(([name]) => join(dir, name));
   try {
-    await mkdir(dir, { recursive: true });
-    await Promise.all(temps.map((temp, i) => writeFile(temp, texts[i] as string, 'utf8')));
-    const finals = entries.map(([name]) => join(dir, name));
-    for (const [i, temp] of temps.entries()) await rename(temp, finals[i] as string);
+    await ensureFolder(dir);
+    await writeFilesAtomic(finals.map((path, i) => ({ path, contents: texts[i] as string })));
     return finals;
   } catch (cause) {
-    await Promise.all(temps.map((temp) => rm(temp, { force: true }).catch(() => undefined))); // best effort
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new TokenizerWriteError(
-      `writeTokenizerFiles: ${dir}: expected a writable folder, got: ${message}`,
-      { cause },
-    );
+    const found =
+      cause instanceof FilesError ? cause.found : cause instanceof Error ? cause.message : String(cause);
+    throw new TokenizerWriteError(`writeTokenizerFiles: ${dir}: expected a writable folder, got ${found}`, {
+      cause,
+    });
   }
 }

@@ -55,7 +55,7 @@ const cases: { name: string; argv: () => string[]; message: RegExp }[] = [
   {
     name: 'config value of the wrong type',
     argv: () => ['train', '--config', 'badtype.yml'],
-    message: /badtype\.yml line 2: lora_r: expected an integer >= 1, got "eight"/,
+    message: /badtype\.yml line 2: lora_r: expected an integer in \[1, 4096\], got "eight"/,
   },
   {
     name: 'invalid YAML',
@@ -75,12 +75,12 @@ const cases: { name: string; argv: () => string[]; message: RegExp }[] = [
   {
     name: 'bad flag value',
     argv: () => [...base(), '--lora-r', 'abc'],
-    message: /--lora-r: expected an integer >= 1, got "abc"/,
+    message: /--lora-r: expected an integer in \[1, 4096\], got "abc"/,
   },
   {
     name: 'negative learning rate',
     argv: () => [...base(), '--lr', '-1'],
-    message: /--lr: expected a number > 0, got "-1"/,
+    message: /--lr: expected a number in \(0, 1\), got "-1"/,
   },
   { name: 'bad choice', argv: () => [...base(), '--quant', 'nf5'], message: /--quant.*nf5.*(nf4|Allowed)/ },
   {
@@ -101,7 +101,7 @@ const cases: { name: string; argv: () => string[]; message: RegExp }[] = [
   },
   {
     name: 'resume without a checkpoint',
-    argv: () => [...base(), '--output', 'fresh', '--resume'],
+    argv: () => [...base().slice(0, 5), '--output', 'fresh', '--max-steps', '1', '--resume'],
     message: /resume: expected a complete checkpoint-N folder/,
   },
   {

@@ -130,7 +130,10 @@ describe.each(EXAMPLES)('examples/$file', ({ file, architecture, fixture, shape,
       data,
       '--output',
       output,
-      ...SHORT,
+      // the example's own --max-length replaces SHORT's (a flag given twice is refused)
+      ...(maxLength
+        ? SHORT.filter((a, i) => a !== '--max-length' && SHORT[i - 1] !== '--max-length')
+        : SHORT),
       ...(maxLength ? ['--max-length', String(maxLength)] : []),
     ];
     const r = await runCli(argv, root);

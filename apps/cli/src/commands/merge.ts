@@ -4,14 +4,17 @@ import { copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHost } from '@lora/core';
+import type { SaveDtype } from '@lora/models';
 import { mergeAndUnload } from '@lora/peft';
 import { moveToBackend, selectBackend } from '../backend.js';
 import { defaultRunPaths } from '../default-setup.js';
 import { UsageError } from '../errors.js';
-import { inferenceTarget } from '../inference.js';
+import { type InferenceTarget, inferenceTarget } from '../inference.js';
 import { printer } from '../io.js';
+import { claimOutput, existingPolicy, MODEL_FILES } from '../output-guard.js';
 import { attachAdapter, inferenceQuant, loadModel } from '../session.js';
 import type { CommandContext } from '../verbs.js';
+import { checkWritableWeights } from '../weight-range.js';
 
 /** The files besides the weights that make a model folder usable (tokenizer, chat template, generation defaults). */
 export const MODEL_SIDE_FILES = [
@@ -45,6 +48,33 @@ export async function mergeCommand({ io, options }: CommandContext): Promise<num
   const output =
     options.string('output') ?? (target.embedded ? join(defaultRunPaths(io.cwd).root, 'merged') : undefined);
   if (output === undefined) throw new UsageError('lora merge: expected --output DIR, got none');
+  const claim = await claimOutput({
+    verb: 'merge',
+    output,
+    outputLabel: options.label('output'),
+    inputs: [
+      [options.label('model'), target.modelDir],
+      [options.label('adapter'), adapterDir],
+    ],
+    runFiles: [...MODEL_FILES, ...MODEL_SIDE_FILES],
+    existing: existingPolicy(options.bool('overwrite'), false),
+    out,
+  });
+  try {
+    return await mergeInto({ io, options, args: [] }, target, adapterDir, output);
+  } finally {
+    await claim.release();
+  }
+}
+
+/** Merge into the claimed `output` folder. */
+async function mergeInto(
+  { io, options }: CommandContext,
+  target: InferenceTarget,
+  adapterDir: string,
+  output: string,
+): Promise<number> {
+  const { out } = printer(io);
   out(await selectBackend(options.string('backend')));
   const into = options.string('merge_into');
   const trained = inferenceQuant('auto', adapterDir);
@@ -75,7 +105,9 @@ export async function mergeCommand({ io, options }: CommandContext): Promise<num
       `note: the adapter was trained on a 4-bit ${trained.quant.toUpperCase()} base; --merge-into dequantized merges into those weights instead`,
     );
   }
-  await model.save(output, { dtype: options.string('dtype') as 'float32' });
+  const dtype = options.string('dtype') as SaveDtype;
+  checkWritableWeights('merge', await model.exportWeights(), dtype); // refuse ±Inf/NaN before writing anything
+  await model.save(output, { dtype });
   const copied = await copySideFiles(target.modelDir, output);
   out(`merged ${result.modules.length} LoRA layers from ${adapterDir} into ${what}`);
   out(

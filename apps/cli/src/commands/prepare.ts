@@ -4,11 +4,13 @@ import { where } from '../config-file.js';
 import { parseSource, sourceOptions } from '../data-source.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { printer } from '../io.js';
+import { claimOutput, existingPolicy } from '../output-guard.js';
 import type { CommandContext } from '../verbs.js';
 
 export async function prepareCommand({ io, options }: CommandContext): Promise<number> {
   const { out } = printer(io);
   const sources: PrepareSource[] = [];
+  const labels: string[] = [];
   const rawSources = options.get('sources');
   if (rawSources !== undefined) {
     const config = options.config!;
@@ -18,7 +20,10 @@ export async function prepareCommand({ io, options }: CommandContext): Promise<n
         `${label}: sources: expected a list of { path, … } mappings, got ${typeof rawSources}`,
       );
     }
-    for (const [i, raw] of rawSources.entries()) sources.push(parseSource(raw, i, label, config.dir));
+    for (const [i, raw] of rawSources.entries()) {
+      sources.push(parseSource(raw, i, label, config.dir));
+      labels.push(`${label}: sources[${i}].path`);
+    }
   }
   const data = options.string('data');
   if (data !== undefined) {
@@ -35,20 +40,37 @@ export async function prepareCommand({ io, options }: CommandContext): Promise<n
       `lora prepare: expected ${options.label('eval_ratio')} or ${options.label('eval_size')}, got both`,
     );
   }
-  const stats = await prepareDatasets({
-    sources,
-    outDir,
-    seed: options.number('seed') ?? 42,
-    ...(evalRatio !== undefined && { evalRatio }),
-    ...(evalSize !== undefined && { evalSize }),
+  const inputs = sources.map((source, i) => {
+    const label = i < labels.length ? labels[i]! : options.label('data');
+    return [label, source.path] as const;
   });
-  for (const s of stats.sources) {
-    const skipped = s.skipped.map((k) => `${k.count} skipped (${k.reason})`).join(', ');
-    out(
-      `${s.name}: ${s.records} records, ${s.examples} examples as ${s.format}, ${s.used} used${skipped ? `, ${skipped}` : ''}`,
-    );
+  const claim = await claimOutput({
+    verb: 'prepare',
+    output: outDir,
+    outputLabel: options.label('output'),
+    inputs,
+    runFiles: ['train.jsonl', 'eval.jsonl'],
+    existing: existingPolicy(options.bool('overwrite'), false),
+    out,
+  });
+  try {
+    const stats = await prepareDatasets({
+      sources,
+      outDir,
+      seed: options.number('seed') ?? 42,
+      ...(evalRatio !== undefined && { evalRatio }),
+      ...(evalSize !== undefined && { evalSize }),
+    });
+    for (const s of stats.sources) {
+      const skipped = s.skipped.map((k) => `${k.count} skipped (${k.reason})`).join(', ');
+      out(
+        `${s.name}: ${s.records} records, ${s.examples} examples as ${s.format}, ${s.used} used${skipped ? `, ${skipped}` : ''}`,
+      );
+    }
+    out(`wrote ${stats.train} train examples to ${stats.files.train}`);
+    if (stats.files.eval) out(`wrote ${stats.eval} eval examples to ${stats.files.eval}`);
+  } finally {
+    await claim.release();
   }
-  out(`wrote ${stats.train} train examples to ${stats.files.train}`);
-  if (stats.files.eval) out(`wrote ${stats.eval} eval examples to ${stats.files.eval}`);
   return 0;
 }

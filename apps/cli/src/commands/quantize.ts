@@ -16,8 +16,9 @@ import { openCheckpoint, type TensorInput, writeShardedCheckpoint } from '@lora/
 import { writeFileAtomic } from '../atomic.js';
 import { UsageError } from '../errors.js';
 import { printer } from '../io.js';
+import { claimOutput, existingPolicy, MODEL_FILES } from '../output-guard.js';
 import { requireModelDir } from '../session.js';
-import { copySideFiles } from './merge.js';
+import { copySideFiles, MODEL_SIDE_FILES } from './merge.js';
 import type { CommandContext } from '../verbs.js';
 
 /** bitsandbytes' absmax dtype follows the checkpoint's compute dtype. */
@@ -25,12 +26,34 @@ function storageDtype(torchDtype: unknown): 'float32' | 'bfloat16' | 'float16' {
   return torchDtype === 'bfloat16' || torchDtype === 'float16' ? torchDtype : 'float32';
 }
 
-export async function quantizeCommand({ io, options }: CommandContext): Promise<number> {
-  const { out } = printer(io);
+export async function quantizeCommand(context: CommandContext): Promise<number> {
+  const { io, options } = context;
   const modelDir = options.require('model');
   const outputDir = options.require('output');
   requireModelDir(modelDir);
-  if (outputDir === modelDir) throw new UsageError('lora quantize: expected --output to differ from --model');
+  const claim = await claimOutput({
+    verb: 'quantize',
+    output: outputDir,
+    outputLabel: options.label('output'),
+    inputs: [[options.label('model'), modelDir]],
+    runFiles: [...MODEL_FILES, ...MODEL_SIDE_FILES],
+    existing: existingPolicy(options.bool('overwrite'), false),
+    out: printer(io).out,
+  });
+  try {
+    return await quantizeInto(context, modelDir, outputDir);
+  } finally {
+    await claim.release();
+  }
+}
+
+/** Quantize `modelDir` into the claimed `outputDir`. */
+async function quantizeInto(
+  { io, options }: CommandContext,
+  modelDir: string,
+  outputDir: string,
+): Promise<number> {
+  const { out } = printer(io);
   const quantType = options.string('quant_type') as 'nf4' | 'fp4';
   const doubleQuant = options.bool('double_quant');
   const blocksize = options.number('block_size')!;
@@ -70,6 +93,7 @@ export async function quantizeCommand({ io, options }: CommandContext): Promise<
         doubleQuant,
         blocksize,
         dtype,
+        name: tensor, // a NaN/Inf weight is refused naming it and its index
       });
       for (const [key, record] of Object.entries(quantizedToStateDict(tensor, q))) tensors[key] = record;
       after += quantizedBytes(q);

@@ -5,8 +5,9 @@ import { markdownTable } from '@lora/metrics';
 import { writeFileAtomic } from '../atomic.js';
 import { where } from '../config-file.js';
 import { applyEmbeddedDefault, defaultRunPaths } from '../default-setup.js';
-import { ConfigError, oneLine, UsageError } from '../errors.js';
+import { CliError, ConfigError, oneLine, UsageError } from '../errors.js';
 import { printer } from '../io.js';
+import { claimOutput, existingPolicy } from '../output-guard.js';
 import { formatDuration } from '../progress.js';
 import { parseSweep, planTrials, type SweepSpec } from '../sweep-plan.js';
 import { runTraining } from '../training-run.js';
@@ -129,11 +130,31 @@ export async function sweepCommand({ io, options }: CommandContext): Promise<num
   if (embedded && !options.given('output'))
     options.set('output', join(defaultRunPaths(io.cwd).root, 'sweep'), 'default');
   const root = options.require('output');
+  const input = (key: string) => [options.label(key), options.string(key)] as const;
+  const claim = await claimOutput({
+    verb: 'sweep',
+    output: root,
+    outputLabel: options.label('output'),
+    inputs: [input('model'), input('data'), input('eval_data'), input('init_adapter')],
+    runFiles: ['metrics_comparison.json', 'sweep_report.md'],
+    existing: existingPolicy(options.bool('overwrite'), false),
+    out,
+  });
+  try {
+    return await sweepInto(root, options, io);
+  } finally {
+    await claim.release();
+  }
+}
+
+/** The trials (each its own claimed output folder) and the comparison, into `root`. */
+async function sweepInto(root: string, options: CommandContext['options'], io: CommandContext['io']) {
+  const { out } = printer(io);
   const sweep = parseSweep(
     options.get('sweep'),
-    where(options.config, 'sweep'),
+    where(options.config!, 'sweep'),
     options.specs,
-    options.config.dir,
+    options.config!.dir,
   );
   const trials = planTrials(sweep);
   out(
@@ -212,5 +233,16 @@ export async function sweepCommand({ io, options }: CommandContext): Promise<num
     `\nbest ${sweep.metric}: ${best ? `${best.name} (${metricOf(best, sweep.metric)!.toFixed(4)})` : 'none (every trial failed)'}`,
   );
   out(`wrote ${join(root, 'metrics_comparison.json')} and ${join(root, 'sweep_report.md')}`);
-  return ok.length > 0 ? 0 : 1;
+  if (ok.length === 0) {
+    // the one line on stderr a failed command owes: which trial failed first and why, and where the rest is
+    const failed = results.filter((r) => r.status === 'failed');
+    const got =
+      failed.length === 0
+        ? `${results.length} without one (is there an eval set for ${sweep.metric}?)`
+        : `${failed.length} of ${results.length} failed, the first (${failed[0]!.name}) with: ${failed[0]!.error}`;
+    throw new CliError(
+      `lora sweep: expected a trial with a ${sweep.metric}, got ${got}; see ${join(root, 'sweep_report.md')}`,
+    );
+  }
+  return 0;
 }

@@ -1,11 +1,12 @@
 // The CLI as a child process (node + tsx on the TypeScript source), for what only a real process shows:
-// being killed mid-run, Ctrl-C.
+// being killed mid-run, Ctrl-C, the bin/lora.js wrapper.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
+const bin = fileURLToPath(new URL('../../bin/lora.js', import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface Spawned {
@@ -15,7 +16,16 @@ export interface Spawned {
 }
 
 export function spawnCli(argv: string[], cwd: string): Spawned {
-  const child = spawn(process.execPath, ['--conditions=@lora/source', '--import', tsx, main, ...argv], {
+  return spawned(['--conditions=@lora/source', '--import', tsx, main, ...argv], cwd);
+}
+
+/** `bin/lora.js` (the installed command: a wrapper that runs the CLI in a child process of its own). */
+export function spawnBin(argv: string[], cwd: string): Spawned {
+  return spawned([bin, ...argv], cwd);
+}
+
+function spawned(nodeArgs: string[], cwd: string): Spawned {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd,
     env: { ...process.env, INIT_CWD: cwd },
     stdio: ['ignore', 'pipe', 'pipe'],

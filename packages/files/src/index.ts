@@ -1,0 +1,13 @@
+export type { LockHolder } from './errors.js';
+export { describeFsError, FilesError, OutputLockedError } from './errors.js';
+export { ensureFolder } from './folder.js';
+export type { AcquireLockOptions, OutputLock } from './output-lock.js';
+export { acquireOutputLock, LOCK_FILE, parseLockHolder } from './output-lock.js';
+export type { PathRelation } from './path-relation.js';
+export { canonicalPath, pathRelation } from './path-relation.js';
+export { listStaleTemps, removeStaleTemps } from './stale-temps.js';
+export { isTempName, TEMP_PATTERNS, tempName } from './temp-name.js';
+export type { AtomicWriteOptions, FileContents } from './write-file.js';
+export { writeFileAtomic, writeFilesAtomic } from './write-file.js';
+export type { WriteIntoFolderOptions } from './write-folder.js';
+export { writeFolderAtomic, writeIntoFolder } from './write-folder.js';
