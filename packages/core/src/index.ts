@@ -81,3 +81,4 @@ export { allocLike, DeviceMemoryError, hostMemory, memoryOf, toHost, writeHost }
 export { counterHash, counterUniform, dropThreshold, lowbias32 } from './kernels/counter-hash.js';
 export { OpaqueArrayError, OpaqueMemory } from './device/opaque-memory.js';
 export { OPAQUE_BACKEND, onOpaqueBackend, registerOpaqueBackend } from './device/opaque-backend.js';
+export { showValue } from './show-value.js';

@@ -1,5 +1,6 @@
 // config.json of LlamaForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel and GemmaForCausalLM, normalised
 // (transformers LlamaConfig / Qwen2Config / GPT2Config / GemmaConfig and their defaults).
+import { showValue } from '@lora/core';
 import { ModelConfigError } from './errors.js';
 
 export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma';
@@ -58,7 +59,7 @@ class Reader {
 
   fail(key: string, expected: string, got: unknown): never {
     throw new ModelConfigError(
-      `${this.source}: ${key} expected ${expected}, got ${JSON.stringify(got) ?? 'nothing'}`,
+      `${this.source}: ${key} expected ${expected}, got ${showValue(got)}`,
     );
   }
 

@@ -1,5 +1,6 @@
 // LoraConfig with Hugging Face PEFT's field names, defaults and __post_init__ checks (peft/tuners/lora/config.py,
 // peft/config.py), pinned to the field set PEFT 0.19.1 writes to adapter_config.json.
+import { showValue } from '@lora/core';
 import { LoraConfigError } from './errors.js';
 
 /** The PEFT release whose adapter_config.json field set this package writes. */
@@ -147,7 +148,7 @@ export function validateLoraConfig(
   purpose: 'train' | 'load' = 'train',
 ): void {
   const fail = (key: string, expected: string, got: unknown): never => {
-    throw new LoraConfigError(`${where}: ${key} expected ${expected}, got ${JSON.stringify(got)}`);
+    throw new LoraConfigError(`${where}: ${key} expected ${expected}, got ${showValue(got)}`);
   };
   if (config.peft_type !== 'LORA') fail('peft_type', '"LORA"', config.peft_type);
   if (!Number.isInteger(config.r) || config.r <= 0) fail('r', 'a positive integer', config.r);

@@ -5,7 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer } from '@lora/core';
-import { toHost, uniformStream, writeHost } from '@lora/core';
+import { showValue, toHost, uniformStream, writeHost } from '@lora/core';
 import { writeFileAtomic } from '@lora/files';
 import { PyFloat, pythonJsonDumps, SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { loraConfig } from './config.js';
@@ -146,7 +146,7 @@ interface MlxConfig {
 
 function parseMlxConfig(text: string, path: string): MlxConfig {
   const fail = (key: string, expected: string, got: unknown): never => {
-    throw new MlxFormatError(`${path}: ${key} expected ${expected}, got ${JSON.stringify(got)}`);
+    throw new MlxFormatError(`${path}: ${key} expected ${expected}, got ${showValue(got)}`);
   };
   let json: Record<string, unknown>;
   try {
