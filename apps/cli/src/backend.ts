@@ -1,5 +1,5 @@
 // Compute backend selection for a CLI run: register the backends this run may use (wasm always; webgpu when it is
-// asked for or the choice is automatic; gpu.js modes when one is named), pick one (--backend, else LORA_BACKEND,
+// asked for, or the choice is automatic and the machine may have a GPU; gpu.js modes when one is named), pick one (--backend, else LORA_BACKEND,
 // else the fastest available — a real GPU adapter before the CPU), and say once which one runs and on what.
 import {
   BACKEND_ENV_VAR,
@@ -12,6 +12,7 @@ import {
 } from '@lora/core';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { UsageError } from './errors.js';
+import { gpuMayBePresent } from './gpu-presence.js';
 
 /** The names --backend takes (besides auto). */
 export const BACKEND_CHOICES = [
@@ -53,7 +54,7 @@ export async function selectBackend(requested: string | undefined): Promise<stri
   const problems = new Map<string, string>();
   const wasmProblem = await once('wasm', () => registerWasmBackend());
   if (wasmProblem) problems.set('wasm', wasmProblem);
-  if (wanted === undefined || wanted === 'webgpu') {
+  if (wanted === 'webgpu' || (wanted === undefined && gpuMayBePresent())) {
     const webgpuProblem = await once('webgpu', registerWebgpu);
     if (webgpuProblem) problems.set('webgpu', webgpuProblem);
   }

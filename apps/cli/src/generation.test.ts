@@ -1,4 +1,6 @@
-import type { Tokenizer } from '@lora/tokenize';
+import { fileURLToPath } from 'node:url';
+import { STORIES260K_DIR } from '@lora/stories260k';
+import { Tokenizer } from '@lora/tokenize';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { tempDir } from './test-support/temp-dir.js';
 import { StreamDecoder } from './generation.js';
@@ -30,5 +32,25 @@ describe('StreamDecoder', () => {
       tokenizer.tokenToId('<|im_end|>')!,
     ];
     expect(ids.map((id) => decoder.push(id)).join('')).toBe('sports');
+  });
+});
+
+describe('StreamDecoder after a raw prompt (sentencepiece strips the first space of a decode)', () => {
+  const storiesDir = fileURLToPath(STORIES260K_DIR);
+  let llama: Tokenizer;
+  beforeAll(async () => {
+    llama = await Tokenizer.fromDir(storiesDir);
+  });
+
+  test('the continuation keeps its leading space, as in the whole text', () => {
+    const prompt = llama.encode('Zoo');
+    const whole = llama.encode('Zoo was a little girl');
+    expect(whole.slice(0, prompt.length)).toEqual(prompt);
+    const fresh = whole.slice(prompt.length);
+    // decoded alone, the first new word loses its space
+    expect(llama.decode(fresh, { skipSpecialTokens: true })).toBe('was a little girl');
+    const decoder = new StreamDecoder(llama, prompt);
+    expect(fresh.map((id) => decoder.push(id)).join('')).toBe(' was a little girl');
+    expect(decoder.text).toBe(' was a little girl');
   });
 });

@@ -19,7 +19,7 @@ async function refused(argv: string[]): Promise<string> {
   expect(r.code, r.out).not.toBe(0);
   const lines = r.err.trimEnd().split('\n');
   expect(lines, r.err).toHaveLength(1);
-  expect(lines[0]).toMatch(/^lora: /);
+  expect(lines[0]).toMatch(/^lora( [a-z]+)?: /);
   return lines[0]!;
 }
 

@@ -139,12 +139,17 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         error.code === 'commander.version'
       )
         return 0;
-      io.stderr.write(`lora: ${oneLine(error.message.replace(/^error: /, ''))}\n`);
+      io.stderr.write(`${prefixed(oneLine(error.message.replace(/^error: /, '')))}\n`);
       return error.exitCode || 1;
     }
     const internal = error instanceof Error && INTERNAL_ERRORS.has(error.name);
-    io.stderr.write(`lora: ${oneLine(error)}${internal && !debug ? ' (--debug shows the stack)' : ''}\n`);
+    io.stderr.write(`${prefixed(oneLine(error))}${internal && !debug ? ' (--debug shows the stack)' : ''}\n`);
     if (debug) io.stderr.write(`${fullStack(error)}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }
+}
+
+/** One error line starts with `lora` once: `lora: …`, or the message itself when it names its verb (`lora chat: …`). */
+function prefixed(line: string): string {
+  return /^lora [a-z]+:/.test(line) ? line : `lora: ${line}`;
 }

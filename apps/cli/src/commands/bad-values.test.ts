@@ -82,7 +82,7 @@ describe('non-finite weights are refused by tensor, never written or trained on'
     );
     const line = oneLineError(r);
     expect(line).toMatch(
-      /^lora: lora merge: tensor "model\.layers\.\d+\.self_attn\.q_proj\.weight": expected values that fit float16 \(\|x\| <= 65504\), got \d+ of \d+ that would be written as ±Infinity \(largest \|x\| [\d.]+e\+\d+\)( \(and \d+ more tensors?\))?; use --dtype float32 or bfloat16; nothing was written$/,
+      /^lora merge: tensor "model\.layers\.\d+\.self_attn\.q_proj\.weight": expected values that fit float16 \(\|x\| <= 65504\), got \d+ of \d+ that would be written as ±Infinity \(largest \|x\| [\d.]+e\+\d+\)( \(and \d+ more tensors?\))?; use --dtype float32 or bfloat16; nothing was written$/,
     );
     expect(existsSync(join(root, 'merged16', 'model.safetensors'))).toBe(false);
   });
@@ -216,7 +216,7 @@ describe('inputs that are not what they should be are one line naming the path',
     );
     const r = await runCli(['sweep', '--config', 'sweep.yml'], root);
     expect(oneLineError(r)).toMatch(
-      /^lora: lora sweep: expected a trial with a eval_loss, got 2 of 2 failed, the first \(01_lora_r-4\) with: .*empty\.jsonl: expected at least one record, got an empty file; see .*sweep_report\.md$/,
+      /^lora sweep: expected a trial with a eval_loss, got 2 of 2 failed, the first \(01_lora_r-4\) with: .*empty\.jsonl: expected at least one record, got an empty file; see .*sweep_report\.md$/,
     );
   });
 });

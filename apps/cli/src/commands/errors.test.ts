@@ -122,7 +122,7 @@ describe('one-line errors', () => {
     expect(r.code).not.toBe(0);
     const lines = r.err.trimEnd().split('\n');
     expect(lines, r.err).toHaveLength(1);
-    expect(lines[0]).toMatch(/^lora: /);
+    expect(lines[0]).toMatch(/^lora( [a-z]+)?: /);
     expect(lines[0]).toMatch(message);
     expect(r.err).not.toMatch(/\n\s+at /);
   });
