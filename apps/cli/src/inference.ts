@@ -1,7 +1,8 @@
-// What eval / generate / chat / merge run on: the given --model (and --adapter), or with no --model the embedded
-// default's base and its trained adapter; loaded with the quantization the adapter was trained on.
+// What eval / generate / chat / merge run on: the given --model (and --adapter), or --adapter RUN_DIR alone with
+// the run's base and settings, or with neither the embedded default's trained adapter; loaded with the
+// quantization the adapter was trained on.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ChatFormat } from '@lora/chatml';
 import type { CausalLM } from '@lora/models';
 import type { LoraModel } from '@lora/peft';
@@ -11,6 +12,7 @@ import { defaultRunPaths } from './default-setup.js';
 import { CliError } from './errors.js';
 import { createGenerator, type Generator } from './generation.js';
 import type { Options } from './options.js';
+import { applyRunSettings, describeInherited, readRunSettings } from './run-settings.js';
 import {
   attachAdapter,
   inferenceQuant,
@@ -23,25 +25,46 @@ import {
 export interface InferenceTarget {
   modelDir: string;
   adapterDir: string | undefined;
-  /** true when the embedded default's files were picked because no --model was given */
+  /** true when the embedded default's files were picked because no --model or --adapter was given */
   embedded: boolean;
+  /** what the verb took from the run folder: the settings line and the overrides (empty for a bare --model) */
+  notes: string[];
 }
 
-/** --model/--adapter, or the embedded default's base and trained adapter. */
+/**
+ * --model (with or without --adapter), or --adapter RUN_DIR alone (its base and settings from the run), or with
+ * neither the embedded default's trained adapter. Gives `options` the run's settings the user left unset.
+ */
 export function inferenceTarget(options: Options, cwd: string, verb: string): InferenceTarget {
-  if (options.given('model'))
-    return { modelDir: options.require('model'), adapterDir: options.string('adapter'), embedded: false };
-  const paths = defaultRunPaths(cwd);
-  if (!existsSync(join(paths.outputDir, 'adapter_config.json'))) {
+  const embedded = !options.given('model') && !options.given('adapter');
+  const adapterDir = embedded ? embeddedAdapter(cwd, verb) : options.string('adapter');
+  const run = adapterDir === undefined ? undefined : readRunSettings(adapterDir);
+  const notes = run === undefined ? [] : applyRunSettings(options, run);
+  if (options.given('model')) {
+    const modelDir = options.require('model');
+    if (run !== undefined && resolve(modelDir) !== resolve(run.modelDir))
+      notes.push(`${options.label('model')} ${modelDir} overrides the run's base ${run.modelDir}`);
+    return { modelDir, adapterDir, embedded, notes: withInherited(options, notes) };
+  }
+  if (run === undefined) {
     throw new CliError(
-      `lora ${verb}: expected --model, or a trained embedded default in ${paths.outputDir}, got neither: run \`lora train\` first`,
+      `lora ${verb}: expected --model DIR, or an --adapter folder that names its base (run_config.json from lora train, or a local base_model_name_or_path in adapter_config.json), got --adapter ${adapterDir} with neither`,
     );
   }
-  return {
-    modelDir: paths.modelDir,
-    adapterDir: options.string('adapter') ?? paths.outputDir,
-    embedded: true,
-  };
+  return { modelDir: run.modelDir, adapterDir, embedded, notes: withInherited(options, notes) };
+}
+
+function embeddedAdapter(cwd: string, verb: string): string {
+  const paths = defaultRunPaths(cwd);
+  if (existsSync(join(paths.outputDir, 'adapter_config.json'))) return paths.outputDir;
+  throw new CliError(
+    `lora ${verb}: expected --model or --adapter, or a trained embedded default in ${paths.outputDir}, got none of them: run \`lora train\` first`,
+  );
+}
+
+function withInherited(options: Options, overrides: string[]): string[] {
+  const inherited = describeInherited(options);
+  return inherited === undefined ? overrides : [inherited, ...overrides];
 }
 
 export interface InferenceSession extends Generator {
@@ -55,7 +78,7 @@ export interface InferenceSession extends Generator {
 export async function openSession(options: Options, cwd: string, verb: string): Promise<InferenceSession> {
   const target = inferenceTarget(options, cwd, verb);
   const backendLine = await selectBackend(options.string('backend'));
-  const notes: string[] = [];
+  const notes: string[] = [...target.notes];
   const tokenizer: Tokenizer = await loadTokenizer(target.modelDir, notes);
   const format: ChatFormat = resolveChatFormat(options.string('chat_template'), tokenizer, notes);
   const q = inferenceQuant(options.string('quant'), target.adapterDir);
@@ -73,4 +96,9 @@ export async function openSession(options: Options, cwd: string, verb: string): 
 export function describeTarget(s: InferenceSession): string {
   const quant = s.quant === 'none' ? '' : ` [${s.quant.toUpperCase()} base]`;
   return `${s.target.modelDir}${s.target.adapterDir ? ` + adapter ${s.target.adapterDir}` : ''}${quant}`;
+}
+
+/** The lines a verb prints first: the backend, the model, then what was taken from the run and any notes. */
+export function sessionLines(s: InferenceSession): string[] {
+  return [s.backendLine, `model: ${describeTarget(s)}`, ...s.notes];
 }

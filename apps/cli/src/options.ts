@@ -5,7 +5,8 @@ import { type ConfigFile, where } from './config-file.js';
 import { ConfigError, preview, UsageError } from './errors.js';
 import { flagOf, type OptionSpec } from './option-spec.js';
 
-export type OptionSource = 'default' | 'config' | 'flag';
+/** where a value came from; 'run' = the run folder's run_config.json (eval/chat/generate/merge --adapter RUN_DIR) */
+export type OptionSource = 'default' | 'config' | 'flag' | 'run';
 
 function describeRange(spec: OptionSpec): string {
   const { min, max, exclusive } = spec;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { ChatMessage } from '@lora/chatml';
 import { UsageError } from '../errors.js';
 import { samplingFrom, streamAnswer } from '../generation.js';
-import { describeTarget, type InferenceSession, openSession } from '../inference.js';
+import { sessionLines, type InferenceSession, openSession } from '../inference.js';
 import type { CliIo } from '../io.js';
 import type { CommandContext } from '../verbs.js';
 
@@ -46,7 +46,7 @@ export async function chatCommand({ io, options, args }: CommandContext): Promis
   if (once === '' && io.stdin === undefined)
     throw new UsageError('lora chat: expected a message argument or an interactive input, got neither');
   const session = await openSession(options, io.cwd, 'chat');
-  io.stderr.write(`${session.backendLine}\nmodel: ${describeTarget(session)}\n`);
+  io.stderr.write(`${sessionLines(session).join('\n')}\n`);
   const system = options.string('system');
   const systemMessages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
   const sampling = samplingFrom(options);

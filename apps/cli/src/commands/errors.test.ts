@@ -107,7 +107,7 @@ const cases: { name: string; argv: () => string[]; message: RegExp }[] = [
   {
     name: 'chat before any training',
     argv: () => ['chat', 'hello'],
-    message: /expected --model, or a trained embedded default .* run `lora train` first/,
+    message: /expected --model or --adapter, or a trained embedded default .* run `lora train` first/,
   },
   {
     name: 'eval with an adapter folder that is not one',

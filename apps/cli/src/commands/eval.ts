@@ -7,10 +7,9 @@ import { evaluateModel } from '@lora/sft';
 import { writeFileAtomic } from '../atomic.js';
 import { type AnswerCase, type AnswerScore, answerCases, scoreAnswers } from '../answers.js';
 import { sourceOptions } from '../data-source.js';
-import { defaultRunPaths } from '../default-setup.js';
 import { UsageError } from '../errors.js';
 import { generateAnswers, GREEDY } from '../generation.js';
-import { describeTarget, type InferenceSession, openSession } from '../inference.js';
+import { sessionLines, type InferenceSession, openSession } from '../inference.js';
 import { printer } from '../io.js';
 import type { Options } from '../options.js';
 import { type EvalSnapshot, evalComparisonTable, generationsTable } from '../report.js';
@@ -126,16 +125,15 @@ function jsonOf(r: EvalResult): Record<string, unknown> {
 export async function evalCommand({ io, options }: CommandContext): Promise<number> {
   const { out } = printer(io);
   const json = options.bool('json');
-  const data =
-    options.string('data') ?? (options.given('model') ? undefined : defaultRunPaths(io.cwd).evalFile);
-  if (data === undefined) throw new UsageError('lora eval: expected --data FILE, got none');
   const compare = options.bool('compare');
-  const session = await openSession(options, io.cwd, 'eval');
+  const session = await openSession(options, io.cwd, 'eval'); // takes --data from the run's eval_data if unset
+  const data = options.string('data');
+  if (data === undefined)
+    throw new UsageError('lora eval: expected --data FILE (or an --adapter run with eval_data), got none');
   if (compare && !session.lora)
     throw new UsageError('lora eval --compare: expected --adapter DIR to compare with its base, got none');
   const log = json ? (line: string) => io.stderr.write(`${line}\n`) : out;
-  log(session.backendLine);
-  log(`model: ${describeTarget(session)}`);
+  for (const line of sessionLines(session)) log(line);
   const loaded = await loadDataset(data, sourceOptions(options));
   const limit = options.number('limit');
   const examples = limit === undefined ? loaded.examples : loaded.examples.slice(0, limit);

@@ -3,7 +3,7 @@
 import type { ChatMessage } from '@lora/chatml';
 import { UsageError } from '../errors.js';
 import { samplingFrom, streamAnswer, streamCompletion } from '../generation.js';
-import { describeTarget, openSession } from '../inference.js';
+import { sessionLines, openSession } from '../inference.js';
 import type { CliIo } from '../io.js';
 import type { Options } from '../options.js';
 import type { CommandContext } from '../verbs.js';
@@ -11,7 +11,7 @@ import type { CommandContext } from '../verbs.js';
 export async function generateCommand({ io, options }: CommandContext): Promise<number> {
   const prompt = await promptOf(options, io);
   const session = await openSession(options, io.cwd, 'generate');
-  io.stderr.write(`${session.backendLine}\nmodel: ${describeTarget(session)}\n`);
+  io.stderr.write(`${sessionLines(session).join('\n')}\n`);
   const sampling = samplingFrom(options);
   const write = (text: string) => io.stdout.write(text);
   let result: Awaited<ReturnType<typeof streamCompletion>>;

@@ -76,6 +76,7 @@ async function mergeInto(
 ): Promise<number> {
   const { out } = printer(io);
   out(await selectBackend(options.string('backend')));
+  for (const note of target.notes) out(note);
   const into = options.string('merge_into');
   const trained = inferenceQuant('auto', adapterDir);
   if (into === 'dequantized' && trained.quant === 'none') {
