@@ -178,6 +178,33 @@ describe('tokenize: text and pre-tokenized examples', () => {
     ).toEqual(chars('ab'));
   });
 
+  test('text with a response template trains on the answer and its EOS only; one without it is skipped', () => {
+    const enc = fakeEncoder({ bos: '<s>', eos: '</s>', addsBos: true });
+    const { examples, stats } = tokenizeDataset(
+      [
+        { format: 'text', text: 'Q:ab A:cd' },
+        { format: 'text', text: 'no template here' },
+      ],
+      enc,
+      { completionTemplates: { response: 'A:' } },
+    );
+    expect(examples).toHaveLength(1);
+    const ids = [1, ...chars('Q:ab A:cd'), 2];
+    expect(examples[0]!.inputIds).toEqual(ids);
+    const masked = ids.map((id, t) => (t >= 1 + 'Q:ab A:'.length ? id : -100));
+    expect(examples[0]!.labels).toEqual(masked);
+    expect(stats.skipped.map((x) => [x.reason, x.count])).toEqual([
+      ['no response template "A:" in the text', 1],
+    ]);
+  });
+
+  test('completionTemplates: an empty response template is refused by name', () => {
+    const enc = fakeEncoder({ eos: '</s>' });
+    expect(() => tokenizeDataset([], enc, { completionTemplates: { response: '' } })).toThrow(
+      'completionTemplates.response: expected a non-empty string, got ""',
+    );
+  });
+
   test('tokenized examples pass through; missing labels copy the ids', () => {
     const { examples } = tokenizeDataset(
       [
@@ -197,8 +224,16 @@ describe('tokenize: pre-tokenized ids are checked against the vocabulary', () =>
   const at = { file: 'ids.jsonl', line: 7 };
   const sized = (vocabSize: number) => ({ ...fakeEncoder({ eos: '</s>' }), vocabSize });
   test.each([
-    ['input_ids', { inputIds: [5, 6, 10], labels: [I, 6, 7] }, 'ids.jsonl line 7: input_ids[2]: expected a token id of the tokenizer\'s vocabulary (10 tokens), got 10'],
-    ['labels', { inputIds: [5, 6, 7], labels: [I, 6, 4000] }, 'ids.jsonl line 7: labels[2]: expected a token id of the tokenizer\'s vocabulary (10 tokens), got 4000'],
+    [
+      'input_ids',
+      { inputIds: [5, 6, 10], labels: [I, 6, 7] },
+      "ids.jsonl line 7: input_ids[2]: expected a token id of the tokenizer's vocabulary (10 tokens), got 10",
+    ],
+    [
+      'labels',
+      { inputIds: [5, 6, 7], labels: [I, 6, 4000] },
+      "ids.jsonl line 7: labels[2]: expected a token id of the tokenizer's vocabulary (10 tokens), got 4000",
+    ],
   ])('an id past it in %s names the file, line and position', (_, ids, message) => {
     const example: SftExample = { format: 'tokenized', ...ids, where: at };
     const error = (() => {
@@ -214,7 +249,10 @@ describe('tokenize: pre-tokenized ids are checked against the vocabulary', () =>
   });
 
   test('ids inside it, and -100 labels, pass', () => {
-    const { examples } = tokenizeDataset([{ format: 'tokenized', inputIds: [0, 9], labels: [I, 9] }], sized(10));
+    const { examples } = tokenizeDataset(
+      [{ format: 'tokenized', inputIds: [0, 9], labels: [I, 9] }],
+      sized(10),
+    );
     expect(examples).toEqual([{ inputIds: [0, 9], labels: [I, 9] }]);
   });
 

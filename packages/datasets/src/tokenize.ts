@@ -15,6 +15,7 @@ import { encodeSegments } from './align.js';
 import { type ChatFormatSpec, endOfTurnTokens, resolveChatFormat } from './chat-format.js';
 import { DatasetError, describeLocation, type Location, preview } from './errors.js';
 import { type SftExample, toMessages } from './examples.js';
+import { type CompletionTemplates, completionSegments } from './response-template.js';
 import { type SkipCount, SkipLog } from './stats.js';
 import type { TokenEncoder } from './token-encoder.js';
 
@@ -34,6 +35,11 @@ export interface TokenizeOptions {
   addBos?: 'auto' | boolean;
   /** text examples: append EOS when they do not end with it; default true */
   addEos?: boolean;
+  /**
+   * text examples: train only on what follows each response template (TRL's completion-only collator); an
+   * example without one is skipped and counted
+   */
+  completionTemplates?: CompletionTemplates;
 }
 
 export interface TokenizedExample {
@@ -87,6 +93,13 @@ function checkOptions(o: TokenizeOptions): void {
   }
   if (o.addBos !== undefined && o.addBos !== 'auto' && typeof o.addBos !== 'boolean') {
     throw bad('addBos', "'auto', true or false", o.addBos);
+  }
+  const t = o.completionTemplates;
+  if (t !== undefined) {
+    if (typeof t.response !== 'string' || t.response === '')
+      throw bad('completionTemplates.response', 'a non-empty string', t.response);
+    if (t.instruction !== undefined && (typeof t.instruction !== 'string' || t.instruction === ''))
+      throw bad('completionTemplates.instruction', 'a non-empty string', t.instruction);
   }
 }
 
@@ -197,25 +210,52 @@ export function createTokenizer(encoder: TokenEncoder, options: TokenizeOptions 
       if (id === -100 || inVocabulary(id)) continue;
       const at = where === undefined ? 'example' : describeLocation(where);
       const size = encoder.vocabSize === undefined ? '' : ` (${encoder.vocabSize} tokens)`;
-      throw new DatasetError(`${at}: ${field}[${i}]: expected a token id of the tokenizer's vocabulary${size}, got ${id}`, {
-        key: field,
-        ...(where && { where }),
-      });
+      throw new DatasetError(
+        `${at}: ${field}[${i}]: expected a token id of the tokenizer's vocabulary${size}, got ${id}`,
+        {
+          key: field,
+          ...(where && { where }),
+        },
+      );
     }
   };
 
-  const build = (example: SftExample): { ids: number[]; labels: number[] } => {
+  /** A text example: every token trains, or with completion templates what follows each response template. */
+  const buildText = (text: string): { ids: number[]; labels: number[] } | undefined => {
+    const templates = options.completionTemplates;
+    let ids: number[];
+    let labels: number[];
+    if (templates === undefined) {
+      ids = encode(text);
+      labels = [...ids];
+    } else {
+      const segments = completionSegments(text, templates);
+      if (segments === undefined) return undefined;
+      const encoded = encodeSegments(segments, encode);
+      if (encoded.exact) alignment.exact++;
+      else alignment.realigned++;
+      alignment.straddlingTokens += encoded.straddling;
+      ids = encoded.ids;
+      labels = ids.map((id, t) => (encoded.trained[t] ? id : -100));
+    }
+    if (addBos && ids[0] !== bosId) {
+      ids.unshift(bosId!);
+      labels.unshift(templates === undefined ? bosId! : -100);
+    }
+    if (options.addEos !== false && eosId !== undefined && ids.at(-1) !== eosId) {
+      ids.push(eosId);
+      labels.push(eosId); // the answer's end trains, so generation learns to stop
+    }
+    return { ids, labels };
+  };
+
+  const build = (example: SftExample): { ids: number[]; labels: number[] } | undefined => {
     if (example.format === 'tokenized') {
       checkVocabulary(example.inputIds, 'input_ids', example.where);
       if (example.labels) checkVocabulary(example.labels, 'labels', example.where);
       return { ids: [...example.inputIds], labels: [...(example.labels ?? example.inputIds)] };
     }
-    if (example.format === 'text') {
-      const ids = encode(example.text);
-      if (addBos && ids[0] !== bosId) ids.unshift(bosId!);
-      if (options.addEos !== false && eosId !== undefined && ids.at(-1) !== eosId) ids.push(eosId);
-      return { ids, labels: [...ids] };
-    }
+    if (example.format === 'text') return buildText(example.text);
     const rendered = render(example);
     let segments = rendered.segments;
     if (trainOn === 'all') segments = segments.map((seg) => ({ ...seg, train: true }));
@@ -251,8 +291,16 @@ export function createTokenizer(encoder: TokenEncoder, options: TokenizeOptions 
   return {
     tokenize(example) {
       s.examples++;
-      let { ids, labels } = build(example);
       const where = example.where;
+      const built = build(example);
+      if (built === undefined) {
+        skips.add(
+          `no response template ${JSON.stringify(options.completionTemplates?.response)} in the text`,
+          where,
+        );
+        return undefined;
+      }
+      let { ids, labels } = built;
       let cut = false;
       if (options.maxLength !== undefined && ids.length > options.maxLength) {
         if (options.overflow === 'drop') {
