@@ -54,8 +54,10 @@ describe('registerGpujsBackends', () => {
     },
   );
 
-  test('webgpu is registered but never selectable: its gpu.js kernels return Promises', async () => {
+  test('webgpu and webgl2 are registered but unavailable in Node, and selecting them says so', async () => {
     expect(available).not.toContain('gpujs-webgpu');
+    expect(available).not.toContain('gpujs-webgl2');
+    await expect(setBackend('gpujs-webgl2')).rejects.toThrow(/"gpujs-webgl2" is not available/);
     await expect(setBackend('gpujs-webgpu')).rejects.toThrow(BackendError);
     await expect(setBackend('gpujs-webgpu')).rejects.toThrow(/"gpujs-webgpu" is not available/);
   });
@@ -83,5 +85,9 @@ describe('modePriority', () => {
     { mode: 'cpu', hardware: false, above: false },
   ] as const)('$mode on hardware=$hardware ranks above wasm (100): $above', ({ mode, hardware, above }) => {
     expect(modePriority(mode, hardware) > 100).toBe(above);
+  });
+
+  test('gpu.js on WebGPU ranks below the WGSL backend `webgpu` (200) on a real GPU', () => {
+    expect(modePriority('webgpu', true)).toBeLessThan(200);
   });
 });

@@ -1,10 +1,13 @@
 // Registers one @lora/core backend per gpu.js mode: probed honestly, prioritised below `wasm` unless a real GPU answers.
+// The GPU modes (webgpu, webgl2, headlessgl) are device backends whose arrays stay on the GPU (device/); the CPU modes
+// (webasm, cpu) are host backends on typed arrays, the reference serving what they lack.
 
-import type { HostKernelSignatures, KernelName, } from '@lora/core';
+import type { HostKernelSignatures, KernelName } from '@lora/core';
 import { registerBackend, registerHostKernel } from '@lora/core';
 import { geluTanhBackwardPlan, geluTanhPlan, siluBackwardPlan, siluPlan } from './activations.js';
 import { adamwPlan } from './adamw.js';
 import { crossEntropyChunkBackwardPlan, crossEntropyChunkPlan } from './cross-entropy.js';
+import { GpujsDevice, isDeviceMode } from './device/device-backend.js';
 import { GpujsBackendError } from './errors.js';
 import { layernormBackwardPlan, layernormPlan } from './layernorm.js';
 import { batchedMatmulPlan, matmulPlan } from './matmul.js';
@@ -18,7 +21,10 @@ import type { Plan } from './runner.js';
 import { KernelRunner } from './runner.js';
 import { softmaxBackwardPlan, softmaxPlan } from './softmax.js';
 
-/** The kernels every gpu.js mode implements; the rest (embedding, embeddingBackward) fall back to the reference. */
+/**
+ * The kernels every gpu.js mode implements on host arrays (the CPU modes' backends, and `gpujsKernels` for any mode);
+ * the rest fall back to the reference there. The GPU modes' device backends implement every kernel.
+ */
 export const GPUJS_KERNEL_NAMES = [
   'matmul',
   'batchedMatmul',
@@ -93,6 +99,7 @@ export interface RegisterGpujsOptions {
 }
 
 const runners = new Map<GpujsMode, KernelRunner>();
+const devices = new Map<GpujsMode, GpujsDevice>();
 
 /**
  * Probe each requested gpu.js mode, register it as backend `gpujs-<mode>` with its kernels (unavailable ones too,
@@ -111,9 +118,24 @@ export async function registerGpujsBackends(options: RegisterGpujsOptions = {}):
   const available: string[] = [];
   for (const mode of requested as GpujsMode[]) {
     const probe = await probeMode(mode); // one at a time: GL contexts are a scarce resource
+    const name = backendName(mode);
+    if (isDeviceMode(mode)) {
+      const device = devices.get(mode) ?? new GpujsDevice(mode, name);
+      devices.set(mode, device);
+      registerBackend({
+        name,
+        priority: modePriority(mode, probe.hardware),
+        isAvailable: () => probe.available,
+        dispose: () => device.dispose(),
+        describe: () => describeMode(probe, device.runner),
+        memory: () => device.context.memory,
+      });
+      device.registerKernels(); // unavailable too, so selecting it fails on availability (with the reason)
+      if (probe.available) available.push(name);
+      continue;
+    }
     const runner = runners.get(mode) ?? new KernelRunner(mode);
     runners.set(mode, runner);
-    const name = backendName(mode);
     registerBackend({
       name,
       priority: modePriority(mode, probe.hardware),

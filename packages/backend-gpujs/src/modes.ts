@@ -15,12 +15,13 @@ export function isGpujsMode(value: string): value is GpujsMode {
 
 /**
  * Automatic-selection priority. `wasm` (hand-tuned SIMD) is 100: a GPU mode outranks it only on a real device;
- * a software rasterizer (SwiftShader, llvmpipe) and gpu.js's own CPU modes stay below it.
+ * a software rasterizer (SwiftShader, llvmpipe) and gpu.js's own CPU modes stay below it. On WebGPU the hand-written
+ * WGSL backend (`webgpu`, 200: tiled, workgroup memory) outranks gpu.js's.
  */
 export function modePriority(mode: GpujsMode, hardware: boolean): number {
   switch (mode) {
     case 'webgpu':
-      return hardware ? 300 : 40;
+      return hardware ? 190 : 40;
     case 'webgl2':
       return hardware ? 200 : 35;
     case 'headlessgl':

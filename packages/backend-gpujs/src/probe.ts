@@ -6,9 +6,9 @@ import { KernelRunner } from './runner.js';
 
 export interface ModeProbe {
   mode: GpujsMode;
-  /** its synchronous kernels work here: registerGpujsBackends can serve it */
+  /** it works here: registerGpujsBackends can serve it (webgpu as a device backend, its results awaited inside) */
   available: boolean;
-  /** its kernels work here through gpujsAsyncKernels (webgpu's only way) */
+  /** its host-array kernels work here through gpujsAsyncKernels */
   asyncAvailable: boolean;
   /** why not, when unavailable */
   reason?: string;
@@ -44,11 +44,7 @@ export async function probeMode(mode: GpujsMode): Promise<ModeProbe> {
     const [degraded, why] = [...runner.degraded][0] ?? [];
     if (degraded)
       return { ...none, reason: `gpu.js ran the 2×2 check on its cpu backend: ${why}`, device: 'cpu' };
-    if (mode === 'webgpu') {
-      const reason =
-        'its kernels return Promises and @lora/core kernels are synchronous; use gpujsAsyncKernels';
-      return { ...none, asyncAvailable: true, reason, ...(await webgpuDevice()) };
-    }
+    if (mode === 'webgpu') return { mode, available: true, asyncAvailable: true, ...(await webgpuDevice()) };
     return { mode, available: true, asyncAvailable: true, ...deviceOf(mode, runner) };
   } catch (cause) {
     return { ...none, reason: (cause as Error).message, device: 'unknown' };

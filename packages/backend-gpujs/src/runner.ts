@@ -14,14 +14,31 @@ export interface KernelThis<C> {
 /** A gpu.js kernel argument: flat f32 data or a scalar. */
 export type KernelArg = Float32Array | number;
 
+/**
+ * A kernel argument's type: 'Array' (host f32 data, uploaded by the call), 'Float' (a scalar uniform) or 'Texture'
+ * (a pipeline result kept on the device: a GL texture, or on webgpu a storage buffer).
+ */
+export type ArgumentType = 'Array' | 'Float' | 'Texture';
+
 /** How to build one compiled kernel: the function, its output grid [x, y?, z?] and its integer constants. */
 export interface KernelSpec {
   // biome-ignore lint/suspicious/noExplicitAny: gpu.js kernel functions have per-kernel `this` and argument types
   fn: (this: KernelThis<any>, ...args: any[]) => number;
   output: number[];
   constants?: Record<string, number>;
-  /** gpu.js argument type per argument name: 'Array' or 'Float' */
-  argumentTypes: Record<string, 'Array' | 'Float'>;
+  /** gpu.js argument type per argument name, every argument named */
+  argumentTypes: Record<string, ArgumentType>;
+  /** helper functions the kernel calls: self-contained as kernels are (their arguments only) */
+  // biome-ignore lint/suspicious/noExplicitAny: gpu.js helper functions are plain numeric functions
+  functions?: ((...args: any[]) => number)[];
+}
+
+export interface KernelRunnerOptions {
+  /**
+   * pipeline mode: every call returns its result on the device (a fresh texture or buffer per call, gpu.js's
+   * `pipeline` + `immutable`) instead of reading it back, and 'Texture' arguments take such results
+   */
+  pipeline?: boolean;
 }
 
 /** One kernel launch of a plan: run the kernel cached under `key` (built by `spec` once) and copy into `out`. */
@@ -65,6 +82,7 @@ export class KernelRunner {
   constructor(
     readonly mode: GpujsMode,
     private readonly cacheSize = KERNEL_CACHE_SIZE,
+    readonly options: KernelRunnerOptions = {},
   ) {}
 
   /** The gpu.js instance, started on first use (and again after destroy()). */
@@ -112,6 +130,14 @@ export class KernelRunner {
     }
   }
 
+  /**
+   * Run the kernel cached under `key` (built by `spec` once) on `args` and return what gpu.js returns: in pipeline mode
+   * a texture (GL) or a Promise of a buffer handle (webgpu). Throws GpujsBackendError naming the key on failure.
+   */
+  call(key: string, spec: () => KernelSpec, args: readonly unknown[]): unknown {
+    return this.start({ key, spec, args: args as KernelArg[], out: NO_OUTPUT });
+  }
+
   private start({ key, spec, args }: Step): unknown {
     const fresh = !this.cache.has(key);
     const compiled = this.kernel(key, spec);
@@ -146,15 +172,29 @@ export class KernelRunner {
       return hit;
     }
     const s = spec();
-    const settings: IGPUKernelSettings = {
+    const pipeline = this.options.pipeline === true;
+    // a pipeline result as an argument: a storage buffer on webgpu, a texture on GL, a plain array on the CPU modes
+    const textureType =
+      this.mode === 'webgpu'
+        ? 'WebGPUBuffer'
+        : this.mode === 'cpu' || this.mode === 'webasm'
+          ? 'Array'
+          : 'MemoryOptimizedNumberTexture';
+    const argumentTypes = Object.fromEntries(
+      Object.entries(s.argumentTypes).map(([name, type]) => [name, type === 'Texture' ? textureType : type]),
+    );
+    const settings = {
       output: s.output,
       constants: s.constants ?? {},
-      argumentTypes: s.argumentTypes,
+      argumentTypes,
       precision: 'single',
       tactic: 'precision',
       // GL: 4 floats per texel in a near-square texture, so only the total size meets the max texture size
       optimizeFloatMemory: true,
-    };
+      // a fresh output per call (results outlive the next call), argument textures of any size without recompiling
+      ...(pipeline ? { pipeline: true, immutable: true, dynamicArguments: true } : {}),
+      ...(s.functions ? { functions: s.functions } : {}),
+    } as IGPUKernelSettings;
     let compiled: Compiled;
     try {
       compiled = this.gpu.createKernel(s.fn as unknown as KernelFunction, settings) as unknown as Compiled;
@@ -197,8 +237,10 @@ export class KernelRunner {
   }
 }
 
+const NO_OUTPUT = new Float32Array(0);
+
 /** Copy a 1-, 2- or 3-D gpu.js result (nested Float32Arrays) into `out` from `offset`; the new offset, or undefined. */
-function copyOutput(result: unknown, out: Float32Array, offset: number): number | undefined {
+export function copyOutput(result: unknown, out: Float32Array, offset: number): number | undefined {
   if (result instanceof Float32Array) {
     out.set(result, offset);
     return offset + result.length;

@@ -1,6 +1,6 @@
 // The backends the conformance suite registers before it runs. To add one: one import, one entry.
 
-import { registerGpujsBackends } from '@lora/backend-gpujs';
+import { registerGpujsBackends, registerGpujsEmulatedBackend } from '@lora/backend-gpujs';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { registerOpaqueBackend } from '@lora/core';
 import { registerWebgpuBackend } from '@lora/backend-webgpu';
@@ -19,8 +19,11 @@ export const BACKENDS: readonly BackendEntry[] = [
   // the reference kernels behind opaque handles: the device-array plumbing (uploads, views, reads) on any machine
   { name: 'opaque', register: async () => void registerOpaqueBackend() },
   { name: '@lora/backend-wasm', register: () => registerWasmBackend() },
-  // all five gpu.js modes; those unavailable here (webgpu always, GL without a context) skip with the reason
+  // all five gpu.js modes; those unavailable here (webgpu and GL without a browser) skip with the reason
   { name: '@lora/backend-gpujs', register: async () => void (await registerGpujsBackends()) },
+  // the gpu.js GPU modes' device kernels and memory, run by its cpu mode: their path checked without a browser
+  // (in Chromium on the GPU itself: chromium.test.ts)
+  { name: 'gpujs-emulated', register: async () => registerGpujsEmulatedBackend() },
   // a real GPU where there is one, else SwiftShader (software Vulkan) where Chromium is installed
   {
     name: '@lora/backend-webgpu',

@@ -5,4 +5,4 @@ export { CASES, casesFor, KERNELS_WITHOUT_CASES } from './cases.js';
 export { promoteToFloat64, REFERENCE_F64_BACKEND, registerReferenceF64Backend } from './reference-f64.js';
 export type { KernelTolerance } from './tolerances.js';
 export { EPS32, gemmTolerance, OUTPUT_TOLERANCES, resolveTolerance } from './tolerances.js';
-export { placeArgs } from './run-case.js';
+export { placeArgs } from './place-args.js';

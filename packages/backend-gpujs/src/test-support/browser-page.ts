@@ -1,13 +1,23 @@
-// Browser entry for browser.test.ts: registers the gpu.js backends in a real page and checks each GPU mode's
-// kernels against @lora/core's reference on small odd shapes; also times one matmul per mode (for the README).
+// Browser entry for browser.test.ts: registers the gpu.js backends in a real page, checks the host-array kernels
+// (gpujsKernels, gpujsAsyncKernels) of each GPU mode against @lora/core's reference on small odd shapes, trains the
+// tiny model a few steps on each device backend and on the reference, and times one matmul per mode (for the README).
 
-import type { KernelName, KernelSignatures } from '@lora/core';
-import { backendReport, KERNEL_NAMES, kernel, referenceKernels, setBackend } from '@lora/core';
+import type { DeviceCounters, KernelName, KernelSignatures } from '@lora/core';
+import {
+  backendReport,
+  deviceMemory,
+  KERNEL_NAMES,
+  kernel,
+  REFERENCE_BACKEND,
+  referenceKernels,
+  setBackend,
+} from '@lora/core';
 import type { GpujsKernelName } from '../backend.js';
-import { gpujsAsyncKernels, registerGpujsBackends } from '../backend.js';
+import { gpujsAsyncKernels, gpujsKernels, registerGpujsBackends } from '../backend.js';
 import type { ModeProbe } from '../probe.js';
 import { probeMode } from '../probe.js';
 import { KernelRunner } from '../runner.js';
+import { type TinyStepReport, TinyModel } from './tiny-step.js';
 
 export interface PageCheck {
   backend: string;
@@ -18,11 +28,24 @@ export interface PageCheck {
   ok: boolean;
 }
 
+/** A few steps of the tiny model on one backend: each step's report and what crossed per step. */
+export interface PageTraining {
+  backend: string;
+  steps: TinyStepReport[];
+  /** per step, after the first (which compiles): readbacks, uploads, dispatches */
+  perStep: Pick<DeviceCounters, 'readbacks' | 'uploads' | 'dispatches'>;
+  /** parameters after training, flattened */
+  parameters: number[];
+  /** arrays the run left allocated in the memory (0: everything freed) */
+  leftAllocated?: number;
+}
+
 export interface PageReport {
   probes: ModeProbe[];
   available: string[];
   reports: string[];
   checks: PageCheck[];
+  training: PageTraining[];
   gflops: { backend: string; size: number; gflops: number }[];
 }
 
@@ -357,40 +380,70 @@ async function timeMatmul(size: number, mm: AnyKernel): Promise<number> {
   return (2 * size ** 3) / seconds / 1e9;
 }
 
+const TRAINING_STEPS = 4;
+
+/** TRAINING_STEPS steps of the tiny model on `backend`. */
+async function train(backend: string): Promise<PageTraining> {
+  await setBackend(backend);
+  const memory = deviceMemory();
+  const live = () => (memory as { live?: number }).live;
+  const liveBefore = live();
+  const model = new TinyModel();
+  const steps = [await model.trainStep()]; // the first step compiles every kernel
+  const before = memory.counters();
+  for (let s = 1; s < TRAINING_STEPS; s++) steps.push(await model.trainStep());
+  const after = memory.counters();
+  const per = (key: 'readbacks' | 'uploads' | 'dispatches') =>
+    (after[key] - before[key]) / (TRAINING_STEPS - 1);
+  const parameters = (await model.parameterValues()).flatMap((p) => Array.from(p));
+  model.free();
+  const liveAfter = live();
+  return {
+    backend,
+    steps,
+    perStep: { readbacks: per('readbacks'), uploads: per('uploads'), dispatches: per('dispatches') },
+    parameters,
+    ...(liveBefore !== undefined && liveAfter !== undefined ? { leftAllocated: liveAfter - liveBefore } : {}),
+  };
+}
+
 async function runGpujsChecks(modes: string[], timeSize: number): Promise<PageReport> {
   const probes = await Promise.all(modes.map((m) => probeMode(m as ModeProbe['mode'])));
   const available = await registerGpujsBackends({ modes });
   const checks: PageCheck[] = [];
   const reports: string[] = [];
   const gflops: PageReport['gflops'] = [];
+  const training: PageTraining[] = [await train(REFERENCE_BACKEND)];
   for (const backend of available) {
     await setBackend(backend);
     reports.push(backendReport(KERNEL_NAMES));
-    const run = (c: Case) => kernel(c.kernel) as AnyKernel;
-    for (const c of cases()) checks.push(await compare(backend, c, run(c)));
-    if (timeSize > 0)
+    if (!deviceMemory().host) training.push(await train(backend));
+    else if (timeSize > 0)
       gflops.push({
         backend,
         size: timeSize,
         gflops: await timeMatmul(timeSize, kernel('matmul') as AnyKernel),
       });
   }
-  if (probes.find((p) => p.mode === 'webgpu')?.asyncAvailable) {
-    // webgpu cannot be a registry backend (its readback is a Promise), so its kernels run through gpujsAsyncKernels
-    const runner = new KernelRunner('webgpu');
-    const asyncKernels = gpujsAsyncKernels(runner);
-    const backend = 'gpujs-webgpu (async)';
+  await setBackend(REFERENCE_BACKEND);
+  // the host-array kernels of each GPU mode: synchronous on webgl2, awaited on webgpu
+  for (const mode of ['webgl2', 'webgpu'] as const) {
+    const probe = probes.find((p) => p.mode === mode);
+    if (!probe?.asyncAvailable) continue;
+    const runner = new KernelRunner(mode);
+    const hostKernels = mode === 'webgpu' ? gpujsAsyncKernels(runner) : gpujsKernels(runner);
+    const backend = `gpujs-${mode} (host arrays)`;
     for (const c of cases())
-      checks.push(await compare(backend, c, asyncKernels[c.kernel as GpujsKernelName] as AnyKernel));
+      checks.push(await compare(backend, c, hostKernels[c.kernel as GpujsKernelName] as AnyKernel));
     if (timeSize > 0)
       gflops.push({
         backend,
         size: timeSize,
-        gflops: await timeMatmul(timeSize, asyncKernels.matmul as AnyKernel),
+        gflops: await timeMatmul(timeSize, hostKernels.matmul as AnyKernel),
       });
     await runner.destroy();
   }
-  return { probes, available, reports, checks, gflops };
+  return { probes, available, reports, checks, training, gflops };
 }
 
 (globalThis as { runGpujsChecks?: typeof runGpujsChecks }).runGpujsChecks = runGpujsChecks;

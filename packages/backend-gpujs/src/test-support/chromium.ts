@@ -1,11 +1,11 @@
-// Runs test-support/browser-page.ts in headless Chromium: bundled by esbuild, served on 127.0.0.1 (a secure context,
-// as WebGPU requires), with WebGL2 and WebGPU rendered by SwiftShader.
+// Runs a bundled browser entry in headless Chromium: bundled by esbuild, served on 127.0.0.1 (a secure context, as
+// WebGPU requires), with WebGL2 and WebGPU rendered by SwiftShader.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import type { PageReport } from './browser-page.js';
 
 export const CHROMIUM = process.env.LORA_CHROMIUM ?? '/usr/bin/chromium';
@@ -23,9 +23,10 @@ const FLAGS = [
 ];
 /** Whether the Chromium binary is here (Debian: apt-get install chromium). */
 export const chromiumPresent = existsSync(CHROMIUM);
-async function bundle(): Promise<string> {
+
+async function bundle(entry: string): Promise<string> {
   const result = await build({
-    entryPoints: [fileURLToPath(new URL('./browser-page.ts', import.meta.url))],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'iife',
@@ -37,9 +38,18 @@ async function bundle(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-/** Probe `modes` in the page, check every available one against the reference, and time a size³ matmul when size > 0. */
-export async function runPageChecks(modes: string[], timeSize: number): Promise<PageReport> {
-  const script = await bundle();
+/** An open page and how to close it (the browser and the server behind it). */
+export interface ChromiumPage {
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * Bundles `entry` (a path or file URL of a TypeScript module that installs its functions on globalThis) and opens it
+ * in a fresh headless Chromium page; close() ends the browser and the server.
+ */
+export async function openChromium(entry: string | URL): Promise<ChromiumPage> {
+  const script = await bundle(entry instanceof URL ? fileURLToPath(entry) : entry);
   const server = createServer((req, res) => {
     if (req.url === '/page.js') {
       res.writeHead(200, { 'content-type': 'text/javascript' }).end(script);
@@ -51,19 +61,41 @@ export async function runPageChecks(modes: string[], timeSize: number): Promise<
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const close = async () => {
+    await browser?.close();
+    server.close();
+  };
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
   try {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`); // localhost is a secure context, as WebGPU requires
-    return await page.evaluate(
+    return { page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** openChromium(entry), `body` on its page, then close. */
+export async function inChromium<T>(entry: string | URL, body: (page: Page) => Promise<T>): Promise<T> {
+  const { page, close } = await openChromium(entry);
+  try {
+    return await body(page);
+  } finally {
+    await close();
+  }
+}
+
+/** Probe `modes` in the page, check every available one against the reference, and time a size³ matmul when size > 0. */
+export function runPageChecks(modes: string[], timeSize: number): Promise<PageReport> {
+  return inChromium(new URL('./browser-page.ts', import.meta.url), (page) =>
+    page.evaluate(
       ([m, s]) =>
         (
           globalThis as unknown as { runGpujsChecks: (m: string[], s: number) => Promise<PageReport> }
         ).runGpujsChecks(m, s),
       [modes, timeSize] as const,
-    );
-  } finally {
-    await browser.close();
-    server.close();
-  }
+    ),
+  );
 }

@@ -1,0 +1,85 @@
+// The conformance cases on the gpu.js device backends, in headless Chromium (WebGL2 through SwiftShader; WebGPU
+// through its fallback adapter where this Chromium exposes one): each case's arguments go to the page, the kernel runs
+// there on device arrays, and its outputs come back to be compared here with the reference's.
+import { getKernelImpl, KERNEL_NAMES, type KernelName, REFERENCE_BACKEND } from '@lora/core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  CHROMIUM,
+  type ChromiumPage,
+  chromiumPresent,
+  openChromium,
+} from '../../backend-gpujs/src/test-support/chromium.js';
+import { CASES, type ConformanceCase } from './cases.js';
+import type { PageResult, PageSetup } from './chromium-page.js';
+import { type CaseOutputs, checkOutputs, runCase } from './run-case.js';
+import { decodeArray, encodeArgs } from './wire.js';
+
+const DEVICE_BACKENDS = ['gpujs-webgl2', 'gpujs-webgpu'];
+
+interface Page {
+  setup(modes: string[]): Promise<PageSetup>;
+  run(
+    backend: string,
+    kernel: KernelName,
+    wire: ReturnType<typeof encodeArgs>,
+    outputs: string[],
+  ): Promise<PageResult>;
+}
+
+let chromium: ChromiumPage | undefined;
+let setup: PageSetup = { available: [], kernels: {}, reports: {} };
+
+/** Page.run, called in the page (a plain signature: playwright's inferred argument types recurse too deep). */
+function runInPage(...args: Parameters<Page['run']>): Promise<PageResult> {
+  const call = (a: Parameters<Page['run']>) =>
+    (globalThis as unknown as { conformancePage: Page }).conformancePage.run(...a);
+  return chromium!.page.evaluate(call as (a: unknown) => Promise<PageResult>, args as unknown);
+}
+
+const title = chromiumPresent
+  ? 'gpu.js device backends in headless Chromium'
+  : `gpu.js device backends in headless Chromium (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+
+describe.skipIf(!chromiumPresent)(title, () => {
+  beforeAll(async () => {
+    chromium = await openChromium(new URL('./chromium-page.ts', import.meta.url));
+    setup = await chromium.page.evaluate(
+      (modes) => (globalThis as unknown as { conformancePage: Page }).conformancePage.setup(modes),
+      ['webgl2', 'webgpu'],
+    );
+  }, 120_000);
+  afterAll(() => chromium?.close());
+
+  test('gpujs-webgl2 is available and a device backend with every kernel', () => {
+    expect(setup.available).toContain('gpujs-webgl2');
+    expect(KERNEL_NAMES.filter((k) => !setup.kernels['gpujs-webgl2']?.includes(k))).toEqual([]);
+  });
+
+  const expected = new Map<ConformanceCase, CaseOutputs>();
+  for (const backend of DEVICE_BACKENDS) {
+    describe(backend, () => {
+      // SwiftShader computes the >1000 GEMM in 20–50 s on a loaded machine
+      test.for(CASES.map((c) => [`${c.kernel} ${c.name}`, c] as const))(
+        '%s',
+        { timeout: 300_000 },
+        async ([, c], context) => {
+          if (!setup.available.includes(backend))
+            context.skip(`${backend} is not available in this Chromium`);
+          let want = expected.get(c);
+          if (!want) expected.set(c, (want = await runCase(getKernelImpl(c.kernel, REFERENCE_BACKEND), c)));
+          const outputs = Object.keys(c.tolerances);
+          const result = await runInPage(backend, c.kernel, encodeArgs(c.args()), outputs);
+          expect(result.error).toBeUndefined();
+          expect(result.extraReadbacks, 'the kernel read something back').toBe(0);
+          const got: CaseOutputs = new Map(
+            Object.entries(result.outputs).map(([key, wire]) => [
+              key,
+              decodeArray(wire) as Float32Array | Int32Array,
+            ]),
+          );
+          checkOutputs(c, got, want, `backend ${backend}`);
+        },
+      );
+    });
+  }
+});
