@@ -15,7 +15,25 @@ import { modePriority } from './modes.js';
 import { plainMatmul } from './test-support/plain-loops.js';
 
 /** The kernels gpu.js does not implement yet (the reference serves them on this backend). */
-const STEP_KERNELS = ['fill', 'stridedCopy', 'add', 'mul', 'axpy', 'scale', 'addBias', 'columnSums', 'dropout', 'uniformNoise', 'causalSoftmax', 'argmaxChunk', 'crossEntropyStats', 'sumSquares', 'gradClip', 'countNonFinite', 'dequantizeAbsmax'];
+const STEP_KERNELS = [
+  'fill',
+  'stridedCopy',
+  'add',
+  'mul',
+  'axpy',
+  'scale',
+  'addBias',
+  'columnSums',
+  'dropout',
+  'uniformNoise',
+  'causalSoftmax',
+  'argmaxChunk',
+  'crossEntropyStats',
+  'sumSquares',
+  'gradClip',
+  'countNonFinite',
+  'dequantizeAbsmax',
+];
 
 const available = await registerGpujsBackends();
 afterAll(() => disposeBackends());
@@ -45,10 +63,17 @@ describe('registerGpujsBackends', () => {
       expectClose(out, want, { rtol: 1e-5, atol: 1e-6 }, `${name} matmul via registry`);
       const fallback = KERNEL_NAMES.filter((k) => !(GPUJS_KERNEL_NAMES as readonly string[]).includes(k));
       // the per-step kernels of the device-resident step are not in gpu.js yet: the reference serves them, and says so
-      expect(fallback).toEqual(['embedding', 'embeddingBackward', 'nf4Matmul', ...STEP_KERNELS]);
+      expect(fallback).toEqual([
+        'embedding',
+        'embeddingBackward',
+        'sgd',
+        'adamw8bit',
+        'nf4Matmul',
+        ...STEP_KERNELS,
+      ]);
       expect(backendReport(KERNEL_NAMES)).toMatch(
         new RegExp(
-          `^backend: ${name} \\(gpu\\.js .*\\); reference serves embedding, embeddingBackward, nf4Matmul, ${STEP_KERNELS.join(', ')}$`,
+          `^backend: ${name} \\(gpu\\.js .*\\); reference serves embedding, embeddingBackward, sgd, adamw8bit, nf4Matmul, ${STEP_KERNELS.join(', ')}$`,
         ),
       );
     },

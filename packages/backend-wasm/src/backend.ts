@@ -13,7 +13,9 @@ import { type WasmEngineOptions, WasmGemmEngine } from './engine.js';
 import { WasmBackendError } from './errors.js';
 import { detectFeatures } from './features.js';
 
+/** The backend name `registerWasmBackend` registers, for `setBackend('wasm')`. */
 export const WASM_BACKEND = 'wasm';
+/** Priority in the automatic backend choice: above the reference backend (0), below WebGPU (200). */
 export const WASM_PRIORITY = 100;
 
 let engine: WasmGemmEngine | undefined;

@@ -38,6 +38,8 @@ export const ELEMENTWISE_KINDS = [
   'EW_SUM_SQUARES',
   'EW_COUNT_NON_FINITE',
   'EW_DEQUANTIZE_ABSMAX',
+  'EW_SGD',
+  'EW_ADAMW8BIT',
 ] as const;
 
 export type ElementwiseKind = (typeof ELEMENTWISE_KINDS)[number];

@@ -1,14 +1,11 @@
 // Registers the wasm backend's elementwise kernels with @lora/core; each call runs on the current engine.
-import {
-  type HostKernelSignatures,
-  type KernelName,
-  registerHostKernel,
-} from '@lora/core';
+import { type HostKernelSignatures, type KernelName, registerHostKernel } from '@lora/core';
 import * as arith from './elementwise-arith.js';
 import * as attention from './elementwise-causal-softmax.js';
 import * as copies from './elementwise-fill-copy.js';
 import * as kernels from './elementwise-kernels.js';
 import * as layers from './elementwise-layers.js';
+import * as optimizers from './elementwise-optimizers.js';
 import * as random from './elementwise-random.js';
 import * as stats from './elementwise-stats.js';
 import { ElementwiseRunner } from './elementwise-run.js';
@@ -32,6 +29,8 @@ export const ELEMENTWISE_KERNELS = {
   embedding: layers.embedding,
   embeddingBackward: layers.embeddingBackward,
   adamw: layers.adamw,
+  sgd: optimizers.sgd,
+  adamw8bit: optimizers.adamw8bit,
   fill: copies.fill,
   stridedCopy: copies.stridedCopy,
   add: arith.add,

@@ -24,6 +24,7 @@ import type { ThreadPool } from './pool-node.js';
 import { obtainRelaxedSimd, type RelaxedSimdSource, resolveSimdMode, simdFromEnv } from './simd-mode.js';
 import { isNode, resolveThreads, threadsFromEnv } from './threads.js';
 
+/** Options of `registerWasmBackend` and of the engine behind it: threads, initial memory, packing, shared memory. */
 export interface WasmEngineOptions {
   /** threads including the caller; default LORA_THREADS, else the available cores (Node) or 1 (browser) */
   threads?: number;
@@ -56,6 +57,10 @@ export interface GemmCallStats {
   packedPanels: number;
 }
 
+/**
+ * The WebAssembly SIMD GEMM engine: compiled kernels, the wasm memory and the worker-thread pool behind the
+ * wasm backend.
+ */
 export class WasmGemmEngine {
   /** diagnostics of the last gemm call (tests use it to see the resident path skip copies) */
   readonly lastCall: GemmCallStats = { threads: 0, stagedBytes: 0, packedPanels: 0 };
@@ -95,8 +100,11 @@ export class WasmGemmEngine {
     }
     const variant: KernelVariant = relaxedSimd === 'none' ? 'simd' : 'relaxed';
     const shared = features.sharedMemory && options.sharedMemory !== false;
-    const workersPossible = isNode() && shared;
-    const available = workersPossible ? (await import('./pool-node.js')).availableCores() : 1;
+    // Node: worker_threads, as many as the cores by default; a browser: Web Workers from a worker of a
+    // crossOriginIsolated page, only when asked for (threads option; the page's default stays 1 thread)
+    const node = isNode();
+    const workersPossible = shared && (node || (await import('./pool-browser.js')).browserWorkersPossible());
+    const available = workersPossible && node ? (await import('./pool-node.js')).availableCores() : 1;
     const asked = resolveThreads(options.threads, threadsFromEnv(), available);
     const threads = workersPossible ? asked : 1;
     const module = await WebAssembly.compile(await loadKernelBinary(variant, shared));
@@ -124,11 +132,16 @@ export class WasmGemmEngine {
     );
   }
 
-  /** Start the worker threads (Node with shared memory, threads > 1); idempotent. */
+  /** Start the worker threads (shared memory, threads > 1): Node's worker_threads or Web Workers; idempotent. */
   async startThreads(): Promise<void> {
     if (this.pool || this.threads < 2) return;
-    const { startNodePool } = await import('./pool-node.js');
-    this.pool = await startNodePool(this.module, this.heap.memory, this.threads);
+    if (isNode()) {
+      const { startNodePool } = await import('./pool-node.js');
+      this.pool = await startNodePool(this.module, this.heap.memory, this.threads);
+    } else {
+      const { startBrowserPool } = await import('./pool-browser.js');
+      this.pool = await startBrowserPool(this.module, this.heap.memory, this.threads);
+    }
   }
 
   /** Stop the workers; the engine keeps working on the calling thread and resident arrays stay valid. */

@@ -13,6 +13,7 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
   0x0b,
 ]);
 
+/** What this runtime's WebAssembly supports, as `detectFeatures` finds it. */
 export interface WasmFeatures {
   /** fixed-width SIMD (v128): required */
   simd: boolean;
@@ -22,6 +23,7 @@ export interface WasmFeatures {
   sharedMemory: boolean;
 }
 
+/** Probe the runtime by validating tiny modules: fixed-width SIMD, relaxed SIMD (FMA) and shared memory. */
 export function detectFeatures(): WasmFeatures {
   if (typeof WebAssembly !== 'object') return { simd: false, relaxedSimd: false, sharedMemory: false };
   return {

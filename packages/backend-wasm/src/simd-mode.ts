@@ -4,8 +4,10 @@ import { WasmBackendError } from './errors.js';
 import { detectFeatures } from './features.js';
 import { isNode } from './threads.js';
 
+/** Which SIMD the kernels use: `auto` (relaxed when available), `relaxed` (required) or `baseline`. */
 export type SimdMode = 'auto' | 'relaxed' | 'baseline';
 
+/** The environment variable that sets the SIMD mode (`LORA_WASM_SIMD`). */
 export const SIMD_ENV_VAR = 'LORA_WASM_SIMD';
 const MODES: readonly SimdMode[] = ['auto', 'relaxed', 'baseline'];
 const V8_RELAXED_FLAG = '--experimental-wasm-relaxed-simd';

@@ -1,6 +1,7 @@
 // How many threads the GEMM uses: the option, else LORA_THREADS, else the cores Node reports (1 in browsers).
 import { WasmBackendError } from './errors.js';
 
+/** The environment variable that sets the wasm backend's thread count (`LORA_THREADS`). */
 export const THREADS_ENV_VAR = 'LORA_THREADS';
 
 /** Resolve the thread count; throws WasmBackendError when the option or LORA_THREADS is not a positive integer. */

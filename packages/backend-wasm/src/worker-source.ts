@@ -23,21 +23,11 @@ export function controlWords(size: number): number {
   return CONTROL.DONE + size;
 }
 
-export const WORKER_SOURCE = `'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, control, tid } = workerData;
-const C = ${JSON.stringify(CONTROL)};
-const words = new Int32Array(control);
-let seen = Atomics.load(words, C.GENERATION); // read before 'ready': no job can start earlier
-let exports;
-try {
-  exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  parentPort.postMessage({ ready: true });
-} catch (error) {
-  parentPort.postMessage({ ready: false, message: String(error && error.message || error) });
-}
-if (exports) {
-  for (;;) {
+/**
+ * The loop every kernel thread runs once its module is instantiated (Node's worker_threads and the browser's Web
+ * Workers alike): it expects `words`, `C`, `seen`, `exports` and `tid` in scope.
+ */
+export const THREAD_LOOP_SOURCE = `  for (;;) {
     Atomics.wait(words, C.GENERATION, seen);
     const generation = Atomics.load(words, C.GENERATION);
     if (Atomics.load(words, C.STOP) !== 0) break;
@@ -53,6 +43,22 @@ if (exports) {
     }
     Atomics.store(words, C.DONE + tid, generation);
     Atomics.notify(words, C.DONE + tid);
-  }
+  }`;
+
+export const WORKER_SOURCE = `'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, control, tid } = workerData;
+const C = ${JSON.stringify(CONTROL)};
+const words = new Int32Array(control);
+let seen = Atomics.load(words, C.GENERATION); // read before 'ready': no job can start earlier
+let exports;
+try {
+  exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  parentPort.postMessage({ ready: true });
+} catch (error) {
+  parentPort.postMessage({ ready: false, message: String(error && error.message || error) });
+}
+if (exports) {
+${THREAD_LOOP_SOURCE}
 }
 `;

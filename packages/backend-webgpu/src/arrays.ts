@@ -3,6 +3,7 @@
 import type { DeviceCounters, F32, I32, U8 } from '@lora/core';
 import type { WebGpuMemory } from './memory.js';
 
+/** Element type of a WebGPU array: float32, int32 or uint8. */
 export type GpuDtype = 'f32' | 'i32' | 'u8';
 
 /** One GPU buffer and what is known about it; every view of it points here. */
@@ -70,6 +71,7 @@ export class GpuU8 extends GpuArrayBase implements U8 {
   }
 }
 
+/** Any WebGPU array: a view (buffer, element offset, length) of a GPU buffer. */
 export type GpuArray = GpuF32 | GpuI32 | GpuU8;
 
 export const BYTES: Record<GpuDtype, number> = { f32: 4, i32: 4, u8: 1 };

@@ -9,6 +9,7 @@ import { ProgramCache } from './program.js';
 import { GpuQueue } from './queue.js';
 import type { WebGpuState } from './state.js';
 
+/** The backend name `registerWebgpuBackend` registers, for `setBackend('webgpu')`. */
 export const WEBGPU_BACKEND = 'webgpu';
 /** above wasm (100): a real GPU adapter wins the automatic choice */
 export const WEBGPU_PRIORITY = 200;

@@ -20,6 +20,7 @@ export interface GpuContext {
   description: GpuDescription;
 }
 
+/** An error of the WebGPU backend, e.g. a host array passed to a webgpu kernel. */
 export class WebGpuError extends Error {
   override name = 'WebGpuError';
 }

@@ -1,7 +1,8 @@
 // A WGSL kernel and how it is run. A program declares its array arguments (type, written or not, vec4 or not) and
 // its scalar uniforms; each call binds every distinct GPU buffer once (views of one buffer share a binding, so an
 // output may alias an input) and generates typed accessors — ld_x(i), st_x(i, v), ld4_x(i4) — that add the view's
-// offset. Pipelines are cached by program and binding pattern, not by shape: shapes are uniforms.
+// offset (u8 arrays: ld_x(i), and whole words ldw_x(w), stw_x(w, v)). Pipelines are cached by program and binding
+// pattern, not by shape: shapes are uniforms.
 import type { DeviceArray } from '@lora/core';
 import type { GpuArray } from './arrays.js';
 import { WebGpuError } from './gpu-device.js';
@@ -60,6 +61,8 @@ function accessors(spec: ArraySpec, b: Binding): string {
       // bytes 4w … 4w + 3 of the view as one little-endian word: valid when the view's offset is a multiple of 4
       `fn ldw_${n}(w: u32) -> u32 { return ${buf}[(${off} >> 2u) + w]; }`,
     );
+    // a written u8 array is stored a word at a time (WGSL has no byte stores): same alignment as ldw_
+    if (spec.write) lines.push(`fn stw_${n}(w: u32, v: u32) { ${buf}[(${off} >> 2u) + w] = v; }`);
     return lines.join('\n');
   }
   const t = wgslType(spec.type);
@@ -82,6 +85,7 @@ function stubAccessors(spec: ArraySpec): string {
   const t = wgslType(spec.type);
   const lines = [`fn ld_${spec.name}(i: u32) -> ${t} { return ${t}(0); }`];
   if (spec.type === 'u8') lines.push(`fn ldw_${spec.name}(w: u32) -> u32 { return 0u; }`);
+  if (spec.type === 'u8' && spec.write) lines.push(`fn stw_${spec.name}(w: u32, v: u32) { }`);
   if (spec.vec4) lines.push(`fn ld4_${spec.name}(i: u32) -> vec4<${t}> { return vec4<${t}>(0); }`);
   if (spec.write) lines.push(`fn st_${spec.name}(i: u32, v: ${t}) { }`);
   if (spec.write && spec.vec4) lines.push(`fn st4_${spec.name}(i: u32, v: vec4<${t}>) { }`);
@@ -113,21 +117,30 @@ function header(spec: ProgramSpec, plan: Plan): string {
 }
 
 /** The parts of a pipeline a call fixes: which arguments share a buffer, which are read as vec4, which are absent. */
-function planFor(spec: ProgramSpec, arrays: Record<string, DeviceArray | undefined>, memory: WebGpuMemory): Plan {
+function planFor(
+  spec: ProgramSpec,
+  arrays: Record<string, DeviceArray | undefined>,
+  memory: WebGpuMemory,
+): Plan {
   const bindings: Binding[] = [];
   const byRecord = new Map<number, Binding>();
   const slots = spec.arrays.map((a) => {
     const value = arrays[a.name];
     if (value === undefined) {
-      if (!a.optional) throw new WebGpuError(`webgpu ${spec.key}: ${a.name} expected an array, got undefined`);
+      if (!a.optional)
+        throw new WebGpuError(`webgpu ${spec.key}: ${a.name} expected an array, got undefined`);
       return -1;
     }
     const array = memory.own(value, spec.key.split(':')[0]!, a.name);
     const want = a.type;
     if (array.dtype !== want)
-      throw new WebGpuError(`webgpu ${spec.key}: ${a.name} expected a ${want} array, got a ${array.dtype} one`);
+      throw new WebGpuError(
+        `webgpu ${spec.key}: ${a.name} expected a ${want} array, got a ${array.dtype} one`,
+      );
     if (a.vec4 && array.offset % 4 !== 0)
-      throw new WebGpuError(`webgpu ${spec.key}: ${a.name} is read as vec4 and expected an offset that is a multiple of 4, got ${array.offset}`);
+      throw new WebGpuError(
+        `webgpu ${spec.key}: ${a.name} is read as vec4 and expected an offset that is a multiple of 4, got ${array.offset}`,
+      );
     let b = byRecord.get(array.record.id);
     if (!b) {
       b = { index: bindings.length, array, write: false, vec4: false, type: a.type };
@@ -139,7 +152,8 @@ function planFor(spec: ProgramSpec, arrays: Record<string, DeviceArray | undefin
     return b.index;
   });
   for (const b of bindings) {
-    if (b.vec4 && b.type === 'u8') throw new WebGpuError(`webgpu ${spec.key}: u8 arrays cannot be read as vec4`);
+    if (b.vec4 && b.type === 'u8')
+      throw new WebGpuError(`webgpu ${spec.key}: u8 arrays cannot be read as vec4`);
   }
   const key = `${spec.key}|${slots.join(',')}|${bindings.map((b) => `${b.write ? 'w' : 'r'}${b.vec4 ? '4' : ''}`).join(',')}`;
   return { slots, bindings, key };
@@ -230,7 +244,8 @@ export class ProgramCache {
     });
     spec.uniforms.forEach((u, j) => {
       const value = uniforms[u.name];
-      if (value === undefined) throw new WebGpuError(`webgpu ${spec.key}: uniform ${u.name} expected a number, got undefined`);
+      if (value === undefined)
+        throw new WebGpuError(`webgpu ${spec.key}: uniform ${u.name} expected a number, got undefined`);
       const at = 4 * (spec.arrays.length + j);
       if (u.type === 'f32') view.setFloat32(at, value, true);
       else if (u.type === 'i32') view.setInt32(at, value, true);

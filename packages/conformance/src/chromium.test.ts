@@ -16,6 +16,38 @@ import { decodeArray, encodeArgs } from './wire.js';
 
 const DEVICE_BACKENDS = ['gpujs-webgl2', 'gpujs-webgpu'];
 
+/**
+ * Which cases run in the page. In CI (CI=true) every case on both backends. Locally, where `pnpm test` must stay
+ * short and SwiftShader takes seconds per case, gpujs-webgl2 runs the first LOCAL_PER_KERNEL cases of each kernel
+ * and gpujs-webgpu the first one, none above LOCAL_MAX elements of arguments; the same kernels run the whole
+ * catalogue on gpujs-emulated in Node (conformance.test.ts).
+ */
+const FULL = process.env.CI === 'true' || process.env.LORA_FULL_CONFORMANCE === '1';
+const LOCAL_MAX = 200_000;
+const LOCAL_PER_KERNEL = 3;
+const firstCases = (n: number) =>
+  new Set(KERNEL_NAMES.flatMap((k) => CASES.filter((c) => c.kernel === k).slice(0, n)));
+const LOCAL_CASES: Record<string, Set<ConformanceCase>> = {
+  'gpujs-webgl2': firstCases(LOCAL_PER_KERNEL),
+  'gpujs-webgpu': firstCases(1),
+};
+
+function argumentElements(args: Record<string, unknown>): number {
+  let n = 0;
+  for (const value of Object.values(args)) if (ArrayBuffer.isView(value)) n += (value as Float32Array).length;
+  return n;
+}
+
+/** Why `c` does not run on `backend` in this run, or undefined when it runs. */
+function localSkip(backend: string, c: ConformanceCase, args: Record<string, unknown>): string | undefined {
+  if (FULL) return undefined;
+  if (!LOCAL_CASES[backend]?.has(c))
+    return `locally ${backend} runs the first cases of each kernel (CI=true runs them all)`;
+  if (argumentElements(args) > LOCAL_MAX)
+    return `locally cases above ${LOCAL_MAX} argument elements are left to CI (CI=true) and gpujs-emulated`;
+  return undefined;
+}
+
 interface Page {
   setup(modes: string[]): Promise<PageSetup>;
   run(
@@ -65,16 +97,19 @@ describe.skipIf(!chromiumPresent)(title, () => {
         async ([, c], context) => {
           if (!setup.available.includes(backend))
             context.skip(`${backend} is not available in this Chromium`);
+          const args = c.args() as Record<string, unknown>;
+          const skip = localSkip(backend, c, args);
+          if (skip) context.skip(skip);
           let want = expected.get(c);
           if (!want) expected.set(c, (want = await runCase(getKernelImpl(c.kernel, REFERENCE_BACKEND), c)));
           const outputs = Object.keys(c.tolerances);
-          const result = await runInPage(backend, c.kernel, encodeArgs(c.args()), outputs);
+          const result = await runInPage(backend, c.kernel, encodeArgs(args), outputs);
           expect(result.error).toBeUndefined();
           expect(result.extraReadbacks, 'the kernel read something back').toBe(0);
           const got: CaseOutputs = new Map(
             Object.entries(result.outputs).map(([key, wire]) => [
               key,
-              decodeArray(wire) as Float32Array | Int32Array,
+              decodeArray(wire) as Float32Array | Int32Array | Uint8Array,
             ]),
           );
           checkOutputs(c, got, want, `backend ${backend}`);

@@ -1,5 +1,11 @@
 // The suite can fail: plausible float32 kernels pass its tolerances, subtly wrong ones do not.
-import { type HostArgs, type KernelName, type MatmulArgs, referenceKernels as ref } from '@lora/core';
+import {
+  createDynamicMap,
+  type HostArgs,
+  type KernelName,
+  type MatmulArgs,
+  referenceKernels as ref,
+} from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { type ConformanceCase, casesFor } from './cases.js';
 import { checkCase, runCase } from './run-case.js';
@@ -103,6 +109,24 @@ const WRONG: [string, KernelName, string, (args: AnyArgs) => void][] = [
     patched('adamw', { step: 10_000 }),
   ],
   [
+    'sgd that ignores weight decay',
+    'sgd',
+    'n 1031 lr 0.001 weight decay 0.01',
+    patched('sgd', { weightDecay: 0 }),
+  ],
+  [
+    'adamw8bit coding v with the signed map',
+    'adamw8bit',
+    'n 1031 step 3 weight decay 0.01',
+    patched('adamw8bit', { qmap2: createDynamicMap(true) }),
+  ],
+  [
+    'adamw8bit without bias correction (step ∞)',
+    'adamw8bit',
+    'n 1031 step 3 weight decay 0.01',
+    patched('adamw8bit', { step: 10_000 }),
+  ],
+  [
     'geluTanh as exact erf gelu',
     'geluTanh',
     'n 1031',
@@ -131,6 +155,8 @@ describe('conformance tolerances', () => {
 
   test.each(WRONG)('a %s fails', async (_, kernel, name, impl) => {
     const c = findCase(kernel, name);
-    await expect(checkCase(impl, c, await runCase(ref[kernel], c), 'mutant')).rejects.toThrow(/element \d+ is/);
+    await expect(checkCase(impl, c, await runCase(ref[kernel], c), 'mutant')).rejects.toThrow(
+      /element \d+ is/,
+    );
   });
 });

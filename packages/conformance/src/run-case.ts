@@ -9,7 +9,7 @@ import { placeArgs } from './place-args.js';
 import { resolveTolerance } from './tolerances.js';
 
 /** The arguments a kernel wrote, copied, by name. */
-export type CaseOutputs = Map<string, Float32Array | Int32Array>;
+export type CaseOutputs = Map<string, Float32Array | Int32Array | Uint8Array>;
 
 /** Runs `impl` on the case's fresh seeded arguments (in `memory`) and returns copies of the arguments it writes. */
 export async function runCase(
@@ -23,8 +23,8 @@ export async function runCase(
   const outputs: CaseOutputs = new Map();
   for (const key of Object.keys(c.tolerances)) {
     const value = host[key];
-    if (value instanceof Float32Array || value instanceof Int32Array) {
-      outputs.set(key, (await memory.read(args[key] as never)) as Float32Array | Int32Array);
+    if (value instanceof Float32Array || value instanceof Int32Array || value instanceof Uint8Array) {
+      outputs.set(key, (await memory.read(args[key] as never)) as Float32Array | Int32Array | Uint8Array);
     }
   }
   return outputs;

@@ -76,6 +76,17 @@ export const OUTPUT_TOLERANCES: {
     m: { rtol: 2e-6, atol: 0, atolOfMax: 4 * EPS32 },
     v: { rtol: 2e-6, atol: 1e-15 },
   },
+  // g + wd·p and p − lr·g: two float32 operations that cancel, each fused or not: 2 ulp of the largest |param|.
+  sgd: { param: { rtol: 2 * EPS32, atol: 0, atolOfMax: 2 * EPS32 } },
+  // the update as adamw's (m and v are rounded once more, to their codes); each block's absmax is one moment, a few
+  // ulp; a code is the nearest of 256 to m / absmax, the same unless that lands within an ulp of a midpoint.
+  adamw8bit: {
+    param: { rtol: 2e-6, atol: 0, atolOfMax: 1e-6 },
+    absmax1: { rtol: 4 * EPS32, atol: 0 },
+    absmax2: { rtol: 4 * EPS32, atol: 0 },
+    state1: EXACT,
+    state2: EXACT,
+  },
   // copies and fills move values: exact.
   fill: { x: EXACT },
   stridedCopy: { dst: EXACT },

@@ -1,9 +1,14 @@
 // Gradient check against central finite differences in float64 (tinygrad gradcheck, torch.autograd.gradcheck).
 
+/**
+ * Thrown by `gradcheck` when an analytic gradient differs from the central finite difference beyond the
+ * tolerance.
+ */
 export class GradcheckError extends Error {
   override name = 'GradcheckError';
 }
 
+/** One input of `gradcheck`: its values and the analytic gradient of the loss with respect to them. */
 export interface GradcheckInput {
   /** shown in the failure message, e.g. "dx" or "dweight" */
   name: string;
@@ -13,6 +18,7 @@ export interface GradcheckInput {
   grad: ArrayLike<number>;
 }
 
+/** Options of `gradcheck`: the finite-difference step and the relative and absolute tolerances. */
 export interface GradcheckOptions {
   /** finite-difference step; 1e-6 balances truncation (≈ eps²) and round-off (≈ 1e-16 / eps) in float64 */
   eps?: number;
@@ -20,6 +26,7 @@ export interface GradcheckOptions {
   atol?: number;
 }
 
+/** Per input, the largest difference `gradcheck` found between analytic and numeric gradients. */
 export interface GradcheckResult {
   name: string;
   maxAbsDiff: number;

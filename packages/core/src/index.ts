@@ -10,6 +10,7 @@ export {
   numberToBf16Bits,
   numberToF16Bits,
 } from './dtype.js';
+export { createDynamicMap } from './dynamic-map.js';
 export type { GradcheckInput, GradcheckOptions, GradcheckResult } from './gradcheck.js';
 export {
   asKernelArray,
@@ -74,6 +75,12 @@ export { checkRopeArgs } from './kernels/reference/rope.js';
 export { checkUnaryArgs } from './kernels/reference/activations.js';
 export { checkEmbeddingArgs, checkEmbeddingBackwardArgs } from './kernels/reference/embedding.js';
 export { checkAdamwArgs } from './kernels/reference/adamw.js';
+export { checkSgdArgs } from './kernels/reference/sgd.js';
+export {
+  ADAMW8BIT_BLOCKSIZE,
+  checkAdamw8bitArgs,
+  quantizeDynamic,
+} from './kernels/reference/adamw8bit.js';
 export type { DeviceArray, F32, HostArgs, I32, U8 } from './device/arrays.js';
 export { isHostArray } from './device/arrays.js';
 export type { DeviceCounters, DeviceHandle, DeviceMemory } from './device/memory.js';

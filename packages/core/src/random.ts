@@ -3,8 +3,10 @@
 
 const TWO_32 = 4294967296;
 
+/** The four 32-bit words of a xoshiro128** generator: its whole state, to save and restore. */
 export type PrngState = [number, number, number, number];
 
+/** A seeded xoshiro128** generator (`createPrng`): the same stream on every platform. */
 export interface Prng {
   /** next uniform 32-bit unsigned integer */
   nextUint32(): number;

@@ -2,6 +2,7 @@
 
 import { geluTanh, geluTanhBackward, silu, siluBackward } from './kernels/reference/activations.js';
 import { adamw } from './kernels/reference/adamw.js';
+import { adamw8bit } from './kernels/reference/adamw8bit.js';
 import { batchedMatmul } from './kernels/reference/batched-matmul.js';
 import { causalSoftmax } from './kernels/reference/causal-softmax.js';
 import { crossEntropyChunk, crossEntropyChunkBackward } from './kernels/reference/cross-entropy.js';
@@ -17,6 +18,7 @@ import { nf4Matmul } from './kernels/reference/nf4-matmul.js';
 import { dropout, uniformNoise } from './kernels/reference/random.js';
 import { rmsnorm, rmsnormBackward } from './kernels/reference/rmsnorm.js';
 import { rope } from './kernels/reference/rope.js';
+import { sgd } from './kernels/reference/sgd.js';
 import { softmax, softmaxBackward } from './kernels/reference/softmax.js';
 import { type HostKernelSignatures, KERNEL_NAMES } from './kernels/types.js';
 import { REFERENCE_BACKEND, registerBackend, registerHostKernel } from './registry.js';
@@ -41,6 +43,8 @@ export const referenceKernels: Readonly<HostKernelSignatures> = Object.freeze({
   embedding,
   embeddingBackward,
   adamw,
+  sgd,
+  adamw8bit,
   nf4Matmul,
   fill,
   stridedCopy,

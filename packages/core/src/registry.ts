@@ -4,6 +4,7 @@
 import { type DeviceMemory, hostMemory } from './device/memory.js';
 import type { HostKernelSignatures, KernelName, KernelSignatures } from './kernels/types.js';
 
+/** One kernel implementation for one backend, as `registerKernel` takes it. */
 export interface KernelConfig<K extends KernelName> {
   name: K;
   backend: string;
@@ -17,6 +18,10 @@ export interface HostKernelConfig<K extends KernelName> {
   impl: HostKernelSignatures[K];
 }
 
+/**
+ * A backend as `registerBackend` takes it: name, priority in the automatic choice, availability, set-up and
+ * teardown.
+ */
 export interface BackendConfig {
   name: string;
   /** higher wins in automatic selection */
@@ -38,11 +43,14 @@ export interface BackendConfig {
   preferred?: () => boolean;
 }
 
+/** A backend that is unknown or unavailable here, or that lacks a kernel that was asked for. */
 export class BackendError extends Error {
   override name = 'BackendError';
 }
 
+/** The name of the plain TypeScript backend, always registered: the fallback and the test oracle. */
 export const REFERENCE_BACKEND = 'reference';
+/** The environment variable that names the backend `setBackend()` picks (`LORA_BACKEND`). */
 export const BACKEND_ENV_VAR = 'LORA_BACKEND';
 
 const kernels = new Map<string, Map<string, unknown>>(); // backend -> kernel name -> impl
@@ -50,6 +58,7 @@ const backends = new Map<string, BackendConfig>();
 const initialized = new Set<string>();
 let active: string | undefined;
 
+/** Register (or replace) a backend; its kernels are registered with `registerKernel`. */
 export function registerBackend(config: BackendConfig): void {
   backends.set(config.name, config);
 }
@@ -59,6 +68,7 @@ export function registerHostKernel<K extends KernelName>(config: HostKernelConfi
   registerKernel({ ...config, impl: config.impl as unknown as KernelSignatures[K] });
 }
 
+/** Register one kernel implementation for one backend, keyed by (kernel, backend), as tfjs does. */
 export function registerKernel<K extends KernelName>(config: KernelConfig<K>): void {
   let table = kernels.get(config.backend);
   if (!table) {
@@ -68,6 +78,7 @@ export function registerKernel<K extends KernelName>(config: KernelConfig<K>): v
   table.set(config.name, config.impl);
 }
 
+/** The registered backends' names, highest priority first. */
 export function registeredBackends(): string[] {
   return [...backends.values()].sort((a, b) => b.priority - a.priority).map((b) => b.name);
 }
@@ -129,6 +140,7 @@ function envBackend(): string | undefined {
   return value && value.length > 0 ? value : undefined;
 }
 
+/** The name of the active backend (`reference` until `setBackend` chooses another). */
 export function getBackend(): string {
   return active ?? REFERENCE_BACKEND;
 }
@@ -170,6 +182,7 @@ export function backendReport(allKernels: readonly KernelName[]): string {
   return `backend: ${backend}${device}${tail}`;
 }
 
+/** Dispose every backend that was set up (GPU devices, worker threads) and clear the active one. */
 export async function disposeBackends(): Promise<void> {
   for (const name of initialized) await backends.get(name)?.dispose?.();
   initialized.clear();

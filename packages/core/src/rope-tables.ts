@@ -1,5 +1,6 @@
 // Rotary cos/sin tables as transformers' default rotary embedding builds them (inv_freq = 1 / θ^(2i/d), float32 math).
 
+/** Options of `ropeTables`: the positions, the rotated dims per head and `rope_theta`. */
 export interface RopeTablesOptions {
   /** number of positions P the tables cover (0 … P − 1) */
   positions: number;
@@ -9,6 +10,7 @@ export interface RopeTablesOptions {
   theta: number;
 }
 
+/** `ropeTables` was given options it cannot build tables from. */
 export class RopeTablesError extends Error {
   override name = 'RopeTablesError';
 }

@@ -1,5 +1,6 @@
 // A strided view over a Float32Array (shape, strides, offset), like torch.Tensor views: reshape/transpose/slice never copy.
 
+/** A shape, stride or index that does not fit a tensor. */
 export class ShapeError extends Error {
   override name = 'ShapeError';
 }
@@ -26,6 +27,7 @@ function rowMajorStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
+/** A strided float32 tensor: a view (shape, strides, offset) of a `Float32Array`, row-major by default. */
 export class Tensor {
   readonly size: number;
 
@@ -171,6 +173,7 @@ export class Tensor {
   }
 }
 
+/** A new row-major tensor of `shape`, filled with zeros. */
 export function zeros(shape: readonly number[]): Tensor {
   return new Tensor(new Float32Array(sizeOf(shape)), shape.slice());
 }

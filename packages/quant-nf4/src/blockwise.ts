@@ -5,6 +5,7 @@ import { QuantizationError, describeArgument, nonFiniteMessage } from './errors.
 
 const f32 = Math.fround;
 
+/** Blockwise quantization's result: the codes and the absmax of each block. */
 export interface BlockwiseResult {
   /** one code index per element (8-bit), or two per byte (4-bit, first element in the high nibble) */
   codes: Uint8Array;
@@ -12,6 +13,7 @@ export interface BlockwiseResult {
   absmax: Float32Array;
 }
 
+/** Blocks of `blocksize` elements needed for `n` elements (the last one may be ragged). */
 export function blockCount(n: number, blocksize: number): number {
   return Math.ceil(n / blocksize);
 }
@@ -127,6 +129,7 @@ export function quantize8bitBlockwise(
   return { codes, absmax };
 }
 
+/** 8-bit blockwise codes back to float32: each code's value in `code` times its block's absmax. */
 export function dequantize8bitBlockwise(
   codes: Uint8Array,
   absmax: Float32Array,

@@ -1,5 +1,5 @@
-// The 4-bit codebooks (bitsandbytes functional.get_4bit_type) and the 8-bit signed dynamic map
-// (functional.create_dynamic_map), reproduced in float32 exactly as torch computes them.
+// The 4-bit codebooks (bitsandbytes functional.get_4bit_type), reproduced in float32 exactly as torch computes them,
+// and the 8-bit signed dynamic map (functional.create_dynamic_map, from @lora/core).
 
 const f32 = Math.fround;
 
@@ -19,68 +19,16 @@ export const FP4_CODE: Float32Array = Float32Array.from(
   [0, 0.0625, 8, 12, 4, 6, 2, 3, -0, -0.0625, -8, -12, -4, -6, -2, -3].map((v) => f32(v / 12)),
 );
 
+/** The two 4-bit data types of bitsandbytes: NF4 and FP4. */
 export type QuantType = 'nf4' | 'fp4';
 
+/** The 16-value codebook of a 4-bit type. */
 export function codeFor(quantType: QuantType): Float32Array {
   return quantType === 'nf4' ? NF4_CODE : FP4_CODE;
 }
 
-/**
- * torch.linspace(start, end, steps) in float32, bit-exact with ATen's CPU kernel as built for AVX2: the output is
- * written in pairs of 8-lane vectors, each `arange(base, step)` from a base computed (with a fused multiply-add)
- * from the nearer end; the tail that does not fill two vectors is computed element by element the same way.
- * bitsandbytes builds its dynamic map this way, so the map's last bits follow torch's vector width; checkpoints
- * store the map (nested_quant_map), and loading uses the stored one.
- */
-function linspaceF32(start: number, end: number, steps: number): number[] {
-  const LANES = 8;
-  const s = f32(start);
-  const e = f32(end);
-  const step = f32(f32(e - s) / (steps - 1));
-  const half = Math.floor(steps / 2);
-  // step (24-bit mantissa) × a small integer is exact in f64, so one rounding of the sum = the FMA
-  const base = (i: number): number => (i < half ? f32(s + step * i) : f32(e - step * (steps - i - 1)));
-  const out: number[] = [];
-  const vectorized = steps - (steps % (2 * LANES));
-  let i = 0;
-  for (; i < vectorized; i += LANES) {
-    const b = base(i);
-    for (let lane = 0; lane < LANES; lane++) out.push(f32(b + f32(lane * step)));
-  }
-  for (; i < steps; i++) out.push(base(i));
-  return out;
-}
-
-/**
- * The dynamic quantization map of "8-Bit Approximations for Parallelism in Deep Learning":
- * a dynamic exponent with the remaining bits as a linear fraction; 256 sorted values in [-1, 1].
- * bitsandbytes uses create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8) for the nested absmax.
- */
-export function createDynamicMap(signed = true, maxExponentBits = 7, totalBits = 8): Float32Array {
-  const data: number[] = [];
-  const nonSignBits = totalBits - 1;
-  const additionalItems = 2 ** (nonSignBits - maxExponentBits) - 1;
-  const pushMeans = (items: number, exponent: number): void => {
-    const b = linspaceF32(0.1, 1, items);
-    const scale = f32(10 ** exponent);
-    for (let j = 0; j + 1 < b.length; j++) {
-      const mean = f32(f32(b[j]! + b[j + 1]!) / 2);
-      data.push(f32(mean * scale));
-      if (signed) data.push(f32(mean * -scale));
-    }
-  };
-  let lastExponent = 0;
-  for (let i = 0; i < maxExponentBits; i++) {
-    const items = signed ? 2 ** (i + nonSignBits - maxExponentBits) + 1 : 2 ** (i + nonSignBits - maxExponentBits + 1) + 1;
-    lastExponent = -(maxExponentBits - 1) + i;
-    pushMeans(items, lastExponent);
-  }
-  if (additionalItems > 0) pushMeans(additionalItems + 1, lastExponent);
-  data.push(0, 1.0);
-  while (data.length < 256) data.push(0);
-  data.sort((a, b) => a - b);
-  return Float32Array.from(data);
-}
+/** bitsandbytes' dynamic map, which the nested absmax uses: it lives in @lora/core beside the kernels that read it. */
+export { createDynamicMap } from '@lora/core';
 
 /** Index of the nearest code (first one on ties, like torch.argmin over |x - code| in float32). */
 export function nearestCode(x: number, code: Float32Array): number {

@@ -3,6 +3,7 @@
 import type { QuantType } from './codebooks.js';
 import { QuantizationError } from './quantize.js';
 
+/** The 4-bit settings a checkpoint's `quantization_config` records. */
 export interface BnbQuantizationConfig {
   quantType: QuantType;
   doubleQuant: boolean;
@@ -10,6 +11,7 @@ export interface BnbQuantizationConfig {
   skipModules: string[] | null;
 }
 
+/** transformers' `BitsAndBytesConfig` dict for config.json's `quantization_config`. */
 export function bnbQuantizationConfig(config: BnbQuantizationConfig): Record<string, unknown> {
   return {
     _load_in_4bit: true,

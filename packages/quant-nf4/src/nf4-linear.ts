@@ -47,6 +47,7 @@ function placeWeight(q: QuantizedTensor, memory: DeviceMemory): WeightOperands {
   return operands;
 }
 
+/** Options of `Nf4Linear`: the module name, the 4-bit weight, the bias. */
 export interface Nf4LinearOptions {
   /** Hugging Face module name, e.g. "model.layers.0.self_attn.q_proj"; parameters are named `${name}.bias` */
   name: string;

@@ -15,10 +15,13 @@ export { QuantizationError } from './errors.js';
 
 const f32 = Math.fround;
 
+/** Elements per block of double quantization's second level (bitsandbytes' 256). */
 export const NESTED_BLOCKSIZE = 256;
 
+/** The dtype of the original weight, which the quantization state records. */
 export type StorageDtype = 'float32' | 'float16' | 'bfloat16';
 
+/** Double-quantized absmax: 8-bit codes, the absmax of each nested block, and the offset. */
 export interface NestedAbsmax {
   /** (blocks) 8-bit codes of absmax - offset */
   qabsmax: Uint8Array;
@@ -47,6 +50,7 @@ export interface QuantizedTensor {
   nested?: NestedAbsmax;
 }
 
+/** Options of `quantize4bit`: type, block size, double quantization, original dtype, and a name for errors. */
 export interface QuantizeOptions {
   quantType?: QuantType;
   /** a power of two from 32 to 4096; 64 by default */
@@ -59,6 +63,7 @@ export interface QuantizeOptions {
 
 const STORAGE_DTYPES: readonly StorageDtype[] = ['float32', 'float16', 'bfloat16'];
 
+/** Check a block size: a power of two from 32 to 4096; throws QuantizationError. */
 export function validateBlocksize(blocksize: number, where = 'blocksize'): void {
   const ok = Number.isInteger(blocksize) && blocksize >= 32 && blocksize <= 4096 && (blocksize & (blocksize - 1)) === 0;
   if (!ok) throw new QuantizationError(`${where}: expected a power of two from 32 to 4096, got ${blocksize}`);
@@ -157,6 +162,7 @@ export function resolveAbsmax(q: QuantizedTensor): Float32Array {
   return restored;
 }
 
+/** The number of elements of a quantized tensor. */
 export function elementCount(q: QuantizedTensor): number {
   return q.shape.reduce((a, b) => a * b, 1);
 }

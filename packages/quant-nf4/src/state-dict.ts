@@ -13,6 +13,7 @@ export interface TensorRecord {
   data: Uint8Array | Float32Array;
 }
 
+/** A bitsandbytes state dict that is incomplete or inconsistent (names the tensor). */
 export class QuantStateError extends Error {
   override name = 'QuantStateError';
 }

@@ -3,6 +3,7 @@
 import type { DeviceHandle, F32, I32, U8 } from '@lora/core';
 import type { GpujsMemory } from './memory.js';
 
+/** Element type of a gpu.js device array: float32, int32 or uint8. */
 export type TextureDtype = 'f32' | 'i32' | 'u8';
 
 /** What gpu.js returns in pipeline mode: a GL texture or a WebGPU buffer result, read back by toArray(). */
@@ -92,4 +93,5 @@ export class TextureU8 extends TextureArrayBase implements U8 {
   }
 }
 
+/** Any gpu.js device array (the arrays of `GpujsMemory`). */
 export type TextureArray = TextureF32 | TextureI32 | TextureU8;

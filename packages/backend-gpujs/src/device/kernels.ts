@@ -1,5 +1,6 @@
 // Every kernel the gpu.js GPU modes serve on device arrays, by registry name: one map per kernel family.
 import { ADAMW_KERNELS } from './kernels/adamw.js';
+import { ADAMW8BIT_KERNELS } from './kernels/adamw8bit.js';
 import type { DeviceKernels } from './kernels/common.js';
 import { COPY_KERNELS } from './kernels/copy.js';
 import { EMBEDDING_KERNELS } from './kernels/embedding.js';
@@ -11,6 +12,7 @@ import { NORM_KERNELS } from './kernels/norms.js';
 import { POINTWISE_KERNELS } from './kernels/pointwise.js';
 import { RANDOM_KERNELS } from './kernels/random.js';
 import { ROW_KERNELS } from './kernels/rows.js';
+import { SGD_KERNELS } from './kernels/sgd.js';
 
 export const DEVICE_KERNELS: DeviceKernels = {
   ...GEMM_KERNELS,
@@ -24,4 +26,6 @@ export const DEVICE_KERNELS: DeviceKernels = {
   ...EMBEDDING_KERNELS,
   ...GRAD_STAT_KERNELS,
   ...ADAMW_KERNELS,
+  ...SGD_KERNELS,
+  ...ADAMW8BIT_KERNELS,
 };

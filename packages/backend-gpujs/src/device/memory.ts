@@ -58,6 +58,10 @@ type HostArray = Float32Array | Int32Array | Uint8Array;
 /** The largest integer a float32 texel holds exactly, and so the most elements an array may have. */
 export const MAX_EXACT_INTEGER = 2 ** 24;
 
+/**
+ * `DeviceMemory` of the gpu.js backends: arrays live in GL textures or WebGPU buffers; at most 2^24 elements
+ * each.
+ */
 export class GpujsMemory implements DeviceMemory {
   readonly host = false;
   /** at most 2^24 f32 elements: float32 index arithmetic is exact up to there */

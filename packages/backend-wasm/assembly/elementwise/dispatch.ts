@@ -3,6 +3,7 @@ import { gemmThread } from '../gemm';
 import { JOB_KIND, JOB_KIND_GEMM, jobI32 } from '../job';
 import { unaryBackwardThread, unaryThread } from './activations';
 import { adamwThread } from './adamw';
+import { adamw8bitThread } from './adamw8bit';
 import { addBiasThread, axpyThread, binaryThread, columnSumsThread, scaleThread } from './arith';
 import { causalSoftmaxThread } from './causal-softmax';
 import { crossEntropyBackwardThread, crossEntropyThread } from './cross-entropy';
@@ -12,6 +13,7 @@ import { fillThread, stridedCopyThread } from './fill-copy';
 import { gradStatThread } from './grad-stats';
 import {
   EW_ADAMW,
+  EW_ADAMW8BIT,
   EW_ADD,
   EW_ADD_BIAS,
   EW_ARGMAX_CHUNK,
@@ -37,6 +39,7 @@ import {
   EW_RMSNORM_BACKWARD,
   EW_ROPE,
   EW_SCALE,
+  EW_SGD,
   EW_SILU,
   EW_SILU_BACKWARD,
   EW_SOFTMAX,
@@ -51,6 +54,7 @@ import { mathThread } from './math';
 import { dropoutThread, uniformNoiseThread } from './random';
 import { rmsnormBackwardThread, rmsnormThread } from './rmsnorm';
 import { ropeThread } from './rope';
+import { sgdThread } from './sgd';
 import { softmaxBackwardThread, softmaxThread } from './softmax';
 
 /**
@@ -160,6 +164,12 @@ export function runThread(job: usize, tid: i32, nthreads: i32): i32 {
       break;
     case EW_DEQUANTIZE_ABSMAX:
       dequantizeAbsmaxThread(job, tid, nthreads);
+      break;
+    case EW_SGD:
+      sgdThread(job, tid, nthreads);
+      break;
+    case EW_ADAMW8BIT:
+      adamw8bitThread(job, tid, nthreads);
       break;
     default:
       unreachable();

@@ -38,3 +38,6 @@ export const EW_CROSS_ENTROPY_STATS: i32 = 30;
 export const EW_SUM_SQUARES: i32 = 31;
 export const EW_COUNT_NON_FINITE: i32 = 32;
 export const EW_DEQUANTIZE_ABSMAX: i32 = 33;
+/** the optimizers besides AdamW (sgd.ts, adamw8bit.ts) */
+export const EW_SGD: i32 = 34;
+export const EW_ADAMW8BIT: i32 = 35;

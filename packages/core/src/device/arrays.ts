@@ -26,6 +26,7 @@ export interface U8 {
   subarray(begin?: number, end?: number): U8;
 }
 
+/** An array of any device memory: float32, int32 or uint8. */
 export type DeviceArray = F32 | I32 | U8;
 
 type HostOf<T> = T extends F32 ? Float32Array : T extends I32 ? Int32Array : T extends U8 ? Uint8Array : T;

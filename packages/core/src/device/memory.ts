@@ -14,6 +14,7 @@ export interface DeviceCounters {
   dispatches: number;
 }
 
+/** Where a backend keeps its arrays (host typed arrays, wasm memory, GPU buffers): allocation, upload, read, free. */
 export interface DeviceMemory {
   /** e.g. "host" or "webgpu"; shown in errors */
   readonly name: string;
@@ -49,6 +50,7 @@ export interface DeviceHandle {
   readonly memory: DeviceMemory;
 }
 
+/** A device-memory operation that cannot be done, e.g. on an array of another memory. */
 export class DeviceMemoryError extends Error {
   override name = 'DeviceMemoryError';
 }

@@ -6,6 +6,7 @@ import { type DeviceCounters, type DeviceHandle, type DeviceMemory, DeviceMemory
 
 type HostArray = Float32Array | Int32Array | Uint8Array;
 
+/** Host code tried to read or write an array that lives in device memory (copy it with `toHost` first). */
 export class OpaqueArrayError extends DeviceMemoryError {
   override name = 'OpaqueArrayError';
 }

@@ -38,6 +38,7 @@ export interface SoftmaxArgs {
   cols: number;
 }
 
+/** Arguments of `softmaxBackward`: the softmax output, the output gradient, and the input gradient out. */
 export interface SoftmaxBackwardArgs {
   /** softmax output (T, C) */
   y: F32;
@@ -65,6 +66,7 @@ export interface RmsnormArgs {
   weightOffset?: number;
 }
 
+/** Arguments of `rmsnormBackward`: the output gradient, the forward input and weight, and the gradients out. */
 export interface RmsnormBackwardArgs {
   /** (T, C) */
   dout: F32;
@@ -98,6 +100,7 @@ export interface LayernormArgs {
   eps: number;
 }
 
+/** Arguments of `layernormBackward`: the output gradient, the forward input and weight, and the gradients out. */
 export interface LayernormBackwardArgs {
   dout: F32;
   x: F32;
@@ -188,6 +191,7 @@ export interface CrossEntropyChunkBackwardArgs {
   dlogits: F32;
 }
 
+/** Arguments of `embedding`: token ids, the table, and the rows gathered out. */
 export interface EmbeddingArgs {
   /** (T) */
   ids: I32;
@@ -199,6 +203,7 @@ export interface EmbeddingArgs {
   dim: number;
 }
 
+/** Arguments of `embeddingBackward`: token ids and the output gradient, summed into the table's gradient rows. */
 export interface EmbeddingBackwardArgs {
   ids: I32;
   /** (T, C) */
@@ -229,6 +234,59 @@ export interface AdamwArgs {
    * (1) a factor the gradient is multiplied by first (the clip factor gradClip writes); when it is not finite the
    * update is skipped, leaving param, m and v as they were. A backend may leave the scaled gradient in grad.
    */
+  gradScale?: F32;
+}
+
+/**
+ * One torch.optim.SGD step at Hugging Face's defaults (momentum 0, dampening 0, no nesterov), in place: weight decay
+ * is added to the gradient (coupled L2, as torch's SGD does), g ← grad·gradScale + weightDecay·param; param ← param −
+ * lr·g. There is no optimizer state.
+ */
+export interface SgdArgs {
+  param: F32;
+  /** read only */
+  grad: F32;
+  lr: number;
+  weightDecay: number;
+  n: number;
+  /** (1) as AdamwArgs' gradScale: the gradient is multiplied by it first; a non-finite one skips the update */
+  gradScale?: F32;
+}
+
+/**
+ * One bitsandbytes 8-bit blockwise AdamW step (kOptimizerStatic8bit2StateBlockwise, ADAM, AdamW8bit's update), in
+ * place. The moments live as 8-bit codes with one absmax per block of ADAMW8BIT_BLOCKSIZE (256) elements: m = qmap1[
+ * state1]·absmax1[block], v = qmap2[state2]·absmax2[block]. Per element with a finite gradient: g = grad·gradScale;
+ * m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; p ← p − lr·(√(1 − β2^t) / (1 − β1^t))·m / (√v + eps·√(1 − β2^t)),
+ * then p ← p·(1 − lr·wd) (weight decay after the update, as bitsandbytes applies it). An element whose gradient is
+ * NaN or ±Infinity keeps its p and gets m = v = 0. Then each block's absmax becomes max |m| (max v) over the block,
+ * and each code the nearest in its map of m / absmax (bitsandbytes' binary search, the sign of m kept); a block
+ * whose absmax is 0 stores the code of 0.
+ */
+export interface Adamw8bitArgs {
+  param: F32;
+  grad: F32;
+  /** (n) codes of the first moment into qmap1, in place */
+  state1: U8;
+  /** (n) codes of the second moment into qmap2, in place */
+  state2: U8;
+  /** (⌈n / 256⌉) the first moment's block scales, in place */
+  absmax1: F32;
+  /** (⌈n / 256⌉) the second moment's block scales, in place */
+  absmax2: F32;
+  /** (256) ascending, qmap1[255] = 1: bitsandbytes' signed dynamic map (create_dynamic_map(signed=True)) */
+  qmap1: F32;
+  /** (256) ascending from 0, qmap2[255] = 1: the unsigned dynamic map (create_dynamic_map(signed=False)) */
+  qmap2: F32;
+  /** 1-based step count after this update */
+  step: number;
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  n: number;
+  /** (1) as AdamwArgs' gradScale: the gradient is multiplied by it first; a non-finite one skips the update */
   gradScale?: F32;
 }
 
@@ -497,6 +555,8 @@ export interface KernelSignatures {
   embedding: (args: EmbeddingArgs) => void;
   embeddingBackward: (args: EmbeddingBackwardArgs) => void;
   adamw: (args: AdamwArgs) => void;
+  sgd: (args: SgdArgs) => void;
+  adamw8bit: (args: Adamw8bitArgs) => void;
   nf4Matmul: (args: Nf4MatmulArgs) => void;
   fill: (args: FillArgs) => void;
   stridedCopy: (args: StridedCopyArgs) => void;
@@ -522,8 +582,10 @@ export type HostKernelSignatures = {
   [K in KernelName]: (args: HostArgs<Parameters<KernelSignatures[K]>[0]>) => void;
 };
 
+/** The name of a kernel, as `kernel(name)` and `registerKernel` take it. */
 export type KernelName = keyof KernelSignatures;
 
+/** Every kernel a complete backend implements (the conformance suite runs each on each backend). */
 export const KERNEL_NAMES = [
   'matmul',
   'batchedMatmul',
@@ -543,6 +605,8 @@ export const KERNEL_NAMES = [
   'embedding',
   'embeddingBackward',
   'adamw',
+  'sgd',
+  'adamw8bit',
   'nf4Matmul',
   'fill',
   'stridedCopy',

@@ -4,6 +4,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { CausalSoftmaxArgs } from '../types.js';
 
+/** Check `causalSoftmax`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkCausalSoftmaxArgs(args: CausalSoftmaxArgs): void {
   const { blocks, heads, queries, keys, queryStart } = args;
   checkDims('causalSoftmax', { blocks, heads, queries, keys, queryStart });

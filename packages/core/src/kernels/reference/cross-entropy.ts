@@ -3,6 +3,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength } from '../check.js';
 import type { CrossEntropyChunkArgs, CrossEntropyChunkBackwardArgs } from '../types.js';
 
+/** Check `crossEntropyChunk`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkCrossEntropyChunkArgs(args: CrossEntropyChunkArgs): void {
   const { rows, cols, vocabStart } = args;
   checkDims('crossEntropyChunk', { rows, cols, vocabStart });
@@ -41,6 +42,7 @@ export function crossEntropyChunk(args: HostArgs<CrossEntropyChunkArgs>): void {
   }
 }
 
+/** Check `crossEntropyChunkBackward`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkCrossEntropyChunkBackwardArgs(args: CrossEntropyChunkBackwardArgs): void {
   const { rows, cols, vocabStart } = args;
   checkDims('crossEntropyChunkBackward', { rows, cols, vocabStart });

@@ -4,6 +4,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength, KernelArgumentError } from '../check.js';
 import type { DequantizeAbsmaxArgs } from '../types.js';
 
+/** Check `dequantizeAbsmax`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkDequantizeAbsmaxArgs(args: DequantizeAbsmaxArgs): void {
   const { n, nestedBlocksize } = args;
   checkDims('dequantizeAbsmax', { n, nestedBlocksize });

@@ -3,6 +3,10 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength } from '../check.js';
 import type { AddArgs, AddBiasArgs, AxpyArgs, ColumnSumsArgs, MulArgs, ScaleArgs } from '../types.js';
 
+/**
+ * Check the arguments of a binary elementwise kernel (`add`, `mul`); throws KernelArgumentError naming the
+ * bad one.
+ */
 export function checkBinaryArgs(kernel: string, args: AddArgs): void {
   checkDims(kernel, { n: args.n });
   for (const key of ['a', 'b', 'out'] as const) checkLength(kernel, `${key} (n)`, args[key], args.n);
@@ -20,6 +24,7 @@ export function mul(args: HostArgs<MulArgs>): void {
   for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
 }
 
+/** Check `axpy`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkAxpyArgs(args: AxpyArgs): void {
   checkDims('axpy', { n: args.n });
   checkLength('axpy', 'x (n)', args.x, args.n);
@@ -34,6 +39,7 @@ export function axpy(args: HostArgs<AxpyArgs>): void {
   for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
 }
 
+/** Check `scale`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkScaleArgs(args: ScaleArgs): void {
   checkDims('scale', { n: args.n });
   checkLength('scale', 'x (n)', args.x, args.n);
@@ -47,6 +53,7 @@ export function scale(args: HostArgs<ScaleArgs>): void {
   for (let i = 0; i < n; i++) out[i] = alpha * x[i]!;
 }
 
+/** Check `addBias`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkAddBiasArgs(args: AddBiasArgs): void {
   const { rows, cols } = args;
   checkDims('addBias', { rows, cols });
@@ -64,6 +71,7 @@ export function addBias(args: HostArgs<AddBiasArgs>): void {
   }
 }
 
+/** Check `columnSums`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkColumnSumsArgs(args: ColumnSumsArgs): void {
   const { rows, cols } = args;
   checkDims('columnSums', { rows, cols });

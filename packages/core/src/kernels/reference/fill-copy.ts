@@ -3,6 +3,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { FillArgs, StridedCopyArgs } from '../types.js';
 
+/** Check `fill`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkFillArgs(args: FillArgs): void {
   checkDims('fill', { n: args.n });
   checkLength('fill', 'x (n)', args.x, args.n);
@@ -22,6 +23,7 @@ function extent(counts: readonly number[], strides: readonly number[], inner: nu
   return counts.reduce((sum, c, i) => sum + (c - 1) * strides[i]!, 0) + inner;
 }
 
+/** Check `stridedCopy`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkStridedCopyArgs(args: StridedCopyArgs): void {
   const { counts, inner, srcStrides, dstStrides } = args;
   if (counts.length !== 3 || srcStrides.length !== 3 || dstStrides.length !== 3) {

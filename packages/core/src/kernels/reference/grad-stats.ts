@@ -3,6 +3,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { CountNonFiniteArgs, GradClipArgs, SumSquaresArgs } from '../types.js';
 
+/** Check the arguments of a reduction to one value (`sumSquares`, `countNonFinite`); throws KernelArgumentError. */
 export function checkReductionArgs(kernel: string, args: SumSquaresArgs): void {
   checkDims(kernel, { n: args.n });
   checkLength(kernel, 'x (n)', args.x, args.n);
@@ -18,6 +19,7 @@ export function sumSquares(args: HostArgs<SumSquaresArgs>): void {
   out[0] = out[0]! + sum;
 }
 
+/** Check `gradClip`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkGradClipArgs(args: GradClipArgs): void {
   checkLength('gradClip', 'sumSquares (1)', args.sumSquares, 1);
   checkLength('gradClip', 'factor (1)', args.factor, 1);

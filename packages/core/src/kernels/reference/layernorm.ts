@@ -3,6 +3,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength } from '../check.js';
 import type { LayernormArgs, LayernormBackwardArgs } from '../types.js';
 
+/** Check `layernorm`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkLayernormArgs(args: LayernormArgs): void {
   const { rows, cols } = args;
   checkDims('layernorm', { rows, cols });
@@ -33,6 +34,7 @@ export function layernorm(args: HostArgs<LayernormArgs>): void {
   }
 }
 
+/** Check `layernormBackward`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkLayernormBackwardArgs(args: LayernormBackwardArgs): void {
   const { rows, cols } = args;
   checkDims('layernormBackward', { rows, cols });

@@ -4,6 +4,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength } from '../check.js';
 import type { ArgmaxChunkArgs, CrossEntropyStatsArgs } from '../types.js';
 
+/** Check `argmaxChunk`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkArgmaxChunkArgs(args: ArgmaxChunkArgs): void {
   const { rows, cols, vocabStart } = args;
   checkDims('argmaxChunk', { rows, cols, vocabStart });
@@ -33,6 +34,7 @@ export function argmaxChunk(args: HostArgs<ArgmaxChunkArgs>): void {
   }
 }
 
+/** Check `crossEntropyStats`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkCrossEntropyStatsArgs(args: CrossEntropyStatsArgs): void {
   const { rows } = args;
   checkDims('crossEntropyStats', { rows });

@@ -10,6 +10,7 @@ function checkSeed(kernel: string, seed: number): void {
     throw new KernelArgumentError(`${kernel}: seed expected an unsigned 32-bit integer, got ${seed}`);
 }
 
+/** Check `dropout`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkDropoutArgs(args: DropoutArgs): void {
   checkDims('dropout', { n: args.n });
   checkLength('dropout', 'x (n)', args.x, args.n);
@@ -28,6 +29,7 @@ export function dropout(args: HostArgs<DropoutArgs>): void {
   for (let i = 0; i < n; i++) out[i] = counterHash(seed, i) >= threshold ? x[i]! * keepScale : 0;
 }
 
+/** Check `uniformNoise`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkUniformNoiseArgs(args: UniformNoiseArgs): void {
   checkDims('uniformNoise', { n: args.n });
   checkLength('uniformNoise', 'x (n)', args.x, args.n);

@@ -3,6 +3,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkFinite, checkLength } from '../check.js';
 import type { RmsnormArgs, RmsnormBackwardArgs } from '../types.js';
 
+/** Check `rmsnorm`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkRmsnormArgs(args: RmsnormArgs): void {
   const { rows, cols } = args;
   checkDims('rmsnorm', { rows, cols });
@@ -28,6 +29,7 @@ export function rmsnorm(args: HostArgs<RmsnormArgs>): void {
   }
 }
 
+/** Check `rmsnormBackward`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkRmsnormBackwardArgs(args: RmsnormBackwardArgs): void {
   const { rows, cols } = args;
   checkDims('rmsnormBackward', { rows, cols });

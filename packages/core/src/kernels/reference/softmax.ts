@@ -3,6 +3,7 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength } from '../check.js';
 import type { SoftmaxArgs, SoftmaxBackwardArgs } from '../types.js';
 
+/** Check `softmax`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkSoftmaxArgs(args: SoftmaxArgs): void {
   const { rows, cols } = args;
   checkDims('softmax', { rows, cols });
@@ -25,6 +26,7 @@ export function softmax(args: HostArgs<SoftmaxArgs>): void {
   }
 }
 
+/** Check `softmaxBackward`'s arguments at the boundary; throws KernelArgumentError naming the bad one. */
 export function checkSoftmaxBackwardArgs(args: SoftmaxBackwardArgs): void {
   const { rows, cols } = args;
   checkDims('softmaxBackward', { rows, cols });
