@@ -4,6 +4,7 @@ import { quote } from './describe.js';
 import { ChatFormatError } from './errors.js';
 import type { RenderedChat } from './types.js';
 
+/** The input of `checkEndOfTurnSupervision`: a rendered chat, its end-of-turn token(s) and the pad token. */
 export interface EndOfTurnCheck {
   rendered: RenderedChat;
   /** The token(s) that end an assistant turn: `<|im_end|>`, `</s>`, `<|eot_id|>`, `<end_of_turn>`, ... */
@@ -12,8 +13,13 @@ export interface EndOfTurnCheck {
   padToken?: string | null;
 }
 
+/**
+ * What `checkEndOfTurnSupervision` warns about: nothing trained, an end-of-turn token not trained, or pad
+ * equal to EOS.
+ */
 export type EndOfTurnWarningCode = 'nothing-trained' | 'end-of-turn-not-trained' | 'pad-equals-eos';
 
+/** One warning of `checkEndOfTurnSupervision`, with its code and message. */
 export interface EndOfTurnWarning {
   code: EndOfTurnWarningCode;
   message: string;

@@ -8,6 +8,7 @@ export class ChatFormatError extends Error {
 /** The render limits of a chat template (the keys of TemplateBudget). */
 export type TemplateLimitName = 'timeMs' | 'maxLoopIterations' | 'maxOutputChars' | 'maxMacroDepth';
 
+/** Options of `ChatTemplateError`: the template line and the render limit involved, where known. */
 export interface ChatTemplateErrorOptions extends ErrorOptions {
   /** The template line the failure happened on, where it is known. */
   line?: number;

@@ -6,6 +6,7 @@ import type { TemplateBudget } from './template-budget.js';
 import type { ChatFormat, ChatMessage, RenderedChat, RenderOptions } from './types.js';
 import { validateMessages } from './validate.js';
 
+/** Options of `jinjaChatFormat`. */
 export interface JinjaChatFormatOptions {
   /** Names the format in errors. Default 'jinja'. */
   name?: string;
@@ -15,6 +16,7 @@ export interface JinjaChatFormatOptions {
   budget?: Partial<TemplateBudget>;
 }
 
+/** Render options of a Jinja chat format: transformers' `tools=`, `documents=` and extra template variables. */
 export interface JinjaRenderOptions extends RenderOptions {
   /** JSON-schema tool definitions, as transformers' `tools=` argument. */
   tools?: readonly unknown[];
@@ -24,6 +26,7 @@ export interface JinjaRenderOptions extends RenderOptions {
   variables?: Readonly<Record<string, unknown>>;
 }
 
+/** A chat format that renders a model's own Jinja `chat_template`, as transformers' `apply_chat_template` does. */
 export interface JinjaChatFormat extends ChatFormat {
   /** The template source as given. */
   readonly template: string;

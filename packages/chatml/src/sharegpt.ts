@@ -3,6 +3,7 @@ import { describeValue } from './describe.js';
 import { ChatFormatError } from './errors.js';
 import type { ChatMessage } from './types.js';
 
+/** One ShareGPT turn: the speaker (`human`, `gpt`, `system`, …) and the text. */
 export interface ShareGptTurn {
   from: string;
   value: string;
@@ -25,6 +26,7 @@ export const SHAREGPT_ROLES: Readonly<Record<string, string>> = {
   tool: 'tool',
 };
 
+/** Options of `fromShareGpt`: a source for messages, and extra speaker → role mappings. */
 export interface FromShareGptOptions {
   /** Where the conversation came from; starts every error message. */
   source?: string;

@@ -14,6 +14,7 @@ const SPECIAL_TOKEN_KEYS = [
   'mask_token',
 ];
 
+/** Options of `chatFormatFromTokenizerConfig`. */
 export interface TokenizerConfigFormatOptions extends JinjaChatFormatOptions {
   /** Names the config in errors (a file path). Default 'tokenizer_config.json'. */
   source?: string;

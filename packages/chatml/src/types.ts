@@ -19,6 +19,7 @@ export interface RenderedChat {
   segments: ChatSegment[];
 }
 
+/** Options of `renderChat` and a format's `render`: the generation prompt, and the model's BOS and EOS tokens. */
 export interface RenderOptions {
   /** End with the assistant header so a model continues it (the generation prompt). Default false. */
   addGenerationPrompt?: boolean;
@@ -28,11 +29,13 @@ export interface RenderOptions {
   eosToken?: string;
 }
 
+/** A chat format: renders messages into text and the segments of it that are trained or not. */
 export interface ChatFormat {
   name: string;
   render(messages: readonly ChatMessage[], options?: RenderOptions): RenderedChat;
 }
 
+/** The names `getChatFormat` knows. */
 export const BUILTIN_FORMAT_NAMES = [
   'chatml',
   'zephyr',
@@ -43,4 +46,5 @@ export const BUILTIN_FORMAT_NAMES = [
   'plain',
 ] as const;
 
+/** A builtin chat format name. */
 export type BuiltinFormatName = (typeof BUILTIN_FORMAT_NAMES)[number];

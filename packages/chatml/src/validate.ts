@@ -3,6 +3,7 @@ import { describeValue } from './describe.js';
 import { ChatFormatError } from './errors.js';
 import type { ChatMessage } from './types.js';
 
+/** Options of `validateMessages`. */
 export interface ValidateOptions {
   /** Where the conversation came from (file and line, dataset row); starts every error message. */
   source?: string;

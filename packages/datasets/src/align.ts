@@ -1,11 +1,13 @@
 // Token ids of a rendered conversation and which of them train: the ids are always those of the whole text; the
 // trained spans come from the segments, aligned token-exactly without needing the tokenizer's offsets.
 
+/** A piece of rendered text and whether its tokens are trained. */
 export interface TextSegment {
   text: string;
   train: boolean;
 }
 
+/** `encodeSegments`' result: the ids of the whole text, and which of them are trained. */
 export interface EncodedSegments {
   /** encode(whole text): exactly what tokenizing the rendered text gives */
   ids: number[];

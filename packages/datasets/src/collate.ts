@@ -2,6 +2,7 @@
 
 import { DatasetError, preview } from './errors.js';
 
+/** Options of `collate`: the pad id, the padding side, padding to a multiple. */
 export interface CollateOptions {
   padTokenId: number;
   /** default 'right' */
@@ -17,6 +18,7 @@ export interface CollateRow {
   sequenceStarts?: readonly number[];
 }
 
+/** A padded `(B, T)` batch as `collate` makes it: ids, labels, attention mask, positions and counts. */
 export interface Batch {
   /** (B, T) row-major */
   inputIds: Int32Array;

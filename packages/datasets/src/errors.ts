@@ -20,6 +20,7 @@ export function describeLocation(where: Location): string {
   return out;
 }
 
+/** Options of `DatasetError`: the cause, the location and the field or option that was wrong. */
 export interface DatasetErrorOptions {
   cause?: unknown;
   where?: Location;

@@ -5,6 +5,10 @@ import { DatasetError, describeLocation, type Location, preview } from './errors
 import { type CanonicalField, type DatasetFormat, type FieldMap, keyOf } from './formats.js';
 import { type TurnTags, toMessageList } from './turns.js';
 
+/**
+ * One training example in its format (text, alpaca, prompt-completion, messages, preference, tokenized), with
+ * its location.
+ */
 export type SftExample =
   | { format: 'text'; text: string; where?: Location }
   | {

@@ -12,6 +12,7 @@ import { DatasetError, describeLocation, type Location } from './errors.js';
  */
 export type DatasetFormat = 'text' | 'alpaca' | 'prompt-completion' | 'messages' | 'preference' | 'tokenized';
 
+/** The formats `detectFormat` and `loadDataset` know. */
 export const DATASET_FORMATS: readonly DatasetFormat[] = [
   'text',
   'alpaca',
@@ -21,6 +22,7 @@ export const DATASET_FORMATS: readonly DatasetFormat[] = [
   'tokenized',
 ];
 
+/** The field names the formats read, which a `FieldMap` maps from a file's own columns. */
 export const CANONICAL_FIELDS = [
   'text',
   'instruction',
@@ -37,6 +39,7 @@ export const CANONICAL_FIELDS = [
   'input_ids',
   'labels',
 ] as const;
+/** A field a format reads. */
 export type CanonicalField = (typeof CANONICAL_FIELDS)[number];
 
 /** Canonical field → the record's key holding it, e.g. `{ instruction: 'question', output: 'answer' }`. */

@@ -30,6 +30,20 @@ export { splitSizes, trainEvalSplit } from './split.js';
 export type { SkipCount } from './stats.js';
 export type { MessageTemplate } from './template.js';
 export type { TokenEncoder } from './token-encoder.js';
+export type {
+  StoryQuestionExample,
+  StoryQuestionKind,
+  StoryQuestionsOptions,
+  StoryQuestionsTask,
+} from './story-questions.js';
+export {
+  STORY_MAX_EXAMPLES,
+  STORY_QUESTION_KINDS,
+  STORY_QUESTIONS,
+  STORY_TEMPLATES,
+  STORY_WORDS,
+  storyQuestionsTask,
+} from './story-questions.js';
 export type { TopicExample, TopicLabel, TopicTask, TopicTaskOptions } from './topic-task.js';
 export {
   TOPIC_FRAMES,

@@ -18,6 +18,10 @@ import type { TurnTags } from './turns.js';
 /** What to do with a row whose target (output, completion, assistant reply, text) is empty. */
 export type OnEmpty = 'error' | 'skip' | 'keep';
 
+/**
+ * How one file is read: its format, field map, turn tags, unnest, message template, file type, empty-answer
+ * policy.
+ */
 export interface SourceOptions {
   /** the format; detected from the first record's keys when absent */
   format?: DatasetFormat;
@@ -42,6 +46,7 @@ const readOptionsOf = (o: SourceOptions): ReadOptions => ({
   ...(o.invalidUtf8 !== undefined && { invalidUtf8: o.invalidUtf8 }),
 });
 
+/** What loading a file did: records read, examples made, and skipped rows with their reasons. */
 export interface LoadStats {
   file: string;
   format: DatasetFormat;
@@ -52,12 +57,14 @@ export interface LoadStats {
   skipped: SkipCount[];
 }
 
+/** A loaded file: its format, the examples and the stats. */
 export interface LoadedDataset {
   format: DatasetFormat;
   examples: SftExample[];
   stats: LoadStats;
 }
 
+/** Records to examples for one source (`createConverter`), one record at a time, counting as it goes. */
 export interface Converter {
   /** the examples one record makes (several with `unnest`, none when skipped) */
   convert(record: RawRecord): SftExample[];

@@ -5,6 +5,7 @@
 import { DatasetError, describeLocation, preview } from './errors.js';
 import type { TokenizedExample } from './tokenize.js';
 
+/** One packed block of `packExamples`: ids and labels of several examples laid end to end, with where each starts. */
 export interface PackedBlock {
   inputIds: number[];
   labels: number[];
@@ -15,6 +16,7 @@ export interface PackedBlock {
   sequenceStarts: number[];
 }
 
+/** What `packExamples` did: examples, blocks and tokens. */
 export interface PackStats {
   examples: number;
   blocks: number;

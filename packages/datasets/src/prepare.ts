@@ -8,6 +8,7 @@ import { shuffledIndices } from '@lora/core';
 import { sampleIndices } from './sample.js';
 import { type SplitOptions, splitSizes } from './split.js';
 
+/** One source of `prepareDatasets`: a file, how to read it, its label, and a sample size. */
 export interface PrepareSource extends SourceOptions {
   path: string;
   /** a label for stats (default: the path) */
@@ -16,6 +17,7 @@ export interface PrepareSource extends SourceOptions {
   sample?: number;
 }
 
+/** The input of `prepareDatasets`: the sources, the output folder, the seed and the evaluation split. */
 export interface PrepareConfig extends SplitOptions {
   sources: PrepareSource[];
   /** where train.jsonl and eval.jsonl are written (created if missing) */
@@ -24,12 +26,14 @@ export interface PrepareConfig extends SplitOptions {
   seed?: number;
 }
 
+/** Per source, what `prepareDatasets` read and how many examples it used. */
 export interface SourceStats extends LoadStats {
   name: string;
   /** examples taken from this source after sampling */
   used: number;
 }
 
+/** What `prepareDatasets` wrote: per source, the totals, and the train / eval sizes. */
 export interface PrepareStats {
   seed: number;
   sources: SourceStats[];
@@ -45,6 +49,10 @@ export type PreparedRecord =
   | { text: string }
   | { input_ids: number[]; labels?: number[] };
 
+/**
+ * An example as the normalised JSONL record `prepareDatasets` writes (`{ messages }`, `{ text }` or `{
+ * input_ids, labels }`).
+ */
 export function toPreparedRecord(example: SftExample): PreparedRecord {
   if (example.format === 'text') return { text: example.text };
   if (example.format === 'tokenized') {

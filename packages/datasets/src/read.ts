@@ -4,6 +4,7 @@ import { parseCsv } from './csv.js';
 import { DatasetError, type Location, preview } from './errors.js';
 import { type InvalidUtf8, readLines, readWholeText } from './read-text.js';
 
+/** The file types records are read from (from the extension unless given). */
 export type FileType = 'json' | 'jsonl' | 'csv' | 'tsv';
 
 /** One record as read from a file, before any format is applied. */
@@ -137,6 +138,7 @@ function parseJson(text: string, file: string): RawRecord[] {
   );
 }
 
+/** Options of `parseRecords`: the file name for messages and its type. */
 export interface ParseOptions {
   /** the name used in error messages */
   file: string;
@@ -155,6 +157,7 @@ export function parseRecords(text: string, options: ParseOptions): RawRecord[] {
   return records;
 }
 
+/** Options of `readRecords`: the file type, and what to do with bytes that are not UTF-8. */
 export interface ReadOptions {
   /** override the type taken from the extension */
   fileType?: FileType;

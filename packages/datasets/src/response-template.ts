@@ -6,6 +6,7 @@
 // (see align.ts), so a template that tokenizes differently in context is still found.
 import type { TextSegment } from './align.js';
 
+/** TRL's completion-only templates: the text before every answer, and before every prompt turn. */
 export interface CompletionTemplates {
   /** the text right before every answer */
   response: string;

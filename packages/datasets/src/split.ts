@@ -3,6 +3,7 @@
 import { DatasetError, preview } from './errors.js';
 import { shuffledIndices } from '@lora/core';
 
+/** How many examples go to evaluation: a ratio or a count. */
 export interface SplitOptions {
   /** fraction of examples for eval, in (0, 1) */
   evalRatio?: number;
@@ -10,6 +11,7 @@ export interface SplitOptions {
   evalSize?: number;
 }
 
+/** The train and eval sizes of a split. */
 export interface SplitSizes {
   train: number;
   eval: number;

@@ -2,6 +2,7 @@
 
 import { describeLocation, type Location } from './errors.js';
 
+/** Rows skipped for one reason, with how many and where the first ones were. */
 export interface SkipCount {
   reason: string;
   count: number;

@@ -1,5 +1,6 @@
 // The tokenizer surface @lora/datasets needs; @lora/tokenize's Tokenizer satisfies it.
 
+/** The tokenizer surface `@lora/datasets` needs; `@lora/tokenize`'s `Tokenizer` satisfies it. */
 export interface TokenEncoder {
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
   readonly bosTokenId: number | undefined;

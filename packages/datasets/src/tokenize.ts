@@ -22,6 +22,7 @@ import type { TokenEncoder } from './token-encoder.js';
 /** Which tokens carry labels: every assistant turn (default), only the last one, or everything. */
 export type TrainOn = 'assistant' | 'last-assistant' | 'all';
 
+/** Options of `tokenizeDataset`: the chat format, the length limit, what is trained, BOS and EOS. */
 export interface TokenizeOptions {
   /** how conversational examples are rendered; required when there are any */
   chatFormat?: ChatFormatSpec;
@@ -42,6 +43,7 @@ export interface TokenizeOptions {
   completionTemplates?: CompletionTemplates;
 }
 
+/** One tokenized example: input ids, and labels aligned with them (-100 where no loss is taken). */
 export interface TokenizedExample {
   inputIds: number[];
   /** aligned with inputIds; -100 where no loss is taken */
@@ -49,6 +51,7 @@ export interface TokenizedExample {
   where?: Location;
 }
 
+/** A warning raised while tokenizing, counted, with its first message and examples. */
 export interface WarningCount {
   code: string;
   count: number;
@@ -57,6 +60,7 @@ export interface WarningCount {
   examples: string[];
 }
 
+/** What `tokenizeDataset` did: examples kept, tokens and label tokens, truncations, skips, alignment, warnings. */
 export interface TokenizeStats {
   examples: number;
   kept: number;
@@ -73,6 +77,7 @@ export interface TokenizeStats {
   warnings: WarningCount[];
 }
 
+/** Examples to token ids one at a time (`createTokenizer`), counting as it goes. */
 export interface ExampleTokenizer {
   /** the tokenized example, or undefined when it is skipped (counted in stats) */
   tokenize(example: SftExample): TokenizedExample | undefined;

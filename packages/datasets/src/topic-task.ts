@@ -5,9 +5,12 @@ import { type ChatMessage, renderChat } from '@lora/chatml';
 import { createPrng, type Prng } from '@lora/core';
 import { DatasetError } from './errors.js';
 
+/** The labels of `topicClassificationTask`. */
 export const TOPIC_LABELS = ['sports', 'food', 'weather', 'tech'] as const;
+/** A label of `topicClassificationTask`. */
 export type TopicLabel = (typeof TOPIC_LABELS)[number];
 
+/** The instruction every `topicClassificationTask` example asks. */
 export const TOPIC_INSTRUCTION = 'Which topic is this sentence about: sports, food, weather or tech?';
 
 // biome-ignore format: one row of keywords per topic reads better than one keyword per line
@@ -49,6 +52,7 @@ export interface TopicExample {
   label: TopicLabel;
 }
 
+/** Options of `topicClassificationTask`: the seed and the split sizes. */
 export interface TopicTaskOptions {
   seed: number;
   /** training examples, balanced over the labels */
@@ -57,6 +61,7 @@ export interface TopicTaskOptions {
   eval: number;
 }
 
+/** The seeded topic task: training and held-out examples and the labels. */
 export interface TopicTask {
   train: TopicExample[];
   eval: TopicExample[];

@@ -6,8 +6,10 @@ import { describeFsError, errnoOf, FilesError, type LockHolder, OutputLockedErro
 import { type NodeFs, nodeFs } from './node-fs.js';
 import { tempPathFor } from './write-file.js';
 
+/** The name of the lock file `acquireOutputLock` writes into a folder. */
 export const LOCK_FILE = '.lora.lock';
 
+/** Options of `acquireOutputLock`: the holder's command, and whether a stale lock is taken over. */
 export interface AcquireLockOptions {
   /** what the holder is doing, written into the lock and shown to a refused writer, e.g. "lora train" */
   command?: string;
@@ -15,6 +17,7 @@ export interface AcquireLockOptions {
   takeOverStale?: boolean;
 }
 
+/** A held output lock: the lock file, its holder, the stale lock it replaced, and `release()`. */
 export interface OutputLock {
   /** the lock file */
   path: string;

@@ -9,6 +9,7 @@ import { tempName } from './temp-name.js';
 /** Text (written as UTF-8), bytes, or a function that writes the open temp file itself (e.g. tensor by tensor). */
 export type FileContents = string | Uint8Array | ((fh: FileHandle) => Promise<void>);
 
+/** Options of `writeFileAtomic` and `writeFilesAtomic`. */
 export interface AtomicWriteOptions {
   /** fsync the file and its folder (default true) */
   fsync?: boolean;

@@ -46,6 +46,7 @@ export async function writeFolderAtomic(
   }
 }
 
+/** Options of `writeIntoFolder`: names moved in last. */
 export interface WriteIntoFolderOptions {
   /** names moved after every other file (e.g. the config that marks a set complete) */
   last?: readonly string[];

@@ -3,7 +3,9 @@
 import { MetricsError, show } from './errors.js';
 import { codePoints, pySplit, pyStrip } from './python-text.js';
 
+/** sacreBLEU's tokenizers: `13a` (default), `zh`, `intl`, `char`, `none`. */
 export type BleuTokenizer = '13a' | 'zh' | 'intl' | 'char' | 'none';
+/** Every BLEU tokenizer name. */
 export const BLEU_TOKENIZERS: readonly BleuTokenizer[] = ['13a', 'zh', 'intl', 'char', 'none'];
 
 // mteval-v13a's language-dependent part: symbols {|}~ [\]^_` space!"#$%& ()*+ :;<=>?@ and / become tokens

@@ -4,8 +4,10 @@ import { MetricsError, show } from './errors.js';
 import { pyRstrip } from './python-text.js';
 import { countNgrams, normalizeReferences, type References } from './references.js';
 
+/** sacreBLEU's smoothing methods. */
 export type BleuSmoothing = 'exp' | 'floor' | 'add-k' | 'none';
 
+/** Options of `corpusBleu` and `sentenceBleu`: tokenizer, lowercasing, smoothing, n-gram order, effective order. */
 export interface BleuOptions {
   /** default '13a'; use 'zh' for Chinese */
   tokenize?: BleuTokenizer;
@@ -21,6 +23,7 @@ export interface BleuOptions {
   effectiveOrder?: boolean;
 }
 
+/** A BLEU score with its n-gram counts and precisions, brevity penalty and lengths, as sacreBLEU reports them. */
 export interface BleuScore {
   /** BLEU in [0, 100] */
   score: number;

@@ -3,6 +3,7 @@ import { MetricsError, show } from './errors.js';
 import { codePoints, pyRemoveWhitespace, pySplit } from './python-text.js';
 import { countNgrams, normalizeReferences, type References } from './references.js';
 
+/** Options of `corpusChrf` and `sentenceChrf`: n-gram orders, beta, lowercasing, whitespace, smoothing. */
 export interface ChrfOptions {
   /** character n-gram order; default 6 */
   charOrder?: number;
@@ -18,6 +19,7 @@ export interface ChrfOptions {
   epsSmoothing?: boolean;
 }
 
+/** A chrF (or chrF++) score with its settings. */
 export interface ChrfScore {
   /** chrF in [0, 100] */
   score: number;

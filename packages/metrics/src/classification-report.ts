@@ -4,6 +4,7 @@ import { buildConfusionMatrix, type ConfusionMatrix } from './confusion-matrix.j
 import { MetricsError, show } from './errors.js';
 import { compareCodePoints, type LabelOptions } from './labels.js';
 
+/** Precision, recall, F1 and support of one class or average. */
 export interface ClassScores {
   precision: number;
   recall: number;
@@ -12,10 +13,12 @@ export interface ClassScores {
   support: number;
 }
 
+/** The scores of one label in a classification report. */
 export interface ClassReportRow extends ClassScores {
   label: string;
 }
 
+/** Options of `classificationReport`: the labels, a positive label for binary scores, the zero-division value. */
 export interface ClassificationReportOptions extends LabelOptions {
   /** binary mode: also report this label's scores as `binary` (sklearn `average='binary'`, `pos_label`) */
   positiveLabel?: string;
@@ -26,6 +29,7 @@ export interface ClassificationReportOptions extends LabelOptions {
   zeroDivision?: number;
 }
 
+/** scikit-learn's classification report: per label, accuracy, and micro, macro and weighted averages. */
 export interface ClassificationReport {
   labels: string[];
   /** one row per label, in label order */

@@ -1,6 +1,7 @@
 // Confusion matrix with rows = true label, columns = predicted label (sklearn `confusion_matrix` orientation).
 import { type LabelOptions, resolveLabels } from './labels.js';
 
+/** A confusion matrix: counts of true label (rows) by predicted label (columns). */
 export interface ConfusionMatrix {
   /** row order: true labels */
   labels: string[];

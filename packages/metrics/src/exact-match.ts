@@ -2,6 +2,7 @@
 import { pyStrip } from './python-text.js';
 import { normalizeReferences, type References } from './references.js';
 
+/** How `normalizeText` prepares answers before they are compared. */
 export interface NormalizeOptions {
   /** Unicode NFKC first (full-width Ａ１ → A1, ① → 1); default false */
   nfkc?: boolean;
@@ -29,6 +30,7 @@ export function normalizeText(text: string, options: NormalizeOptions = {}): str
   return s;
 }
 
+/** The exact-match rate and its counts. */
 export interface ExactMatchResult {
   /** matches / total, in [0, 1] */
   score: number;

@@ -2,6 +2,7 @@
 // extra "unknown" column that counts predictions outside the label set instead of dropping them.
 import { checkSameLength, checkStrings, MetricsError, show } from './errors.js';
 
+/** Which labels a confusion matrix or report has, and the column for predictions outside them. */
 export interface LabelOptions {
   /** the classes, in row/column order; default: sorted union of yTrue and yPred (sklearn `unique_labels`) */
   labels?: readonly string[];

@@ -3,8 +3,10 @@ import { MetricsError, show } from './errors.js';
 import { formatTick, logTicks, niceLinearTicks, type Ticks } from './nice-ticks.js';
 import { escapeXml } from './text-width.js';
 
+/** An axis scale of `lineChartSvg`. */
 export type Scale = 'linear' | 'log';
 
+/** One line of `lineChartSvg`: its name in the legend and its `[x, y]` points. */
 export interface ChartSeries {
   name: string;
   /** [x, y] pairs, drawn in the given order; a non-finite value (or <= 0 on a log axis) breaks the line */
@@ -13,6 +15,7 @@ export interface ChartSeries {
   color?: string;
 }
 
+/** Options of `lineChartSvg`: the series, title, axis labels, size and scales. */
 export interface LineChartOptions {
   series: readonly ChartSeries[];
   title?: string;

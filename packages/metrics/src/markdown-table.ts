@@ -2,8 +2,10 @@
 import { MetricsError, show } from './errors.js';
 import { displayWidth } from './text-width.js';
 
+/** A column's alignment in `markdownTable`. */
 export type Align = 'left' | 'right' | 'center';
 
+/** One column of `markdownTable`: the row property, header, alignment, decimals and cell format. */
 export interface ColumnSpec {
   /** property of each row to show */
   key: string;

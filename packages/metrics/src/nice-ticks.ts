@@ -1,6 +1,7 @@
 // Axis ticks at "nice" numbers (Heckbert, Graphics Gems 1990: steps of 1, 2 or 5 × 10^k) and log-scale decades.
 import { MetricsError, show } from './errors.js';
 
+/** Axis ticks: the range they cover and the tick values. */
 export interface Ticks {
   /** axis start (the first tick) */
   min: number;

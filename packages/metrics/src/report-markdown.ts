@@ -4,6 +4,7 @@ import type { ConfusionMatrix } from './confusion-matrix.js';
 import { MetricsError } from './errors.js';
 import { markdownTable } from './markdown-table.js';
 
+/** Options of `confusionMatrixMarkdown`. */
 export interface ConfusionMatrixMarkdownOptions {
   /** top-left header cell; default 'true \\ predicted' */
   corner?: string;

@@ -11,10 +11,12 @@ import { normalizeReferences, type References } from './references.js';
  */
 export type RougeTokenizer = 'default' | 'cjk' | ((text: string) => string[]);
 
+/** Options of `rougeL` and `corpusRougeL`. */
 export interface RougeOptions {
   tokenizer?: RougeTokenizer;
 }
 
+/** ROUGE-L precision, recall and F-measure. */
 export interface RougeScore {
   precision: number;
   recall: number;

@@ -4,11 +4,13 @@ import { checkSameLength, MetricsError, show } from './errors.js';
 /** Hugging Face's default label for positions the loss ignores (padding, prompt tokens). */
 export const IGNORE_INDEX = -100;
 
+/** Options of `tokenAccuracy` and `tokenMatches`: the label value that is not counted. */
 export interface TokenAccuracyOptions {
   /** labels equal to this are not counted; default -100 */
   ignoreIndex?: number;
 }
 
+/** Correct and counted positions of a prediction against labels. */
 export interface TokenMatches {
   /** counted positions where prediction === label */
   correct: number;

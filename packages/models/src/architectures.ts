@@ -5,8 +5,10 @@ import type { ModelConfig } from './config.js';
 import type { MlpNames } from './mlp.js';
 import type { NormKind } from './norm.js';
 
+/** What a checkpoint tensor is: an embedding, position table, norm, linear weight or the output head. */
 export type TensorRole = 'embedding' | 'positions' | 'norm' | 'linear' | 'lm_head';
 
+/** One tensor an architecture reads from a checkpoint: its Hugging Face name, stored shape and role. */
 export interface TensorSpec {
   /** Hugging Face state-dict name, e.g. "model.layers.0.self_attn.q_proj.weight" */
   name: string;
@@ -38,6 +40,7 @@ export interface ModelNames {
   layers: LayerNames[];
 }
 
+/** The Hugging Face tensor and module names of a model, layer by layer, for its architecture. */
 export function modelNames(config: ModelConfig): ModelNames {
   const layers: LayerNames[] = [];
   if (config.architecture === 'gpt2') {

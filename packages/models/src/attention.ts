@@ -8,6 +8,7 @@ import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremen
 import { fromHeadMajor, type Segment, toHeadMajor } from './segments.js';
 import { buffer, type Workspace } from './workspace.js';
 
+/** The module names of an attention block's projections: separate q, k, v and o, or GPT-2's fused qkv. */
 export type AttentionNames = { q: string; k: string; v: string; o: string } | { qkv: string; o: string };
 
 export interface AttentionSpec {
@@ -43,6 +44,7 @@ export interface DeviceLayout {
   segmentStarts: I32;
 }
 
+/** The layout of a batch (rows, lengths, padding, packed sequences) with its arrays in device memory. */
 export interface BatchLayout extends HostBatchLayout {
   device: DeviceLayout;
 }

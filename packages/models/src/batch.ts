@@ -9,6 +9,7 @@ import { rowSegments, type Segment } from './segments.js';
 // declared once in @lora/core; re-exported for code that imported them from @lora/models
 export type { StepOptions, StepResult, TokenBatch } from '@lora/core';
 
+/** The label value that takes no loss (PyTorch's `ignore_index`). */
 export const IGNORE_INDEX = -100;
 
 export function checkTokens(

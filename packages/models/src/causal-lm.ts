@@ -39,7 +39,13 @@ import { loadCheckpoint } from './load.js';
 import { buildModelParts, type ModelParts } from './model-parts.js';
 import { gradOf } from './parameter.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
-import { type LoadOptions, type PreparedWeight, prepareDense, showShape } from './weights.js';
+import {
+  DEFAULT_VOCAB_CHUNK,
+  type LoadOptions,
+  type PreparedWeight,
+  prepareDense,
+  showShape,
+} from './weights.js';
 import { Workspace } from './workspace.js';
 
 /** A step's loss totals in the model's memory: [Σ token loss, tokens, correct] (see CausalLM.stepInto). */
@@ -89,7 +95,7 @@ export class CausalLM implements LinearContainer {
     options: LoadOptions,
   ) {
     this.config = config;
-    this.vocabChunk = options.vocabChunk ?? 8192;
+    this.vocabChunk = options.vocabChunk ?? DEFAULT_VOCAB_CHUNK;
     this.#p = buildModelParts(config, weight);
   }
 

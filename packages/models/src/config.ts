@@ -3,8 +3,10 @@
 import { showValue } from '@lora/core';
 import { ModelConfigError } from './errors.js';
 
+/** The architectures this package runs (config.json `model_type`). */
 export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma';
 
+/** Every architecture this package runs. */
 export const ARCHITECTURES: readonly Architecture[] = ['llama', 'qwen2', 'gpt2', 'gemma'];
 
 /** rope_scaling (or transformers 5's rope_parameters) types this package computes; others are refused. */
@@ -18,6 +20,7 @@ export type RopeScaling =
       originalMaxPositions: number;
     };
 
+/** A model's config.json, parsed and checked (`parseModelConfig`), in camelCase. */
 export interface ModelConfig {
   architecture: Architecture;
   vocabSize: number;

@@ -12,6 +12,7 @@ import { ModelLoadError } from './errors.js';
 import { copyOf } from './buffers.js';
 import { gradOf, makeParameter } from './parameter.js';
 
+/** Options of `DenseLinear`: the module name, its shape, the weight and an optional bias. */
 export interface DenseLinearOptions {
   /** Hugging Face module name, e.g. "model.layers.0.self_attn.q_proj"; parameters are `${name}.weight` / `.bias` */
   name: string;

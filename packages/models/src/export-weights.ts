@@ -5,6 +5,7 @@ import type { TensorSpec } from './architectures.js';
 import { ModelInputError } from './errors.js';
 import { linearShape, transpose2d } from './weights.js';
 
+/** One exported tensor: its shape and float32 values. */
 export interface ExportedTensor {
   shape: number[];
   data: Float32Array;

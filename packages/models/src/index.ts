@@ -40,6 +40,8 @@ export {
   topPFilter,
 } from './generation/index.js';
 export { KvCache } from './kv-cache.js';
+export type { LinearMemoryShape, MemoryShapes, StepBufferShapes } from './memory-shapes.js';
+export { memoryShapes } from './memory-shapes.js';
 export { readModelConfig } from './load.js';
 export { ropeInvFreq } from './rope.js';
 export type { SaveDtype, SaveOptions } from './save.js';
@@ -47,3 +49,4 @@ export type { Segment } from './segments.js';
 export type { TinyCheckpoint, TinyCheckpointOptions, TinyCheckpointTensors } from './tiny-checkpoint.js';
 export { tinyCheckpointTensors, writeTinyCheckpoint } from './tiny-checkpoint.js';
 export type { LoadOptions, QuantizeOnLoad } from './weights.js';
+export { DEFAULT_VOCAB_CHUNK } from './weights.js';

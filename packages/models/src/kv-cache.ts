@@ -4,6 +4,7 @@ import { type DeviceMemory, hostMemory, type I32 } from '@lora/core';
 import type { LayerKv } from './attention.js';
 import { ModelInputError } from './errors.js';
 
+/** The key/value cache of generation: per layer, the keys and values of the tokens seen so far. */
 export class KvCache {
   /** tokens cached per row so far (padding included) */
   length = 0;

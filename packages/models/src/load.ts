@@ -25,6 +25,7 @@ import {
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** Read and parse `config.json` of a model folder; throws ModelConfigError or ModelLoadError naming the file. */
 export async function readModelConfig(dir: string): Promise<ModelConfig> {
   const { fs, path: p } = await nodeFs(dir);
   const path = p.join(dir, 'config.json');

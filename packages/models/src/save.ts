@@ -6,6 +6,7 @@ import { ModelLoadError } from './errors.js';
 import type { ExportedTensor } from './export-weights.js';
 import { nodeFs } from './node-fs.js';
 
+/** The dtype weights are saved in. */
 export type SaveDtype = 'float32' | 'bfloat16' | 'float16';
 
 const SAFETENSORS_DTYPE = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
@@ -36,6 +37,7 @@ export function savedConfig(raw: Record<string, unknown>, dtype: SaveDtype): Rec
   return out;
 }
 
+/** Options of `CausalLM.save`: the dtype on disk and the shard size. */
 export interface SaveOptions {
   /** dtype on disk (float32 by default) */
   dtype?: SaveDtype;

@@ -15,6 +15,7 @@ import { nodeFs } from './node-fs.js';
 import { writeFileAtomic } from './save.js';
 import { linearShape, transpose2d } from './weights.js';
 
+/** Options of `writeTinyCheckpoint` and `tinyCheckpointTensors`: dtype, seed, config overrides. */
 export interface TinyCheckpointOptions {
   /** dtype on disk; float32 by default */
   dtype?: 'float32' | 'bfloat16' | 'float16';
@@ -43,6 +44,7 @@ export interface TinyCheckpointTensors {
   tensors: Record<string, TensorInput>;
 }
 
+/** What `writeTinyCheckpoint` wrote: the folder and its config. */
 export interface TinyCheckpoint {
   dir: string;
   /** the config.json object written */

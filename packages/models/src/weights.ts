@@ -19,6 +19,9 @@ export interface QuantizeOnLoad {
   skip?: string[];
 }
 
+/** Vocabulary rows the fused lm head + loss holds logits for at once, unless LoadOptions.vocabChunk says otherwise. */
+export const DEFAULT_VOCAB_CHUNK = 8192;
+
 export interface LoadOptions {
   /** quantize the dense linears to 4 bits while loading (never the embeddings or lm_head) */
   quantize?: QuantizeOnLoad;

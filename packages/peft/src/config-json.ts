@@ -7,6 +7,7 @@ import { LORA_CONFIG_DEFAULTS, LORA_CONFIG_KEYS, type LoraConfig, validateLoraCo
 import { AdapterFormatError, LoraConfigError } from './errors.js';
 import { PyFloat, pythonJsonDumps } from '@lora/safetensors';
 
+/** The file name of an adapter's config (PEFT's `CONFIG_NAME`). */
 export const ADAPTER_CONFIG_NAME = 'adapter_config.json';
 
 /** The dict PEFT's LoraConfig.to_dict returns, with the values Python holds as floats marked. */
@@ -76,6 +77,7 @@ export function parseAdapterConfig(text: string, source = ADAPTER_CONFIG_NAME): 
   return typed;
 }
 
+/** Read and check an `adapter_config.json`; throws AdapterFormatError naming the file. */
 export async function readAdapterConfig(path: string): Promise<LoraConfig> {
   let text: string;
   try {

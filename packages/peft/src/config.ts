@@ -6,11 +6,13 @@ import { LoraConfigError } from './errors.js';
 /** The PEFT release whose adapter_config.json field set this package writes. */
 export const PEFT_VERSION = '0.19.1';
 
+/** PEFT's `bias` setting: which biases train with the adapter. */
 export type LoraBias = 'none' | 'all' | 'lora_only';
 
 /** init_lora_weights values this package can initialise (PEFT also has pissa, olora, loftq, eva, corda, orthogonal). */
 export type LoraInit = boolean | 'gaussian';
 
+/** PEFT's `LoraConfig`, with its field names, as `adapter_config.json` holds it. */
 export interface LoraConfig {
   // PeftConfigMixin / PeftConfig
   task_type: string | null;

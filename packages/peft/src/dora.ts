@@ -7,6 +7,7 @@ import { allocLike, kernel } from '@lora/core';
 /** DoRA runs on host arrays (LoraLinear checks): a zeroed one of `like`'s element type (Float64Array in gradient checks). */
 const alloc = (like: Float32Array, n: number): Float32Array => allocLike(like, n) as Float32Array;
 
+/** What DoRA's weight norm is computed from: the base weight and the LoRA factors. */
 export interface DoraWeights {
   /** (out, in) the base's dense (dequantized) weight */
   weight: Float32Array;

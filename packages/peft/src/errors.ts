@@ -31,6 +31,7 @@ export type AdapterProblemKind =
   | 'wrong-shape'
   | 'wrong-dtype';
 
+/** One mismatch between an adapter file and the model it is loaded into. */
 export interface AdapterProblem {
   kind: AdapterProblemKind;
   /** the tensor key as written in (or expected in) the adapter file */

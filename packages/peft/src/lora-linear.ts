@@ -22,6 +22,7 @@ import { initLoraWeights, type Uniform } from './init.js';
 /** PEFT's state-dict prefix: PeftModel.base_model (LoraModel) → .model (the wrapped transformers model). */
 export const PEFT_PREFIX = 'base_model.model.';
 
+/** Options of `LoraLinear`: the module name, rank, alpha, dropout, rsLoRA, DoRA and initialisation. */
 export interface LoraLinearOptions {
   /** Hugging Face module name, e.g. "model.layers.0.self_attn.q_proj" */
   name: string;

@@ -11,6 +11,7 @@ import { LoraLinear } from './lora-linear.js';
 import { selectExtraTrainable } from './state-dict.js';
 import { planTargets, type TargetPlan, type TargetPlanOptions } from './targets.js';
 
+/** Options of `injectLora`: target planning, and the generator of the initial weights. */
 export interface InjectOptions extends TargetPlanOptions {
   /** uniform [0, 1) for the initial A and B (shared across layers, in model order); seeded from `seed` by default */
   rng?: Uniform;
@@ -31,6 +32,7 @@ export function modelParameters(model: LinearContainer): Parameter[] {
   return [...new Set(list)];
 }
 
+/** Trainable and all parameters, as PEFT's `print_trainable_parameters` counts them. */
 export interface TrainableCount {
   trainable: number;
   all: number;
@@ -40,6 +42,7 @@ export interface TrainableCount {
   line: string;
 }
 
+/** A model with LoRA injected (`injectLora`): its LoRA layers, trainable parameters and config. */
 export class LoraModel {
   /** the LoRA layers by Hugging Face module name, in model order */
   readonly layers: ReadonlyMap<string, LoraLinear>;

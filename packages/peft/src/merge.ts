@@ -7,6 +7,7 @@ import { MergeError } from './errors.js';
 import { FrozenLinear } from './frozen-linear.js';
 import type { LoraModel } from './lora-model.js';
 
+/** One module `mergeAndUnload` merged, and into which weights. */
 export interface MergedModule {
   name: string;
   /** "dense": merged into the base's own weight; "dequantized": into the dequantized weight of a base without one */
@@ -15,18 +16,21 @@ export interface MergedModule {
   maxAbsDiffFromOriginal?: number;
 }
 
+/** A merged weight or bias, in the checkpoint's shape. */
 export interface MergedTensor {
   /** the Hugging Face checkpoint shape: (out, in), or (in, out) when fan_in_fan_out (GPT-2's Conv1D) */
   shape: number[];
   data: Float32Array;
 }
 
+/** What `mergeAndUnload` did: the merged modules and their tensors for export. */
 export interface MergeAndUnloadResult {
   modules: MergedModule[];
   /** merged weights and biases by Hugging Face tensor name ("<module>.weight", "<module>.bias"), for export */
   tensors: Map<string, MergedTensor>;
 }
 
+/** Options of `mergeAndUnload`: the original dense weights, where known. */
 export interface MergeAndUnloadOptions {
   /** the original dense (out, in) weight of a module, when known (e.g. read from the unquantized checkpoint) */
   original?: (name: string) => Float32Array | undefined;

@@ -15,6 +15,7 @@ import { type InjectOptions, injectPlanned, type LoraModel, modelTypeOf } from '
 import { checkAdapterTensors, type ExpectedTensor } from './state-dict.js';
 import { planTargets } from './targets.js';
 
+/** The weights file of an mlx-lm adapter. */
 export const MLX_ADAPTER_WEIGHTS_NAME = 'adapters.safetensors';
 
 /** mlx-lm's default keys per model type when lora_parameters has none (linear_to_lora_layers). */

@@ -18,6 +18,7 @@ import {
 import { checkAdapterTensors, expectedAdapterTensors, selectExtraTrainable } from './state-dict.js';
 import { planTargets } from './targets.js';
 
+/** The weights file of a PEFT adapter (PEFT's `SAFETENSORS_WEIGHTS_NAME`). */
 export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
 
 /** The adapter's tensors by PEFT key (live parameter data, not copies), in model order. */
@@ -30,6 +31,7 @@ export function adapterStateDict(lm: LoraModel): Map<string, Parameter> {
   return out;
 }
 
+/** Options of `saveAdapter`. */
 export interface SaveAdapterOptions {
   /** written as base_model_name_or_path (default: the config's own) */
   baseModelNameOrPath?: string;
@@ -75,6 +77,7 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** Options of `loadAdapter`: injection options, and whether the adapter trains further. */
 export interface LoadAdapterOptions extends InjectOptions {
   /** PEFT's is_trainable: false (default) loads the adapter frozen (inference_mode), true to train it further */
   isTrainable?: boolean;

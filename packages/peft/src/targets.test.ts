@@ -144,12 +144,17 @@ describe('planTargets', () => {
     ]);
   });
 
-  test('"all-linear" with fewer than 20 linears keeps the full names', () => {
+  test('"all-linear" stores the base names however few linears there are, as PEFT does', () => {
     const plan = planTargets(
-      ['model.layers.0.mlp.up_proj', 'lm_head'],
+      ['model.layers.0.mlp.up_proj', 'model.layers.0.self_attn.q_proj', 'model.layers.1.mlp.up_proj', 'lm_head'],
       loraConfig({ target_modules: 'ALL-LINEAR' }),
     );
-    expect(plan.config.target_modules).toEqual(['model.layers.0.mlp.up_proj']);
+    expect(plan.config.target_modules).toEqual(['q_proj', 'up_proj']);
+    expect(plan.targets.map((t) => t.name)).toEqual([
+      'model.layers.0.mlp.up_proj',
+      'model.layers.0.self_attn.q_proj',
+      'model.layers.1.mlp.up_proj',
+    ]);
   });
 
   test("null target_modules takes PEFT's default for the model type", () => {

@@ -132,6 +132,7 @@ function compareLists(a: readonly string[], b: readonly string[]): number {
   return a.length - b.length;
 }
 
+/** Options of `planTargets`: the model type for PEFT's default targets, and what `all-linear` leaves out. */
 export interface TargetPlanOptions {
   /** the architecture (config.json model_type) for PEFT's default targets when target_modules is null */
   modelType?: string;
@@ -139,6 +140,7 @@ export interface TargetPlanOptions {
   outputModules?: readonly string[];
 }
 
+/** Which linears get LoRA, with their rank and alpha, and the config as PEFT stores it after injection. */
 export interface TargetPlan {
   /** the config as PEFT stores it after injection (target_modules resolved for null / "all-linear" / condensing) */
   config: LoraConfig;
@@ -165,8 +167,10 @@ export function planTargets(
   }
   const allNames = withParents(linearNames);
   if (typeof resolved.target_modules === 'string' && resolved.target_modules.toLowerCase() === 'all-linear') {
+    // PEFT's _maybe_include_all_linear_layers: the base names of every linear, less the output embedding's name
     const exclude = new Set(options.outputModules ?? ['lm_head']);
-    resolved.target_modules = linearNames.filter((n) => !exclude.has(n));
+    const baseNames = new Set(linearNames.map((n) => n.slice(n.lastIndexOf('.') + 1)));
+    resolved.target_modules = [...baseNames].filter((n) => !exclude.has(n)).sort();
   }
   const tm = resolved.target_modules;
   if (Array.isArray(tm) && tm.length >= MIN_TARGET_MODULES_FOR_OPTIMIZATION) {

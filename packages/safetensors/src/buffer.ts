@@ -9,6 +9,7 @@ import {
 import { type ParsedHeader, parseHeader, readHeaderLength, type TensorInfo } from './header.js';
 import { lookup } from './reader.js';
 
+/** A safetensors file already in memory (a fetch, a test): the same validation as files, with zero-copy views. */
 export class SafetensorsBuffer {
   readonly source: string;
   readonly metadata: Readonly<Record<string, string>> | undefined;

@@ -6,7 +6,9 @@ import type { TensorInfo } from './header.js';
 import { type NodeFs, nodeFs } from './node-fs.js';
 import type { TensorReader } from './reader.js';
 
+/** The file name of a single-file checkpoint. */
 export const SAFE_WEIGHTS_NAME = 'model.safetensors';
+/** The file name of a sharded checkpoint's index. */
 export const SAFE_WEIGHTS_INDEX_NAME = 'model.safetensors.index.json';
 
 export class SafetensorsCheckpoint implements TensorReader {

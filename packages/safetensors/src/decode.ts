@@ -24,6 +24,7 @@ export interface TypedArrayOf {
   U64: BigUint64Array;
 }
 
+/** The typed array a tensor's dtype reads as. */
 export type TensorTypedArray = TypedArrayOf[keyof TypedArrayOf];
 
 type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TensorTypedArray;

@@ -1,5 +1,6 @@
 // The safetensors dtypes, in the Rust crate's `Dtype` order (increasing alignment), which also orders written files.
 
+/** Every dtype the safetensors format defines. */
 export const DTYPES = [
   'BOOL',
   'F4',
@@ -23,6 +24,7 @@ export const DTYPES = [
   'U64',
 ] as const;
 
+/** A safetensors dtype name. */
 export type SafetensorsDtype = (typeof DTYPES)[number];
 
 const BITS: Record<SafetensorsDtype, number> = {
@@ -50,6 +52,7 @@ const BITS: Record<SafetensorsDtype, number> = {
 
 const RANK = new Map<string, number>(DTYPES.map((d, i) => [d, i]));
 
+/** Whether `s` is a safetensors dtype name. */
 export function isDtype(s: unknown): s is SafetensorsDtype {
   return typeof s === 'string' && RANK.has(s);
 }

@@ -1,5 +1,6 @@
 // The one error type of @lora/safetensors; `code` mirrors huggingface/safetensors' SafeTensorError variants where one exists.
 
+/** What went wrong in a `SafetensorsError`, named as the Rust crate names it where it has the case. */
 export type SafetensorsErrorCode =
   // reading a file or buffer (names as in the Rust crate)
   | 'HeaderTooSmall'

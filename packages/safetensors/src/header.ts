@@ -6,6 +6,7 @@ import { SafetensorsError } from './errors.js';
 /** The crate's MAX_HEADER_SIZE: headers above 100 MB are refused before any JSON is parsed. */
 export const MAX_HEADER_SIZE = 100_000_000;
 
+/** A tensor's header entry: dtype, shape, element count, byte length and data offsets. */
 export interface TensorInfo {
   dtype: SafetensorsDtype;
   shape: number[];

@@ -45,6 +45,7 @@ function compareCodePoints(a: string, b: string): number {
   return x.length - y.length;
 }
 
+/** Options of `pythonJsonDumps`: Python's `indent` and `sort_keys`. */
 export interface PythonJsonOptions {
   /** json.dumps' `indent`: spaces per level, one item per line, `","` between items; omitted, one line with `", "` */
   indent?: number;

@@ -5,6 +5,7 @@ import { dtypeRank, isDtype, type SafetensorsDtype, tensorByteLength } from './d
 import { SafetensorsError } from './errors.js';
 import { MAX_HEADER_SIZE } from './header.js';
 
+/** A tensor's data for writing: raw bytes or a typed array. */
 export type TensorData =
   | Uint8Array
   | Int8Array
@@ -17,6 +18,7 @@ export type TensorData =
   | BigInt64Array
   | BigUint64Array;
 
+/** One tensor to write: dtype, shape and data. */
 export interface TensorInput {
   dtype: SafetensorsDtype;
   shape: readonly number[];
@@ -24,6 +26,7 @@ export interface TensorInput {
   data: TensorData;
 }
 
+/** Tensors to write, by name. */
 export type TensorInputs = Readonly<Record<string, TensorInput>>;
 
 /** One tensor of a prepared file; `bytes()` materialises (and converts) its data only when it is written. */

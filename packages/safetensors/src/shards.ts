@@ -9,6 +9,7 @@ import { type WriteOptions, writeFileAtomic, writeSafetensors } from './write.js
 /** huggingface_hub's default max_shard_size ("5GB"). */
 export const DEFAULT_MAX_SHARD_BYTES = 5_000_000_000;
 
+/** How tensors are split into shard files, with the total size. */
 export interface ShardPlan {
   /** file name -> tensor names, in shard order */
   shards: { file: string; tensors: string[] }[];
@@ -54,6 +55,7 @@ export function planShards(
   return { shards, totalSize, totalParameters };
 }
 
+/** Options of `writeShardedCheckpoint`: shard size and metadata. */
 export interface ShardedWriteOptions extends Omit<WriteOptions, 'onProgress'> {
   /** bytes per shard (default 5e9, as huggingface_hub) */
   maxShardBytes?: number;
@@ -61,6 +63,7 @@ export interface ShardedWriteOptions extends Omit<WriteOptions, 'onProgress'> {
   metadata?: Readonly<Record<string, string>>;
 }
 
+/** What `writeShardedCheckpoint` wrote. */
 export interface ShardedWriteResult {
   /** the files written, relative to dir: the shards, then the index when there is one */
   files: string[];

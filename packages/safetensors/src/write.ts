@@ -5,6 +5,7 @@ import { ioError, SafetensorsError } from './errors.js';
 import { nodeFs } from './node-fs.js';
 import { prepareSafetensors, type TensorInputs } from './serialize.js';
 
+/** Progress of a write, after each tensor. */
 export interface WriteProgress {
   /** the tensor just written */
   tensor: string;
@@ -14,6 +15,7 @@ export interface WriteProgress {
   totalBytes: number;
 }
 
+/** Options of `writeSafetensors`: an abort signal, a progress callback, and fsync. */
 export interface WriteOptions {
   /** stop between tensors; the partial temp file is removed and the target left untouched */
   signal?: AbortSignal;

@@ -2,10 +2,13 @@
 // through the active backend's `adamw` kernel — one call per weight-decay group over the packed parameters (see
 // parameter-groups.ts); parameters with `decay: false` get weight decay 0 (transformers' get_decay_parameter_names
 // puts biases and norm weights in the no-decay group).
-import { allocLike, type F32, kernel, type Parameter, writeHost } from '@lora/core';
-import { TrainerConfigError } from './errors.js';
-import { packParameters, type ParameterGroup } from './parameter-groups.js';
+import { allocLike, type F32, kernel, type Parameter, toHost, writeHost } from '@lora/core';
+import type { TensorInputs } from '@lora/safetensors';
+import { CheckpointError, TrainerConfigError } from './errors.js';
+import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
+import { checkTrainable, packParameters, type ParameterGroup } from './parameter-groups.js';
 
+/** Options of `AdamW`: betas, eps and weight decay (torch's defaults). */
 export interface AdamwOptions {
   /** default 0.9 */
   beta1?: number;
@@ -15,6 +18,24 @@ export interface AdamwOptions {
   eps?: number;
   /** decoupled weight decay for parameters with `decay: true`; default 0 (transformers' default) */
   weightDecay?: number;
+}
+
+/** The options with torch's defaults filled in, checked; throws TrainerConfigError naming the first bad one. */
+export function resolveAdamwOptions(options: AdamwOptions): Required<AdamwOptions> {
+  const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
+  for (const [key, value] of Object.entries({ beta1, beta2 })) {
+    if (!(value >= 0 && value < 1))
+      throw new TrainerConfigError(key, `${key}: expected a number in [0, 1), got ${value}`);
+  }
+  if (!(eps > 0 && Number.isFinite(eps)))
+    throw new TrainerConfigError('eps', `eps: expected a finite number > 0, got ${eps}`);
+  if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
+    throw new TrainerConfigError(
+      'weightDecay',
+      `weightDecay: expected a finite number >= 0, got ${weightDecay}`,
+    );
+  }
+  return { beta1, beta2, eps, weightDecay };
 }
 
 /** One parameter's moments, in torch's state_dict names: views of the optimizer's flat state. */
@@ -30,7 +51,10 @@ interface GroupState {
   v: F32;
 }
 
-export class AdamW {
+/** AdamW as `torch.optim.AdamW` (decoupled weight decay), over parameters packed into one array per decay group. */
+export class AdamW implements Optimizer {
+  readonly name = 'adamw_torch';
+  readonly label = 'AdamW';
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
@@ -49,27 +73,8 @@ export class AdamW {
    * `data` and `grad` become views of those. Throws TrainerConfigError otherwise.
    */
   constructor(params: readonly Parameter[], options: AdamwOptions = {}) {
-    const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
-    for (const [key, value] of Object.entries({ beta1, beta2 })) {
-      if (!(value >= 0 && value < 1))
-        throw new TrainerConfigError(key, `${key}: expected a number in [0, 1), got ${value}`);
-    }
-    if (!(eps > 0 && Number.isFinite(eps)))
-      throw new TrainerConfigError('eps', `eps: expected a finite number > 0, got ${eps}`);
-    if (!(weightDecay >= 0 && Number.isFinite(weightDecay))) {
-      throw new TrainerConfigError(
-        'weightDecay',
-        `weightDecay: expected a finite number >= 0, got ${weightDecay}`,
-      );
-    }
-    for (const p of params) {
-      if (!p.trainable || !p.grad || p.grad.length !== p.data.length) {
-        throw new TrainerConfigError(
-          p.name,
-          `AdamW parameter "${p.name}": expected a trainable parameter with a grad of ${p.data.length} elements, got trainable=${p.trainable}, grad ${p.grad ? `${p.grad.length} elements` : 'missing'}`,
-        );
-      }
-    }
+    const { beta1, beta2, eps, weightDecay } = resolveAdamwOptions(options);
+    checkTrainable('AdamW', params);
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;
@@ -161,5 +166,43 @@ export class AdamW {
       }
     });
     this.#step = step;
+  }
+
+  /** exp_avg and exp_avg_sq of each parameter (torch's state_dict keys), as `<name>.exp_avg` and `<name>.exp_avg_sq`. */
+  async saveState(): Promise<OptimizerStateFile> {
+    const tensors: Record<string, TensorInputs[string]> = {};
+    for (const [i, p] of this.params.entries()) {
+      const s = this.#state[i]!;
+      tensors[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvg) };
+      tensors[`${p.name}.exp_avg_sq`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvgSq) };
+    }
+    const metadata = {
+      optimizer: this.name,
+      step: String(this.#step),
+      betas: JSON.stringify([this.beta1, this.beta2]),
+      eps: String(this.eps),
+      weight_decay: String(this.weightDecay),
+    };
+    return { tensors, metadata };
+  }
+
+  loadState(step: number, tensors: SavedOptimizerTensors, path: string): void {
+    const states = this.params.map((p) => {
+      const [expAvg, expAvgSq] = [tensors.get(`${p.name}.exp_avg`), tensors.get(`${p.name}.exp_avg_sq`)];
+      if (!(expAvg instanceof Float32Array) || !(expAvgSq instanceof Float32Array)) {
+        throw new CheckpointError(
+          path,
+          `${path}: expected float32 "${p.name}.exp_avg" and "${p.name}.exp_avg_sq", got ${expAvg ? '' : 'no exp_avg '}${expAvgSq ? '' : 'no exp_avg_sq'}`.trim(),
+        );
+      }
+      return { expAvg, expAvgSq };
+    });
+    try {
+      this.load(step, states);
+    } catch (cause) {
+      throw new CheckpointError(path, `${path}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+        cause,
+      });
+    }
   }
 }

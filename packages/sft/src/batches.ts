@@ -5,6 +5,7 @@ import { type Batch, collate, shuffledIndices } from '@lora/datasets';
 import { TrainerConfigError } from './errors.js';
 import type { TrainExample } from './model.js';
 
+/** The input of `planSteps`: examples, batch size, accumulation, and epochs or a step count. */
 export interface StepPlanInput {
   numExamples: number;
   batchSize: number;
@@ -15,6 +16,7 @@ export interface StepPlanInput {
   maxSteps?: number;
 }
 
+/** How many micro-batches and optimizer steps a run has, as transformers' Trainer counts them. */
 export interface StepPlan {
   /** micro-batches per epoch: ceil(n / batchSize) (drop_last false) */
   batchesPerEpoch: number;
@@ -69,6 +71,7 @@ export function stepBatchRange(start: number, batchesPerEpoch: number, gas: numb
   return [start, Math.min(start + gas, batchesPerEpoch)];
 }
 
+/** How `evaluateModel` pads its batches. */
 export interface CollateSettings {
   padTokenId: number;
   paddingSide: 'left' | 'right';

@@ -2,15 +2,17 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onOpaqueBackend, toHost } from '@lora/core';
 import { packExamples } from '@lora/datasets';
-import { CausalLM, writeTinyCheckpoint } from '@lora/models';
+import { CausalLM, memoryShapes, writeTinyCheckpoint } from '@lora/models';
 import { injectLora, type LoraModel, loraConfig, saveAdapter } from '@lora/peft';
 import { expectClose, hostF32 } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import type { TrainingConfig } from './config.js';
 import { planMemory } from './memory-plan.js';
 import type { TrainableModel, TrainExample } from './model.js';
+import { nodeStorage } from './node-storage.js';
+import type { RunStorage } from './run-storage.js';
 import { Trainer } from './trainer.js';
-import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+import { readMetrics, tempDir, tempStorage, toyExamples } from './trainer.test-support.js';
 
 // The contract with @lora/models and @lora/peft: a CausalLM (a tiny random Qwen2 checkpoint) with a LoRA adapter
 // (dropout on, so resuming must restore the RNG) is a TrainableModel, and the adapter saves into each checkpoint.
@@ -28,8 +30,7 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
     const ckpt = join(await tempDir('tiny-qwen2'), 'model');
     await writeTinyCheckpoint(ckpt, 'qwen2');
     const examples = toyExamples(8, 64, 3);
-    const config = (outputDir: string, resume = false): TrainingConfig => ({
-      outputDir,
+    const config = (resume = false): TrainingConfig => ({
       padTokenId: 0,
       learningRate: 0.05,
       batchSize: 2,
@@ -39,7 +40,7 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
       saveSteps: 0,
       resume,
     });
-    const fullDir = await tempDir('lm-full');
+    const fullStorage = await tempStorage('lm-full');
     const full = await tinyModel(ckpt);
     expect(
       full.model
@@ -48,8 +49,8 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
         .map((p) => p.name),
     ).toEqual(full.lm.trainableParameters().map((p) => p.name));
     const model: TrainableModel = full.model;
-    await new Trainer({ model, trainDataset: examples, config: config(fullDir) }).train();
-    const losses = (await readMetrics(fullDir)).filter((e) => 'loss' in e).map((e) => e.loss!);
+    await new Trainer({ model, trainDataset: examples, config: config(), storage: fullStorage }).train();
+    const losses = (await readMetrics(fullStorage)).filter((e) => 'loss' in e).map((e) => e.loss!);
     expect(losses).toHaveLength(4);
     expect(losses.every(Number.isFinite)).toBe(true);
 
@@ -58,8 +59,9 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
     const first: Trainer = new Trainer({
       model: stopped.model,
       trainDataset: examples,
-      config: config(dir),
-      saveAdapter: (into) => saveAdapter(into, stopped.lm),
+      config: config(),
+      storage: await nodeStorage(dir),
+      saveAdapter: (folder) => saveAdapter(folder.localPath!, stopped.lm),
       onProgress: (e) => e.step === 2 && first.requestStop(),
     });
     expect((await first.train()).stopped).toBe(true);
@@ -67,7 +69,12 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
       expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors']),
     );
     const resumed = await tinyModel(ckpt);
-    await new Trainer({ model: resumed.model, trainDataset: examples, config: config(dir, true) }).train();
+    await new Trainer({
+      model: resumed.model,
+      trainDataset: examples,
+      config: config(true),
+      storage: await nodeStorage(dir),
+    }).train();
     const a = full.model.parameters();
     resumed.model.parameters().forEach((p, i) => {
       expect(Array.from(hostF32(p.data)), p.name).toEqual(Array.from(hostF32(a[i]!.data)));
@@ -77,8 +84,7 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
   test('on a device backend (opaque arrays) each step reads back once, and the run equals the host run bit for bit', async () => {
     const ckpt = join(await tempDir('tiny-qwen2-device'), 'model');
     await writeTinyCheckpoint(ckpt, 'qwen2');
-    const config = async (label: string): Promise<TrainingConfig> => ({
-      outputDir: await tempDir(label),
+    const config: TrainingConfig = {
       padTokenId: 0,
       learningRate: 0.05,
       batchSize: 2,
@@ -88,29 +94,29 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
       neftuneNoiseAlpha: 5, // with LoRA dropout 0.1: the seeds the generator hands out must match too
       loggingSteps: 1,
       saveSteps: 0,
-    });
+    };
     const examples = toyExamples(8, 64, 3);
-    const logged = async (dir: string) =>
-      (await readMetrics(dir))
+    const logged = async (storage: RunStorage) =>
+      (await readMetrics(storage))
         .filter((e) => 'loss' in e)
         .map((e) => [e.loss, e.grad_norm, e.mean_token_accuracy]);
 
     const onHost = await tinyModel(ckpt);
-    const hostConfig = await config('lm-host');
-    await new Trainer({ model: onHost.model, trainDataset: examples, config: hostConfig }).train();
+    const hostStorage = await tempStorage('lm-host');
+    await new Trainer({ model: onHost.model, trainDataset: examples, config, storage: hostStorage }).train();
 
     const onDevice = await onOpaqueBackend(async (memory) => {
       const { model } = await tinyModel(ckpt);
       await model.useMemory(memory);
       const reads = memory.reads.length;
-      const deviceConfig = await config('lm-device');
-      await new Trainer({ model, trainDataset: examples, config: deviceConfig }).train();
+      const deviceStorage = await tempStorage('lm-device');
+      await new Trainer({ model, trainDataset: examples, config, storage: deviceStorage }).train();
       // one read per optimizer step: [loss, tokens, hits, bad grads] × 2 micro-batches + 4 step values
       expect(memory.reads.slice(reads)).toEqual([12, 12, 12]);
       const params = await Promise.all(model.parameters().map(async (p) => Array.from(await toHost(p.data))));
-      return { params, metrics: await logged(deviceConfig.outputDir) };
+      return { params, metrics: await logged(deviceStorage) };
     });
-    expect(onDevice.metrics).toEqual(await logged(hostConfig.outputDir));
+    expect(onDevice.metrics).toEqual(await logged(hostStorage));
     onHost.model.parameters().forEach((p, i) => {
       expect(onDevice.params[i], p.name).toEqual(Array.from(hostF32(p.data)));
     });
@@ -132,9 +138,8 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
     ]);
     const firstStep = async (label: string, data: TrainExample[], batchSize: number) => {
       const { model } = await tinyModel(ckpt, 0);
-      const outputDir = await tempDir(label);
+      const storage = await tempStorage(label);
       const config = {
-        outputDir,
         padTokenId: 0,
         batchSize,
         maxSteps: 1,
@@ -142,8 +147,8 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
         saveSteps: 0,
         shuffle: false,
       };
-      await new Trainer({ model, trainDataset: data, config }).train();
-      return (await readMetrics(outputDir)).find((e) => 'loss' in e)!;
+      await new Trainer({ model, trainDataset: data, config, storage }).train();
+      return (await readMetrics(storage)).find((e) => 'loss' in e)!;
     };
     const unpacked = await firstStep('unpacked', examples, 4);
     const packed = await firstStep('packed', blocks, 2);
@@ -162,7 +167,7 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
     expect(Math.abs(contiguous.loss! - unpacked.loss!)).toBeGreaterThan(1e-4);
   });
 
-  test.each(['llama', 'qwen2', 'gemma'] as const)(
+  test.each(['llama', 'qwen2', 'gpt2', 'gemma'] as const)(
     'planMemory counts the parameters a real %s CausalLM holds, and their f32 bytes',
     async (arch) => {
       const dir = join(await tempDir(`tiny-${arch}`), 'model');
@@ -170,10 +175,10 @@ describe('Trainer with @lora/models CausalLM and a @lora/peft LoRA adapter', () 
       const model = await CausalLM.load(dir);
       const params = model.parameters();
       const plan = planMemory({
-        config: model.config,
+        model: memoryShapes(model.config),
         quant: 'none',
         loraRank: 4,
-        targetModules: ['q_proj'],
+        targetModules: [arch === 'gpt2' ? 'c_attn' : 'q_proj'],
         batchSize: 1,
         seqLen: 8,
       });

@@ -1,14 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  checkpointsToDelete,
-  listCheckpoints,
-  removeStaleTemps,
-  writeFolderAtomic,
-} from './checkpoint-io.js';
-import { CheckpointError } from './errors.js';
-import { tempDir } from './trainer.test-support.js';
+import { checkpointsToDelete, listCheckpoints } from './checkpoint-io.js';
+import { nodeStorage } from './node-storage.js';
+import { STORAGES, tempDir } from './trainer.test-support.js';
 
 const ck = (...steps: number[]) => steps.map((s) => `out/checkpoint-${s}`);
 
@@ -28,56 +23,39 @@ describe('checkpointsToDelete (transformers _sorted_checkpoints + _rotate_checkp
   });
 });
 
-describe('writeFolderAtomic', () => {
-  test('a fill that fails leaves neither the folder nor a temp folder', async () => {
-    const dir = await tempDir('atomic');
-    const error = await writeFolderAtomic(dir, 'checkpoint-7', async (temp) => {
-      await writeFile(join(temp, 'trainable.safetensors'), 'half');
-      throw new Error('disk full');
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CheckpointError);
-    expect((error as Error).message).toMatch(
-      /writing .*checkpoint-7 failed: disk full; no partial folder was left/,
-    );
-    expect(await readdir(dir)).toEqual([]);
-  });
+describe('listCheckpoints', () => {
+  test.each(STORAGES)(
+    'sorts checkpoint-N folders by step, leaving other entries out (%s storage)',
+    async (_, make) => {
+      const storage = await make('list');
+      for (const name of ['checkpoint-10', 'checkpoint-9', 'checkpoint-100', 'checkpoint-x'])
+        await storage.writeFolder(name, (f) => f.writeFile('a.txt', name));
+      await storage.writeFile('checkpoint-7', 'a file, not a folder');
+      expect(await listCheckpoints(storage)).toEqual(
+        [9, 10, 100].map((step) => ({
+          step,
+          name: `checkpoint-${step}`,
+          path: storage.pathOf(`checkpoint-${step}`),
+        })),
+      );
+    },
+  );
 
-  test('replaces an existing folder of the same name with the complete new one', async () => {
+  test('in a Node folder, removeStaleTemps deletes the leftovers of every temp pattern, and only those', async () => {
     const dir = await tempDir('atomic');
-    await writeFolderAtomic(dir, 'checkpoint-2', (t) => writeFile(join(t, 'a.txt'), 'old'));
-    await writeFolderAtomic(dir, 'checkpoint-2', (t) => writeFile(join(t, 'b.txt'), 'new'));
-    expect(await readdir(join(dir, 'checkpoint-2'))).toEqual(['b.txt']);
-    expect(await readFile(join(dir, 'checkpoint-2', 'b.txt'), 'utf8')).toBe('new');
-    expect(await readdir(dir)).toEqual(['checkpoint-2']);
-  });
-
-  test('listCheckpoints sorts by step number; removeStaleTemps deletes crash leftovers only', async () => {
-    const dir = await tempDir('atomic');
-    for (const name of [
-      'checkpoint-10',
-      'checkpoint-9',
-      'checkpoint-100',
-      '.checkpoint-11.tmp-1-ab',
-      '.checkpoint-12.4242-0a1b2c3d4e5f.tmp',
-      'checkpoint-x',
-    ]) {
-      await writeFolderAtomic(dir, name, async () => undefined);
-    }
+    const storage = await nodeStorage(dir);
+    for (const name of ['checkpoint-10', '.checkpoint-11.tmp-1-ab', '.checkpoint-12.4242-0a1b2c3d4e5f.tmp'])
+      await mkdir(join(dir, name), { recursive: true });
     // a final adapter write killed midway (the CLI saves the adapter into the output folder itself)
     await writeFile(join(dir, '.adapter_model.safetensors.4242-0a1b2c3d4e5f.tmp'), 'partial');
     await writeFile(join(dir, '.trainer_state.json.tmp-4242'), 'partial');
-    expect((await listCheckpoints(dir)).map((c) => c.step)).toEqual([9, 10, 100]);
-    expect((await removeStaleTemps(dir)).sort()).toEqual([
+    expect((await listCheckpoints(storage)).map((c) => c.step)).toEqual([10]);
+    expect((await storage.removeStaleTemps()).sort()).toEqual([
       '.adapter_model.safetensors.4242-0a1b2c3d4e5f.tmp',
       '.checkpoint-11.tmp-1-ab',
       '.checkpoint-12.4242-0a1b2c3d4e5f.tmp',
       '.trainer_state.json.tmp-4242',
     ]);
-    expect((await readdir(dir)).sort()).toEqual([
-      'checkpoint-10',
-      'checkpoint-100',
-      'checkpoint-9',
-      'checkpoint-x',
-    ]);
+    expect(await readdir(dir)).toEqual(['checkpoint-10']);
   });
 });

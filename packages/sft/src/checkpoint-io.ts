@@ -1,51 +1,23 @@
-// Checkpoint folders written atomically (@lora/files): everything goes into a temp folder beside the target, which
-// is synced and renamed into place, so `checkpoint-N/` is either absent or complete — never half-written.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { removeStaleTemps as removeTemps, writeFolderAtomic as writeFolder } from '@lora/files';
-import { CheckpointError } from './errors.js';
+// Which checkpoint-N folders a run's storage holds, and which of them save_total_limit deletes. Writing one
+// atomically is the storage's writeFolder (a folder appears whole or not at all).
+import type { RunStorage } from './run-storage.js';
 
 export const CHECKPOINT_PREFIX = 'checkpoint';
 
-/**
- * Create `parent/name/` atomically: `fill(tempDir)` writes its files into a fresh temp folder; on success the
- * folder is synced and renamed to `name` (replacing an older folder of that name), on failure it is removed and
- * the error is rethrown as a CheckpointError. A crash leaves only a `.name.<pid>-<hex>.tmp` folder, which
- * `removeStaleTemps` deletes.
- */
-export async function writeFolderAtomic(
-  parent: string,
-  name: string,
-  fill: (tempDir: string) => Promise<void>,
-): Promise<string> {
-  const target = join(parent, name);
-  try {
-    return await writeFolder(parent, name, fill);
-  } catch (error) {
-    if (error instanceof CheckpointError) throw error;
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new CheckpointError(target, `writing ${target} failed: ${detail}; no partial folder was left`, {
-      cause: error,
-    });
-  }
+/** A `checkpoint-N` folder of a storage: its step N, its name there and its path (`storage.pathOf(name)`). */
+export interface CheckpointRef {
+  step: number;
+  name: string;
+  path: string;
 }
 
-/**
- * Delete what interrupted writes left in `parent`: temp files and folders of every pattern the project writes
- * (a checkpoint folder's `.checkpoint-N.<pid>-<hex>.tmp`, the adapter's `.adapter_model.safetensors.<pid>-<hex>.tmp`,
- * and older versions' `.name.tmp-*`). Returns the names removed.
- */
-export async function removeStaleTemps(parent: string): Promise<string[]> {
-  return removeTemps(parent);
-}
-
-/** `checkpoint-N` folder names in `parent` with their step N, sorted by step (ascending). */
-export async function listCheckpoints(parent: string): Promise<{ step: number; path: string }[]> {
-  const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
-  const found: { step: number; path: string }[] = [];
-  for (const e of entries) {
+/** The `checkpoint-N` folders in the storage, sorted by step (ascending). */
+export async function listCheckpoints(storage: RunStorage): Promise<CheckpointRef[]> {
+  const found: CheckpointRef[] = [];
+  for (const e of await storage.list()) {
     const m = /^checkpoint-(\d+)$/.exec(e.name);
-    if (m && e.isDirectory()) found.push({ step: Number(m[1]), path: join(parent, e.name) });
+    if (m && e.kind === 'folder')
+      found.push({ step: Number(m[1]), name: e.name, path: storage.pathOf(e.name) });
   }
   return found.sort((a, b) => a.step - b.step);
 }

@@ -14,6 +14,7 @@ export interface SchedulerState {
   last_lr: number;
 }
 
+/** The random state a checkpoint saves: the shuffle position and the dropout generator. */
 export interface RngState {
   /** epoch order is shuffledIndices(n, seed + epoch): the seed and epoch say where the shuffle stream is */
   shuffle: { seed: number; epoch: number; enabled: boolean };

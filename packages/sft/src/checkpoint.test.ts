@@ -6,6 +6,7 @@ import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safe
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadCheckpoint, OPTIMIZER_FILE, RNG_FILE, TRAINABLE_FILE } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
+import { nodeStorage } from './node-storage.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
 import { checkpointRunConfig, checkpointRunData as data, tempDir } from './trainer.test-support.js';
@@ -18,19 +19,23 @@ async function run(label: string): Promise<string> {
   await new Trainer({
     model: model(),
     trainDataset: data.train,
-    config: checkpointRunConfig(outputDir, { maxSteps: 2 }),
+    config: checkpointRunConfig({ maxSteps: 2 }),
+    storage: await nodeStorage(outputDir),
   }).train();
   return outputDir;
 }
 
-const resume = (outputDir: string) =>
+const resume = async (outputDir: string) =>
   new Trainer({
     model: model(),
     trainDataset: data.train,
-    config: checkpointRunConfig(outputDir, { maxSteps: 4, resume: true }),
+    config: checkpointRunConfig({ maxSteps: 4, resume: true }),
+    storage: await nodeStorage(outputDir),
   })
     .train()
     .catch((e: unknown) => e);
+
+const load = async (outputDir: string) => loadCheckpoint(await nodeStorage(outputDir), 'checkpoint-2');
 
 let pristine: string;
 beforeAll(async () => {
@@ -82,7 +87,7 @@ describe('JSON state files are checked key by key', () => {
     const outputDir = await run('rng');
     const path = join(outputDir, 'checkpoint-2', file);
     await writeFile(path, JSON.stringify(edit(await rng())));
-    const error = await loadCheckpoint(join(outputDir, 'checkpoint-2')).catch((e: unknown) => e);
+    const error = await load(outputDir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckpointError);
     expect((error as Error).message).toBe(`${path}: ${message}`);
   });
@@ -109,9 +114,7 @@ describe('JSON state files are checked key by key', () => {
     const outputDir = await run('state');
     const path = join(outputDir, 'checkpoint-2', file);
     await writeFile(path, JSON.stringify(value));
-    await expect(loadCheckpoint(join(outputDir, 'checkpoint-2'))).rejects.toThrow(
-      new CheckpointError(path, `${path}: ${message}`),
-    );
+    await expect(load(outputDir)).rejects.toThrow(new CheckpointError(path, `${path}: ${message}`));
   });
 
   test('resuming from rng_state.json of {} stops with that one line, not "Cannot read properties of undefined"', async () => {
@@ -164,7 +167,17 @@ describe('tensors holding NaN or Infinity are refused by file and name', () => {
 });
 
 test('loadCheckpoint checks its argument', async () => {
-  await expect(loadCheckpoint(undefined as unknown as string)).rejects.toThrow(
-    /loadCheckpoint: path: expected a checkpoint folder, got undefined/,
+  await expect(loadCheckpoint(await nodeStorage(pristine), undefined as unknown as string)).rejects.toThrow(
+    /loadCheckpoint: name: expected a checkpoint folder name, got undefined/,
+  );
+});
+
+test('a missing file is named by its path', async () => {
+  const outputDir = await run('missing');
+  const { rm } = await import('node:fs/promises');
+  const path = join(outputDir, 'checkpoint-2', OPTIMIZER_FILE);
+  await rm(path);
+  await expect(load(outputDir)).rejects.toThrow(
+    `cannot read ${path}: expected a safetensors file written by saveCheckpoint, got no such file`,
   );
 });

@@ -1,13 +1,12 @@
-// What a checkpoint-N/ folder holds and how it is read back: trainable parameters and AdamW moments as
-// safetensors, scheduler, RNG and data position as JSON, trainer_state.json, and the caller's adapter files.
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// What a checkpoint-N/ folder holds and how it is read back: trainable parameters and the optimizer's state as
+// safetensors, scheduler, RNG and data position as JSON, trainer_state.json, and the caller's adapter files — in any
+// run storage (a Node folder, the browser's OPFS, memory).
 import { type Parameter, toHost } from '@lora/core';
-import { writeFileAtomic } from '@lora/files';
-import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
-import type { AdamW } from './adamw.js';
-import { CHECKPOINT_PREFIX, listCheckpoints, writeFolderAtomic } from './checkpoint-io.js';
+import { SafetensorsBuffer, serializeSafetensors, type TensorInputs } from '@lora/safetensors';
+import type { Optimizer } from './optimizer.js';
+import { CHECKPOINT_PREFIX, listCheckpoints } from './checkpoint-io.js';
 import { CheckpointError } from './errors.js';
+import type { FolderWriter, RunStorage } from './run-storage.js';
 import {
   type DataState,
   parseDataState,
@@ -38,91 +37,134 @@ const REQUIRED_FILES = [
 export interface CheckpointContents {
   step: number;
   params: readonly Parameter[];
-  optimizer: AdamW;
+  optimizer: Optimizer;
   scheduler: SchedulerState;
   rng: RngState;
   data: DataState;
   trainerState: TrainerState;
   /** writes the caller's files (the CLI: the PEFT adapter) into the folder being assembled */
-  saveAdapter?: (dir: string, info: { step: number }) => void | Promise<void>;
+  saveAdapter?: SaveAdapter;
 }
+
+/** Writes the caller's files (e.g. PEFT adapter_model.safetensors + adapter_config.json) into a checkpoint folder. */
+export type SaveAdapter = (folder: FolderWriter, info: { step: number }) => void | Promise<void>;
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
-/** Write `outputDir/checkpoint-<step>/` atomically (absent or complete, even on a crash). Returns its path. */
-export async function saveCheckpoint(outputDir: string, c: CheckpointContents): Promise<string> {
-  return writeFolderAtomic(outputDir, `${CHECKPOINT_PREFIX}-${c.step}`, async (dir) => {
-    const trainable: Record<string, TensorInputs[string]> = {};
-    const moments: Record<string, TensorInputs[string]> = {};
-    for (const [i, p] of c.params.entries()) {
-      const s = c.optimizer.stateOf(i);
-      trainable[p.name] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
-      moments[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvg) };
-      moments[`${p.name}.exp_avg_sq`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvgSq) };
-    }
-    await writeSafetensors(join(dir, TRAINABLE_FILE), trainable, { format: 'pt' });
-    const o = c.optimizer;
-    await writeSafetensors(join(dir, OPTIMIZER_FILE), moments, {
-      step: String(o.stepCount),
-      betas: JSON.stringify([o.beta1, o.beta2]),
-      eps: String(o.eps),
-      weight_decay: String(o.weightDecay),
+/**
+ * Write `checkpoint-<step>/` into the storage atomically (absent or complete, even on a crash). Returns its path
+ * (`storage.pathOf`). A failure is a CheckpointError: `writing <path> failed: …; no partial folder was left`.
+ */
+export async function saveCheckpoint(storage: RunStorage, c: CheckpointContents): Promise<string> {
+  const name = `${CHECKPOINT_PREFIX}-${c.step}`;
+  const target = storage.pathOf(name);
+  try {
+    await storage.writeFolder(name, (folder) => fillCheckpoint(folder, c));
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CheckpointError(target, `writing ${target} failed: ${detail}; no partial folder was left`, {
+      cause: error,
     });
-    await writeFileAtomic(join(dir, SCHEDULER_FILE), json(c.scheduler));
-    await writeFileAtomic(join(dir, RNG_FILE), json(c.rng));
-    await writeFileAtomic(join(dir, DATA_FILE), json(c.data));
-    await writeFileAtomic(join(dir, TRAINER_STATE_FILE), serializeTrainerState(c.trainerState));
-    await c.saveAdapter?.(dir, { step: c.step });
-  });
+  }
+  return target;
+}
+
+async function fillCheckpoint(folder: FolderWriter, c: CheckpointContents): Promise<void> {
+  const trainable: Record<string, TensorInputs[string]> = {};
+  for (const p of c.params) trainable[p.name] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
+  await folder.writeFile(TRAINABLE_FILE, serializeSafetensors(trainable, { format: 'pt' }));
+  const state = await c.optimizer.saveState();
+  await folder.writeFile(OPTIMIZER_FILE, serializeSafetensors(state.tensors, state.metadata));
+  await folder.writeFile(SCHEDULER_FILE, json(c.scheduler));
+  await folder.writeFile(RNG_FILE, json(c.rng));
+  await folder.writeFile(DATA_FILE, json(c.data));
+  await folder.writeFile(TRAINER_STATE_FILE, serializeTrainerState(c.trainerState));
+  await c.saveAdapter?.(folder, { step: c.step });
 }
 
 export interface LoadedCheckpoint {
   path: string;
   params: Map<string, Float32Array>;
+  /** the optimizer that saved it (metadata "optimizer"; checkpoints from before there was a choice: adamw_torch) */
+  optimizerName: string;
   optimizerStep: number;
-  moments: Map<string, { expAvg: Float32Array; expAvgSq: Float32Array }>;
+  /** optimizer.safetensors' tensors: float32 ones checked finite, uint8 ones (8-bit state) as saved */
+  optimizerTensors: Map<string, Float32Array | Uint8Array>;
+  /** where they were read from, for messages */
+  optimizerPath: string;
   scheduler: SchedulerState;
   rng: RngState;
   data: DataState;
   trainerState: TrainerState;
 }
 
-async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
-    throw new CheckpointError(path, `cannot read ${path}: expected a file written by saveCheckpoint`, {
-      cause,
-    });
-  });
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new CheckpointError(path, `${path}: expected JSON, got unparsable text`, { cause });
-  }
-}
+/** Reads one checkpoint folder's files from its storage; every error names the file by its path. */
+class CheckpointReader {
+  constructor(
+    readonly storage: RunStorage,
+    readonly name: string,
+  ) {}
 
-async function readTensors(
-  path: string,
-): Promise<{ tensors: Map<string, Float32Array>; metadata: Record<string, string> }> {
-  let file: SafetensorsFile;
-  try {
-    file = await SafetensorsFile.open(path);
-  } catch (cause) {
-    throw new CheckpointError(
-      path,
-      `cannot open ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
+  pathOf(file: string): string {
+    return this.storage.pathOf(`${this.name}/${file}`);
   }
-  try {
-    const tensors = new Map<string, Float32Array>();
-    for (const name of file.tensorNames()) {
-      const data = await file.readF32(name);
+
+  async bytes(file: string, expected: string): Promise<Uint8Array> {
+    const path = this.pathOf(file);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await this.storage.readFile(`${this.name}/${file}`);
+    } catch (cause) {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new CheckpointError(path, `cannot read ${path}: ${why}`, { cause });
+    }
+    if (bytes === undefined)
+      throw new CheckpointError(path, `cannot read ${path}: expected ${expected}, got no such file`);
+    return bytes;
+  }
+
+  async text(file: string): Promise<string> {
+    return new TextDecoder().decode(await this.bytes(file, 'a file written by saveCheckpoint'));
+  }
+
+  async json(file: string): Promise<unknown> {
+    const text = await this.text(file);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (cause) {
+      const path = this.pathOf(file);
+      throw new CheckpointError(path, `${path}: expected JSON, got unparsable text`, { cause });
+    }
+  }
+
+  async tensors(
+    file: string,
+    uint8 = false,
+  ): Promise<{ tensors: Map<string, Float32Array | Uint8Array>; metadata: Record<string, string> }> {
+    const path = this.pathOf(file);
+    const bytes = await this.bytes(file, 'a safetensors file written by saveCheckpoint');
+    let parsed: SafetensorsBuffer;
+    try {
+      parsed = new SafetensorsBuffer(bytes, path);
+    } catch (cause) {
+      throw new CheckpointError(
+        path,
+        `cannot open ${path}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+    const tensors = new Map<string, Float32Array | Uint8Array>();
+    for (const name of parsed.tensorNames()) {
+      if (uint8 && parsed.info(name).dtype === 'U8') {
+        tensors.set(name, parsed.readTyped(name).slice() as Uint8Array);
+        continue;
+      }
+      const data = parsed.readF32(name);
       checkFiniteTensor(data, path, name);
       tensors.set(name, data);
     }
-    return { tensors, metadata: { ...file.metadata } };
-  } finally {
-    await file.close();
+    return { tensors, metadata: { ...parsed.metadata } };
   }
 }
 
@@ -140,65 +182,56 @@ function checkFiniteTensor(data: Float32Array, path: string, name: string): void
 }
 
 /**
- * Read every part of a checkpoint folder; throws CheckpointError naming the file that is missing or bad, the JSON key
- * that does not hold what saveCheckpoint writes, or the tensor holding NaN or ±Infinity.
+ * Read every part of the checkpoint folder `name` of a storage; throws CheckpointError naming the file that is
+ * missing or bad, the JSON key that does not hold what saveCheckpoint writes, or the tensor holding NaN or ±Infinity.
  */
-export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  if (typeof path !== 'string' || path === '') {
-    throw new CheckpointError(String(path), `loadCheckpoint: path: expected a checkpoint folder, got ${JSON.stringify(path) ?? String(path)}`);
+export async function loadCheckpoint(storage: RunStorage, name: string): Promise<LoadedCheckpoint> {
+  if (typeof name !== 'string' || name === '' || name.includes('/')) {
+    throw new CheckpointError(
+      String(name),
+      `loadCheckpoint: name: expected a checkpoint folder name, got ${JSON.stringify(name) ?? String(name)}`,
+    );
   }
-  const params = (await readTensors(join(path, TRAINABLE_FILE))).tensors;
-  const opt = await readTensors(join(path, OPTIMIZER_FILE));
+  const read = new CheckpointReader(storage, name);
+  const params = (await read.tensors(TRAINABLE_FILE)).tensors as Map<string, Float32Array>;
+  const opt = await read.tensors(OPTIMIZER_FILE, true);
   const optimizerStep = Number(opt.metadata.step);
   if (!Number.isInteger(optimizerStep) || optimizerStep < 0) {
     throw new CheckpointError(
-      join(path, OPTIMIZER_FILE),
+      read.pathOf(OPTIMIZER_FILE),
       `${OPTIMIZER_FILE} metadata "step": expected an integer >= 0, got ${opt.metadata.step}`,
     );
   }
-  const moments = new Map<string, { expAvg: Float32Array; expAvgSq: Float32Array }>();
-  for (const name of params.keys()) {
-    const expAvg = opt.tensors.get(`${name}.exp_avg`);
-    const expAvgSq = opt.tensors.get(`${name}.exp_avg_sq`);
-    if (!expAvg || !expAvgSq) {
-      throw new CheckpointError(
-        join(path, OPTIMIZER_FILE),
-        `${OPTIMIZER_FILE}: expected "${name}.exp_avg" and "${name}.exp_avg_sq", got ${expAvg ? '' : 'no exp_avg '}${expAvgSq ? '' : 'no exp_avg_sq'}`.trim(),
-      );
-    }
-    moments.set(name, { expAvg, expAvgSq });
-  }
-  const trainerPath = join(path, TRAINER_STATE_FILE);
-  const trainerText = await readFile(trainerPath, 'utf8').catch((cause: unknown) => {
-    throw new CheckpointError(trainerPath, `cannot read ${trainerPath}`, { cause });
-  });
+  const trainerText = await read.text(TRAINER_STATE_FILE);
   return {
-    path,
+    path: storage.pathOf(name),
     params,
+    optimizerName: opt.metadata.optimizer ?? 'adamw_torch',
     optimizerStep,
-    moments,
-    scheduler: parseSchedulerState(join(path, SCHEDULER_FILE), await readJson(join(path, SCHEDULER_FILE))),
-    rng: parseRngState(join(path, RNG_FILE), await readJson(join(path, RNG_FILE))),
-    data: parseDataState(join(path, DATA_FILE), await readJson(join(path, DATA_FILE))),
-    trainerState: parseTrainerState(trainerText, trainerPath),
+    optimizerTensors: opt.tensors,
+    optimizerPath: read.pathOf(OPTIMIZER_FILE),
+    scheduler: parseSchedulerState(read.pathOf(SCHEDULER_FILE), await read.json(SCHEDULER_FILE)),
+    rng: parseRngState(read.pathOf(RNG_FILE), await read.json(RNG_FILE)),
+    data: parseDataState(read.pathOf(DATA_FILE), await read.json(DATA_FILE)),
+    trainerState: parseTrainerState(trainerText, read.pathOf(TRAINER_STATE_FILE)),
   };
 }
 
 /** Whether a folder holds every file saveCheckpoint writes. */
-async function isComplete(path: string): Promise<boolean> {
-  for (const f of REQUIRED_FILES) {
-    const ok = await stat(join(path, f)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    if (!ok) return false;
-  }
-  return true;
+async function isComplete(storage: RunStorage, name: string): Promise<boolean> {
+  const files = new Set((await storage.list(name)).filter((e) => e.kind === 'file').map((e) => e.name));
+  return REQUIRED_FILES.every((f) => files.has(f));
 }
 
-/** The highest-step complete `checkpoint-N/` in `outputDir`, or undefined when there is none. */
-export async function latestCheckpoint(outputDir: string): Promise<string | undefined> {
-  const all = await listCheckpoints(outputDir);
-  for (let i = all.length - 1; i >= 0; i--) if (await isComplete(all[i]!.path)) return all[i]!.path;
+/** The name of the highest-step complete `checkpoint-N` folder in the storage, or undefined when there is none. */
+export async function latestCheckpointName(storage: RunStorage): Promise<string | undefined> {
+  const all = await listCheckpoints(storage);
+  for (let i = all.length - 1; i >= 0; i--) if (await isComplete(storage, all[i]!.name)) return all[i]!.name;
   return undefined;
+}
+
+/** The path (`storage.pathOf`) of the highest-step complete `checkpoint-N` folder, or undefined when there is none. */
+export async function latestCheckpoint(storage: RunStorage): Promise<string | undefined> {
+  const name = await latestCheckpointName(storage);
+  return name === undefined ? undefined : storage.pathOf(name);
 }

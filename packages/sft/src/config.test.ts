@@ -2,12 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { resolveConfig, type TrainingConfig } from './config.js';
 import { TrainerConfigError } from './errors.js';
 
-const base: TrainingConfig = { outputDir: 'out', padTokenId: 0 };
+const base: TrainingConfig = { padTokenId: 0 };
 
 describe('resolveConfig', () => {
   test('defaults follow transformers TrainingArguments, with TRL SFTConfig learning rate and logging steps', () => {
     expect(resolveConfig(base)).toEqual({
-      outputDir: 'out',
       padTokenId: 0,
       paddingSide: 'right',
       learningRate: 2e-5,
@@ -19,6 +18,7 @@ describe('resolveConfig', () => {
       lrSchedulerType: 'linear',
       warmupSteps: 0,
       warmupRatio: 0,
+      optim: 'adamw_torch',
       weightDecay: 0,
       adamBeta1: 0.9,
       adamBeta2: 0.999,
@@ -48,7 +48,6 @@ describe('resolveConfig', () => {
   });
 
   test.each([
-    [{ outputDir: '' }, 'outputDir', /outputDir: expected a folder path, got ""/],
     [{ padTokenId: -1 }, 'padTokenId', /padTokenId: expected an integer >= 0, got -1/],
     [{ batchSize: 0 }, 'batchSize', /batchSize: expected an integer > 0, got 0/],
     [{ learningRate: Number.NaN }, 'learningRate', /learningRate: expected a finite number > 0, got NaN/],
@@ -57,6 +56,7 @@ describe('resolveConfig', () => {
       'lrSchedulerType',
       /lrSchedulerType: expected one of linear, cosine, constant, constant_with_warmup, got "polynomial"/,
     ],
+    [{ optim: 'adafactor' }, 'optim', /optim: expected one of adamw_torch, adamw_8bit, sgd, got "adafactor"/],
     [{ adamBeta2: 1 }, 'adamBeta2', /adamBeta2: expected a number in \[0, 1\), got 1/],
     [{ maxSteps: 2.5 }, 'maxSteps', /maxSteps: expected an integer > 0, got 2.5/],
     [{ resume: '' }, 'resume', /resume: expected true, false or a checkpoint folder, got ""/],
@@ -91,5 +91,11 @@ describe('resolveConfig', () => {
     expect(error).toBeInstanceOf(TrainerConfigError);
     expect((error as TrainerConfigError).key).toBe(key);
     expect((error as Error).message).toMatch(message);
+  });
+
+  test('a config that is not an object is refused naming config', () => {
+    expect(() => resolveConfig(undefined as unknown as TrainingConfig)).toThrow(
+      'config: expected an object of training arguments, got undefined',
+    );
   });
 });

@@ -1,10 +1,9 @@
 // Trainer arguments: transformers TrainingArguments / TRL SFTConfig names in camelCase, their defaults, and checks.
 import { TrainerConfigError } from './errors.js';
+import { isOptimizerName, OPTIMIZER_NAMES, type OptimizerName } from './optimizer.js';
 import { isLrSchedulerType, LR_SCHEDULER_TYPES, type LrSchedulerType } from './schedule.js';
 
 export interface TrainingConfig {
-  /** folder for checkpoint-N/, metrics.jsonl, training.log and trainer_state.json (output_dir) */
-  outputDir: string;
   /** pad id for collation (a tokenizer without a pad token can pad with its EOS id) */
   padTokenId: number;
   /** default 'right' */
@@ -27,6 +26,11 @@ export interface TrainingConfig {
   warmupSteps?: number;
   /** warmup_ratio in [0, 1]: ceil(maxSteps · ratio) warmup steps */
   warmupRatio?: number;
+  /**
+   * optim: 'adamw_torch' (torch.optim.AdamW, the default), 'adamw_8bit' (bitsandbytes' AdamW8bit: moments as 8-bit
+   * blockwise codes for tensors of 4096 elements or more) or 'sgd' (torch.optim.SGD at momentum 0)
+   */
+  optim?: OptimizerName;
   /** default 0 */
   weightDecay?: number;
   /** adam_beta1, adam_beta2, adam_epsilon; defaults 0.9, 0.999, 1e-8 */
@@ -51,7 +55,7 @@ export interface TrainingConfig {
   metricForBestModel?: string;
   /** greater_is_better; default false for names ending in "loss" or "perplexity", true otherwise */
   greaterIsBetter?: boolean;
-  /** resume_from_checkpoint: true = the latest complete checkpoint in outputDir, a string = that folder */
+  /** resume_from_checkpoint: true = the latest complete checkpoint in the storage, a string = that folder's name */
   resume?: boolean | string;
   gradientCheckpointing?: boolean;
   /** neftune_noise_alpha */
@@ -89,8 +93,8 @@ const positive = (key: string, v: unknown) =>
 
 /** Fill in the defaults and check every argument; throws TrainerConfigError naming the first bad one. */
 export function resolveConfig(config: TrainingConfig): ResolvedConfig {
-  if (typeof config?.outputDir !== 'string' || config.outputDir.length === 0)
-    fail('outputDir', 'a folder path', config?.outputDir);
+  if (typeof config !== 'object' || config === null)
+    fail('config', 'an object of training arguments', config);
   const c = config;
   // `?? default` would read a null as "not given" and train with the default without a word
   for (const [key, value] of Object.entries(c))
@@ -102,6 +106,8 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
   const lrSchedulerType = c.lrSchedulerType ?? 'linear';
   if (!isLrSchedulerType(lrSchedulerType))
     fail('lrSchedulerType', `one of ${LR_SCHEDULER_TYPES.join(', ')}`, lrSchedulerType);
+  const optim = c.optim ?? 'adamw_torch';
+  if (!isOptimizerName(optim)) fail('optim', `one of ${OPTIMIZER_NAMES.join(', ')}`, optim);
   const paddingSide = c.paddingSide ?? 'right';
   if (paddingSide !== 'left' && paddingSide !== 'right')
     fail('paddingSide', "'left' or 'right'", paddingSide);
@@ -122,7 +128,6 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
     fail('resume', 'true, false or a checkpoint folder', resume);
   if (c.neftuneNoiseAlpha !== undefined) finiteNonNeg('neftuneNoiseAlpha', c.neftuneNoiseAlpha);
   return {
-    outputDir: c.outputDir,
     padTokenId: nonNegInt('padTokenId', c.padTokenId),
     paddingSide,
     learningRate,
@@ -134,6 +139,7 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
     lrSchedulerType,
     warmupSteps: nonNegInt('warmupSteps', c.warmupSteps ?? 0),
     warmupRatio,
+    optim,
     weightDecay: finiteNonNeg('weightDecay', c.weightDecay ?? 0),
     adamBeta1: beta('adamBeta1', c.adamBeta1 ?? 0.9),
     adamBeta2: beta('adamBeta2', c.adamBeta2 ?? 0.999),

@@ -1,7 +1,6 @@
 // Child process of trainer-checkpoints.test.ts: trains with a checkpoint every step and SIGKILLs itself in the
 // middle of writing checkpoint-<argv[3]> (after some of its files exist), as a power cut or OOM kill would.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { nodeStorage } from './node-storage.js';
 import { checkpointRunConfig, checkpointRunData } from './toy-data.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
@@ -11,9 +10,10 @@ const model = new ToyLM({ vocabSize: checkpointRunData.vocab, hiddenSize: 6, dro
 await new Trainer({
   model,
   trainDataset: checkpointRunData.train,
-  config: checkpointRunConfig(outputDir),
-  saveAdapter: async (dir, { step }) => {
-    await writeFile(join(dir, 'adapter_model.safetensors'), 'partial');
+  config: checkpointRunConfig(),
+  storage: await nodeStorage(outputDir),
+  saveAdapter: async (folder, { step }) => {
+    await folder.writeFile('adapter_model.safetensors', 'partial');
     if (step === crashStep) process.kill(process.pid, 'SIGKILL');
   },
 }).train();

@@ -1,4 +1,5 @@
-// The error types of @lora/sft: bad arguments, a run that went non-finite, a checkpoint that cannot be used, a plan that does not fit.
+// The error types of @lora/sft: bad arguments, a run that went non-finite, a checkpoint that cannot be used, a storage
+// that cannot be used, a plan that does not fit.
 
 /** A trainer argument, dataset example or model contract that cannot be used (thrown before training starts). */
 export class TrainerConfigError extends Error {
@@ -52,6 +53,17 @@ export class TrainingError extends Error {
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
   /** the checkpoint folder or file concerned */
+  readonly path: string;
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.path = path;
+  }
+}
+
+/** A run storage that cannot be used: a bad path, or no file system where one was asked for. */
+export class StorageError extends Error {
+  override name = 'StorageError';
+  /** the path or storage root concerned */
   readonly path: string;
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,6 +1,7 @@
 // The seeded short run behind fixtures/expected-losses.json (llm.c's expected_losses): dropout, NEFTune noise,
 // shuffle, accumulation, warmup + cosine, clipping and evaluation all on, so any change to their semantics shows.
 
+import type { RunStorage } from './run-storage.js';
 import { toyExamples } from './toy-data.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
@@ -12,15 +13,15 @@ export interface ExpectedRun {
   evalLosses: number[];
 }
 
-export async function expectedRun(outputDir: string): Promise<ExpectedRun> {
+export async function expectedRun(storage: RunStorage): Promise<ExpectedRun> {
   const model = new ToyLM({ vocabSize: 17, hiddenSize: 12, dropout: 0.1, vocabChunk: 6, seed: 2024 });
   const run: ExpectedRun = { losses: [], gradNorms: [], learningRates: [], evalLosses: [] };
   await new Trainer({
     model,
     trainDataset: toyExamples(30, 17, 100),
     evalDataset: toyExamples(6, 17, 101),
+    storage,
     config: {
-      outputDir,
       padTokenId: 0,
       learningRate: 0.01,
       batchSize: 3,

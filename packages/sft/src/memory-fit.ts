@@ -1,14 +1,37 @@
 // Does a plan fit? A clear MemoryPlanError with how much is needed and which single change would make it fit.
-import { type MemoryPlan, MemoryPlanError, type MemoryPlanInput, planMemory } from './memory-plan.js';
+import {
+  LOAD_ONLY_PARTS,
+  type MemoryParts,
+  type MemoryPlan,
+  MemoryPlanError,
+  type MemoryPlanInput,
+  planMemory,
+} from './memory-plan.js';
 
-const PART_LABELS: Record<keyof MemoryPlan['parts'], string> = {
+/** How each part is named in messages and breakdowns. */
+export const PART_LABELS: Readonly<Record<keyof MemoryParts, string>> = {
+  runtime: 'runtime',
+  tokenizer: 'tokenizer',
   baseWeights: 'base weights',
+  loadTransient: 'load transient',
   adapter: 'adapter',
-  optimizer: 'optimizer state',
   gradients: 'gradients',
+  optimizer: 'optimizer state',
   activations: 'activations',
+  loraBuffers: 'LoRA buffers',
   logitsChunk: 'logits chunk',
+  staging: 'staging',
+  checkpointSave: 'checkpoint save',
 };
+
+/** The parts in the training peak, largest first: [label, bytes]. */
+export function largestParts(plan: MemoryPlan, count = Number.POSITIVE_INFINITY): [string, number][] {
+  return (Object.entries(plan.parts) as [keyof MemoryParts, number][])
+    .filter(([k, v]) => v > 0 && !LOAD_ONLY_PARTS.includes(k))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([k, v]) => [PART_LABELS[k], v]);
+}
 
 /** Bytes as "1.23 GiB" / "456.0 MiB" / "789 B". */
 export function formatBytes(bytes: number): string {
@@ -18,8 +41,8 @@ export function formatBytes(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** Single changes worth trying, each re-planned: [description, total bytes after the change]. */
-export function alternatives(input: MemoryPlanInput): [string, number][] {
+/** Single changes worth trying, each re-planned: [description, total bytes after the change, the change]. */
+export function alternatives(input: MemoryPlanInput): [string, number, Partial<MemoryPlanInput>][] {
   const options: [string, Partial<MemoryPlanInput>][] = [];
   if (!input.gradientCheckpointing)
     options.push(['enable gradientCheckpointing', { gradientCheckpointing: true }]);
@@ -29,32 +52,38 @@ export function alternatives(input: MemoryPlanInput): [string, number][] {
       { batchSize: b },
     ]);
   for (let t = input.seqLen >> 1; t >= 128; t >>= 1) options.push([`seqLen ${t}`, { seqLen: t }]);
-  const chunk = input.vocabChunk ?? input.config.vocabSize;
+  const chunk = input.vocabChunk ?? input.model.vocabSize;
   if (chunk > 4096) options.push(['vocabChunk 4096', { vocabChunk: 4096 }]);
   if (input.quant === 'none') options.push(["quant 'nf4' (QLoRA)", { quant: 'nf4' }]);
   if (input.quant !== 'none' && !input.doubleQuant) options.push(['doubleQuant', { doubleQuant: true }]);
+  if ((input.loraDropout ?? 0) > 0)
+    options.push(['loraDropout 0 (no dropped copy of each adapted input)', { loraDropout: 0 }]);
   if (input.loraRank > 4)
     options.push([`loraRank ${input.loraRank >> 1}`, { loraRank: input.loraRank >> 1 }]);
-  return options.map(([label, change]) => [label, planMemory({ ...input, ...change }).total]);
+  return options.map(([label, change]) => [label, planMemory({ ...input, ...change }).total, change]);
 }
 
 /**
  * Throws MemoryPlanError when `plan.total` exceeds `availableBytes`, saying how much is needed, the largest parts,
- * and the first single changes that would fit (else the ones that save the most).
+ * and the first single changes that would fit (else the ones that save the most). `describe` words a change in the
+ * caller's terms (a CLI's flags); a change it returns undefined for is not offered.
  */
-export function assertFits(plan: MemoryPlan, availableBytes: number): void {
+export function assertFits(
+  plan: MemoryPlan,
+  availableBytes: number,
+  describe: (change: Partial<MemoryPlanInput>, label: string) => string | undefined = (_, label) => label,
+): void {
   if (!(availableBytes >= 0))
     throw new MemoryPlanError(
       `assertFits availableBytes: expected a number of bytes >= 0, got ${availableBytes}`,
     );
   if (plan.total <= availableBytes) return;
-  const parts = (Object.entries(plan.parts) as [keyof MemoryPlan['parts'], number][])
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 3)
-    .map(([k, v]) => `${PART_LABELS[k]} ${formatBytes(v)}`);
-  const alts = alternatives(plan.input).filter(([, total]) => total < plan.total);
+  const parts = largestParts(plan, 3).map(([label, v]) => `${label} ${formatBytes(v)}`);
+  const alts = alternatives(plan.input)
+    .map(([label, total, change]) => [describe(change, label), total] as const)
+    .filter((a): a is readonly [string, number] => a[0] !== undefined && a[1] < plan.total);
   const fitting = alts.filter(([, total]) => total <= availableBytes);
-  const shown = (fitting.length > 0 ? fitting : alts.sort((a, b) => a[1] - b[1])).slice(0, 4);
+  const shown = (fitting.length > 0 ? fitting : [...alts].sort((a, b) => a[1] - b[1])).slice(0, 4);
   const advice =
     shown.length === 0
       ? 'no single change fits; use a smaller model'

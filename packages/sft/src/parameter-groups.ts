@@ -2,7 +2,9 @@
 // layout of PyTorch's fused AdamW and apex's multi_tensor_apply): AdamW, the gradient norm, the NaN guard and
 // zeroing then run as one kernel per group, however many tensors a model trains.
 import { allocLike, type F32, kernel, memoryOf, type Parameter } from '@lora/core';
+import { TrainerConfigError } from './errors.js';
 
+/** Parameters that share a weight-decay setting, packed into one array for the optimizer. */
 export interface ParameterGroup {
   /** whether AdamW's weight decay applies to this group */
   decay: boolean;
@@ -13,42 +15,83 @@ export interface ParameterGroup {
   data: F32;
   /** every parameter's gradient; each `param.grad` is a view of it */
   grad: F32;
+  /** elements of data and grad, any zero padding between blockwise parameters included */
   size: number;
+  /** a group of PackOptions.blockwise parameters, each starting at a multiple of the block size */
+  blockwise: boolean;
+}
+
+/** How to pack: which parameters get blockwise (8-bit) optimizer state, packed so that no block spans two tensors. */
+export interface PackOptions {
+  /** parameters for which it returns true go in groups of their own (`blockwise: true`) */
+  blockwise?: (p: Parameter) => boolean;
+  /**
+   * each parameter of a blockwise group starts at a multiple of this (bitsandbytes quantizes each tensor's state in
+   * blocks of 256 from its first element); the gap before the next is zero in data and grad, and stays zero
+   */
+  blocksize?: number;
 }
 
 function copy(src: F32, dst: F32): void {
-  kernel('stridedCopy')({ src, dst, counts: [1, 1, 1], inner: src.length, srcStrides: [0, 0, 0], dstStrides: [0, 0, 0] });
+  kernel('stridedCopy')({
+    src,
+    dst,
+    counts: [1, 1, 1],
+    inner: src.length,
+    srcStrides: [0, 0, 0],
+    dstStrides: [0, 0, 0],
+  });
 }
 
 /**
- * Packs `params` (trainable, each with a grad) into groups by their `decay` flag, in the memory of their arrays:
- * values and gradients are copied into the flat arrays and each parameter's `data` and `grad` become views of them
- * (the old arrays are freed). Parameters keep their order within a group.
+ * Packs `params` (trainable, each with a grad) into groups by their `decay` flag (and, with `options.blockwise`, by
+ * whether their state is blockwise), in the memory of their arrays: values and gradients are copied into the flat
+ * arrays and each parameter's `data` and `grad` become views of them (the old arrays are freed). Parameters keep
+ * their order within a group.
  */
-export function packParameters(params: readonly Parameter[]): ParameterGroup[] {
+export function packParameters(params: readonly Parameter[], options: PackOptions = {}): ParameterGroup[] {
   const groups: ParameterGroup[] = [];
+  const { blockwise: isBlockwise, blocksize = 1 } = options;
+  const kinds = isBlockwise ? [false, true] : [false];
   for (const decay of [true, false]) {
-    const members = params.filter((p) => p.decay === decay);
-    if (members.length === 0) continue;
-    const offsets: number[] = [];
-    let size = 0;
-    for (const p of members) {
-      offsets.push(size);
-      size += p.data.length;
+    for (const blockwise of kinds) {
+      const members = params.filter((p) => p.decay === decay && (isBlockwise?.(p) ?? false) === blockwise);
+      if (members.length > 0) groups.push(packGroup(members, decay, blockwise, blockwise ? blocksize : 1));
     }
-    const data = allocLike(members[0]!.data, size);
-    const grad = allocLike(members[0]!.data, size);
-    members.forEach((p, i) => {
-      const [start, end] = [offsets[i]!, offsets[i]! + p.data.length];
-      const [oldData, oldGrad] = [p.data, p.grad!];
-      copy(oldData, data.subarray(start, end));
-      copy(oldGrad, grad.subarray(start, end));
-      p.data = data.subarray(start, end);
-      p.grad = grad.subarray(start, end);
-      memoryOf(oldData).free(oldData);
-      memoryOf(oldGrad).free(oldGrad);
-    });
-    groups.push({ decay, params: members, offsets, data, grad, size });
   }
   return groups;
+}
+
+function packGroup(members: Parameter[], decay: boolean, blockwise: boolean, align: number): ParameterGroup {
+  const offsets: number[] = [];
+  let size = 0;
+  for (const p of members) {
+    offsets.push(size);
+    size += Math.ceil(p.data.length / align) * align;
+  }
+  const data = allocLike(members[0]!.data, size);
+  const grad = allocLike(members[0]!.data, size);
+  members.forEach((p, i) => {
+    const [start, end] = [offsets[i]!, offsets[i]! + p.data.length];
+    const [oldData, oldGrad] = [p.data, p.grad!];
+    copy(oldData, data.subarray(start, end));
+    copy(oldGrad, grad.subarray(start, end));
+    p.data = data.subarray(start, end);
+    p.grad = grad.subarray(start, end);
+    memoryOf(oldData).free(oldData);
+    memoryOf(oldGrad).free(oldGrad);
+  });
+  return { decay, params: members, offsets, data, grad, size, blockwise };
+}
+
+/** Every parameter trainable, with a grad of its own size; throws TrainerConfigError naming the first that is not. */
+export function checkTrainable(optimizer: string, params: readonly Parameter[]): void {
+  for (const p of params) {
+    if (!p.trainable || !p.grad || p.grad.length !== p.data.length) {
+      throw new TrainerConfigError(
+        p.name,
+        `${optimizer} parameter "${p.name}": expected a trainable parameter with a grad of ${p.data.length} elements, got trainable=${p.trainable}, grad ${p.grad ? `${p.grad.length} elements` : 'missing'}`,
+      );
+    }
+  }
 }

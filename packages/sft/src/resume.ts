@@ -1,10 +1,10 @@
-// Restoring a run from checkpoint-N/: parameters, AdamW moments and step, dropout RNG words, data position and
+// Restoring a run from checkpoint-N/: parameters, the optimizer's state and step, dropout RNG words, data position and
 // trainer state — after checking the checkpoint was written for the same data layout and parameters.
 import { type Parameter, writeHost } from '@lora/core';
-import type { AdamW } from './adamw.js';
 import type { LoadedCheckpoint } from './checkpoint.js';
 import type { ResolvedConfig } from './config.js';
 import { CheckpointError } from './errors.js';
+import type { Optimizer } from './optimizer.js';
 
 export interface RestoredPosition {
   epoch: number;
@@ -19,7 +19,7 @@ export interface RestoredPosition {
 export function restoreCheckpoint(
   loaded: LoadedCheckpoint,
   params: readonly Parameter[],
-  optimizer: AdamW,
+  optimizer: Optimizer,
   config: ResolvedConfig,
   numExamples: number,
 ): RestoredPosition {
@@ -43,6 +43,12 @@ export function restoreCheckpoint(
   );
   expectEqual('shuffle', rng.shuffle.enabled, config.shuffle, sameData);
   expectEqual('seed', rng.shuffle.seed, config.seed, 'resume with the same seed');
+  expectEqual(
+    'the optimizer',
+    loaded.optimizerName,
+    optimizer.name,
+    `resume with optim ${loaded.optimizerName} (its state cannot be read as another optimizer's), or start a new run`,
+  );
   expectEqual(
     'the optimizer step',
     loaded.optimizerStep,
@@ -73,10 +79,7 @@ export function restoreCheckpoint(
     }
   }
   for (const p of params) writeHost(p.data, loaded.params.get(p.name)!);
-  optimizer.load(
-    loaded.optimizerStep,
-    params.map((p) => loaded.moments.get(p.name)!),
-  );
+  optimizer.loadState(loaded.optimizerStep, loaded.optimizerTensors, loaded.optimizerPath);
 
   const notes: string[] = [];
   const schedNow = { type: config.lrSchedulerType, base_lr: config.learningRate };

@@ -1,8 +1,6 @@
-// The run's files in the output folder: metrics.jsonl (one JSON object per logged step or evaluation) and
-// training.log (the same as human-readable lines). Appends only; on resume, entries past the checkpoint go.
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeFileAtomic } from '@lora/files';
+// The run's log files in its storage: metrics.jsonl (one JSON object per logged step or evaluation) and training.log
+// (the same as human-readable lines). Appends only; on resume, entries past the checkpoint go.
+import { readText, type RunStorage } from './run-storage.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
 export const LOG_FILE = 'training.log';
@@ -26,24 +24,20 @@ export function formatLogLine(entry: Readonly<Record<string, number | string>>, 
 }
 
 export class RunLog {
-  readonly dir: string;
-  constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+  readonly storage: RunStorage;
+  constructor(storage: RunStorage) {
+    this.storage = storage;
   }
 
   /** Append one entry to metrics.jsonl and its line to training.log. */
   async write(entry: MetricsEntry): Promise<void> {
-    await appendFile(join(this.dir, METRICS_FILE), `${JSON.stringify(entry)}\n`);
-    await appendFile(join(this.dir, LOG_FILE), formatLogLine(entry));
+    await this.storage.appendFile(METRICS_FILE, `${JSON.stringify(entry)}\n`);
+    await this.storage.appendFile(LOG_FILE, formatLogLine(entry));
   }
 
   /** A free-form training.log line (start, resume, checkpoint saved, stop). */
   async note(message: string): Promise<void> {
-    await appendFile(join(this.dir, LOG_FILE), `${new Date().toISOString()} ${message}\n`);
+    await this.storage.appendFile(LOG_FILE, `${new Date().toISOString()} ${message}\n`);
   }
 
   /**
@@ -51,8 +45,7 @@ export class RunLog {
    * rewritten atomically.
    */
   async truncateAfter(step: number): Promise<void> {
-    const path = join(this.dir, METRICS_FILE);
-    const text = await readFile(path, 'utf8').catch(() => undefined);
+    const text = await readText(this.storage, METRICS_FILE);
     if (text === undefined) return;
     const kept = text.split('\n').filter((line) => {
       if (line.trim() === '') return false;
@@ -62,6 +55,6 @@ export class RunLog {
         return false; // a line torn by a crash mid-append
       }
     });
-    await writeFileAtomic(path, kept.map((l) => `${l}\n`).join(''));
+    await this.storage.writeFile(METRICS_FILE, kept.map((l) => `${l}\n`).join(''));
   }
 }

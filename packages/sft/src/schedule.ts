@@ -1,9 +1,12 @@
 // Learning-rate schedules as transformers.optimization get_*_schedule_with_warmup (a LambdaLR multiplier per step).
 import { TrainerConfigError } from './errors.js';
 
+/** The learning-rate schedules (transformers' `get_*_schedule_with_warmup`). */
 export const LR_SCHEDULER_TYPES = ['linear', 'cosine', 'constant', 'constant_with_warmup'] as const;
+/** A learning-rate schedule name. */
 export type LrSchedulerType = (typeof LR_SCHEDULER_TYPES)[number];
 
+/** A schedule: its type, base learning rate, warm-up and total steps. */
 export interface ScheduleOptions {
   type: LrSchedulerType;
   /** learning rate the multiplier scales (the optimizer's initial lr) */

@@ -20,9 +20,8 @@ export function toyExamples(count: number, vocab: number, seed: number): TrainEx
 }
 
 /** Arguments of the save/crash tests' runs: 8 steps, a checkpoint every step, dropout and shuffle on. */
-export function checkpointRunConfig(outputDir: string, extra: Partial<TrainingConfig> = {}): TrainingConfig {
+export function checkpointRunConfig(extra: Partial<TrainingConfig> = {}): TrainingConfig {
   return {
-    outputDir,
     padTokenId: 0,
     learningRate: 0.03,
     batchSize: 2,

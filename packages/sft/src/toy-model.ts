@@ -5,14 +5,17 @@ import { TrainerConfigError } from './errors.js';
 import type { StepOptions, StepResult, TokenBatch, TrainableModel } from './model.js';
 import { createRng } from './rng.js';
 
+/** The parameter names of `ToyLM`. */
 export const TOY_PARAMETER_NAMES = [
   'model.embed_tokens.weight',
   'model.fc.weight',
   'model.fc.bias',
   'lm_head.weight',
 ] as const;
+/** A parameter name of `ToyLM`. */
 export type ToyParameterName = (typeof TOY_PARAMETER_NAMES)[number];
 
+/** Options of `ToyLM`, the small model the trainer's tests train. */
 export interface ToyLMConfig {
   vocabSize: number;
   hiddenSize: number;

@@ -8,7 +8,7 @@ import { QuadraticModel } from './quadratic-model.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { optimizerStep, type StepSettings } from './train-step.js';
 import { Trainer } from './trainer.js';
-import { tempDir, toyExamples } from './trainer.test-support.js';
+import { tempStorage, toyExamples } from './trainer.test-support.js';
 
 const settings = { padTokenId: 0, paddingSide: 'right' } as const;
 /** three micro-batches of different lengths and label counts */
@@ -54,8 +54,8 @@ describe('one read back per optimizer step', () => {
         model,
         trainDataset: toyExamples(12, 9, 4),
         evalDataset: toyExamples(5, 9, 5),
+        storage: await tempStorage('reads'),
         config: {
-          outputDir: await tempDir('reads'),
           padTokenId: 0,
           batchSize: 2,
           gradientAccumulationSteps: 2,

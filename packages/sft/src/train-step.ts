@@ -1,16 +1,18 @@
 // One optimizer step over an accumulated batch: count the label tokens of every micro-batch first, run each with
 // lossScale = 1 / total (so accumulation equals one big batch), then clip, update and zero — all queued on the
 // device, with one read at the end (each micro-batch's loss, tokens, hits and non-finite gradients; the gradient
-// norm; non-finite parameters). A non-finite loss or gradient makes AdamW skip the update, and the guard throws.
+// norm; non-finite parameters). A non-finite loss or gradient makes the optimizer skip the update, and the guard
+// throws.
 import { allocLike, type F32, kernel, memoryOf, type StepOptions, toHost } from '@lora/core';
 import type { Batch } from '@lora/datasets';
-import type { AdamW } from './adamw.js';
 import { inputTokens } from './batches.js';
 import { clipFactor, gradSumSquares } from './clip.js';
 import { TrainingError } from './errors.js';
 import { checkLoss, checkNorm, checkTensors } from './guard.js';
 import type { TrainableModel } from './model.js';
+import type { Optimizer } from './optimizer.js';
 
+/** The settings of one optimizer step: its number, learning rate, clipping, generator, checkpointing and NEFTune. */
 export interface StepSettings {
   /** the step being computed (1-based), for messages */
   step: number;
@@ -21,6 +23,7 @@ export interface StepSettings {
   neftuneNoiseAlpha: number | undefined;
 }
 
+/** What one optimizer step measured: loss, gradient norm and token counts. */
 export interface StepOutcome {
   /** mean token loss over the accumulated batch, before the update */
   loss: number;
@@ -40,9 +43,9 @@ const PER_BATCH = 4;
 const [SUM_SQUARES, FACTOR, BAD_PARAMS, LOSS_GUARD] = [0, 1, 2, 3];
 
 /** Each optimizer's stats array, reused from step to step (reallocated when the number of micro-batches changes). */
-const statsArrays = new WeakMap<AdamW, F32>();
+const statsArrays = new WeakMap<Optimizer, F32>();
 
-function statsFor(optimizer: AdamW, n: number): F32 {
+function statsFor(optimizer: Optimizer, n: number): F32 {
   let stats = statsArrays.get(optimizer);
   if (stats?.length !== n) {
     if (stats) memoryOf(stats).free(stats);
@@ -54,14 +57,14 @@ function statsFor(optimizer: AdamW, n: number): F32 {
 }
 
 /** Sets every gradient to zero (one kernel per parameter group). */
-export function zeroGrads(optimizer: AdamW): void {
+export function zeroGrads(optimizer: Optimizer): void {
   for (const g of optimizer.groups) kernel('fill')({ x: g.grad, n: g.size, value: 0 });
 }
 
 /** Run one optimizer step. Throws TrainingError when a loss, gradient or parameter goes non-finite. */
 export async function optimizerStep(
   model: TrainableModel,
-  optimizer: AdamW,
+  optimizer: Optimizer,
   batches: readonly Batch[],
   s: StepSettings,
 ): Promise<StepOutcome> {
@@ -121,7 +124,7 @@ export async function optimizerStep(
   const gradNorm = Math.sqrt(read[PER_BATCH * batches.length + SUM_SQUARES]!);
   checkNorm(gradNorm, s.step);
   if (read[PER_BATCH * batches.length + BAD_PARAMS]! > 0)
-    await checkTensors(optimizer.params, 'param', s.step, 'after the AdamW update');
+    await checkTensors(optimizer.params, 'param', s.step, `after the ${optimizer.label} update`);
   zeroGrads(optimizer);
   return { loss: lossSum / total, gradNorm, tokens: total, inputTokens: seen, accuracy: correct / total };
 }

@@ -3,19 +3,19 @@ import { describe, expect, test } from 'vitest';
 import { epochOrder, microBatch } from './batches.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
-import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+import { readMetrics, tempStorage, toyExamples } from './trainer.test-support.js';
 
 const VOCAB = 13;
 const examples = toyExamples(24, VOCAB, 11);
 
 async function run(batchSize: number, gradientAccumulationSteps: number) {
   const model = new ToyLM({ vocabSize: VOCAB, hiddenSize: 8, vocabChunk: 5, seed: 3 });
-  const outputDir = await tempDir('accum');
+  const storage = await tempStorage('accum');
   await new Trainer({
     model,
     trainDataset: examples,
+    storage,
     config: {
-      outputDir,
       padTokenId: 0,
       learningRate: 0.02,
       batchSize,
@@ -28,7 +28,7 @@ async function run(batchSize: number, gradientAccumulationSteps: number) {
       seed: 5,
     },
   }).train();
-  const losses = (await readMetrics(outputDir)).filter((e) => 'loss' in e).map((e) => e.loss!);
+  const losses = (await readMetrics(storage)).filter((e) => 'loss' in e).map((e) => e.loss!);
   return { params: model.parameters(), losses };
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { type ExpectedRun, expectedRun } from './expected-run.test-support.js';
-import { tempDir } from './trainer.test-support.js';
+import { tempStorage } from './trainer.test-support.js';
 
 // Recorded once with the command stored in the file (llm.c expected_losses style). Compared with rtol 1e-9 rather
 // than bit for bit so a reordered float64 sum in a reference kernel does not fail it; any semantic change does.
@@ -14,7 +14,7 @@ const recorded = JSON.parse(
 
 describe('seeded short run', () => {
   test('losses, grad norms, learning rates and eval losses equal the recorded values', async () => {
-    const run = await expectedRun(await tempDir('expected'));
+    const run = await expectedRun(await tempStorage('expected'));
     expect(run.losses).toHaveLength(recorded.losses.length);
     expectClose(run.losses, recorded.losses, { rtol: 1e-9, atol: 0 }, 'loss');
     expectClose(run.gradNorms, recorded.gradNorms, { rtol: 1e-9, atol: 0 }, 'grad_norm');

@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import type { LrSchedulerType } from './schedule.js';
 import { TOY_PARAMETER_NAMES, ToyLM, type ToyParameterName } from './toy-model.js';
 import { Trainer } from './trainer.js';
-import { readMetrics, tempDir } from './trainer.test-support.js';
+import { readMetrics, tempStorage } from './trainer.test-support.js';
 
 // Golden runs from PyTorch (fixtures/torch-golden/generate.py; see its docstring for the loop it mirrors):
 // torch.optim.AdamW, clip_grad_norm_, LambdaLR with transformers' multipliers, CE / num_items_in_batch.
@@ -49,12 +49,12 @@ describe('Trainer against PyTorch golden runs', () => {
       weights: g.initial,
       frozen: c.frozen,
     });
-    const outputDir = await tempDir('golden');
+    const storage = await tempStorage('golden');
     const trainer = new Trainer({
       model,
       trainDataset: g.examples,
+      storage,
       config: {
-        outputDir,
         padTokenId: c.padTokenId,
         learningRate: c.learningRate,
         epochs: c.epochs,
@@ -73,7 +73,7 @@ describe('Trainer against PyTorch golden runs', () => {
     expect(trainer.plan.maxSteps).toBe(g.maxSteps);
     const result = await trainer.train();
     expect(result.globalStep).toBe(g.maxSteps);
-    const logged = (await readMetrics(outputDir)).filter((e) => 'loss' in e);
+    const logged = (await readMetrics(storage)).filter((e) => 'loss' in e);
     expect(logged.map((e) => e.step)).toEqual(g.steps.map((s) => s.step));
     expect(logged.map((e) => e.epoch)).toEqual(g.steps.map((s) => s.epoch));
     expectClose(

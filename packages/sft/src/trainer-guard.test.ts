@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { TrainingError } from './errors.js';
 import { type Fault, QuadraticModel } from './quadratic-model.test-support.js';
 import { Trainer } from './trainer.js';
-import { tempDir, toyExamples } from './trainer.test-support.js';
+import { tempStorage, toyExamples } from './trainer.test-support.js';
 
 /** Runs `body` on the reference backend (host arrays) or on the opaque device backend (handles, not typed arrays). */
 const backends = [
@@ -17,8 +17,8 @@ async function faultyRun(fault: Fault, learningRate: number) {
   const trainer = new Trainer({
     model,
     trainDataset: toyExamples(16, 9, 1),
+    storage: await tempStorage('guard'),
     config: {
-      outputDir: await tempDir('guard'),
       padTokenId: 0,
       learningRate,
       batchSize: 2,
@@ -83,7 +83,8 @@ describe.each(backends)('NaN/Inf guard on %s', (_backend, on) => {
       const trainer = new Trainer({
         model,
         trainDataset: toyExamples(4, 9, 1),
-        config: { outputDir: await tempDir('norm'), padTokenId: 0, batchSize: 4, maxSteps: 2, saveSteps: 0 },
+        storage: await tempStorage('norm'),
+        config: { padTokenId: 0, batchSize: 4, maxSteps: 2, saveSteps: 0 },
       });
       const error = await trainer.train().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TrainingError);
@@ -100,7 +101,8 @@ describe.each(backends)('NaN/Inf guard on %s', (_backend, on) => {
       const trainer = new Trainer({
         model,
         trainDataset: toyExamples(4, 9, 1),
-        config: { outputDir: await tempDir('count'), padTokenId: 0, batchSize: 2, maxSteps: 1, saveSteps: 0 },
+        storage: await tempStorage('count'),
+        config: { padTokenId: 0, batchSize: 2, maxSteps: 1, saveSteps: 0 },
       });
       await expect(trainer.train()).rejects.toThrow(
         /model.step at step 1 \(micro-batch 1 of 1\): expected \d+ predicted tokens \(labels after the shift\), got 1/,

@@ -1,14 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { onOpaqueBackend, registerOpaqueBackend } from '@lora/core';
 import { collate } from '@lora/datasets';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
+import { TrainerConfigError } from './errors.js';
 import { evaluateModel } from './evaluate.js';
 import { QuadraticModel } from './quadratic-model.test-support.js';
 import { ToyLM } from './toy-model.js';
 import { Trainer } from './trainer.js';
-import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+import { readText } from './run-storage.js';
+import { readMetrics, tempStorage, toyExamples } from './trainer.test-support.js';
 import type { TrainerState } from './trainer-state.js';
 import type { ProgressEvent } from './trainer-types.js';
 
@@ -18,14 +18,14 @@ const model = () => new ToyLM({ vocabSize: 11, hiddenSize: 6, dropout: 0.1, seed
 
 describe('logging', () => {
   test('metrics.jsonl, training.log, trainer_state.json and progress events', async () => {
-    const outputDir = await tempDir('log');
+    const storage = await tempStorage('log');
     const events: ProgressEvent[] = [];
     const trainer = new Trainer({
       model: model(),
       trainDataset: train,
       evalDataset: evalSet,
+      storage,
       config: {
-        outputDir,
         padTokenId: 0,
         learningRate: 0.01,
         batchSize: 2,
@@ -39,7 +39,7 @@ describe('logging', () => {
       onProgress: (e) => events.push(e),
     });
     const result = await trainer.train();
-    const entries = await readMetrics(outputDir);
+    const entries = await readMetrics(storage);
     expect(
       entries.map((e) => [e.step, 'loss' in e ? 'train' : 'eval_loss' in e ? 'eval' : 'summary']),
     ).toEqual([
@@ -70,12 +70,12 @@ describe('logging', () => {
     expect(evalEntry.eval_perplexity).toBeCloseTo(Math.exp(evalEntry.eval_loss!), 12);
     expect(entries[5]).toMatchObject({ step: 6, train_loss: result.trainLoss });
 
-    const log = await readFile(join(outputDir, 'training.log'), 'utf8');
+    const log = (await readText(storage, 'training.log'))!;
     expect(log).toMatch(/start: 6 steps, 4 trainable tensors, seed 42/);
     expect(log).toMatch(/step 2 \| epoch 0\.5714 \| loss \d\.\d{4} \| grad_norm \d\.\d{4} \| lr 5\.000e-3/);
     expect(log).toMatch(/step 3 \| epoch 0\.8571 \| eval_loss \d\.\d{4} \| eval_perplexity/);
 
-    const state = JSON.parse(await readFile(join(outputDir, 'trainer_state.json'), 'utf8')) as TrainerState;
+    const state = JSON.parse((await readText(storage, 'trainer_state.json'))!) as TrainerState;
     expect(Object.keys(state)).toEqual([
       'best_global_step',
       'best_metric',
@@ -123,6 +123,22 @@ describe('logging', () => {
       /train\(\): expected a fresh Trainer, got one that has already run/,
     );
   });
+});
+
+test('a Trainer without a storage is refused before training, naming the option', () => {
+  const options = { model: model(), trainDataset: train, config: { padTokenId: 0 } };
+  const error = (() => {
+    try {
+      return new Trainer(options as unknown as ConstructorParameters<typeof Trainer>[0]);
+    } catch (e) {
+      return e;
+    }
+  })();
+  expect(error).toBeInstanceOf(TrainerConfigError);
+  expect(error).toMatchObject({ key: 'storage' });
+  expect((error as Error).message).toBe(
+    'storage: expected a RunStorage (await nodeStorage(dir), await opfsStorage(root) or memoryStorage()), got none',
+  );
 });
 
 describe('evaluateModel', () => {

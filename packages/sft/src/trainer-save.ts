@@ -1,20 +1,25 @@
 // The trainer's save step: assemble scheduler, RNG and data-position state, write checkpoint-N atomically,
-// update best_model_checkpoint, prune with save_total_limit, and rewrite outputDir/trainer_state.json.
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+// update best_model_checkpoint, prune with save_total_limit, and rewrite trainer_state.json in the run's storage.
 import type { Parameter } from '@lora/core';
-import { writeFileAtomic } from '@lora/files';
-import type { AdamW } from './adamw.js';
-import { type DataState, type RngState, type SchedulerState, saveCheckpoint } from './checkpoint.js';
+import {
+  type DataState,
+  type RngState,
+  type SaveAdapter,
+  type SchedulerState,
+  saveCheckpoint,
+  TRAINER_STATE_FILE,
+} from './checkpoint.js';
 import { checkpointsToDelete, listCheckpoints } from './checkpoint-io.js';
+import type { Optimizer } from './optimizer.js';
+import type { RunStorage } from './run-storage.js';
 import { learningRateAt, type ScheduleOptions } from './schedule.js';
 import { serializeTrainerState, type TrainerState } from './trainer-state.js';
 
 export interface RunSnapshot {
-  outputDir: string;
+  storage: RunStorage;
   step: number;
   params: readonly Parameter[];
-  optimizer: AdamW;
+  optimizer: Optimizer;
   schedule: ScheduleOptions;
   /** where the data loader continues */
   position: { epoch: number; batchInEpoch: number };
@@ -28,23 +33,23 @@ export interface RunSnapshot {
   /** updated in place (best_model_checkpoint) before it is written */
   state: TrainerState;
   saveTotalLimit: number | undefined;
-  saveAdapter?: ((dir: string, info: { step: number }) => void | Promise<void>) | undefined;
+  saveAdapter?: SaveAdapter | undefined;
   note: (message: string) => Promise<void>;
 }
 
-/** outputDir/trainer_state.json, written atomically (@lora/files). */
-export async function writeTrainerState(outputDir: string, state: TrainerState): Promise<void> {
-  await writeFileAtomic(join(outputDir, 'trainer_state.json'), serializeTrainerState(state));
+/** trainer_state.json in the storage's root, written atomically. */
+export async function writeTrainerState(storage: RunStorage, state: TrainerState): Promise<void> {
+  await storage.writeFile(TRAINER_STATE_FILE, serializeTrainerState(state));
 }
 
 /** Save checkpoint-<step> for the run as it stands; returns the folder. */
 export async function saveRunCheckpoint(s: RunSnapshot): Promise<string> {
-  const { outputDir, step, state } = s;
+  const { storage, step, state } = s;
   const bestStep = state.best_global_step;
   if (bestStep !== null) {
     // as transformers: the best checkpoint is recorded once a checkpoint of that step exists
-    const exists = bestStep === step || (await listCheckpoints(outputDir)).some((c) => c.step === bestStep);
-    if (exists) state.best_model_checkpoint = join(outputDir, `checkpoint-${bestStep}`);
+    const exists = bestStep === step || (await listCheckpoints(storage)).some((c) => c.step === bestStep);
+    if (exists) state.best_model_checkpoint = storage.pathOf(`checkpoint-${bestStep}`);
   }
   const scheduler: SchedulerState = {
     type: s.schedule.type,
@@ -66,7 +71,7 @@ export async function saveRunCheckpoint(s: RunSnapshot): Promise<string> {
     gradient_accumulation_steps: s.gradientAccumulationSteps,
     total_loss: s.totalLoss,
   };
-  const path = await saveCheckpoint(outputDir, {
+  const path = await saveCheckpoint(storage, {
     step,
     params: s.params,
     optimizer: s.optimizer,
@@ -77,11 +82,12 @@ export async function saveRunCheckpoint(s: RunSnapshot): Promise<string> {
     ...(s.saveAdapter ? { saveAdapter: s.saveAdapter } : {}),
   });
   await s.note(`saved ${path}`);
-  const sorted = (await listCheckpoints(outputDir)).map((c) => c.path);
+  const checkpoints = await listCheckpoints(storage);
+  const sorted = checkpoints.map((c) => c.path);
   for (const old of checkpointsToDelete(sorted, s.saveTotalLimit, state.best_model_checkpoint)) {
-    await rm(old, { recursive: true, force: true });
+    await storage.remove(checkpoints.find((c) => c.path === old)!.name);
     await s.note(`deleted ${old} (saveTotalLimit ${s.saveTotalLimit})`);
   }
-  await writeTrainerState(outputDir, state);
+  await writeTrainerState(storage, state);
   return path;
 }

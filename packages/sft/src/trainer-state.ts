@@ -4,6 +4,7 @@ import { CheckpointError } from './errors.js';
 /** One log_history entry: a training log ({loss, grad_norm, learning_rate, ...}) or an evaluation ({eval_loss, ...}). */
 export type LogHistoryEntry = { step: number; epoch: number } & Record<string, number>;
 
+/** transformers' `TrainerState`, as `trainer_state.json` holds it. */
 export interface TrainerState {
   global_step: number;
   epoch: number;

@@ -1,7 +1,9 @@
 // The Trainer's public types: its options, the progress events the CLI renders, and the result of a run.
+import type { SaveAdapter } from './checkpoint.js';
 import type { TrainingConfig } from './config.js';
 import type { TrainableModel, TrainExample } from './model.js';
 import type { MetricsEntry } from './run-log.js';
+import type { RunStorage } from './run-storage.js';
 import type { TrainerState } from './trainer-state.js';
 
 /** Sent after every optimizer step; the CLI draws its progress bar from it. */
@@ -21,8 +23,13 @@ export interface TrainerOptions {
   trainDataset: readonly TrainExample[];
   evalDataset?: readonly TrainExample[];
   config: TrainingConfig;
+  /**
+   * Where checkpoint-N/, metrics.jsonl, training.log and trainer_state.json go (output_dir):
+   * `await nodeStorage(dir)`, `await opfsStorage(root)` or `memoryStorage()`.
+   */
+  storage: RunStorage;
   /** writes the adapter (e.g. PEFT adapter_model.safetensors + adapter_config.json) into each checkpoint folder */
-  saveAdapter?: (dir: string, info: { step: number }) => void | Promise<void>;
+  saveAdapter?: SaveAdapter;
   onProgress?: (event: ProgressEvent) => void;
   /** every metrics.jsonl entry as it is written */
   onLog?: (entry: MetricsEntry) => void;

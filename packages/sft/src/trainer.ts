@@ -1,7 +1,7 @@
 // The SFT training loop, transformers' Trainer._inner_training_loop semantics: epochs of optimizer steps over
-// accumulated micro-batches; log, evaluate and save by step counts; resume from the latest checkpoint exactly.
+// accumulated micro-batches; log, evaluate and save by step counts; resume from the latest checkpoint exactly. Its
+// files go through a RunStorage, so the CLI (a Node folder) and a page (OPFS or memory) run this same loop.
 import { allocLike, type Parameter } from '@lora/core';
-import { AdamW } from './adamw.js';
 import {
   type CollateSettings,
   checkExamples,
@@ -10,15 +10,18 @@ import {
   planSteps,
   type StepPlan,
 } from './batches.js';
-import { latestCheckpoint, loadCheckpoint } from './checkpoint.js';
-import { removeStaleTemps } from './checkpoint-io.js';
+import { latestCheckpointName, loadCheckpoint } from './checkpoint.js';
 import { type ResolvedConfig, resolveConfig } from './config.js';
+import { createOptimizer } from './create-optimizer.js';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import { type EvalMetrics, evaluateModel } from './evaluate.js';
 import type { TrainableModel } from './model.js';
+import type { Optimizer } from './optimizer.js';
 import { restoreCheckpoint } from './resume.js';
 import { createRng, type TrainingRng } from './rng.js';
 import { type MetricsEntry, RunLog } from './run-log.js';
+import type { RunStorage } from './run-storage.js';
+import { peakMemoryMb, yieldToEventLoop } from './runtime.js';
 import { learningRateAt, type ScheduleOptions, warmupStepsFor } from './schedule.js';
 import { optimizerStep, type StepOutcome, zeroGrads } from './train-step.js';
 import { saveRunCheckpoint, writeTrainerState } from './trainer-save.js';
@@ -26,7 +29,16 @@ import { initialTrainerState, type TrainerState } from './trainer-state.js';
 import type { TrainerOptions, TrainResult } from './trainer-types.js';
 
 const EVAL_KEYS = ['eval_loss', 'eval_perplexity', 'eval_mean_token_accuracy'];
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const STORAGE_METHODS = [
+  'pathOf',
+  'readFile',
+  'writeFile',
+  'appendFile',
+  'writeFolder',
+  'list',
+  'remove',
+  'removeStaleTemps',
+] as const;
 
 export class Trainer {
   readonly config: ResolvedConfig;
@@ -34,8 +46,9 @@ export class Trainer {
   readonly schedule: ScheduleOptions;
   readonly #opts: TrainerOptions;
   readonly #params: Parameter[];
-  readonly #optimizer: AdamW;
+  readonly #optimizer: Optimizer;
   readonly #collate: CollateSettings;
+  readonly #storage: RunStorage;
   readonly #log: RunLog;
   #rng: TrainingRng;
   #state: TrainerState;
@@ -54,6 +67,14 @@ export class Trainer {
     if (typeof options.model?.stepInto !== 'function' || typeof options.model.parameters !== 'function') {
       throw new TrainerConfigError('model', 'model: expected an object with stepInto() and parameters()');
     }
+    const storage = options.storage as Partial<RunStorage> | undefined;
+    if (STORAGE_METHODS.some((m) => typeof storage?.[m] !== 'function')) {
+      throw new TrainerConfigError(
+        'storage',
+        `storage: expected a RunStorage (await nodeStorage(dir), await opfsStorage(root) or memoryStorage()), got ${storage === undefined ? 'none' : 'an object without its methods'}`,
+      );
+    }
+    this.#storage = options.storage;
     checkExamples(options.trainDataset, 'trainDataset');
     if (options.evalDataset !== undefined) checkExamples(options.evalDataset, 'evalDataset');
     if (config.evalSteps !== undefined && options.evalDataset === undefined) {
@@ -69,7 +90,7 @@ export class Trainer {
       );
     }
     this.#params = this.#trainableParameters(options.model);
-    this.#optimizer = new AdamW(this.#params, {
+    this.#optimizer = createOptimizer(config.optim, this.#params, {
       beta1: config.adamBeta1,
       beta2: config.adamBeta2,
       eps: config.adamEpsilon,
@@ -89,7 +110,7 @@ export class Trainer {
       totalSteps: this.plan.maxSteps,
     };
     this.#collate = { padTokenId: config.padTokenId, paddingSide: config.paddingSide };
-    this.#log = new RunLog(config.outputDir);
+    this.#log = new RunLog(this.#storage);
     this.#rng = createRng(config.seed);
     this.#state = this.#freshState();
   }
@@ -167,8 +188,7 @@ export class Trainer {
 
   async #train(): Promise<TrainResult> {
     const { config, plan } = this;
-    await this.#log.open();
-    await removeStaleTemps(config.outputDir);
+    await this.#storage.removeStaleTemps();
     await this.#startOrResume();
     zeroGrads(this.#optimizer);
     const n = this.#opts.trainDataset.length;
@@ -261,7 +281,7 @@ export class Trainer {
       mean_token_accuracy: o.accuracy,
       num_tokens,
     });
-    const rss = process.resourceUsage().maxRSS / 1024; // kilobytes → MiB
+    const peak = peakMemoryMb();
     await this.#write({
       step,
       epoch,
@@ -272,7 +292,7 @@ export class Trainer {
       num_tokens,
       mean_token_accuracy: o.accuracy,
       tokens_per_sec: tokensPerSec,
-      peak_memory_mb: Math.round(rss * 10) / 10,
+      ...(peak !== undefined && { peak_memory_mb: peak }),
     });
   }
 
@@ -294,7 +314,7 @@ export class Trainer {
   async #save(step: number): Promise<void> {
     const { config } = this;
     this.#lastCheckpoint = await saveRunCheckpoint({
-      outputDir: config.outputDir,
+      storage: this.#storage,
       step,
       params: this.#params,
       optimizer: this.#optimizer,
@@ -324,14 +344,16 @@ export class Trainer {
       );
       return;
     }
-    const path = typeof resume === 'string' ? resume : await latestCheckpoint(config.outputDir);
-    if (path === undefined) {
+    const storage = this.#storage;
+    const name = typeof resume === 'string' ? resume : await latestCheckpointName(storage);
+    if (name === undefined) {
       throw new CheckpointError(
-        config.outputDir,
-        `resume: expected a complete checkpoint-N folder in ${config.outputDir}, got none (start without resume)`,
+        storage.location,
+        `resume: expected a complete checkpoint-N folder in ${storage.location}, got none (start without resume)`,
       );
     }
-    const loaded = await loadCheckpoint(path);
+    const loaded = await loadCheckpoint(storage, name);
+    const path = loaded.path;
     const restored = restoreCheckpoint(
       loaded,
       this.#params,
@@ -360,7 +382,7 @@ export class Trainer {
   async #finish(stopped: boolean, runtime: number): Promise<TrainResult> {
     const step = this.#state.global_step;
     const trainLoss = step > 0 ? this.#totalLoss / step : Number.NaN;
-    await writeTrainerState(this.config.outputDir, this.#state);
+    await writeTrainerState(this.#storage, this.#state);
     if (!stopped) {
       await this.#write({ step, epoch: this.#state.epoch, train_loss: trainLoss, train_runtime: runtime });
     }

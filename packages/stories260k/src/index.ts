@@ -12,6 +12,7 @@ export const STORIES260K_FILES = {
   'tokenizer_config.json': new URL('../hf/tokenizer_config.json', import.meta.url),
 } as const;
 
+/** The name of one shipped file of the model folder. */
 export type Stories260kFile = keyof typeof STORIES260K_FILES;
 
 /** sha256 of each shipped file, as PROVENANCE.md records them; a test holds the files to these. */

@@ -2,8 +2,10 @@
 // tokens so the special tokens the post-processor adds survive; padding fills with pad_token_id, mask 0.
 import { TokenizationError } from './errors.js';
 
+/** Which side padding (or truncation) goes on. */
 export type Side = 'left' | 'right';
 
+/** Options of `Tokenizer.encodeBatch`: special tokens, padding, length limit, truncation, padding side. */
 export interface EncodeBatchOptions {
   /** add bos/eos (or whatever the post-processor adds); default true */
   addSpecialTokens?: boolean;
@@ -19,6 +21,7 @@ export interface EncodeBatchOptions {
   truncationSide?: Side;
 }
 
+/** A batch of encodings: input ids and attention masks, ragged unless padded. */
 export interface BatchEncoding {
   inputIds: number[][]; // (B, T) ragged unless padded
   attentionMask: number[][]; // (B, T) 1 for tokens, 0 for padding

@@ -32,6 +32,7 @@ export interface HfTokenizer {
   get_vocab(withAddedTokens: boolean): Map<string | undefined, number>;
 }
 
+/** An added token of tokenizer.json: id, text, and whether it is special. */
 export interface AddedTokenInfo {
   id: number;
   content: string;

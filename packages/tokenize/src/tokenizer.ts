@@ -5,11 +5,13 @@ import { type AddedTokenInfo, buildTokenizerState, type TokenizerState } from '.
 import { TokenizationError, TokenizerLoadError } from './errors.js';
 import { readJsonFile } from './read-json.js';
 
+/** Options of `Tokenizer.encode`. */
 export interface EncodeOptions {
   /** add bos/eos (or whatever the tokenizer's post-processor adds); default true */
   addSpecialTokens?: boolean;
 }
 
+/** Options of `Tokenizer.decode`: skip special tokens, clean up tokenization spaces. */
 export interface DecodeOptions {
   /** drop special tokens (added tokens marked special, and bos/eos/pad/unk/additional special tokens) */
   skipSpecialTokens?: boolean;
@@ -17,6 +19,7 @@ export interface DecodeOptions {
   cleanUpTokenizationSpaces?: boolean;
 }
 
+/** A Hugging Face tokenizer from tokenizer.json and tokenizer_config.json, with transformers' special-token rules. */
 export class Tokenizer {
   readonly #s: TokenizerState;
 

@@ -4,6 +4,7 @@ import { bytesToUnicode, gpt2PreTokenize, toByteLevel } from './byte-level.js';
 import { TokenizerTrainError } from './errors.js';
 import { BinaryHeap } from './heap.js';
 
+/** Options of `trainByteLevelBpe`: the corpus, vocabulary size and special tokens. */
 export interface TrainByteLevelBpeOptions {
   /** training texts; occurrences of the special tokens in them are cut out before counting */
   corpus: readonly string[];
@@ -59,6 +60,7 @@ export interface ByteLevelBpeJson {
   };
 }
 
+/** A trained tokenizer as the two JSON files `writeTokenizerFiles` writes. */
 export interface TrainedTokenizer {
   tokenizerJson: ByteLevelBpeJson;
   tokenizerConfig: Record<string, unknown>;

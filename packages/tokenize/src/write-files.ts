@@ -2,6 +2,7 @@
 import { ensureFolder, FilesError, writeFilesAtomic } from '@lora/files';
 import { TokenizerWriteError } from './errors.js';
 
+/** The contents of tokenizer.json and tokenizer_config.json. */
 export interface TokenizerFiles {
   tokenizerJson: unknown;
   tokenizerConfig: unknown;

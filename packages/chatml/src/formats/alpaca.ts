@@ -12,6 +12,7 @@ const PREAMBLE_INPUT =
 const PREAMBLE_NO_INPUT =
   'Below is an instruction that describes a task. Write a response that appropriately completes the request.\n\n';
 
+/** A Stanford Alpaca record: instruction, optional input, and the output. */
 export interface AlpacaExample {
   instruction: string;
   /** Optional context; the with-input prompt is used when it is a non-empty string (as Stanford's code does). */

@@ -5,6 +5,7 @@ import type { LogitsSettings } from './logits-processors.js';
 import { randomSeed } from './sampling.js';
 import type { Decode } from './stop-strings.js';
 
+/** Options of `generate`, with transformers' names in camelCase: lengths, sampling, stopping. */
 export interface GenerateOptions {
   /** new tokens per prompt at most; default: generation config's max_new_tokens, else max_length − longest prompt */
   maxNewTokens?: number;
@@ -52,6 +53,10 @@ function check(ok: boolean, key: string, expected: string, got: unknown): void {
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/**
+ * Fill in `generate`'s defaults (its generation config, then transformers') and check every option; throws
+ * GenerationError.
+ */
 export function resolveGenerateOptions(
   options: GenerateOptions,
   model: { vocabSize: number; eosTokenIds: readonly number[]; padTokenId?: number },

@@ -26,8 +26,10 @@ export interface GenerationModel<Cache> {
   ): Promise<Float32Array>;
 }
 
+/** Why a row stopped: an EOS token or stop string (`stop`), or the length limit (`length`). */
 export type FinishReason = 'stop' | 'length';
 
+/** What `generate` returns: the new tokens of each prompt and why each row stopped. */
 export interface GenerateResult {
   /** the new tokens of each prompt, the eos token that ended a row included (as transformers' sequences) */
   tokens: number[][];

@@ -8,6 +8,7 @@ export type Decode = (ids: number[]) => string;
 /** Tokens decoded beyond the longest stop string: room for tokens that decode to no text (skipped specials). */
 const SLACK_TOKENS = 16;
 
+/** Stops a row once its generated text contains one of the stop strings (transformers' `StopStringCriteria`). */
 export class StopStringMatcher {
   readonly #strings: string[];
   readonly #decode: Decode;
