@@ -1,6 +1,16 @@
 import type { SftExample } from '@lora/datasets';
 import { describe, expect, test } from 'vitest';
-import { answerCases, closedLabelSet, normalizeAnswer, OTHER_LABEL, scoreAnswers } from './answers.js';
+import {
+  answerCases,
+  answerKind,
+  answersJson,
+  closedLabelSet,
+  describeAnswers,
+  headlineMetric,
+  normalizeAnswer,
+  OTHER_LABEL,
+  scoreAnswers,
+} from './answers.js';
 
 describe('normalizeAnswer', () => {
   test.each([
@@ -49,10 +59,43 @@ describe('scoreAnswers', () => {
     expect(report.macro.recall).toBeCloseTo((1 + 0.5 + 0.5) / 3, 12);
   });
 
-  test('free-form answers get exact match only', () => {
-    const s = scoreAnswers(['a long answer here', 'another one entirely'], ['a long answer here', 'no']);
-    expect(s.correct).toBe(1);
-    expect(s.report).toBeUndefined();
+  test('short free-form answers (names, numbers) are scored by exact match', () => {
+    const s = scoreAnswers(['Lily', 'Tom', 'Ben the dog'], ['Lily.', 'Sam', 'ben the dog']);
+    expect(s.kind).toBe('short');
+    expect([s.correct, s.report, s.text]).toEqual([2, undefined, undefined]);
+    expect(headlineMetric(s)).toEqual({ name: 'exact match', value: 2 / 3, shown: 'exact match 66.7% (2/3)' });
+  });
+
+  test('open text is scored by chrF, with BLEU and ROUGE-L beside it', () => {
+    const expected = ['the cat sat on the mat today', 'a dog ran in the big green park'];
+    const close = scoreAnswers(expected, ['the cat sat on a mat today', 'a dog ran in the green park']);
+    const far = scoreAnswers(expected, ['hello', 'nothing here at all']);
+    expect(close.kind).toBe('text');
+    expect(close.correct).toBe(0); // exact match says nothing about these
+    expect(close.text!.chrf).toBeGreaterThan(60);
+    expect(far.text!.chrf).toBeLessThan(15);
+    expect(close.text!.bleu).toBeGreaterThan(far.text!.bleu);
+    expect(close.text!.rougeL).toBeGreaterThan(0.8);
+    expect(headlineMetric(close).name).toBe('chrF');
+    expect(describeAnswers(close)).toMatch(/^chrF [\d.]+, BLEU [\d.]+, ROUGE-L 0\.\d{4}, exact match 0\/2$/);
+  });
+
+  test.each([
+    [['sports', 'food', 'sports', 'food'], 'labels'],
+    [['Lily', 'Tom'], 'short'],
+    [['one two three four five', 'x'], 'text'],
+  ] as const)('answerKind(%j) is %s', (expected, kind) => {
+    expect(answerKind(expected)).toBe(kind);
+  });
+
+  test('the JSON has per-class, macro and weighted figures for a label set', () => {
+    const json = answersJson(scoreAnswers(['a', 'a', 'b', 'b'], ['a', 'b', 'b', 'b']));
+    expect(json).toMatchObject({ answer_kind: 'labels', metric: 'accuracy', accuracy: 0.75, correct: 3, total: 4 });
+    expect(json.per_class).toEqual({
+      a: { precision: 1, recall: 0.5, f1: 2 / 3, support: 2 },
+      b: { precision: 2 / 3, recall: 1, f1: 0.8, support: 2 },
+    });
+    expect(json.weighted_f1).toBeCloseTo((2 / 3 + 0.8) / 2, 12);
   });
 });
 

@@ -10,7 +10,8 @@ const write = (name: string, text: string) => {
   writeFileSync(path, text);
   return path;
 };
-const keys = ['model', 'data', 'lora_r', 'lora_alpha', 'target_modules', 'sweep'];
+const own = ['model', 'data', 'lora_r', 'lora_alpha', 'target_modules', 'sweep'];
+const keys = { own, any: new Set([...own, 'adapter', 'temperature']) };
 
 describe('readConfigFile', () => {
   test('values with the line of each key', () => {
@@ -29,6 +30,15 @@ describe('readConfigFile', () => {
       sweep: [{ parameters: { lr: [1, 2] } }, 5],
     });
     expect(file.dir).toBe(dir);
+  });
+
+  test('keys of other verbs are kept for them (each verb takes its own; see resolve-options.ts)', () => {
+    const file = readConfigFile(
+      write('shared.yml', 'model: m\nadapter: out\ntemperature: 0\n'),
+      keys,
+      'train',
+    );
+    expect([...file.entries.keys()]).toEqual(['model', 'adapter', 'temperature']);
   });
 
   test('an empty file is an empty config', () => {

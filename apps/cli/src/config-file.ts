@@ -1,4 +1,6 @@
-// YAML config files: parsed with line numbers so every error names the file and line of the key it is about.
+// YAML config files: parsed with line numbers so every error names the file and line of the key it is about. One
+// file may serve every verb: it may hold any key some verb takes (each verb then takes its own, see
+// resolve-options.ts); a key no verb takes is refused here, with a did-you-mean over every name.
 import { readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
@@ -16,7 +18,14 @@ export interface ConfigFile {
   path: string;
   /** the folder relative paths in it resolve against */
   dir: string;
+  /** by key as written (an option's key or an alias), in file order */
   entries: Map<string, ConfigEntry>;
+}
+
+/** The keys a config may hold: the verb's own names first (did-you-mean prefers them), then every verb's. */
+export interface KnownKeys {
+  own: readonly string[];
+  any: ReadonlySet<string>;
 }
 
 /** `train.yml line 4` */
@@ -27,9 +36,9 @@ export function where(file: ConfigFile, key: string): string {
 
 /**
  * Read a YAML mapping. Throws ConfigError for a missing or unreadable file, invalid YAML (with its line and
- * column), a top level that is not a mapping, or a key not in `allowedKeys` (with a did-you-mean).
+ * column), a top level that is not a mapping, or a key no verb takes (with a did-you-mean over every name).
  */
-export function readConfigFile(path: string, allowedKeys: readonly string[], verb: string): ConfigFile {
+export function readConfigFile(path: string, known: KnownKeys, verb: string): ConfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -65,9 +74,9 @@ export function readConfigFile(path: string, allowedKeys: readonly string[], ver
     const key = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
     const offset = isScalar(keyNode) && keyNode.range ? keyNode.range[0] : 0;
     const line = lineCounter.linePos(offset).line;
-    if (!allowedKeys.includes(key)) {
+    if (!known.any.has(key)) {
       throw new ConfigError(
-        `${name} line ${line}: unknown key "${key}" for lora ${verb}${suggestion(key, allowedKeys)}`,
+        `${name} line ${line}: unknown key "${key}" for lora ${verb}${suggestion(key, [...known.own, ...known.any])}`,
       );
     }
     const value: unknown = isNode(pair.value) ? pair.value.toJS(doc) : pair.value;

@@ -54,21 +54,29 @@ function generateOptions(g: Generator, s: SamplingOptions) {
   };
 }
 
-/** Text of generated ids without the special tokens (the stop token that ended it included). */
+/**
+ * Text of generated ids without the special tokens (the stop token that ended it included), and without the
+ * replacement characters of a multi-byte character that --max-new-tokens cut before it was complete.
+ */
 export function answerText(tokenizer: Tokenizer, ids: readonly number[]): string {
-  return tokenizer.decode(ids, { skipSpecialTokens: true }).trim();
+  return tokenizer
+    .decode(ids, { skipSpecialTokens: true })
+    .replace(/\uFFFD+$/u, '')
+    .trim();
 }
 
-/** Answers to many conversations, `batchSize` prompts per generate call. */
+/** Answers to many conversations (or raw text prompts), `batchSize` prompts per generate call. */
 export async function generateAnswers(
   g: Generator,
-  conversations: readonly ChatMessage[][],
+  conversations: readonly (readonly ChatMessage[] | string)[],
   s: SamplingOptions,
   batchSize = 16,
 ): Promise<string[]> {
   const answers: string[] = [];
+  const idsOf = (c: readonly ChatMessage[] | string) =>
+    typeof c === 'string' ? g.tokenizer.encode(c) : promptIds(g.tokenizer, g.format, c);
   for (let i = 0; i < conversations.length; i += batchSize) {
-    const prompts = conversations.slice(i, i + batchSize).map((c) => promptIds(g.tokenizer, g.format, c));
+    const prompts = conversations.slice(i, i + batchSize).map(idsOf);
     const result = await generate(g.model, prompts, generateOptions(g, s));
     for (const ids of result.tokens) answers.push(answerText(g.tokenizer, ids));
   }

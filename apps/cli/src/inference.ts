@@ -18,6 +18,7 @@ import {
   inferenceQuant,
   loadModel,
   loadTokenizer,
+  requireModelDir,
   type QuantChoice,
   resolveChatFormat,
 } from './session.js';
@@ -42,11 +43,13 @@ export function inferenceTarget(options: Options, cwd: string, verb: string): In
   const notes = run === undefined ? [] : applyRunSettings(options, run);
   if (options.given('model')) {
     const modelDir = options.require('model');
-    if (run !== undefined && resolve(modelDir) !== resolve(run.modelDir))
+    requireModelDir(modelDir, options.label('model'));
+    if (run?.modelDir !== undefined && resolve(modelDir) !== resolve(run.modelDir))
       notes.push(`${options.label('model')} ${modelDir} overrides the run's base ${run.modelDir}`);
     return { modelDir, adapterDir, embedded, notes: withInherited(options, notes) };
   }
-  if (run === undefined) {
+  if (run?.baseProblem !== undefined) throw new CliError(run.baseProblem);
+  if (run?.modelDir === undefined) {
     throw new CliError(
       `lora ${verb}: expected --model DIR, or an --adapter folder that names its base (run_config.json from lora train, or a local base_model_name_or_path in adapter_config.json), got --adapter ${adapterDir} with neither`,
     );

@@ -9,7 +9,7 @@ export interface CliIo {
   stderr: TextSink;
   /** lines typed by the user (chat); undefined when there is no interactive input */
   stdin: NodeJS.ReadableStream | undefined;
-  /** the folder user paths resolve against: pnpm's INIT_CWD (where `pnpm --filter cli start` was typed) or cwd */
+  /** the folder user paths resolve against: pnpm's INIT_CWD (where `pnpm -s lora` was typed) or cwd */
   cwd: string;
   /** whether stdout is a terminal (progress bar) or not (plain lines) */
   isTTY: boolean;

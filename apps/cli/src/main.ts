@@ -1,4 +1,4 @@
-// Entry point of the `lora` command (`pnpm --filter cli start <verb>` or bin/lora.js).
+// Entry point of the `lora` command (`pnpm -s lora <verb>` or bin/lora.js).
 import { run } from './run.js';
 
 // `lora … | head`: a closed pipe ends the command quietly instead of with a stack trace

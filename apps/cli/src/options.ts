@@ -1,8 +1,10 @@
 // Resolved options: spec defaults, then the config file, then flags; every value checked against its spec once,
-// with the error naming the flag or the config file and line.
+// with the error naming the flag or the config key (as written: an alias is named as given) and its file and line.
 import { isAbsolute, resolve } from 'node:path';
+import type { Fail } from './alias-conversions.js';
 import { type ConfigFile, where } from './config-file.js';
 import { ConfigError, preview, UsageError } from './errors.js';
+import { type NamedOption, optionNames } from './option-names.js';
 import { flagOf, type OptionSpec } from './option-spec.js';
 
 /** where a value came from; 'run' = the run folder's run_config.json (eval/chat/generate/merge --adapter RUN_DIR) */
@@ -86,9 +88,13 @@ export function coerce(
       if (typeof raw === 'boolean') return raw;
       if (raw === 'true' || raw === 'false') return raw === 'true';
       return fail();
-    case 'choice':
+    case 'choice': {
       if (typeof raw === 'string' && spec.choices?.includes(raw)) return raw;
+      const why = typeof raw === 'string' ? spec.refused?.[raw] : undefined;
+      if (why !== undefined)
+        throw makeError(`${label}: expected ${expectedOf(spec)}, got ${shown(raw)}: ${why}`);
       return fail();
+    }
     case 'list': {
       const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : fail();
       const list = items.map((x) =>
@@ -109,17 +115,41 @@ export function coerce(
   }
 }
 
+/**
+ * An alias's value as its option's: converted where the alias means something else (load_in_4bit: true → nf4),
+ * then checked like the option's own value.
+ */
+function coerceNamed(
+  { spec, alias }: NamedOption,
+  raw: unknown,
+  label: string,
+  baseDir: string,
+  makeError: (m: string) => Error,
+): unknown {
+  if (!alias?.convert) return coerce(spec, raw, label, baseDir, makeError);
+  const fail: Fail = (expected, got) => {
+    throw makeError(`${label}: expected ${expected}, got ${got ?? shown(raw)}`);
+  };
+  return coerce(spec, alias.convert(raw, fail), label, baseDir, makeError);
+}
+
 /** The options of one verb after defaults, config and flags. */
 export class Options {
   readonly verb: string;
   readonly specs: ReadonlyMap<string, OptionSpec>;
+  /** every name of every option: keys and aliases */
+  readonly names: ReadonlyMap<string, NamedOption>;
   readonly config: ConfigFile | undefined;
   private readonly values = new Map<string, unknown>();
   private readonly sources = new Map<string, OptionSource>();
+  /** key → the name the value was given under, when that was an alias */
+  private readonly givenAs = new Map<string, string>();
+  private readonly noteLines = new Map<string, string>();
 
   constructor(verb: string, specs: readonly OptionSpec[], config?: ConfigFile) {
     this.verb = verb;
     this.specs = new Map(specs.map((s) => [s.key, s]));
+    this.names = optionNames(specs);
     this.config = config;
     for (const spec of specs) if (spec.default !== undefined) this.set(spec.key, spec.default, 'default');
   }
@@ -127,15 +157,30 @@ export class Options {
   set(key: string, value: unknown, source: OptionSource): void {
     this.values.set(key, value);
     this.sources.set(key, source);
+    this.givenAs.delete(key);
+    this.noteLines.delete(key);
   }
 
-  /** Apply a raw value from the config file or a flag, checking it against the spec. */
-  apply(key: string, raw: unknown, source: 'config' | 'flag', baseDir: string): void {
-    const spec = this.specs.get(key);
-    if (!spec) throw new UsageError(`lora ${this.verb}: unknown option "${key}"`);
-    const label = source === 'flag' ? flagOf(key) : `${where(this.config!, key)}: ${key}`;
+  /**
+   * Apply a raw value from the config file or a flag under one of the option's names (its key or an alias),
+   * checking it against the spec.
+   */
+  apply(name: string, raw: unknown, source: 'config' | 'flag', baseDir: string): void {
+    const named = this.names.get(name);
+    if (!named) throw new UsageError(`lora ${this.verb}: unknown option "${name}"`);
+    const key = named.spec.key;
+    const label = source === 'flag' ? flagOf(name) : `${where(this.config!, name)}: ${name}`;
     const makeError = (m: string) => (source === 'flag' ? new UsageError(m) : new ConfigError(m));
-    this.set(key, coerce(spec, raw, label, baseDir, makeError), source);
+    const value = coerceNamed(named, raw, label, baseDir, makeError);
+    this.set(key, value, source);
+    if (name !== key) this.givenAs.set(key, name);
+    const note = named.spec.note?.(value);
+    if (note !== undefined) this.noteLines.set(key, `${label}: ${note}`);
+  }
+
+  /** One line per given value that is accepted but means less than its name says (see OptionSpec.note). */
+  notes(): string[] {
+    return [...this.noteLines.values()];
   }
 
   source(key: string): OptionSource | undefined {
@@ -148,9 +193,12 @@ export class Options {
     return s === 'flag' || s === 'config';
   }
 
-  /** how to name this option in a message: the flag, or the config file line */
+  /** how to name this option in a message: the flag, or the config file line, under the name it was given as */
   label(key: string): string {
-    return this.source(key) === 'config' && this.config ? `${where(this.config, key)}: ${key}` : flagOf(key);
+    const name = this.givenAs.get(key) ?? key;
+    return this.source(key) === 'config' && this.config
+      ? `${where(this.config, name)}: ${name}`
+      : flagOf(name);
   }
 
   get(key: string): unknown {
@@ -195,6 +243,7 @@ export class Options {
   withOverrides(overrides: Record<string, unknown>): Options {
     const copy = new Options(this.verb, [...this.specs.values()], this.config);
     for (const [key, value] of this.values) copy.set(key, value, this.sources.get(key) ?? 'default');
+    for (const [key, name] of this.givenAs) copy.givenAs.set(key, name);
     for (const [key, value] of Object.entries(overrides)) copy.set(key, value, 'config');
     return copy;
   }

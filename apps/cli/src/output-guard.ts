@@ -24,6 +24,7 @@ export const TRAINING_RUN_FILES: RunFiles = [
   'eval_results.json',
   'report.md',
   'loss.svg',
+  'predictions.jsonl',
   'metrics.jsonl',
   'training.log',
   'trainer_state.json',
@@ -31,7 +32,7 @@ export const TRAINING_RUN_FILES: RunFiles = [
 ];
 
 /** What a training run writes at its end only: absent until the run completes. */
-export const TRAINING_RESULT_FILES: RunFiles = TRAINING_RUN_FILES.slice(0, 6);
+export const TRAINING_RESULT_FILES: RunFiles = TRAINING_RUN_FILES.slice(0, 7);
 
 /** A Hugging Face model folder's weights and config (merge, quantize). */
 export const MODEL_FILES: RunFiles = ['config.json', 'model.safetensors.index.json', /\.safetensors$/];

@@ -58,6 +58,28 @@ const num = (x: number | undefined, digits = 4) =>
 const pct = (s: AnswerScore | undefined) =>
   s === undefined || s.total === 0 ? '–' : `${(100 * s.accuracy).toFixed(1)}% (${s.correct}/${s.total})`;
 
+/** Rows of the answer metrics that suit the answers' kind (both snapshots score the same prompts). */
+function answerRows(before: AnswerScore | undefined, after: AnswerScore | undefined) {
+  const kind = after?.kind ?? before?.kind;
+  if (kind === undefined) return [];
+  if (kind === 'text') {
+    const t = (s: AnswerScore | undefined, f: (x: NonNullable<AnswerScore['text']>) => number, d: number) =>
+      num(s?.text ? f(s.text) : undefined, d);
+    return [
+      { metric: 'chrF (generated)', a: t(before, (x) => x.chrf, 1), b: t(after, (x) => x.chrf, 1) },
+      { metric: 'BLEU', a: t(before, (x) => x.bleu, 1), b: t(after, (x) => x.bleu, 1) },
+      { metric: 'ROUGE-L F', a: t(before, (x) => x.rougeL, 4), b: t(after, (x) => x.rougeL, 4) },
+      { metric: 'exact match', a: pct(before), b: pct(after) },
+    ];
+  }
+  if (kind === 'short') return [{ metric: 'exact match (generated)', a: pct(before), b: pct(after) }];
+  return [
+    { metric: 'accuracy (generated)', a: pct(before), b: pct(after) },
+    { metric: 'macro F1', a: num(before?.report?.macro.f1), b: num(after?.report?.macro.f1) },
+    { metric: 'weighted F1', a: num(before?.report?.weighted.f1), b: num(after?.report?.weighted.f1) },
+  ];
+}
+
 export function evalComparisonTable(
   before: EvalSnapshot,
   after: EvalSnapshot,
@@ -66,26 +88,14 @@ export function evalComparisonTable(
   const rows = [
     { metric: 'eval loss', a: num(before.loss), b: num(after.loss) },
     { metric: 'perplexity', a: num(before.perplexity, 3), b: num(after.perplexity, 3) },
-    { metric: 'answer accuracy (generated)', a: pct(before.answers), b: pct(after.answers) },
+    ...answerRows(before.answers, after.answers),
   ];
-  if (before.answers?.report || after.answers?.report) {
-    rows.push({
-      metric: 'macro F1',
-      a: num(before.answers?.report?.macro.f1),
-      b: num(after.answers?.report?.macro.f1),
-    });
-  }
   return markdownTable(rows, [
     { key: 'metric', header: 'metric' },
     { key: 'a', header: names[0]!, align: 'right' },
     { key: 'b', header: names[1]!, align: 'right' },
   ]);
 }
-
-const oneLineText = (s: string, max = 80) => {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
-};
 
 /** The longest start every prompt shares, cut at a line or word end (a fixed instruction before the input). */
 export function commonPrefix(texts: readonly string[]): string {
@@ -96,30 +106,54 @@ export function commonPrefix(texts: readonly string[]): string {
   return cut > 0 ? prefix.slice(0, cut + 1) : '';
 }
 
+/** Texts up to this long (on one line) fit a table cell; longer ones are shown in full, one example at a time. */
+const TABLE_CELL_CHARS = 60;
+
+const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
+
+/**
+ * Held-out prompts with the expected answer and the generations before and after, in full: a table when every
+ * text is short, else one block per example (a blockquote keeps line breaks). A fixed instruction every prompt
+ * starts with is said once.
+ */
 export function generationsTable(rows: readonly GenerationRow[], names = ['before', 'after']): string {
   const shared = commonPrefix(rows.map((r) => r.prompt));
   const strip = shared.length >= 20 ? shared.length : 0;
-  const head =
-    strip > 0
-      ? `Every prompt starts with “${oneLineText(shared, 120).trim()}”; the table shows the rest.\n\n`
-      : '';
-  return (
-    head +
-    markdownTable(
-      rows.map((r) => ({
-        prompt: oneLineText(r.prompt.slice(strip)),
-        expected: oneLineText(r.expected, 40),
-        before: oneLineText(r.before, 40),
-        after: oneLineText(r.after, 40),
-      })),
-      [
+  const head = strip > 0 ? `Every prompt starts with “${oneLine(shared)}”; below is the rest.\n\n` : '';
+  const shown = rows.map((r) => ({ ...r, prompt: r.prompt.slice(strip) }));
+  const short = shown.every((r) =>
+    [r.prompt, r.expected, r.before, r.after].every((t) => !t.includes('\n') && t.length <= TABLE_CELL_CHARS),
+  );
+  if (short) {
+    return (
+      head +
+      markdownTable(shown, [
         { key: 'prompt', header: 'held-out prompt' },
         { key: 'expected', header: 'expected' },
         { key: 'before', header: names[0]! },
         { key: 'after', header: names[1]! },
-      ],
-    )
+      ])
+    );
+  }
+  const quote = (t: string) => (t === '' ? '> (nothing)' : t.split('\n').map((l) => `> ${l}`).join('\n'));
+  const blocks = shown.map((r, i) =>
+    [
+      `**${i + 1}.** ${quote(r.prompt).slice(2)}`,
+      '',
+      '*expected*',
+      '',
+      quote(r.expected),
+      '',
+      `*${names[0]}*`,
+      '',
+      quote(r.before),
+      '',
+      `*${names[1]}*`,
+      '',
+      quote(r.after),
+    ].join('\n'),
   );
+  return head + blocks.join('\n\n');
 }
 
 /** The markdown; `chartFile` is the SVG's file name next to it, when there is a chart. */

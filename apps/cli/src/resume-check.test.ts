@@ -55,6 +55,7 @@ describe('changedSettings', () => {
     ['batch_size', 8, '--batch-size 4 → 8'],
     ['grad_accum', 2, '--grad-accum 1 → 2'],
     ['seed', 7, '--seed 42 → 7'],
+    ['optim', 'paged_adamw_32bit', '--optim adamw_torch → paged_adamw_32bit'],
   ])('%s changed is named', (key, value, described) => {
     const changes = changedSettings(file, { ...saved, [key]: value }, specs);
     expect(changes.map(describeChange)).toEqual([described]);
@@ -87,6 +88,32 @@ describe('changedSettings', () => {
       );
     },
   );
+});
+
+describe('the optimizer in run_config.json', () => {
+  const specs = new Options('train', TRAIN_OPTIONS).specs;
+  const now: RunConfig = {
+    ...new Options('train', TRAIN_OPTIONS).toRecord(),
+    model: '/m',
+    chat_format: 'chatml',
+  };
+  const older: RunConfig = { ...now, data_file: { bytes: 1, sha256: 'a'.repeat(64) } };
+  delete older.optim;
+  const file = { path: '/out/checkpoint-2/run_config.json', config: older };
+
+  test('is recorded with every run (its default too)', () => {
+    expect(now.optim).toBe('adamw_torch');
+  });
+
+  test('a run_config.json from before --optim meant adamw_torch: resuming with it is no change', () => {
+    expect(changedSettings(file, { ...older, optim: 'adamw_torch' }, specs)).toEqual([]);
+  });
+
+  test('resuming such a run with another optimizer name is a change, refused like any other', () => {
+    const changes = changedSettings(file, { ...older, optim: 'adamw_torch_fused' }, specs);
+    expect(changes.map(describeChange)).toEqual(['--optim adamw_torch → adamw_torch_fused']);
+    expect(changes[0]!.fixed).toBeUndefined();
+  });
 });
 
 describe('lora train --resume with changed settings (tiny qwen2)', () => {

@@ -4,7 +4,7 @@
 // order and position) cannot change even then.
 import { appendFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { LOG_FILE, latestCheckpoint } from '@lora/sft';
+import { LOG_FILE, latestCheckpoint, nodeStorage } from '@lora/sft';
 import { CliError, UsageError } from './errors.js';
 import { describeIdentity, type FileIdentity, fileIdentity } from './file-identity.js';
 import { flagOf } from './option-spec.js';
@@ -25,6 +25,8 @@ interface RunSetting {
   always?: boolean;
   /** why not even --allow-changes can change it */
   fixed?: string;
+  /** what a run_config.json written before the setting was recorded meant by leaving it out */
+  absent?: unknown;
 }
 
 const BROKEN_HINT = 'restore it, or delete it and resume with --allow-changes (the settings go unchecked)';
@@ -34,8 +36,8 @@ const DATA_POSITION = 'the data order and position saved in the checkpoint depen
 /**
  * The settings that define "the same run": what is trained (base, quantization, LoRA), on what (the data files'
  * contents, how records become examples, chat format, length, packing) and how (learning rate and its schedule,
- * optimizer, batch, seed). Not compared: where the files go, how often to log, evaluate or save, the backend,
- * gradient checkpointing (the same numbers, recomputed) and the report's prompts.
+ * optimizer by name, batch, seed). Not compared: where the files go, how often to log, evaluate or save, the
+ * backend, gradient checkpointing (the same numbers, recomputed) and the report's prompts.
  */
 export const SAME_RUN: readonly RunSetting[] = [
   { key: 'model', always: true },
@@ -69,6 +71,8 @@ export const SAME_RUN: readonly RunSetting[] = [
   { key: 'max_steps' },
   { key: 'weight_decay' },
   { key: 'max_grad_norm' },
+  // lora recorded no optimizer before --optim: every run was AdamW, adamw_torch
+  { key: 'optim', absent: 'adamw_torch' },
   { key: 'batch_size', fixed: DATA_POSITION },
   { key: 'grad_accum', fixed: DATA_POSITION },
   { key: 'seed', fixed: DATA_POSITION },
@@ -133,7 +137,7 @@ export function changedSettings(
   const changes: SettingChange[] = [];
   for (const s of SAME_RUN) {
     const required = s.always === true || specs.get(s.key)?.default !== undefined;
-    if (required && !(s.key in saved.config)) {
+    if (required && !(s.key in saved.config) && s.absent === undefined) {
       throw new RunConfigError(
         saved.path,
         s.key,
@@ -142,7 +146,7 @@ export function changedSettings(
     }
     // a boolean flag left out is false, whether the record holds false or nothing
     const norm = (v: unknown) => (specs.get(s.key)?.type === 'boolean' ? v === true : v);
-    const before = norm(saved.config[s.key]);
+    const before = norm(s.key in saved.config ? saved.config[s.key] : s.absent);
     const after = norm(now[s.key]);
     if (canonical(before) === canonical(after)) continue;
     changes.push({ key: s.key, flag: s.flag ?? flagOf(s.key), before, after, fixed: s.fixed });
@@ -167,7 +171,7 @@ export async function checkResumeSettings(
       throw new UsageError(`${options.label('allow_changes')}: expected --resume with it, got no --resume`);
     return [];
   }
-  const checkpoint = await latestCheckpoint(outputDir);
+  const checkpoint = await latestCheckpoint(await nodeStorage(outputDir));
   if (checkpoint === undefined) return [];
   const name = basename(checkpoint);
   const saved = readRunConfigFile(checkpoint, BROKEN_HINT);

@@ -2,7 +2,7 @@
 // evaluateModel) and the generated answers to held-out prompts, scored.
 import type { TokenizedExample } from '@lora/datasets';
 import { evaluateModel, type TrainableModel } from '@lora/sft';
-import { type AnswerCase, scoreAnswers } from './answers.js';
+import { type AnswerCase, answersJson, describeAnswers, scoreAnswers } from './answers.js';
 import { type Generator, GREEDY, generateAnswers } from './generation.js';
 import type { EvalSnapshot } from './report.js';
 
@@ -41,26 +41,20 @@ export function makeEvaluator(
   };
 }
 
-/** `eval loss 0.0027, perplexity 1.003, accuracy 100.0% (48/48 generated)` */
+/** `eval loss 0.0027, perplexity 1.003, accuracy 100.0% (48/48), macro F1 1.0000, …` */
 export function describeSnapshot(s: EvalSnapshot): string {
   const parts: string[] = [];
   if (s.loss !== undefined) parts.push(`eval loss ${s.loss.toFixed(4)}`);
   if (s.perplexity !== undefined) parts.push(`perplexity ${s.perplexity.toFixed(3)}`);
-  if (s.answers) {
-    const a = s.answers;
-    parts.push(`accuracy ${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.total} generated)`);
-  }
+  if (s.answers) parts.push(describeAnswers(s.answers));
   return parts.join(', ');
 }
 
 /** The JSON form of a snapshot in eval_results.json. */
-export function snapshotJson(e: EvalSnapshot): Record<string, number | null> {
+export function snapshotJson(e: EvalSnapshot): Record<string, unknown> {
   return {
     loss: e.loss ?? null,
     perplexity: e.perplexity ?? null,
-    accuracy: e.answers?.accuracy ?? null,
-    correct: e.answers?.correct ?? null,
-    total: e.answers?.total ?? null,
-    macro_f1: e.answers?.report?.macro.f1 ?? null,
+    ...(e.answers ? answersJson(e.answers) : { accuracy: null, correct: null, total: null }),
   };
 }

@@ -4,7 +4,6 @@
 // flag or config key that differs from the run's value wins, and is printed as an override.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CliError } from './errors.js';
 import { shown, type Options } from './options.js';
 import { readRunConfigFile, type RunConfig } from './run-config.js';
 
@@ -13,37 +12,42 @@ const INHERITED = [
   ['chat_template', 'chat_template'],
   ['max_length', 'max_length'],
   ['completion_only', 'completion_only'],
+  ['response_template', 'response_template'],
+  ['instruction_template', 'instruction_template'],
   ['eval_data', 'data'], // eval's --data: the run's held-out file
 ] as const;
 
 export interface RunSettings {
-  /** the base model folder the run trained on */
-  modelDir: string;
-  /** where it came from, for messages: `run_config.json "model"` */
-  modelSource: string;
+  /** the base model folder the run trained on; undefined with `baseProblem` saying why */
+  modelDir: string | undefined;
+  /** why the run names no usable base (a one-line message naming the file and key), when --model must say */
+  baseProblem?: string;
   /** the run's values, by the verb's key */
   values: Map<string, unknown>;
 }
 
 /**
- * What the run in `adapterDir` was trained with; undefined when the folder names no base model (an adapter with
- * neither run_config.json nor a local base_model_name_or_path). Throws CliError when the recorded base is not a
- * model folder here, naming the file, the key and the path.
+ * What the run in `adapterDir` was trained with; undefined when the folder records nothing (an adapter with
+ * neither run_config.json nor a local base_model_name_or_path). A recorded base that is not a model folder here
+ * is reported in `baseProblem`, an error only when no --model is given.
  */
 export function readRunSettings(adapterDir: string): RunSettings | undefined {
   const file = readRunConfigFile(adapterDir, 'restore it, or pass --model and the settings explicitly');
   if (file !== undefined) {
+    const values = recorded(file.config);
     const model = file.config.model;
+    const source = `${file.path} "model"`;
     if (typeof model !== 'string' || model === '') {
-      throw new CliError(
-        `${file.path}: "model" expected the base model folder the run trained on, got ${shown(model)}; pass --model DIR`,
-      );
+      return {
+        modelDir: undefined,
+        baseProblem: `${source}: expected the base model folder the run trained on, got ${model === undefined ? 'nothing' : shown(model)}; pass --model DIR`,
+        values,
+      };
     }
-    return {
-      modelDir: checkedBase(model, `${file.path} "model"`),
-      modelSource: `${file.path} "model"`,
-      values: recorded(file.config),
-    };
+    const problem = baseProblem(model, source);
+    return problem === undefined
+      ? { modelDir: model, values }
+      : { modelDir: undefined, baseProblem: problem, values };
   }
   const adapterConfig = join(adapterDir, 'adapter_config.json');
   if (!existsSync(adapterConfig)) return undefined;
@@ -55,14 +59,12 @@ export function readRunSettings(adapterDir: string): RunSettings | undefined {
     return undefined; // loading the adapter reports a broken adapter_config.json, naming it
   }
   if (typeof base !== 'string' || !existsSync(join(base, 'config.json'))) return undefined;
-  return { modelDir: base, modelSource: `${adapterConfig} "base_model_name_or_path"`, values: new Map() };
+  return { modelDir: base, values: new Map() };
 }
 
-function checkedBase(dir: string, source: string): string {
-  if (existsSync(join(dir, 'config.json'))) return dir;
-  throw new CliError(
-    `${source}: expected the base model folder the run trained on, got ${dir}, which ${existsSync(dir) ? 'has no config.json' : 'does not exist here'}; pass --model DIR`,
-  );
+function baseProblem(dir: string, source: string): string | undefined {
+  if (existsSync(join(dir, 'config.json'))) return undefined;
+  return `${source}: expected the base model folder the run trained on, got ${dir}, which ${existsSync(dir) ? 'has no config.json' : 'does not exist here'}; pass --model DIR`;
 }
 
 /** The INHERITED values a run_config.json records; the chat format as the name --chat-template takes. */

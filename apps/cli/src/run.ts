@@ -1,67 +1,21 @@
 // `run(argv, io)`: parse with commander, resolve options (defaults < --config < flags), run the verb, and turn any
 // error into one line on stderr and a non-zero exit code (the stack only with --debug).
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { releaseBackend } from './backend.js';
-import { readConfigFile } from './config-file.js';
+import { addFlags, givenFlags, unknownFlagMessage } from './command-flags.js';
 import { suggestion } from './did-you-mean.js';
 import { CliError, fullStack, oneLine } from './errors.js';
 import { type CliIo, processIo } from './io.js';
-import { attributeOf, flagOf, type OptionSpec } from './option-spec.js';
-import { Options, resolvePath } from './options.js';
 import { refuseRepeatedFlags } from './repeated-flags.js';
-import { VERBS, type VerbDefinition } from './verbs.js';
-
-function optionFor(spec: OptionSpec): Option[] {
-  const flag = flagOf(spec.key);
-  if (spec.type === 'boolean') {
-    const options = [new Option(flag, spec.description)];
-    if (spec.negatable)
-      options.push(new Option(`--no-${flag.slice(2)}`, `do not ${spec.description}`).hideHelp());
-    return options;
-  }
-  const arg =
-    spec.arg ??
-    (spec.type === 'int' || spec.type === 'number' ? 'n' : spec.type === 'choice' ? 'value' : 'value');
-  const option = new Option(`${flag} <${arg}>`, spec.description);
-  if (spec.choices) option.choices(spec.choices as string[]);
-  const shown =
-    spec.default === undefined
-      ? ''
-      : ` (default: ${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)})`;
-  option.description = `${spec.description}${shown}`;
-  return [option];
-}
-
-function resolveOptions(
-  verb: VerbDefinition,
-  parsed: Record<string, unknown>,
-  command: Command,
-  io: CliIo,
-): Options {
-  const configPath = parsed.config as string | undefined;
-  const allowed = verb.options.filter((s) => s.key !== 'config' && s.key !== 'debug').map((s) => s.key);
-  const config =
-    configPath === undefined
-      ? undefined
-      : readConfigFile(resolvePath(io.cwd, configPath), allowed, verb.name);
-  const options = new Options(verb.name, verb.options, config);
-  if (config)
-    for (const [key, entry] of config.entries) options.apply(key, entry.value, 'config', config.dir);
-  for (const spec of verb.options) {
-    if (spec.configOnly) continue;
-    const attribute = attributeOf(spec.key);
-    if (command.getOptionValueSource(attribute) !== 'cli') continue;
-    options.apply(spec.key, parsed[attribute], 'flag', io.cwd);
-  }
-  return options;
-}
+import { resolveOptions } from './resolve-options.js';
+import { VERBS } from './verbs.js';
 
 function buildProgram(io: CliIo, onDone: (code: number) => void): Command {
   const program = new Command('lora')
     .description(
       'QLoRA / LoRA fine-tuning of small language models: train, eval, generate, chat, merge, quantize, prepare, sweep',
     )
-    .showSuggestionAfterError(true)
+    .showSuggestionAfterError(false) // unknown flags get our did-you-mean (aliases too), see run()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -83,17 +37,23 @@ function buildProgram(io: CliIo, onDone: (code: number) => void): Command {
         outputError: () => undefined,
       });
     if (verb.args) command.argument(verb.args.name, verb.args.description);
-    for (const spec of verb.options)
-      if (!spec.configOnly) for (const option of optionFor(spec)) command.addOption(option);
+    addFlags(command, verb.options);
     refuseRepeatedFlags(command, verb.options);
     const configOnly = verb.options.filter((s) => s.configOnly).map((s) => s.key);
     const extra = configOnly.length > 0 ? `\nConfig-only keys: ${configOnly.join(', ')}` : '';
     command.addHelpText('after', `${extra}\nExamples:\n${verb.examples.map((e) => `  ${e}`).join('\n')}`);
     command.action(async (...actionArgs: unknown[]) => {
       const cmd = actionArgs[actionArgs.length - 1] as Command;
-      const parsed = cmd.opts();
       const args = verb.args ? ((actionArgs[0] as string[] | undefined) ?? []) : [];
-      const options = resolveOptions(verb, parsed, cmd, io);
+      const configPath = cmd.opts().config as string | undefined;
+      const resolved = resolveOptions(verb, VERBS, configPath, givenFlags(cmd, verb.options), io.cwd);
+      const { options, ignored } = resolved;
+      for (const note of options.notes()) io.stderr.write(`note: ${note}\n`);
+      if (ignored.length > 0 && options.bool('debug')) {
+        io.stderr.write(
+          `debug: ${configPath}: keys of other verbs, not used by lora ${verb.name}: ${ignored.join(', ')}\n`,
+        );
+      }
       const handler = await verb.load();
       try {
         onDone(await handler({ io, options, args }));
@@ -139,7 +99,12 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
         error.code === 'commander.version'
       )
         return 0;
-      io.stderr.write(`${prefixed(oneLine(error.message.replace(/^error: /, '')))}\n`);
+      const unknown = /^error: unknown option '([^']+)'/.exec(error.message);
+      const message =
+        unknown && VERBS.some((v) => v.name === argv[0])
+          ? unknownFlagMessage(unknown[1]!, argv[0]!, VERBS)
+          : error.message.replace(/^error: /, '');
+      io.stderr.write(`${prefixed(oneLine(message))}\n`);
       return error.exitCode || 1;
     }
     const internal = error instanceof Error && INTERNAL_ERRORS.has(error.name);

@@ -1,18 +1,17 @@
-// The CLI's options as @lora/sft's TrainingConfig, LoRA as PEFT's LoraConfig, and the memory prediction.
+// The CLI's options as @lora/sft's TrainingConfig, and LoRA as PEFT's LoraConfig.
 import type { CausalLM } from '@lora/models';
 import { injectLora, type LoraModel, loraConfig } from '@lora/peft';
-import { planMemory, type TrainingConfig } from '@lora/sft';
+import type { TrainingConfig } from '@lora/sft';
+import { sftOptimizer } from './optimizer-names.js';
 import type { Options } from './options.js';
-import type { QuantChoice } from './session.js';
 
 export function trainingConfig(
   options: Options,
-  o: { outputDir: string; padTokenId: number; evalSteps: number | undefined },
+  o: { padTokenId: number; evalSteps: number | undefined },
 ): TrainingConfig {
   const maxSteps = options.number('max_steps');
   const saveTotalLimit = options.number('save_total_limit');
   return {
-    outputDir: o.outputDir,
     padTokenId: o.padTokenId,
     learningRate: options.number('lr')!,
     epochs: options.number('epochs')!,
@@ -22,6 +21,7 @@ export function trainingConfig(
     lrSchedulerType: options.string('lr_scheduler') as TrainingConfig['lrSchedulerType'],
     warmupSteps: options.number('warmup_steps') ?? 0,
     warmupRatio: options.number('warmup_ratio') ?? 0,
+    optim: sftOptimizer(options.string('optim')!),
     weightDecay: options.number('weight_decay')!,
     maxGradNorm: options.number('max_grad_norm')!,
     seed: options.number('seed')!,
@@ -38,7 +38,9 @@ export function trainingConfig(
 /** A fresh LoRA adapter on `model` from --lora-* and --target-modules (GPT-2's Conv1D: fan_in_fan_out). */
 export function injectFromOptions(model: CausalLM, options: Options, modelDir: string): LoraModel {
   const targets = options.list('target_modules') ?? ['all-linear'];
+  const modulesToSave = options.list('modules_to_save');
   const config = loraConfig({
+    ...(modulesToSave !== undefined && modulesToSave.length > 0 && { modules_to_save: modulesToSave }),
     r: options.number('lora_r')!,
     lora_alpha: options.number('lora_alpha')!,
     lora_dropout: options.number('lora_dropout')!,
@@ -53,27 +55,4 @@ export function injectFromOptions(model: CausalLM, options: Options, modelDir: s
     seed: options.number('seed') ?? 42,
     modelType: model.config.architecture,
   });
-}
-
-/** @lora/sft's planMemory for Llama-style models (undefined for GPT-2, whose projections it does not know). */
-export function predictMemory(model: CausalLM, options: Options, seqLen: number): number | undefined {
-  const c = model.config;
-  if (c.architecture === 'gpt2') return undefined;
-  const targets = options.list('target_modules') ?? ['all-linear'];
-  try {
-    return planMemory({
-      config: c,
-      quant: options.string('quant') as QuantChoice,
-      doubleQuant: options.bool('double_quant'),
-      loraRank: options.number('lora_r')!,
-      targetModules: targets[0] === 'all-linear' ? 'all-linear' : targets,
-      batchSize: options.number('batch_size')!,
-      seqLen,
-      gradientCheckpointing: options.bool('gradient_checkpointing'),
-      vocabChunk: model.vocabChunk,
-      loraDropout: options.number('lora_dropout'),
-    }).total;
-  } catch {
-    return undefined; // targets outside the planner's list (e.g. custom module names)
-  }
 }

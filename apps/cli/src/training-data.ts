@@ -2,6 +2,7 @@
 // asked, and describe in a few lines what was truncated, skipped or warned about (nothing is dropped silently).
 import type { ChatFormat } from '@lora/chatml';
 import {
+  type CompletionTemplates,
   loadDataset,
   type PackedBlock,
   packExamples,
@@ -14,6 +15,7 @@ import {
 } from '@lora/datasets';
 import type { Tokenizer } from '@lora/tokenize';
 import { UsageError } from './errors.js';
+import type { Options } from './options.js';
 
 export interface RawSplits {
   train: SftExample[];
@@ -64,6 +66,22 @@ export interface TokenizeSettings {
   format: ChatFormat;
   maxLength: number;
   completionOnly: boolean;
+  /** text data: train on what follows the response template only (--response-template) */
+  completionTemplates?: CompletionTemplates | undefined;
+}
+
+/** --response-template / --instruction-template, when given; an instruction template alone is refused. */
+export function completionTemplatesFrom(options: Options): CompletionTemplates | undefined {
+  const response = options.string('response_template');
+  const instruction = options.string('instruction_template');
+  if (response === undefined || response === '') {
+    if (instruction !== undefined)
+      throw new UsageError(
+        `${options.label('instruction_template')}: expected --response-template too (the instruction template only marks where masking resumes), got none`,
+      );
+    return undefined;
+  }
+  return instruction === undefined || instruction === '' ? { response } : { response, instruction };
 }
 
 /** One line about a tokenized set: kept, tokens, truncations, skips and warnings. */
@@ -89,6 +107,7 @@ export function tokenizeSplit(
     chatFormat: s.format,
     maxLength: s.maxLength,
     trainOn: s.completionOnly ? 'assistant' : 'all',
+    ...(s.completionTemplates && { completionTemplates: s.completionTemplates }),
   });
 }
 

@@ -6,8 +6,16 @@ import { join } from 'node:path';
 import { writeIntoFolder } from '@lora/files';
 import { readModelConfig } from '@lora/models';
 import { type LoraModel, loadAdapter, saveAdapter } from '@lora/peft';
-import { formatBytes, latestCheckpoint, planSteps, type TrainableModel, Trainer } from '@lora/sft';
-import { answerCases } from './answers.js';
+import {
+  formatBytes,
+  largestParts,
+  latestCheckpoint,
+  nodeStorage,
+  planSteps,
+  type TrainableModel,
+  Trainer,
+} from '@lora/sft';
+import { type AnswerCase, answerCases } from './answers.js';
 import { moveToBackend, selectBackend } from './backend.js';
 import { sourceOptions } from './data-source.js';
 import { UsageError } from './errors.js';
@@ -24,18 +32,20 @@ import {
 import { createProgressView } from './progress.js';
 import { checkResumeSettings, derivedRunConfig } from './resume-check.js';
 import { writeRunConfig } from './run-config.js';
-import type { EvalSnapshot } from './report.js';
-import { describeSnapshot, makeEvaluator } from './run-evaluation.js';
+import { describeSnapshot, makeEvaluator, type Snapshot } from './run-evaluation.js';
 import { writeRunFiles } from './run-files.js';
 import { loadModel, loadTokenizer, type QuantChoice, requireModelDir, resolveChatFormat } from './session.js';
-import { injectFromOptions, predictMemory, trainingConfig } from './trainer-options.js';
-import { describeStats, loadSplits, pack, tokenizeSplit } from './training-data.js';
+import { memoryLimit, planRun, refuseOverLimit } from './run-memory.js';
+import { injectFromOptions, trainingConfig } from './trainer-options.js';
+import { completionTemplatesFrom, describeStats, loadSplits, pack, tokenizeSplit } from './training-data.js';
 
 export interface TrainingOutcome {
   outputDir: string;
   reportPath: string;
-  before: EvalSnapshot;
-  after: EvalSnapshot;
+  before: Snapshot;
+  after: Snapshot;
+  /** the held-out prompts generated before and after (the snapshots' predictions, in order) */
+  cases: readonly AnswerCase[];
   wallSeconds: number;
   steps: number;
   stopped: boolean;
@@ -60,7 +70,7 @@ async function prepareOutput(
   out: (line: string) => void,
 ): Promise<void> {
   if (!options.bool('resume')) return;
-  const latest = await latestCheckpoint(outputDir);
+  const latest = await latestCheckpoint(await nodeStorage(outputDir));
   out(latest ? `resuming from ${latest}` : `--resume: no complete checkpoint in ${outputDir}`);
   if (latest === undefined) return;
   for (const name of await earlierRunFiles(outputDir, TRAINING_RESULT_FILES))
@@ -108,7 +118,8 @@ async function trainInto(
   const modelConfig = await readModelConfig(modelDir);
   const notes: string[] = [];
   const tokenizer = await loadTokenizer(modelDir, notes);
-  const format = resolveChatFormat(options.string('chat_template'), tokenizer, notes);
+  const formatNotes: string[] = []; // said only when the data is rendered with the format
+  const format = resolveChatFormat(options.string('chat_template'), tokenizer, formatNotes);
   let maxLength = options.number('max_length')!;
   if (maxLength > modelConfig.maxPositions) {
     notes.push(
@@ -116,7 +127,6 @@ async function trainInto(
     );
     maxLength = modelConfig.maxPositions;
   }
-  for (const note of notes) out(`note: ${note}`);
 
   // data
   const splits = await loadSplits({
@@ -127,9 +137,19 @@ async function trainInto(
     source: sourceOptions(options),
     maxSamples: options.number('max_samples'),
   });
-  const settings = { format, maxLength, completionOnly: options.bool('completion_only') };
+  const templated = splits.format !== 'text' && splits.format !== 'tokenized';
+  if (templated) notes.push(...formatNotes);
+  for (const note of notes) out(`note: ${note}`);
+  const completionTemplates = completionTemplatesFrom(options);
+  if (completionTemplates !== undefined && splits.format !== 'text') {
+    throw new UsageError(
+      `${options.label('response_template')}: expected text data ({"text": …} records), got ${splits.format} data, whose answers the chat format already marks; drop the option`,
+    );
+  }
+  const settings = { format, maxLength, completionOnly: options.bool('completion_only'), completionTemplates };
   const train = tokenizeSplit(splits.train, tokenizer, settings);
-  out(describeStats(`train (${splits.format} data, ${format.name} format)`, train.stats));
+  const formatWords = templated ? `${format.name} format` : 'no chat template';
+  out(describeStats(`train (${splits.format} data, ${formatWords})`, train.stats));
   const held = splits.eval.length > 0 ? tokenizeSplit(splits.eval, tokenizer, settings) : undefined;
   // the run's settings (checkpoints carry them; --resume refuses a change unless --allow-changes)
   const derived = await derivedRunConfig(options, format.name);
@@ -153,6 +173,15 @@ async function trainInto(
     );
   }
 
+  // memory: a plan above what the run may use is refused here, before any weight loads
+  const memoryPlan = planRun(modelConfig, options, Math.max(...trainExamples.map((e) => e.inputIds.length)));
+  const limit = memoryLimit(options);
+  refuseOverLimit('train', memoryPlan, limit);
+  const largest = largestParts(memoryPlan, 3).map(([part, bytes]) => `${part} ${formatBytes(bytes)}`);
+  out(
+    `memory plan: ${formatBytes(memoryPlan.total)} at peak, within the ${formatBytes(limit.bytes)} this run may use (${limit.source}); largest parts: ${largest.join(', ')}`,
+  );
+
   // model and adapter
   const quant = options.string('quant') as QuantChoice;
   const model = await loadModel(modelDir, quant, options.bool('double_quant'));
@@ -170,9 +199,6 @@ async function trainInto(
       : `${quant.toUpperCase()}${options.bool('double_quant') ? ' + double quant' : ''} 4-bit base`;
   const c = modelConfig;
   out(`model: ${c.architecture}, ${c.numLayers} layers, hidden ${c.hiddenSize}; ${quantText}; ${count.line}`);
-  const predicted = predictMemory(model, options, Math.max(...trainExamples.map((e) => e.inputIds.length)));
-  if (predicted !== undefined)
-    out(`memory plan: about ${formatBytes(predicted)} for weights, adapter, optimizer and activations`);
   if (initAdapter !== undefined) out(`note: started from the adapter in ${initAdapter}`);
 
   // evaluation before
@@ -182,7 +208,19 @@ async function trainInto(
   };
   const padTokenId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
   const batchSize = options.number('batch_size')!;
-  const cases = answerCases(splits.eval).slice(0, options.number('eval_prompts') ?? 0);
+  const cases = answerCases(splits.eval, undefined, completionTemplates, tokenizer.eosToken).slice(
+    0,
+    options.number('eval_prompts') ?? 0,
+  );
+  if (cases.length === 0 && (options.number('eval_prompts') ?? 0) > 0 && splits.eval.length > 0) {
+    out(
+      `note: ${
+        splits.format === 'text'
+        ? 'eval_prompts: text data has no prompt/answer split without --response-template, so nothing is generated before and after'
+          : `eval_prompts: ${splits.format} data has no prompt/answer pairs, so nothing is generated before and after`
+      }`,
+    );
+  }
   const generator = await createGenerator(model, tokenizer, format, modelDir);
   const snapshot = makeEvaluator(trainable, evalExamples, cases, generator, {
     batchSize,
@@ -200,9 +238,12 @@ async function trainInto(
     epochs: options.number('epochs')!,
     maxSteps: options.number('max_steps') ?? -1,
   });
+  // unset: about 5 evaluations a run, none more often than every 10 steps (a 4-step trial evaluates at its end)
   const evalSteps =
     options.number('eval_steps') ??
-    (evalExamples.length > 0 ? Math.max(1, Math.ceil(plan.maxSteps / 10)) : undefined);
+    (evalExamples.length > 0
+      ? Math.max(Math.ceil(plan.maxSteps / 5), Math.min(10, plan.maxSteps))
+      : undefined);
   const view = createProgressView(io, options.number('logging_steps')!);
   let bestEvalLoss: number | undefined;
   let peakMemoryMb: number | undefined;
@@ -212,8 +253,10 @@ async function trainInto(
     model: trainable,
     trainDataset: trainExamples,
     ...(evalExamples.length > 0 && { evalDataset: evalExamples }),
-    config: trainingConfig(options, { outputDir, padTokenId, evalSteps }),
-    saveAdapter: async (dir) => {
+    config: trainingConfig(options, { padTokenId, evalSteps }),
+    storage: await nodeStorage(outputDir),
+    saveAdapter: async (folder) => {
+      const dir = folder.localPath!; // nodeStorage: the checkpoint folder being assembled on disk
       await saveTo(dir);
       await writeRunConfig(dir, { ...options.toRecord(), ...derived });
     },
@@ -252,9 +295,10 @@ async function trainInto(
     trainLoss: result.trainLoss,
     trainableParams: count.trainable,
     peakMemoryMb,
-    predictedMemoryBytes: predicted,
+    predictedMemoryBytes: memoryPlan.total,
     tokensPerSec,
     before,
+    cases,
   };
   if (result.stopped) {
     return {
@@ -304,7 +348,11 @@ async function trainInto(
       ['data', `${dataPath}: ${train.stats.kept} train examples, ${evalExamples.length} held out`],
       [
         'chat format',
-        format.name === 'chat_template' ? "the model's own chat_template (jinja)" : format.name,
+        !templated
+          ? `none (${splits.format} data${completionTemplates ? `, trained after ${JSON.stringify(completionTemplates.response)}` : ''})`
+          : format.name === 'chat_template'
+            ? "the model's own chat_template (jinja)"
+            : format.name,
       ],
       ['optimizer', `${lr}, batch ${batchSize} × ${accumulation}, ${result.globalStep} steps`],
     ],

@@ -1,15 +1,20 @@
 // The verbs of `lora`, each with its options (from option-spec.ts), arguments, examples and a lazily loaded handler.
+import { singleDatasetPath } from './alias-conversions.js';
 import type { CliIo } from './io.js';
 import {
+  ADAPTER_ALIASES,
   COMMON_OPTIONS,
   COUNT_OR_FRACTION,
   DATA_OPTIONS,
   GENERATION_OPTIONS,
   LIMITS,
+  DOUBLE_QUANT_ALIASES,
   LORA_OPTIONS,
+  MODEL_ALIASES,
   MODEL_OPTIONS,
   type OptionSpec,
   POWER_OF_TWO,
+  QUANT_ALIASES,
   QUANT_OPTIONS,
   TRAINER_OPTIONS,
 } from './option-spec.js';
@@ -54,11 +59,13 @@ const INFERENCE_QUANT: OptionSpec[] = [
     {
       choices: ['auto', 'nf4', 'fp4', 'none'],
       default: 'auto',
+      aliases: QUANT_ALIASES,
     },
   ),
   spec('double_quant', 'boolean', 'double quantization when --quant is nf4/fp4', {
     negatable: true,
     default: true,
+    aliases: DOUBLE_QUANT_ALIASES,
   }),
 ];
 
@@ -76,6 +83,37 @@ export const TRAIN_OPTIONS = merge(
   DATA_OPTIONS,
   QUANT_OPTIONS,
   LORA_OPTIONS,
+);
+
+/** lora plan: what train reads of the model (config.json) and the options its memory depends on. */
+const PLAN_KEYS = [
+  'max_length',
+  'batch_size',
+  'gradient_checkpointing',
+  'max_memory',
+  'lora_r',
+  'lora_dropout',
+];
+export const PLAN_OPTIONS = merge(
+  COMMON_OPTIONS,
+  [
+    spec('model', 'path', 'model folder or its config.json (no weights are read)', {
+      arg: 'path',
+      aliases: MODEL_ALIASES,
+    }),
+  ],
+  [...DATA_OPTIONS, ...TRAINER_OPTIONS, ...LORA_OPTIONS].filter((s) => PLAN_KEYS.includes(s.key)),
+  QUANT_OPTIONS,
+  LORA_OPTIONS.filter((s) => s.key === 'target_modules' || s.key === 'modules_to_save'),
+  [
+    spec(
+      'max_memory',
+      'string',
+      'the memory the run may use, as train checks it: bytes, 20GiB, 1.5TB or 80% (of RAM); default 90% of RAM',
+      { arg: 'size' },
+    ),
+    spec('json', 'boolean', 'print one JSON object instead of the table'),
+  ],
 );
 
 const SWEEP_SPEC = spec(
@@ -100,12 +138,36 @@ export const VERBS: VerbDefinition[] = [
     load: async () => (await import('./commands/train.js')).trainCommand,
   },
   {
+    name: 'plan',
+    summary: 'the memory a training run needs, by part, from config.json alone; exit 1 when it does not fit',
+    options: PLAN_OPTIONS,
+    examples: [
+      'lora plan --model models/Qwen2.5-1.5B-Instruct --lora-r 16 --batch-size 1 --max-length 512',
+      'lora plan --config train.yml',
+      'lora plan --model config.json --json',
+    ],
+    load: async () => (await import('./commands/plan.js')).planCommand,
+  },
+  {
     name: 'eval',
     summary: 'loss, perplexity and (with --generate) accuracy of a model with or without an adapter',
     options: merge(COMMON_OPTIONS, MODEL_OPTIONS, INFERENCE_QUANT, DATA_OPTIONS, [
-      spec('adapter', 'path', 'PEFT adapter folder', { arg: 'dir' }),
-      spec('data', 'path', 'evaluation data: .jsonl, .json or .csv', { arg: 'file' }),
-      spec('batch_size', 'int', 'examples per forward pass', { min: 1, max: LIMITS.batch, default: 8 }),
+      spec('adapter', 'path', 'PEFT adapter folder', { arg: 'dir', aliases: ADAPTER_ALIASES }),
+      spec('data', 'path', 'evaluation data: .jsonl, .json or .csv', {
+        arg: 'file',
+        // a config shared with train names its evaluation data eval_data (and data is the training data: with
+        // both there, eval asks for --data instead of guessing)
+        aliases: [
+          { key: 'eval_data' },
+          { key: 'test_datasets', convert: singleDatasetPath, configOnly: true },
+        ],
+      }),
+      spec('batch_size', 'int', 'examples per forward pass', {
+        min: 1,
+        max: LIMITS.batch,
+        default: 8,
+        aliases: [{ key: 'per_device_eval_batch_size' }, { key: 'eval_batch_size' }],
+      }),
       spec('limit', 'int', 'evaluate the first N examples only', { min: 1, max: LIMITS.examples }),
       spec('json', 'boolean', 'print one JSON object as the last line'),
       spec('generate', 'boolean', 'generate answers and score them against --label-field'),
@@ -128,10 +190,16 @@ export const VERBS: VerbDefinition[] = [
       spec('report', 'path', 'where --compare writes its markdown (default: <adapter>/compare.md)', {
         arg: 'file',
       }),
+      spec(
+        'predictions',
+        'path',
+        'with --generate: write each example (prompt, expected, generated, correct) as a JSON line to this new file',
+        { arg: 'file' },
+      ),
     ]),
     examples: [
-      'lora eval --model runs/default/base --adapter runs/default/output --data runs/default/data/eval.jsonl',
-      'lora eval --model runs/default/base --adapter runs/default/output --data runs/default/data/eval.jsonl --generate --compare',
+      'lora eval --adapter runs/default/output --data runs/default/data/eval.jsonl',
+      'lora eval --adapter runs/default/output --data runs/default/data/eval.jsonl --generate --compare',
     ],
     load: async () => (await import('./commands/eval.js')).evalCommand,
   },
@@ -143,7 +211,7 @@ export const VERBS: VerbDefinition[] = [
       spec('raw', 'boolean', 'send the prompt as is, without the chat template'),
     ]),
     examples: [
-      'lora generate --prompt "Classify: the striker scored twice"',
+      'lora generate --prompt "Lily went to the park. She found a ball and saw a dog. Where was Lily?"',
       'lora generate --model gpt2 --raw --prompt "Once upon"',
     ],
     load: async () => (await import('./commands/generate.js')).generateCommand,
@@ -153,15 +221,18 @@ export const VERBS: VerbDefinition[] = [
     summary: 'talk to a model: an interactive session (/reset, /exit), or one prompt given as an argument',
     options: merge(COMMON_OPTIONS, MODEL_OPTIONS, INFERENCE_QUANT, GENERATION_OPTIONS),
     args: { name: '[prompt...]', description: 'answer this one message and exit' },
-    examples: ['lora chat', 'lora chat "Classify: heavy rain is expected tonight"'],
+    examples: [
+      'lora chat',
+      'lora chat "Tom found a kite at the beach. Then he saw a duck. What did Tom see?"',
+    ],
     load: async () => (await import('./commands/chat.js')).chatCommand,
   },
   {
     name: 'merge',
     summary: 'fold an adapter into its base and write a Hugging Face model folder',
     options: merge(COMMON_OPTIONS, [
-      spec('model', 'path', 'base model folder', { arg: 'dir' }),
-      spec('adapter', 'path', 'PEFT adapter folder', { arg: 'dir' }),
+      spec('model', 'path', 'base model folder', { arg: 'dir', aliases: MODEL_ALIASES }),
+      spec('adapter', 'path', 'PEFT adapter folder', { arg: 'dir', aliases: ADAPTER_ALIASES }),
       spec('output', 'path', 'merged model folder', { arg: 'dir' }),
       spec('overwrite', 'boolean', 'replace an earlier merged model in --output instead of refusing'),
       spec('dtype', 'choice', 'dtype of the written weights', {
@@ -178,22 +249,25 @@ export const VERBS: VerbDefinition[] = [
         },
       ),
     ]),
-    examples: [
-      'lora merge --model runs/default/base --adapter runs/default/output --output runs/default/merged',
-    ],
+    examples: ['lora merge --adapter runs/default/output --output runs/default/merged'],
     load: async () => (await import('./commands/merge.js')).mergeCommand,
   },
   {
     name: 'quantize',
     summary: 'write a bitsandbytes-format 4-bit checkpoint of a model',
     options: merge(COMMON_OPTIONS, [
-      spec('model', 'path', 'model folder', { arg: 'dir' }),
+      spec('model', 'path', 'model folder', { arg: 'dir', aliases: MODEL_ALIASES }),
       spec('output', 'path', 'quantized model folder', { arg: 'dir' }),
       spec('overwrite', 'boolean', 'replace an earlier quantized model in --output instead of refusing'),
-      spec('quant_type', 'choice', '4-bit data type', { choices: ['nf4', 'fp4'], default: 'nf4' }),
+      spec('quant_type', 'choice', '4-bit data type', {
+        choices: ['nf4', 'fp4'],
+        default: 'nf4',
+        aliases: [{ key: 'bnb_4bit_quant_type' }],
+      }),
       spec('double_quant', 'boolean', 'quantize the absmax constants again', {
         negatable: true,
         default: false,
+        aliases: DOUBLE_QUANT_ALIASES,
       }),
       spec('block_size', 'int', 'elements per absmax block', {
         min: 32,
@@ -212,7 +286,9 @@ export const VERBS: VerbDefinition[] = [
     summary: 'merge, sample, shuffle and split dataset files into train.jsonl / eval.jsonl',
     options: merge(
       COMMON_OPTIONS,
-      DATA_OPTIONS.filter((s) => !['max_length', 'completion_only'].includes(s.key)),
+      DATA_OPTIONS.filter(
+        (s) => !['max_length', 'completion_only', 'response_template', 'instruction_template'].includes(s.key),
+      ),
       [
         spec(
           'sources',
@@ -222,7 +298,10 @@ export const VERBS: VerbDefinition[] = [
             configOnly: true,
           },
         ),
-        spec('data', 'path', 'one source file (instead of sources:)', { arg: 'file' }),
+        spec('data', 'path', 'one source file (instead of sources:)', {
+          arg: 'file',
+          aliases: [{ key: 'datasets', convert: singleDatasetPath, configOnly: true }],
+        }),
         spec('sample', 'number', 'with --data: a count, or a fraction in (0, 1)', {
           min: 0,
           max: LIMITS.examples,
@@ -236,12 +315,13 @@ export const VERBS: VerbDefinition[] = [
           min: 0,
           max: 1,
           exclusive: true,
+          aliases: [{ key: 'val_set_size' }],
         }),
         spec('eval_size', 'int', 'examples held out', { min: 1, max: LIMITS.examples }),
       ],
     ),
     examples: [
-      'lora prepare --config examples/prepare.yml',
+      'lora prepare --config examples/qwen2.5-1.5b-qlora-data.yml',
       'lora prepare --data alpaca.json --output data --eval-ratio 0.1',
     ],
     load: async () => (await import('./commands/prepare.js')).prepareCommand,

@@ -216,7 +216,7 @@ describe('inputs that are not what they should be are one line naming the path',
     );
     const r = await runCli(['sweep', '--config', 'sweep.yml'], root);
     expect(oneLineError(r)).toMatch(
-      /^lora sweep: expected a trial with a eval_loss, got 2 of 2 failed, the first \(01_lora_r-4\) with: .*empty\.jsonl: expected at least one record, got an empty file; see .*sweep_report\.md$/,
+      /^lora sweep: expected a trial with an eval_loss value, got 2 of 2 failed, the first \(01_lora_r-4\) with: .*empty\.jsonl: expected at least one record, got an empty file; see .*sweep_report\.md$/,
     );
   });
 });

@@ -82,7 +82,11 @@ const cases: { name: string; argv: () => string[]; message: RegExp }[] = [
     argv: () => [...base(), '--lr', '-1'],
     message: /--lr: expected a number in \(0, 1\), got "-1"/,
   },
-  { name: 'bad choice', argv: () => [...base(), '--quant', 'nf5'], message: /--quant.*nf5.*(nf4|Allowed)/ },
+  {
+    name: 'bad choice',
+    argv: () => [...base(), '--quant', 'nf5'],
+    message: /--quant: expected one of nf4, fp4, none, got "nf5"/,
+  },
   {
     name: 'unknown flag',
     argv: () => [...base(), '--lora-rank', '8'],

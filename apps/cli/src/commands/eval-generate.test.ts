@@ -90,6 +90,56 @@ describe('eval --compare / --label-field and generate on a tiny qwen2 checkpoint
     expect(result.confusion_matrix.columns).toEqual(['no', 'yes', '(other)']);
   });
 
+  test('--label-field on {instruction, input, label} records (no output): the label is the answer', async () => {
+    const records = readFileSync(data.eval, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { instruction: string; input?: string; output: string })
+      .map(({ instruction, input, output }) => ({ instruction, input: input ?? '', label: output }));
+    const file = join(root, 'test.jsonl');
+    writeFileSync(file, records.map((l) => JSON.stringify(l)).join('\n'));
+    const r = await runCli(
+      ['eval', '--adapter', 'a', '--model', 'model', '--data', file, '--label-field', 'label'],
+      root,
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('data: records have no answer field, so "label" (--label-field) is the answer');
+    const json = await runCli(
+      ['eval', '--adapter', 'a', '--model', 'model', '--data', file, '--label-field', 'label', '--json'],
+      root,
+    );
+    const result = JSON.parse(lastLine(json.out));
+    expect(result.total).toBe(records.length);
+    expect(result.answer_kind).toBe('labels');
+    expect(result.metric).toBe('accuracy');
+    const labels = [...new Set(records.map((x) => x.label.toLowerCase()))].sort();
+    expect(Object.keys(result.per_class).sort()).toEqual(labels);
+    for (const key of ['macro_f1', 'weighted_f1', 'weighted_precision', 'weighted_recall'])
+      expect(result[key]).toBeGreaterThanOrEqual(0);
+    const predictions = join(root, 'predictions.jsonl');
+    const written = await runCli(
+      [
+        ...['eval', '--adapter', 'a', '--model', 'model', '--data', file, '--label-field', 'label'],
+        ...['--predictions', predictions],
+      ],
+      root,
+    );
+    expect(written.code, written.err).toBe(0);
+    const rows = readFileSync(predictions, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { index: number; expected: string; generated: string; correct: boolean });
+    expect(rows.map((r) => r.expected)).toEqual(records.map((x) => x.label));
+    expect(rows.filter((r) => r.correct).length).toBe(result.correct);
+    const again = await runCli(
+      ['eval', '--adapter', 'a', '--model', 'model', '--data', file, '--label-field', 'label', '--predictions', predictions],
+      root,
+    );
+    expect(again.err).toBe(
+      `lora: --predictions ${predictions}: expected a new file, got an existing one; remove it or name another\n`,
+    );
+  });
+
   test('generate: greedy is repeatable, a seed fixes sampling, --raw skips the template', async () => {
     const prompt = ['--prompt', 'the striker scored', '--max-new-tokens', '6'];
     const greedy = async () =>

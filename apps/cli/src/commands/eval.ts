@@ -1,11 +1,21 @@
 // lora eval: loss, perplexity and token count of a model (+ adapter) on a dataset; with --generate, answers
 // generated and scored (accuracy, precision/recall/F1, confusion matrix); with --compare, base vs adapter.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDataset, readRecords, type TokenizedExample } from '@lora/datasets';
+import { loadDataset, readRecords, type SourceOptions, type TokenizedExample } from '@lora/datasets';
 import { classificationReportMarkdown, confusionMatrixMarkdown } from '@lora/metrics';
 import { evaluateModel } from '@lora/sft';
 import { writeFileAtomic } from '../atomic.js';
-import { type AnswerCase, type AnswerScore, answerCases, scoreAnswers } from '../answers.js';
+import {
+  type AnswerCase,
+  type AnswerScore,
+  answerCases,
+  answersJson,
+  describeAnswers,
+  normalizeAnswer,
+  promptText,
+  scoreAnswers,
+} from '../answers.js';
 import { sourceOptions } from '../data-source.js';
 import { UsageError } from '../errors.js';
 import { generateAnswers, GREEDY } from '../generation.js';
@@ -13,7 +23,7 @@ import { sessionLines, type InferenceSession, openSession } from '../inference.j
 import { printer } from '../io.js';
 import type { Options } from '../options.js';
 import { type EvalSnapshot, evalComparisonTable, generationsTable } from '../report.js';
-import { describeStats, tokenizeSplit } from '../training-data.js';
+import { completionTemplatesFrom, describeStats, tokenizeSplit } from '../training-data.js';
 import type { CommandContext } from '../verbs.js';
 
 interface EvalResult extends EvalSnapshot {
@@ -40,6 +50,21 @@ async function labelsFromField(path: string, field: string, count: number): Prom
     );
   }
   return labels;
+}
+
+/** Keys of any format's answer; a labelled test set ({instruction, input, label}) has none of them. */
+const ANSWER_KEYS = ['output', 'completion', 'messages', 'conversations', 'conversation', 'chosen', 'text', 'input_ids'];
+
+/**
+ * Whether `--label-field` must stand in for the answer: the first record has the label field and no answer of any
+ * format, and no field_map names the output.
+ */
+async function labelIsTheOnlyAnswer(path: string, field: string, source: SourceOptions): Promise<boolean> {
+  if (source.fieldMap?.output !== undefined) return false;
+  for await (const record of readRecords(path)) {
+    return field in record.value && !ANSWER_KEYS.some((key) => key in record.value);
+  }
+  return false;
 }
 
 async function evaluate(
@@ -84,7 +109,7 @@ function resultLines(name: string, r: EvalResult): string[] {
   ];
   const a = r.answers;
   if (a) {
-    lines.push(`${name}: answer accuracy ${(100 * a.accuracy).toFixed(1)}% (${a.correct}/${a.total})`);
+    lines.push(`${name}: answers ${describeAnswers(a)}`);
     if (a.report) {
       lines.push(
         ...classificationReportMarkdown(a.report).split('\n'),
@@ -98,27 +123,12 @@ function resultLines(name: string, r: EvalResult): string[] {
 }
 
 function jsonOf(r: EvalResult): Record<string, unknown> {
-  const a = r.answers;
   return {
     loss: r.loss,
     perplexity: r.perplexity,
     tokens: r.tokens,
     token_accuracy: r.tokenAccuracy,
-    ...(a && {
-      accuracy: a.accuracy,
-      correct: a.correct,
-      total: a.total,
-      ...(a.report && {
-        macro_precision: a.report.macro.precision,
-        macro_recall: a.report.macro.recall,
-        macro_f1: a.report.macro.f1,
-        confusion_matrix: {
-          labels: a.report.confusionMatrix.labels,
-          columns: a.report.confusionMatrix.columns,
-          counts: a.report.confusionMatrix.counts,
-        },
-      }),
-    }),
+    ...(r.answers && answersJson(r.answers)),
   };
 }
 
@@ -126,6 +136,12 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
   const { out } = printer(io);
   const json = options.bool('json');
   const compare = options.bool('compare');
+  const early = options.string('predictions');
+  if (early !== undefined && existsSync(early)) {
+    throw new UsageError(
+      `${options.label('predictions')} ${early}: expected a new file, got an existing one; remove it or name another`,
+    );
+  }
   const session = await openSession(options, io.cwd, 'eval'); // takes --data from the run's eval_data if unset
   const data = options.string('data');
   if (data === undefined)
@@ -134,11 +150,16 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
     throw new UsageError('lora eval --compare: expected --adapter DIR to compare with its base, got none');
   const log = json ? (line: string) => io.stderr.write(`${line}\n`) : out;
   for (const line of sessionLines(session)) log(line);
-  const loaded = await loadDataset(data, sourceOptions(options));
+  const labelField = options.string('label_field');
+  const source = sourceOptions(options);
+  if (labelField !== undefined && (await labelIsTheOnlyAnswer(data, labelField, source))) {
+    source.fieldMap = { ...source.fieldMap, output: labelField };
+    log(`data: records have no answer field, so "${labelField}" (--label-field) is the answer`);
+  }
+  const loaded = await loadDataset(data, source);
   const limit = options.number('limit');
   const examples = limit === undefined ? loaded.examples : loaded.examples.slice(0, limit);
   if (examples.length === 0) throw new UsageError(`--data ${data}: expected at least one example, got none`);
-  const labelField = options.string('label_field');
   const labels =
     labelField === undefined
       ? undefined
@@ -148,12 +169,20 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
     format: session.format,
     maxLength: options.number('max_length')!,
     completionOnly: options.bool('completion_only'),
+    completionTemplates: completionTemplatesFrom(options),
   };
   const tokenized = tokenizeSplit(examples, session.tokenizer, settings);
   log(describeStats(`data (${loaded.format})`, tokenized.stats));
   if (tokenized.examples.length === 0)
     throw new UsageError(`--data ${data}: expected examples left after tokenization, got none`);
-  const cases = generateToo ? answerCases(examples, labels ? (i) => labels[i] : undefined) : undefined;
+  const cases = generateToo
+    ? answerCases(
+        examples,
+        labels ? (i) => labels[i] : undefined,
+        settings.completionTemplates,
+        session.tokenizer.eosToken,
+      )
+    : undefined;
   if (cases?.length === 0)
     throw new UsageError('--generate: expected conversational examples (a prompt and an answer), got none');
 
@@ -164,12 +193,26 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
     base = await evaluate(session, tokenized.examples, cases, options);
     session.lora!.setAdaptersEnabled(true);
   }
+  const predictionsFile = options.string('predictions');
+  if (predictionsFile !== undefined) {
+    if (!cases) throw new UsageError(`${options.label('predictions')}: expected --generate or --label-field, got neither`);
+    const rows = cases.map((c, index) => ({
+      index,
+      prompt: promptText(c),
+      expected: c.expected,
+      generated: adapted.predictions[index] ?? '',
+      correct: normalizeAnswer(adapted.predictions[index] ?? '') === normalizeAnswer(c.expected),
+      ...(base && { base: base.predictions[index] ?? '' }),
+    }));
+    await writeNewFile(predictionsFile, rows.map((r) => `${JSON.stringify(r)}\n`).join(''), options.label('predictions'));
+    log(`wrote ${rows.length} predictions to ${predictionsFile}`);
+  }
   if (base) for (const line of resultLines('base', base)) log(line);
   for (const line of resultLines(session.lora ? 'adapter' : 'model', adapted)) log(line);
   if (compare && base) {
     const reportPath = options.string('report') ?? join(session.target.adapterDir!, 'compare.md');
     const rows = (cases ?? []).slice(0, 12).map((c, i) => ({
-      prompt: c.prompt.map((m) => m.content).join(' / '),
+      prompt: promptText(c),
       expected: c.expected,
       before: base.predictions[i] ?? '',
       after: adapted.predictions[i] ?? '',
@@ -200,4 +243,11 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
     out(JSON.stringify(result));
   }
   return 0;
+}
+
+/** Write `path` atomically, refusing a file that is already there (an input, or another run's output). */
+async function writeNewFile(path: string, text: string, label: string): Promise<void> {
+  if (existsSync(path))
+    throw new UsageError(`${label} ${path}: expected a new file, got an existing one; remove it or name another`);
+  await writeFileAtomic(path, text);
 }

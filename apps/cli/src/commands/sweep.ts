@@ -241,7 +241,7 @@ async function sweepInto(root: string, options: CommandContext['options'], io: C
         ? `${results.length} without one (is there an eval set for ${sweep.metric}?)`
         : `${failed.length} of ${results.length} failed, the first (${failed[0]!.name}) with: ${failed[0]!.error}`;
     throw new CliError(
-      `lora sweep: expected a trial with a ${sweep.metric}, got ${got}; see ${join(root, 'sweep_report.md')}`,
+      `lora sweep: expected a trial with an ${sweep.metric} value, got ${got}; see ${join(root, 'sweep_report.md')}`,
     );
   }
   return 0;

@@ -1,29 +1,58 @@
-// lora train: load (or, with no --model/--data, create) the base and data, QLoRA/LoRA fine-tune with the SFT
-// trainer, and write the PEFT adapter, metrics, checkpoints and report.md with evaluations before and after.
+// lora train: load the base and data (with no --model/--data, the embedded default: stories260K and the seeded
+// story-questions task), QLoRA/LoRA fine-tune with the SFT trainer, and write the PEFT adapter, metrics,
+// checkpoints and report.md with evaluations before and after; the summary shows a few generations of each.
 import { basename, join } from 'node:path';
 import { printer } from '../io.js';
 import { applyEmbeddedDefault, defaultRunPaths } from '../default-setup.js';
 import { formatDuration } from '../progress.js';
 import { runTraining, type TrainingOutcome } from '../training-run.js';
 import type { CommandContext } from '../verbs.js';
+import { promptText } from '../answers.js';
+
+/** Held-out prompts shown on the console with their expected answer and the greedy answers before and after. */
+const SHOWN_GENERATIONS = 4;
+
+/** Up to SHOWN_GENERATIONS held-out prompts, each with `expected · before · after` (one line each, cut at 100). */
+function generations(o: TrainingOutcome): string[] {
+  const shown = o.cases.slice(0, SHOWN_GENERATIONS);
+  if (shown.length === 0) return [];
+  const line = (t: string, max = 100) => {
+    const one = t.replace(/\s+/g, ' ').trim();
+    return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+  };
+  const quoted = (t: string | undefined) => JSON.stringify(line(t ?? '', 40));
+  const lines = ['  held-out prompts (greedy; expected · before → after):'];
+  shown.forEach((c, i) => {
+    lines.push(`    ${line(promptText(c))}`);
+    lines.push(
+      `      ${quoted(c.expected)} · ${quoted(o.before.predictions[i])} → ${quoted(o.after.predictions[i])}`,
+    );
+  });
+  return lines;
+}
 
 function summary(o: TrainingOutcome, embedded: boolean, cwd: string): string[] {
   const arrow = (a: string, b: string) => `${a} → ${b}`;
   const pct = (x: number | undefined) =>
     x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)}%`;
   const fix = (x: number | undefined, d: number) => (x === undefined ? '–' : x.toFixed(d));
-  const lines = ['', 'summary'];
-  if (o.before.answers || o.after.answers) {
-    lines.push(
-      `  accuracy (held-out, generated): ${arrow(pct(o.before.answers?.accuracy), pct(o.after.answers?.accuracy))}`,
-    );
+  const rows: [string, string][] = [];
+  const answers = o.after.answers ?? o.before.answers;
+  if (answers) {
+    // a closed label set is scored as accuracy; free answers (a name, a word) as exact match
+    const metric = answers.report ? 'accuracy' : 'exact match';
+    rows.push([
+      `${metric} (held-out, generated)`,
+      arrow(pct(o.before.answers?.accuracy), pct(o.after.answers?.accuracy)),
+    ]);
   }
   if (o.before.perplexity !== undefined || o.after.perplexity !== undefined) {
-    lines.push(
-      `  perplexity (held-out):          ${arrow(fix(o.before.perplexity, 3), fix(o.after.perplexity, 3))}`,
-    );
-    lines.push(`  eval loss:                      ${arrow(fix(o.before.loss, 4), fix(o.after.loss, 4))}`);
+    rows.push(['perplexity (held-out)', arrow(fix(o.before.perplexity, 3), fix(o.after.perplexity, 3))]);
+    rows.push(['eval loss', arrow(fix(o.before.loss, 4), fix(o.after.loss, 4))]);
   }
+  const width = Math.max(0, ...rows.map(([name]) => name.length)) + 2;
+  const lines = ['', 'summary', ...rows.map(([name, value]) => `  ${`${name}:`.padEnd(width)}${value}`)];
+  lines.push(...generations(o));
   lines.push(`  wall time: ${formatDuration(o.wallSeconds)} (${o.steps} steps)`);
   lines.push(`  adapter: ${o.outputDir}`);
   lines.push(`  report:  ${o.reportPath}`);
@@ -31,7 +60,7 @@ function summary(o: TrainingOutcome, embedded: boolean, cwd: string): string[] {
     const rel = defaultRunPaths('.').root;
     lines.push(
       '',
-      `next: \`pnpm --filter cli start chat\` talks to the result (files in ${join(cwd, rel.replace(/^\.\//, ''))})`,
+      `next: \`pnpm -s lora chat\` talks to the result (files in ${join(cwd, rel.replace(/^\.\//, ''))})`,
     );
   }
   return lines;
@@ -47,7 +76,7 @@ export async function trainCommand({ io, options }: CommandContext): Promise<num
       options.set('output', join(io.cwd, 'runs', `${basename(options.require('model'))}-lora`), 'default');
   }
   const outcome = await runTraining(options, io, {
-    title: embedded ? 'Embedded default: topic classification with QLoRA' : undefined,
+    title: embedded ? 'Embedded default: story questions on stories260K with QLoRA' : undefined,
   });
   if (outcome.stopped) {
     out(

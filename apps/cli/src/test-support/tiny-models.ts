@@ -6,7 +6,11 @@ import { type Architecture, writeTinyCheckpoint } from '@lora/models';
 import { type BuiltinFormatName, getChatFormat } from '@lora/chatml';
 import { TOPIC_INSTRUCTION, type TopicExample, topicClassificationTask, topicCorpus } from '@lora/datasets';
 import { Tokenizer, trainByteLevelBpe, writeTokenizerFiles } from '@lora/tokenize';
-import { CHATML_TEMPLATE } from '../default-setup.js';
+
+/** ChatML as a jinja chat_template, for the Qwen2 tokenizers (it renders as @lora/chatml's builtin ChatML). */
+export const CHATML_TEMPLATE =
+  "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
+  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 interface ArchitectureTokens {
   specials: string[];
