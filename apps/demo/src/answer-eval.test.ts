@@ -14,26 +14,24 @@ describe('normalizeAnswer', () => {
 });
 
 describe('scoreAnswers', () => {
-  test('counts answers equal to the label after normalizing, and shows the sentence of each prompt', () => {
-    const cases = ['sports', 'food', 'tech'].map((label, i) => ({
-      prompt: [{ role: 'user', content: `Which topic?\nsentence ${i}` }],
-      expected: label,
+  test('counts answers equal to the expected one after normalizing, and shows the question of each prompt', () => {
+    const cases = ['Lily', 'park', 'kite'].map((answer, i) => ({
+      prompt: [{ role: 'user', content: `story ${i}. Who?` }],
+      expected: answer,
     }));
-    const { correct, predictions } = scoreAnswers(cases, ['Sports.', 'weather', 'tech tech']);
+    const { correct, predictions } = scoreAnswers(cases, ['lily.', 'beach', 'kite kite']);
     expect(correct).toBe(1);
     expect(predictions).toEqual([
-      { input: 'sentence 0', expected: 'sports', got: 'Sports.', correct: true },
-      { input: 'sentence 1', expected: 'food', got: 'weather', correct: false },
-      { input: 'sentence 2', expected: 'tech', got: 'tech tech', correct: false },
+      { input: 'story 0. Who?', expected: 'Lily', got: 'lily.', correct: true },
+      { input: 'story 1. Who?', expected: 'park', got: 'beach', correct: false },
+      { input: 'story 2. Who?', expected: 'kite', got: 'kite kite', correct: false },
     ]);
   });
 
-  test('a missing answer counts as wrong', () => {
-    const { correct, predictions } = scoreAnswers(
-      [{ prompt: [{ role: 'user', content: 'x' }], expected: 'food' }],
-      [],
-    );
-    expect(correct).toBe(0);
-    expect(predictions[0]!.got).toBe('');
+  test('only the answered prompts are scored (an evaluation Stop interrupted)', () => {
+    const cases = ['a', 'b', 'c'].map((expected) => ({ prompt: [{ role: 'user', content: 'q' }], expected }));
+    const { correct, predictions } = scoreAnswers(cases, ['a']);
+    expect(correct).toBe(1);
+    expect(predictions).toHaveLength(1);
   });
 });

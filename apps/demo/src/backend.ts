@@ -1,9 +1,9 @@
 // Compute backend of the worker: the WebAssembly SIMD backend by default, WebGPU or gpu.js WebGL2 on request (loaded
 // only then), or the plain TypeScript reference; one report line says which runs and what falls back.
-import { BackendError, backendReport, KERNEL_NAMES, setBackend } from '@lora/core';
+import { BackendError, backendReport, disposeBackends, KERNEL_NAMES, setBackend } from '@lora/core';
 import type { BackendChoice } from './protocol.js';
 
-let wasm: Promise<string | undefined> | undefined;
+let wasm: { threads: number; registered: Promise<string | undefined> } | undefined;
 let webgl2: Promise<string | undefined> | undefined;
 let webgpu: Promise<string | undefined> | undefined;
 
@@ -18,15 +18,23 @@ function registerWebgpu(): Promise<string | undefined> {
   return webgpu;
 }
 
-/** Registers `wasm` once; resolves to why it is unavailable, or undefined. */
-function registerWasm(): Promise<string | undefined> {
-  wasm ??= import('@lora/backend-wasm')
-    .then((m) => m.registerWasmBackend())
-    .then(
-      () => undefined,
-      (error: unknown) => (error instanceof Error ? error.message : String(error)),
-    );
-  return wasm;
+/**
+ * Registers `wasm` on `threads` threads (again when the count changes: a new engine, whose workers start when it is
+ * selected); resolves to why it is unavailable, or undefined.
+ */
+function registerWasm(threads: number): Promise<string | undefined> {
+  if (wasm?.threads !== threads) {
+    // a backend initializes once: dispose the old engine's threads so that selecting the new one starts its own
+    const registered = (wasm ? disposeBackends() : Promise.resolve())
+      .then(() => import('@lora/backend-wasm'))
+      .then((m) => m.registerWasmBackend({ threads }))
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+    wasm = { threads, registered };
+  }
+  return wasm.registered;
 }
 
 /** Registers `gpujs-webgl2` once (probing a 2×2 matmul); resolves to why it is unavailable, or undefined. */
@@ -49,9 +57,20 @@ export interface SelectedBackend {
   report: string;
 }
 
-/** Select `choice`; throws BackendError saying why when it cannot run here. */
-export async function selectBackend(choice: BackendChoice, isolated: boolean): Promise<SelectedBackend> {
-  const register = { wasm: registerWasm, webgpu: registerWebgpu, 'gpujs-webgl2': registerWebgl2 }[choice as string];
+/**
+ * Select `choice` (`threads`: the wasm backend's, 1 by default — more need a worker of a crossOriginIsolated page);
+ * throws BackendError saying why when it cannot run here.
+ */
+export async function selectBackend(
+  choice: BackendChoice,
+  isolated: boolean,
+  threads = 1,
+): Promise<SelectedBackend> {
+  const register = {
+    wasm: () => registerWasm(threads),
+    webgpu: registerWebgpu,
+    'gpujs-webgl2': registerWebgl2,
+  }[choice as string];
   const problem = register ? await register() : undefined;
   if (problem !== undefined)
     throw new BackendError(`backend ${choice}: expected it to load here, got: ${problem}`);

@@ -1,143 +1,156 @@
+import { fileURLToPath } from 'node:url';
 import { disposeBackends } from '@lora/core';
+import { memoryStorage } from '@lora/sft';
+import { STORIES260K_DIR } from '@lora/stories260k';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { FromWorker } from './protocol.js';
-import { DEMO_SETTINGS, DemoSession, type DemoSettings } from './session.js';
+import { tabMemoryLimit } from './memory-estimate.js';
+import type { DataInfo, FromWorker, MemoryInfo, ModelInfo } from './protocol.js';
+import { readRecord } from './run-record.js';
+import { DemoSession } from './session.js';
+import { StopSwitch } from './stop-switch.js';
+import { diskFiles } from './test-support/disk-files.js';
+import { trainRun } from './training-run.js';
 
-// A small run of the page's flow on the wasm backend (in Node): 64 examples, 8 steps, 8 held-out prompts.
-const SMALL: DemoSettings = {
-  ...DEMO_SETTINGS,
-  data: { ...DEMO_SETTINGS.data, train: 64, eval: 8, vocabSize: 400 },
-  training: { ...DEMO_SETTINGS.training, epochs: 1, warmupSteps: 2, evalSteps: 4 },
-  evalPrompts: 8,
-  maxNewTokens: 4,
-};
+// The page's flow in Node on the wasm backend, on the real stories260K: 8 steps of the story task.
+const STEPS = 8;
+const LIMIT = tabMemoryLimit(undefined);
 
 let session: DemoSession;
+let model: ModelInfo;
+let prepared: { data: DataInfo; memory: MemoryInfo };
+const storage = memoryStorage();
 const messages: FromWorker[] = [];
 const ofType = <T extends FromWorker['type']>(type: T) =>
   messages.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
+const record = {
+  model: { kind: 'default', label: 'stories260K' },
+  data: { kind: 'stories' },
+  chatFormat: 'llama2',
+  steps: STEPS,
+  finished: false,
+} as const;
 
 beforeAll(async () => {
-  session = new DemoSession(SMALL);
-  await expect(
-    session.chat(
-      { type: 'chat', messages: [{ role: 'user', content: 'hi' }], temperature: 0, maxNewTokens: 4, seed: 1 },
-      () => {},
-    ),
-  ).rejects.toThrow(/expected a fine-tuned model, got none yet/);
-  await session.train('wasm', false, (m) => messages.push(m));
-});
+  session = new DemoSession();
+  model = await session.setBase(await diskFiles(fileURLToPath(STORIES260K_DIR)), 'shipped');
+  prepared = session.configure('llama2', STEPS, LIMIT);
+  await storage.writeFile('left-by-an-earlier-run.txt', 'x');
+  await trainRun(session, 'wasm', false, (m) => messages.push(m), { storage, record });
+}, 300_000);
 afterAll(() => disposeBackends());
 
-describe('DemoSession', () => {
-  test('setup info describes what the page shows before training', () => {
-    const info = session.setupInfo(false, 'backend: reference');
-    expect(info.dataset).toMatchObject({ train: 64, eval: 8, labels: ['sports', 'food', 'weather', 'tech'] });
-    expect(info.tokenizer.sampleTokens.join('')).toBe(info.tokenizer.sampleText);
-    expect(info.chatml.map((s) => s.text).join('')).toMatch(
-      /^<\|im_start\|>user\n.*<\|im_start\|>assistant\n\w+<\|im_end\|>\n$/s,
-    );
-    expect(info.chatml.filter((s) => s.train).map((s) => s.text)).toEqual([
-      `${info.dataset.examples[0]!.output}<|im_end|>\n`,
-    ]);
-    expect(info.model).toMatchObject({
-      architecture: 'Qwen2ForCausalLM',
+describe('DemoSession on stories260K', () => {
+  test('the base is the real stories260K, read from its bytes', () => {
+    expect(model).toMatchObject({
+      label: 'stories260K',
+      architecture: 'llama',
       hiddenSize: 64,
-      layers: 2,
-      vocabSize: 400,
+      layers: 5,
+      vocabSize: 512,
+      hasChatTemplate: false,
     });
-    expect(info.nf4.map((s) => `${s.quantType}${s.doubleQuant ? '+dq' : ''}`)).toEqual([
+    expect(model.parameters).toBeGreaterThan(250_000);
+    expect(model.nf4.map((s) => `${s.quantType}${s.doubleQuant ? '+dq' : ''}`)).toEqual([
       'nf4+dq',
       'nf4',
       'fp4',
     ]);
+    expect(model.nf4[0]!.relativeRmse).toBeLessThan(0.15);
   });
 
-  test('train posts the stages in order: backend, QLoRA, eval before, steps, eval losses, eval after, trained', () => {
-    const order = messages.map((m) => m.type).filter((t, i, all) => t !== all[i - 1] && t !== 'phase');
-    expect(order).toEqual([
-      'backend',
-      'qlora',
-      'eval',
-      'progress',
-      'eval-loss',
-      'progress',
-      'eval-loss',
-      'eval',
-      'trained',
+  test('the data is the story task in the Llama-2 format, with the answer and </s> trained', () => {
+    expect(prepared.data).toMatchObject({
+      train: STEPS * 8,
+      eval: 64,
+      evalPrompts: 64,
+      chatFormat: 'llama2',
+    });
+    const first = prepared.data.preview[0]!;
+    expect(first.map((s) => s.text).join('')).toMatch(/^<s> ?\[INST\] .+\? \[\/INST\] \w+ <\/s>$/);
+    expect(first.filter((s) => s.train).map((s) => s.text.trim())).toEqual([
+      expect.stringMatching(/^\w+ <\/s>$/),
     ]);
-    expect(ofType('backend')[0]!.report).toMatch(
-      /^backend: wasm \(WebAssembly SIMD.*not crossOriginIsolated/,
-    );
-    const qlora = ofType('qlora')[0]!;
-    expect(qlora.quantizedLinears).toBe(14); // 7 per layer: q, k, v, o, gate, up, down
-    expect(qlora.quantizedBytes / qlora.denseBytes).toBeLessThan(0.2);
-    expect(qlora.trainableLine).toMatch(
-      /^trainable params: [\d,]+ \|\| all params: [\d,]+ \|\| trainable%: [\d.]+$/,
-    );
+    expect(prepared.data.chatPrefill).toMatch(/\?$/);
+    expect(prepared.memory.fits).toBe(true);
+    expect(prepared.memory.line).toMatch(/^memory plan: [\d.]+ MiB at peak/);
   });
 
-  test('progress covers every step with the linear schedule, and the evals are finite', () => {
-    const steps = ofType('progress').map((m) => m.info);
-    expect(steps.map((s) => s.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(steps.every((s) => s.maxSteps === 8 && Number.isFinite(s.loss) && s.tokensPerSec > 0)).toBe(true);
-    // warmup 2 then linear decay to 0 at step 8 (transformers: lr(step) for the step about to run, from 0)
-    const base = SMALL.training.learningRate;
-    expect(steps.map((s) => s.lr)).toEqual(
-      [0, 0.5, 1, 5 / 6, 4 / 6, 3 / 6, 2 / 6, 1 / 6].map((m) => expect.closeTo(base * m, 12)),
-    );
-    expect(ofType('eval-loss').map((m) => m.step)).toEqual([4, 8]);
+  test('train posts the stages in order and the loss falls', () => {
+    const order = messages
+      .map((m) => m.type)
+      .filter((t, i, all) => t !== all[i - 1] && t !== 'phase' && t !== 'eval-count');
+    expect(order).toEqual(['backend', 'qlora', 'eval', 'progress', 'eval', 'files', 'trained']);
+    expect(ofType('qlora')[0]!.quantizedLinears).toBe(35); // 7 per layer
+    expect(ofType('qlora')[0]!.trainableLine).toMatch(/^trainable params: [\d,]+ \|\| all params/);
+    const counts = ofType('eval-count')
+      .filter((m) => m.when === 'before')
+      .map((m) => m.done);
+    expect(counts).toEqual([16, 32, 48, 64]);
     const [before, after] = ofType('eval').map((m) => m.result);
-    expect(before!.when).toBe('before');
-    expect(after!.when).toBe('after');
-    for (const r of [before!, after!]) {
-      expect(r.total).toBe(8);
-      expect(r.predictions).toHaveLength(8);
-      expect(r.correct).toBe(r.predictions.filter((p) => p.correct).length);
-      expect(Number.isFinite(r.perplexity) && r.perplexity >= 1).toBe(true);
-      expect(r.perplexity).toBeCloseTo(Math.exp(r.evalLoss), 9);
-    }
+    expect(before).toMatchObject({ when: 'before', total: 64, planned: 64 });
     expect(after!.evalLoss).toBeLessThan(before!.evalLoss);
+    expect(ofType('progress').map((m) => m.info.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
-  test('chat streams the reply in pieces that add up to it, then says why it stopped', async () => {
+  test("the run's files are the Trainer's, with PEFT's adapter in the checkpoint and the record marked finished", async () => {
+    expect((await storage.list()).map((e) => e.name)).toEqual([
+      'checkpoint-8',
+      'demo-run.json',
+      'metrics.jsonl',
+      'trainer_state.json',
+      'training.log',
+    ]);
+    expect((await storage.list('checkpoint-8')).map((e) => e.name)).toEqual(
+      expect.arrayContaining(['adapter_config.json', 'adapter_model.safetensors']),
+    );
+    expect(await readRecord(storage)).toMatchObject({ finished: true, steps: STEPS });
+    const files = ofType('files')[0]!;
+    expect(JSON.parse(files.adapterConfig)).toMatchObject({
+      peft_type: 'LORA',
+      r: 8,
+      lora_alpha: 16,
+      modules_to_save: ['embed_tokens'],
+      base_model_name_or_path: 'stories260K',
+    });
+    expect(files.report).toMatch(/^# Fine-tune of stories260K in the browser/);
+  });
+
+  test('chat streams the reply in pieces that add up to the greedy eval answer', async () => {
     const chat: FromWorker[] = [];
-    const prompt = session.data.dataset.eval[0]!.messages[0]!.content;
+    const after = ofType('eval').at(-1)!.result.predictions[0]!;
     await session.chat(
       {
         type: 'chat',
-        messages: [{ role: 'user', content: prompt }],
+        messages: [{ role: 'user', content: after.input }],
         temperature: 0,
-        maxNewTokens: 6,
+        maxNewTokens: 16,
         seed: 1,
       },
       (m) => chat.push(m),
     );
-    const done = chat.at(-1)!;
-    expect(done.type).toBe('chat-done');
+    expect(chat.at(-1)?.type).toBe('chat-done');
     const text = chat.flatMap((m) => (m.type === 'chat-delta' ? [m.text] : [])).join('');
-    const after = ofType('eval').at(-1)!.result.predictions[0]!.got; // the eval answered the same prompt greedily
-    expect(text.startsWith(after.slice(0, text.length))).toBe(true);
-    if (done.type === 'chat-done') expect(done.tokens).toBeLessThanOrEqual(6);
+    expect(text.trim()).toBe(after.got);
   });
 
-  test('a stop request ends the run at the next step boundary, which still evaluates after', async () => {
+  test('Stop ends the training at the next step; a second Stop interrupts the evaluation after it', async () => {
     const run: FromWorker[] = [];
-    let steps = 0;
-    await session.train(
+    const stops = new StopSwitch();
+    let evalStops = 0;
+    await trainRun(
+      session,
       'wasm',
       false,
       (m) => {
         run.push(m);
-        if (m.type === 'progress') steps = m.info.step;
+        if (m.type === 'progress' && m.info.step === 3) stops.stop();
+        if (m.type === 'eval-count' && m.when === 'after' && evalStops++ === 0) stops.stop();
       },
-      { shouldStop: () => steps >= 3 },
+      { stops },
     );
     expect(run.filter((m) => m.type === 'progress')).toHaveLength(3);
-    expect(run.at(-1)).toMatchObject({ type: 'trained', steps: 3, maxSteps: 8, stopped: true });
-    expect(run.filter((m) => m.type === 'eval').map((m) => m.type === 'eval' && m.result.when)).toEqual([
-      'before',
-      'after',
-    ]);
+    expect(run.at(-1)).toMatchObject({ type: 'trained', info: { steps: 3, maxSteps: STEPS, stopped: true } });
+    const after = run.flatMap((m) => (m.type === 'eval' && m.result.when === 'after' ? [m.result] : []));
+    expect(after[0]).toMatchObject({ total: 16, planned: 64 });
   });
 });

@@ -1,212 +1,202 @@
-// The whole flow the page shows, without the DOM or the worker plumbing: data, tokenizer and base model made in
-// memory, then on request QLoRA (NF4 base + LoRA), held-out evaluation before, training, evaluation after, and chat.
-import { deviceMemory } from '@lora/core';
-import { getChatFormat, renderChat } from '@lora/chatml';
-import type { LrSchedulerType } from '@lora/sft';
-import { evaluateAnswers } from './answer-eval.js';
-import { selectBackend } from './backend.js';
+// The page's state without the DOM or the worker plumbing: the base model (a Hugging Face folder read from bytes),
+// the data (the story task or an uploaded file), the run's settings, and once trained the QLoRA model to chat with
+// and to download. Training itself is in training-run.ts.
+import type { ChatFormat } from '@lora/chatml';
+import type { TokenizedExample } from '@lora/datasets';
+import { tensorSpecs } from '@lora/models';
 import { chatReply } from './chat-reply.js';
-import { DEMO_DATA, type DemoData, type DemoDataOptions, makeDemoData } from './demo-data.js';
-import { gaussianMatrix, nf4Stats } from './nf4-stats.js';
-import type { BackendChoice, ChatRequest, FromWorker, SetupInfo } from './protocol.js';
-import { buildQloraModel, DEMO_LORA, type LoraSettings, type QloraModel } from './qlora-model.js';
-import { tinyQwen2, type TinyQwen2 } from './tiny-qwen2.js';
-import { type TrainSettings, trainLoop } from './train-loop.js';
-
-export interface DemoSettings {
-  data: DemoDataOptions;
-  lora: LoraSettings;
-  training: Omit<TrainSettings, 'padTokenId'>;
-  /** held-out prompts answered before and after (all of the eval split by default) */
-  evalPrompts: number;
-  maxNewTokens: number;
-  modelSeed: number;
-}
-
-const lrScheduler: LrSchedulerType = 'linear';
-
-/** The CLI's embedded default run, with the LoRA rank, scale, learning rate and epochs that make it learn (see DEMO_LORA). */
-export const DEMO_SETTINGS: DemoSettings = {
-  data: DEMO_DATA,
-  lora: DEMO_LORA,
-  training: {
-    learningRate: 2e-3,
-    lrScheduler,
-    warmupSteps: 10,
-    batchSize: 8,
-    epochs: 3,
-    maxGradNorm: 1,
-    seed: 42,
-    evalSteps: 20,
-  },
-  evalPrompts: 48,
-  maxNewTokens: 8,
-  modelSeed: 1,
-};
+import { type ChatFormatChoice, resolveChatFormat, stopTokenIds } from './chat-setup.js';
+import { type DataSource, storySource } from './data-source.js';
+import { type HfFolder, readHfFolder } from './hf-folder.js';
+import { estimateMemory } from './memory-estimate.js';
+import type { ModelFiles } from './model-files.js';
+import { nf4Stats } from './nf4-stats.js';
+import type { ChatRequest, DataInfo, FromWorker, MemoryInfo, ModelInfo } from './protocol.js';
+import type { QloraModel } from './qlora-model.js';
+import { DEFAULT_SETTINGS, type RunSettings } from './run-settings.js';
+import {
+  type AnswerCase,
+  answerCases,
+  describeStats,
+  labelSpans,
+  tokenizeExamples,
+} from './training-data.js';
 
 export type Post = (message: FromWorker) => void;
 
-/** How a caller steers a run: a yield between steps (a worker reads its messages there) and a stop flag. */
-export interface RunControl {
-  yieldBetweenSteps?: () => Promise<void>;
-  shouldStop?: () => boolean;
+/** The data as chosen: the story task (sized by the steps) or a file's examples. */
+export type DataSpec = { kind: 'stories' } | { kind: 'source'; source: DataSource };
+
+/** What a run trains on, tokenized for the model and format it was prepared with. */
+export interface PreparedRun {
+  base: HfFolder;
+  model: ModelInfo;
+  source: DataSource;
+  data: DataInfo;
+  settings: RunSettings;
+  format: ChatFormat;
+  train: TokenizedExample[];
+  eval: TokenizedExample[];
+  cases: AnswerCase[];
+  stopIds: number[];
+  padTokenId: number;
+  memory: MemoryInfo;
+}
+
+/** Preview this many formatted training examples. */
+const PREVIEW = 3;
+
+/** NF4 / FP4 statistics of the largest linear weight of the first layer, as the base stores it. */
+function nf4OfLargestLinear(folder: HfFolder): Pick<ModelInfo, 'nf4Weight' | 'nf4'> {
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const linears = tensorSpecs(folder.config).filter(
+    (s) => s.role === 'linear' && s.kind === 'weight' && /\.0\./.test(s.name),
+  );
+  const largest = linears.reduce((a, b) => (size(b.shape) > size(a.shape) ? b : a), linears[0]!);
+  const values = folder.readF32(largest.name)!;
+  const [rows, cols] = largest.shape as [number, number];
+  return {
+    nf4Weight: `${largest.name} (${rows}×${cols})`,
+    nf4: [
+      nf4Stats(values, rows, cols, { quantType: 'nf4', doubleQuant: true }),
+      nf4Stats(values, rows, cols, { quantType: 'nf4', doubleQuant: false }),
+      nf4Stats(values, rows, cols, { quantType: 'fp4', doubleQuant: false }),
+    ],
+  };
 }
 
 export class DemoSession {
-  readonly data: DemoData;
-  readonly base: TinyQwen2;
-  readonly settings: DemoSettings;
-  readonly startupSeconds: number;
-  #qlora: QloraModel | undefined;
-  #busy = false;
+  #base: { folder: HfFolder; info: ModelInfo } | undefined;
+  #data: DataSpec = { kind: 'stories' };
+  #settings: RunSettings = DEFAULT_SETTINGS;
+  #prepared: PreparedRun | undefined;
+  /** the model of the last run, once it has trained (chat and downloads use it) */
+  trained: { run: PreparedRun; qlora: QloraModel } | undefined;
+  busy = false;
 
-  constructor(settings: DemoSettings = DEMO_SETTINGS) {
+  get model(): ModelInfo | undefined {
+    return this.#base?.info;
+  }
+
+  get settings(): RunSettings {
+    return this.#settings;
+  }
+
+  /** Read a model folder; it becomes the base of the next run. Throws ModelFolderError naming the file. */
+  async setBase(files: ModelFiles, origin: ModelInfo['origin']): Promise<ModelInfo> {
     const started = performance.now();
-    this.settings = settings;
-    this.data = makeDemoData(settings.data);
-    const t = this.data.tokenizer;
-    this.base = tinyQwen2({
-      vocabSize: t.vocabSize,
-      bosTokenId: t.tokenToId('<|endoftext|>')!,
-      eosTokenId: t.tokenToId('<|im_end|>')!,
-      seed: settings.modelSeed,
-    });
-    this.startupSeconds = (performance.now() - started) / 1000;
-  }
-
-  get padTokenId(): number {
-    return this.data.tokenizer.tokenToId('<|endoftext|>')!;
-  }
-
-  get stopIds(): number[] {
-    return ['<|im_end|>', '<|endoftext|>'].map((s) => this.data.tokenizer.tokenToId(s)!);
-  }
-
-  get trained(): boolean {
-    return this.#qlora !== undefined && !this.#busy;
-  }
-
-  /** What the page shows before training: the data, the tokenizer, ChatML, the base model, NF4 on a random matrix. */
-  setupInfo(isolated: boolean, backendReport: string): SetupInfo {
-    const { dataset, tokenizer, trainStats } = this.data;
-    const example = dataset.train[0]!;
-    const sampleText = dataset.eval[0]!.sentence;
-    const matrix = gaussianMatrix(256, 256, 11, 0.05);
-    const config = this.base.config;
-    return {
-      crossOriginIsolated: isolated,
-      backendReport,
-      dataset: {
-        train: dataset.train.length,
-        eval: dataset.eval.length,
-        labels: [...dataset.labels],
-        instruction: dataset.instruction,
-        examples: dataset.train.slice(0, 4).map((e) => ({ input: e.sentence, output: e.label })),
-      },
-      tokenizer: {
-        vocabSize: tokenizer.vocabSize,
-        sampleText,
-        sampleTokens: tokenizer.encode(sampleText).map((id) => tokenizer.decode([id])),
-        trainTokens: trainStats.tokens,
-        labelTokens: trainStats.labelTokens,
-      },
-      chatml: renderChat(example.messages, getChatFormat('chatml')).segments,
-      model: {
-        architecture: 'Qwen2ForCausalLM',
-        hiddenSize: config.hiddenSize,
-        layers: config.numLayers,
-        heads: `${config.numHeads} query / ${config.numKvHeads} key-value`,
-        vocabSize: config.vocabSize,
-        parameters: [...this.base.tensors.values()].reduce((n, t) => n + t.length, 0),
-      },
-      nf4: [
-        nf4Stats(matrix, 256, 256, { quantType: 'nf4', doubleQuant: true }),
-        nf4Stats(matrix, 256, 256, { quantType: 'nf4', doubleQuant: false }),
-        nf4Stats(matrix, 256, 256, { quantType: 'fp4', doubleQuant: false }),
-      ],
-      seconds: this.startupSeconds,
+    const folder = await readHfFolder(files);
+    const c = folder.config;
+    const info: ModelInfo = {
+      label: files.label.replace(/\/$/, ''),
+      origin,
+      architecture: c.architecture,
+      hiddenSize: c.hiddenSize,
+      layers: c.numLayers,
+      heads: `${c.numHeads} query / ${c.numKvHeads} key-value`,
+      vocabSize: c.vocabSize,
+      parameters: folder.parameters,
+      weightBytes: folder.weightBytes,
+      hasChatTemplate: folder.tokenizer.chatTemplate !== undefined,
+      ...nf4OfLargestLinear(folder),
+      seconds: 0,
     };
+    info.seconds = (performance.now() - started) / 1000;
+    this.#base = { folder, info };
+    this.#prepared = undefined;
+    return info;
   }
 
-  /** QLoRA from the base: quantize, add LoRA, evaluate, train, evaluate. Posts every stage. */
-  async train(choice: BackendChoice, isolated: boolean, post: Post, control: RunControl = {}): Promise<void> {
-    if (this.#busy) throw new Error('train: expected an idle session, got one that is already training');
-    this.#busy = true;
-    try {
-      const backend = await selectBackend(choice, isolated);
-      post({ type: 'backend', report: backend.report });
-      post({
-        type: 'phase',
-        text: 'quantizing the base to NF4 (double quant) and adding LoRA to every linear',
-      });
-      const q = buildQloraModel(this.base, this.settings.lora);
-      const memory = deviceMemory();
-      if (!memory.host) await q.model.useMemory(memory); // webgpu: weights, adapter and buffers on the GPU
-      this.#qlora = q;
-      post({
-        type: 'qlora',
-        trainableLine: q.trainableLine,
-        quantizedLinears: q.quantizedLinears,
-        denseBytes: q.denseLinearBytes,
-        quantizedBytes: q.quantizedLinearBytes,
-      });
-      const evalOptions = {
-        batchSize: 16,
-        maxNewTokens: this.settings.maxNewTokens,
-        stopIds: this.stopIds,
-        padTokenId: this.padTokenId,
-      };
-      const cases = this.data.evalCases.slice(0, this.settings.evalPrompts);
-      post({ type: 'phase', text: `answering ${cases.length} held-out prompts with the base model` });
-      post({
-        type: 'eval',
-        result: await evaluateAnswers('before', q.model, this.data.tokenizer, cases, this.data.eval, evalOptions),
-      });
-      post({ type: 'phase', text: 'training' });
-      const trainable = { stepInto: q.model.stepInto.bind(q.model), parameters: () => q.lora.parameters() };
-      const summary = await trainLoop(
-        trainable,
-        this.data.train,
-        this.data.eval,
-        { ...this.settings.training, padTokenId: this.padTokenId },
-        {
-          onStep: (e) => post({ type: 'progress', info: e }),
-          onEval: (e) => post({ type: 'eval-loss', step: e.step, loss: e.metrics.eval_loss }),
-          ...control,
-        },
+  setData(spec: DataSpec): void {
+    this.#data = spec;
+    this.#prepared = undefined;
+  }
+
+  /**
+   * Tokenize the data for the base with `chatFormat`, `steps` optimizer steps; returns the preview and the memory
+   * estimate against `limit` (what the tab may use).
+   */
+  configure(
+    chatFormat: ChatFormatChoice,
+    steps: number,
+    limit: { bytes: number; source: string },
+  ): { data: DataInfo; memory: MemoryInfo } {
+    const base = this.#base;
+    if (!base) throw new Error('configure: expected a base model, got none yet (load one first)');
+    if (!Number.isInteger(steps) || steps < 1)
+      throw new Error(`configure: steps expected a whole number ≥ 1, got ${steps}`);
+    const settings: RunSettings = { ...DEFAULT_SETTINGS, chatFormat, steps };
+    const source =
+      this.#data.kind === 'stories' ? storySource(steps * settings.batchSize) : this.#data.source;
+    const { tokenizer, config } = base.folder;
+    const format = resolveChatFormat(chatFormat, tokenizer);
+    const maxLength = Math.min(settings.maxLength, config.maxPositions);
+    const train = tokenizeExamples(source.train, tokenizer, format, maxLength);
+    const held = tokenizeExamples(source.eval, tokenizer, format, maxLength);
+    if (train.examples.length === 0)
+      throw new Error(
+        `${source.label}: expected examples left after tokenization, got none (${describeStats('train', train.stats)})`,
       );
-      post({ type: 'phase', text: `answering ${cases.length} held-out prompts with the fine-tuned model` });
-      post({
-        type: 'eval',
-        result: await evaluateAnswers('after', q.model, this.data.tokenizer, cases, this.data.eval, evalOptions),
-      });
-      post({
-        type: 'trained',
-        seconds: summary.seconds,
-        steps: summary.steps,
-        maxSteps: summary.maxSteps,
-        stopped: summary.steps < summary.maxSteps,
-      });
-    } finally {
-      this.#busy = false;
-    }
+    const cases = answerCases(source.eval).slice(0, settings.evalPrompts);
+    const data: DataInfo = {
+      label: source.label,
+      format: source.format,
+      train: train.examples.length,
+      eval: held.examples.length,
+      evalPrompts: cases.length,
+      lines: [
+        describeStats('train', train.stats),
+        ...(source.eval.length > 0 ? [describeStats('held out', held.stats)] : []),
+      ],
+      preview: train.examples.slice(0, PREVIEW).map((e) => labelSpans(e, tokenizer)),
+      chatFormat: format.name,
+      chatPrefill: cases[0]?.prompt.at(-1)?.content,
+      steps,
+    };
+    const seqLen = Math.max(...train.examples.map((e) => e.inputIds.length));
+    const estimate = estimateMemory(config, settings, seqLen, base.folder.weightBytes, limit);
+    const memory: MemoryInfo = { line: estimate.line, fits: estimate.fits, refusal: estimate.refusal };
+    this.#settings = settings;
+    this.#prepared = {
+      base: base.folder,
+      model: base.info,
+      source,
+      data,
+      settings,
+      format,
+      train: train.examples,
+      eval: held.examples,
+      cases,
+      stopIds: stopTokenIds(config.eosTokenIds, tokenizer),
+      padTokenId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0,
+      memory,
+    };
+    return { data, memory };
+  }
+
+  /** The run `configure` prepared; throws when there is none. */
+  prepared(): PreparedRun {
+    if (!this.#prepared)
+      throw new Error('train: expected a base model and data, got none yet (load them first)');
+    return this.#prepared;
   }
 
   /** Streams a reply from the fine-tuned model. */
   async chat(request: ChatRequest, post: Post): Promise<void> {
-    const q = this.#qlora;
-    if (!q || this.#busy)
+    const t = this.trained;
+    if (!t || this.busy)
       throw new Error('chat: expected a fine-tuned model, got none yet (press Train first)');
     const reply = await chatReply(
-      q.model,
-      this.data.tokenizer,
+      t.qlora.model,
+      t.run.base.tokenizer,
+      t.run.format,
       request.messages,
       {
         temperature: request.temperature,
         maxNewTokens: request.maxNewTokens,
         seed: request.seed,
-        stopIds: this.stopIds,
-        padTokenId: this.padTokenId,
+        stopIds: t.run.stopIds,
+        padTokenId: t.run.padTokenId,
       },
       (text) => post({ type: 'chat-delta', text }),
     );

@@ -1,0 +1,71 @@
+// How conversations become token ids for a model: its chat format (a builtin, or the tokenizer's own jinja
+// chat_template), the prompt ids ending where the answer starts, and the ids that end an answer.
+// (The CLI does the same in apps/cli/src/session.ts — resolveChatFormat, promptIds, stopTokenIds — which no package
+// exports yet, so the page has its own copy of these few lines.)
+import {
+  BUILTIN_FORMAT_NAMES,
+  type BuiltinFormatName,
+  type ChatFormat,
+  type ChatMessage,
+  getChatFormat,
+  jinjaChatFormat,
+} from '@lora/chatml';
+import type { Tokenizer } from '@lora/tokenize';
+
+/** 'model': the tokenizer's own chat_template (ChatML when it has none); or a builtin format. */
+export type ChatFormatChoice = 'model' | BuiltinFormatName;
+
+export const CHAT_FORMAT_CHOICES: readonly ChatFormatChoice[] = ['model', ...BUILTIN_FORMAT_NAMES];
+
+/** The tokenizer's own template as a chat format, or undefined when it has none. */
+function ownFormat(tokenizer: Tokenizer): ChatFormat | undefined {
+  const own = tokenizer.chatTemplate;
+  const template = typeof own === 'string' ? own : own?.default;
+  if (template === undefined) return undefined;
+  const specials: Record<string, string> = {};
+  if (tokenizer.bosToken) specials.bos_token = tokenizer.bosToken;
+  if (tokenizer.eosToken) specials.eos_token = tokenizer.eosToken;
+  if (tokenizer.padToken) specials.pad_token = tokenizer.padToken;
+  return jinjaChatFormat(template, specials, { name: 'chat_template' });
+}
+
+/** The format `choice` names; 'model' without a template is ChatML, as `lora train` picks. */
+export function resolveChatFormat(choice: ChatFormatChoice, tokenizer: Tokenizer): ChatFormat {
+  if (choice === 'model') return ownFormat(tokenizer) ?? getChatFormat('chatml');
+  if (!(BUILTIN_FORMAT_NAMES as readonly string[]).includes(choice))
+    throw new Error(
+      `chat format: expected model or one of ${BUILTIN_FORMAT_NAMES.join(', ')}, got "${choice}"`,
+    );
+  return getChatFormat(choice);
+}
+
+/** Prompt ids of a conversation ending with the assistant header; BOS as training added it. */
+export function promptIds(
+  tokenizer: Tokenizer,
+  format: ChatFormat,
+  messages: readonly ChatMessage[],
+): number[] {
+  const rendered = format.render(messages, {
+    addGenerationPrompt: true,
+    ...(tokenizer.bosToken && { bosToken: tokenizer.bosToken }),
+    ...(tokenizer.eosToken && { eosToken: tokenizer.eosToken }),
+  });
+  const ids = tokenizer.encode(rendered.text, { addSpecialTokens: false });
+  const bos = tokenizer.bosTokenId;
+  const addsBos = bos !== undefined && tokenizer.encode('', { addSpecialTokens: true })[0] === bos;
+  return addsBos && ids[0] !== bos ? [bos, ...ids] : ids;
+}
+
+/** End-of-turn tokens of ChatML, Llama 3, Gemma and Phi-3 chat formats. */
+const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<end_of_turn>', '<|end|>'];
+
+/** The ids that end an answer: the model's EOS ids, the tokenizer's EOS, and a special end-of-turn token. */
+export function stopTokenIds(eosTokenIds: readonly number[], tokenizer: Tokenizer): number[] {
+  const ids = new Set<number>(eosTokenIds);
+  if (tokenizer.eosTokenId !== undefined) ids.add(tokenizer.eosTokenId);
+  for (const token of END_OF_TURN_TOKENS) {
+    const id = tokenizer.tokenToId(token);
+    if (id !== undefined && tokenizer.specialTokenIds.has(id)) ids.add(id);
+  }
+  return [...ids];
+}
