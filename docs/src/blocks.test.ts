@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { marked, type Tokens } from 'marked';
+import { createMarkdownRenderer } from 'vitepress';
 import { describe, expect, test } from 'vitest';
 import { extractBlocks, isOutputBlock, PageFormatError } from './blocks.js';
-import { PAGES, PAGES_DIR } from './pages.js';
+import { markdownOptions } from './markdown.js';
+import { PAGES, PAGES_DIR, pageLabel, pagePath } from './pages.js';
 import { pageProgram, runnableBlocks } from './program.js';
 
 const page = [
@@ -71,8 +71,44 @@ describe('extractBlocks', () => {
       '```ts\nx\n```\n<!-- output -->\n',
       'p.md line 4: expected a ```text block right after <!-- output -->, got none',
     ],
+    [
+      'a figure marker after prose',
+      '```ts\nx\n```\nprose\n<!-- figure -->\n![a](a.svg)',
+      'p.md line 5: expected <!-- figure --> right after a ```ts block or its output block, got other text after line 3',
+    ],
+    [
+      'a figure marker after a sh block',
+      '```sh\nx\n```\n<!-- figure -->\n![a](a.svg)',
+      'p.md line 4: expected <!-- figure --> right after a ```ts block or its output block, got other text after line 3',
+    ],
+    [
+      'a figure marker without an image',
+      '```ts\nx\n```\n<!-- figure -->\n\nsome text',
+      'p.md line 4: expected an image line ![alt](file) after <!-- figure -->, got "some text"',
+    ],
   ])('refuses %s', (_, markdown, message) => {
     expect(() => extractBlocks(markdown, 'p.md')).toThrow(new PageFormatError(message));
+  });
+});
+
+describe('figures', () => {
+  test('attach to the ts block before them, also after its output block', () => {
+    const markdown = [
+      '```ts', //                1
+      "writeFileSync('a.svg', svg);", // 2
+      '```', //                  3
+      '', //                     4
+      '<!-- output -->', //      5
+      '```text', //              6
+      'ok', //                   7
+      '```', //                  8
+      '', //                     9
+      '<!-- figure -->', //      10
+      '![A chart](figures/a.svg)', // 11
+    ].join('\n');
+    const [block] = extractBlocks(markdown, 'p.md');
+    expect(block!.output).toEqual({ text: 'ok', line: 6 });
+    expect(block!.figures).toEqual([{ path: 'figures/a.svg', line: 11 }]);
   });
 });
 
@@ -89,14 +125,20 @@ describe('pageProgram', () => {
   });
 });
 
-describe('the real pages', () => {
+describe('the real pages', async () => {
+  const md = await createMarkdownRenderer(PAGES_DIR, markdownOptions());
   test.each(PAGES.map((p) => p.name))(
-    'pages/%s.md: the blocks found are the code blocks marked sees',
+    'pages/%s.md: the blocks found are the code blocks the site renders',
     (name) => {
-      const markdown = readFileSync(join(PAGES_DIR, `${name}.md`), 'utf8');
-      const blocks = extractBlocks(markdown, `${name}.md`);
-      const fenced = marked.lexer(markdown).filter((t): t is Tokens.Code => t.type === 'code');
-      expect(blocks.map((b) => [b.lang, b.code])).toEqual(fenced.map((t) => [t.lang ?? '', t.text]));
+      const markdown = readFileSync(pagePath(name), 'utf8');
+      const blocks = extractBlocks(markdown, pageLabel(name));
+      // `<<< file` imports are fences too once parsed (marked with their source file): they are shown, not run
+      const fenced = md
+        .parse(markdown, { path: pagePath(name), relativePath: `${name}.md` })
+        .filter((t) => t.type === 'fence' && (t as { src?: unknown }).src === undefined);
+      expect(blocks.map((b) => [b.lang, b.code])).toEqual(
+        fenced.map((t) => [t.info.trim().split(/\s+/)[0] ?? '', t.content.replace(/\n$/, '')]),
+      );
       expect(runnableBlocks(blocks).every((b) => b.lang === 'ts')).toBe(true);
     },
   );

@@ -1,8 +1,10 @@
 // For page authors: run pages and print what each ts block prints. With --write, the page's existing output
-// blocks are replaced by what was printed (review the change before keeping it, as with a snapshot update).
-//   node --conditions=@lora/source --import tsx src/show-outputs.ts [--write] pages/kernels.md ...
+// blocks are replaced by what was printed, and its figure files by what the blocks wrote (review the change before
+// keeping it, as with a snapshot update).
+//   node --conditions=@lora/source --import tsx docs/src/show-outputs.ts [--write] docs/pages/kernels.md ...
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { PAGES_DIR } from './pages.js';
 import { type PageRun, runPage } from './run-page.js';
 
 const programDir = join(import.meta.dirname, '..', 'generated', 'examples');
@@ -25,11 +27,18 @@ function withPrintedOutputs(markdown: string, run: PageRun): string {
 
 for (const arg of process.argv.slice(2).filter((a) => a !== '--write')) {
   const path = resolve(arg);
-  const label = `pages/${basename(arg)}`;
+  const label = `pages/${relative(PAGES_DIR, path).split(sep).join('/')}`;
   const run = await runPage(path, { programDir, label, load: (url) => import(url) });
-  for (const { block, printed } of run.blocks) {
+  for (const { block, printed, figures } of run.blocks) {
     const expected = block.output ? `expected at line ${block.output.line}` : 'no output block';
     process.stdout.write(`--- ${label} block at line ${block.line} (${expected})\n${printed}\n`);
+    for (const figure of figures) {
+      process.stdout.write(
+        `--- figure ${figure.path}: ${figure.written?.length ?? 'not'} characters written\n`,
+      );
+      if (write && figure.written !== undefined)
+        await writeFile(resolve(dirname(path), figure.path), figure.written);
+    }
   }
   if (write) await writeFile(path, withPrintedOutputs(await readFile(path, 'utf8'), run));
 }
