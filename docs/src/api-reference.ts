@@ -77,6 +77,12 @@ export async function apiApplication(
           typeDeclarationFormat: 'table',
           // doc comments are Markdown text: a `<dir>` outside backticks is text, not an HTML tag for Vue
           sanitizeComments: true,
+          // TypeDoc's links name anchors its router slugs, which VitePress's heading ids need not match (`Prng.state`
+          // and the type `PrngState` slug alike, so the router numbers the type `prngstate-1` where VitePress says
+          // `prngstate`): every anchored heading carries the router's id itself, prefixed so it is not a heading's
+          // (the plugin maintainer's remedy, typedoc2md/typedoc-plugin-markdown#764); site.browser.test.ts checks them
+          useHTMLAnchors: true,
+          anchorPrefix: 'api-',
         }
       : {}),
   } as Parameters<typeof Application.bootstrapWithPlugins>[0]);
