@@ -1,6 +1,6 @@
 // Bring your own data: a small JSON Lines file (alpaca format) picked with the page's file input is read by
-// @lora/datasets, previewed with its trained spans highlighted, split, and trained on; a broken file is refused with
-// its name and line.
+// @lora/datasets, previewed with its trained spans highlighted, split, and trained on with wasm on 2 threads; a
+// broken file is refused with its name and line.
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
@@ -67,8 +67,12 @@ describe.skipIf(!chromiumPresent)(title, () => {
       await page.waitForFunction(() =>
         document.querySelector('#memory')?.textContent?.startsWith('memory plan'),
       );
+      await page.selectOption('#threads', '2'); // the wasm backend's Web Worker pool
       await page.click('#train');
       await waitForState(page, 'trained', 300_000);
+      expect(await page.textContent('#backend-report')).toMatch(
+        /^backend: wasm \(WebAssembly SIMD, [^)]*, 2 threads\)/,
+      );
       await page.screenshot({ path: join(outputDir, 'demo-data-upload.png'), fullPage: true });
       expect(await page.textContent('#phase')).toMatch(/^trained 30 steps in/);
       const loss = (id: string) => page.textContent(`#${id}`).then(Number);
