@@ -27,20 +27,31 @@ export function knownKeys(verb: VerbOptions, verbs: readonly VerbOptions[]): Kno
   return { own: usable(verb.options), any: new Set(verbs.flatMap((v) => usable(v.options))) };
 }
 
-/** Refuse a config that names one option twice (under two of its names), unless a flag decides it. */
+/**
+ * Refuse a config that gives one option two different values under two of its names (lr: 1e-4 and learning_rate:
+ * 2e-4), unless a flag decides it. Names that agree once converted (load_in_4bit: true and bnb_4bit_quant_type: nf4,
+ * as a TRL/QLoRA recipe writes them) are one value said twice, and pass.
+ */
 function refuseTwoNames(config: ConfigFile, options: Options, flagged: ReadonlySet<string>): void {
-  const first = new Map<string, string>(); // option key → the first name it was given under
+  const first = new Map<string, { name: string; value: string }>(); // option key → its first name and value
+  const valueOf = (name: string, raw: unknown) => {
+    const scratch = new Options(options.verb, [...options.specs.values()], config);
+    scratch.apply(name, raw, 'config', config.dir);
+    return JSON.stringify(scratch.get(scratch.names.get(name)!.spec.key));
+  };
   for (const [name, entry] of config.entries) {
     const key = options.names.get(name)?.spec.key;
     if (key === undefined || flagged.has(key)) continue;
+    const value = valueOf(name, entry.value);
     const earlier = first.get(key);
     if (earlier === undefined) {
-      first.set(key, name);
+      first.set(key, { name, value });
       continue;
     }
-    const line = config.entries.get(earlier)!.line;
+    if (earlier.value === value) continue;
+    const line = config.entries.get(earlier.name)!.line;
     throw new ConfigError(
-      `${basename(config.path)} line ${entry.line}: ${name}: expected one name for ${key}, got two (${earlier} on line ${line} too); keep one, or give ${flagOf(key)}`,
+      `${basename(config.path)} line ${entry.line}: ${name}: expected one value for ${key}, got two (${earlier.name} on line ${line} says ${earlier.value}, this says ${value}); keep one, or give ${flagOf(key)}`,
     );
   }
 }

@@ -56,7 +56,7 @@ describe('one config for every verb', () => {
     const refused = await runCli(['eval', '--config', 'both.yml'], root);
     expect(refused.code).not.toBe(0);
     expect(refused.err).toBe(
-      'lora: both.yml line 3: eval_data: expected one name for data, got two (data on line 2 too); keep one, or give --data\n',
+      `lora: both.yml line 3: eval_data: expected one value for data, got two (data on line 2 says "${join(root, 'data', 'train.jsonl')}", this says "${join(root, 'data', 'eval.jsonl')}"); keep one, or give --data\n`,
     );
     const r = await runCli(['eval', '--config', 'config.yml', '--data', evalFile, '--json'], root);
     expect(r.code, r.err).toBe(0);
