@@ -4,7 +4,8 @@ import type { ChatFormat, ChatMessage } from '@lora/chatml';
 import { type CausalLM, type GenerationConfig, generate, readGenerationConfig } from '@lora/models';
 import type { Tokenizer } from '@lora/tokenize';
 import { UsageError } from './errors.js';
-import { promptIds, stopTokenIds } from './session.js';
+import { promptIds } from '@lora/datasets';
+import { modelStopTokenIds } from './session.js';
 
 export interface SamplingOptions {
   maxNewTokens: number;
@@ -49,7 +50,7 @@ function generateOptions(g: Generator, s: SamplingOptions) {
     topK: s.topK,
     repetitionPenalty: s.repetitionPenalty,
     seed: s.seed,
-    eosTokenIds: stopTokenIds(g.model, g.tokenizer),
+    eosTokenIds: modelStopTokenIds(g.model, g.tokenizer),
     ...(g.tokenizer.padTokenId !== undefined && { padTokenId: g.tokenizer.padTokenId }),
   };
 }

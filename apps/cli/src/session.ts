@@ -6,13 +6,13 @@ import {
   BUILTIN_FORMAT_NAMES,
   type BuiltinFormatName,
   type ChatFormat,
-  type ChatMessage,
   getChatFormat,
   jinjaChatFormat,
 } from '@lora/chatml';
 import { CausalLM, type LoadOptions } from '@lora/models';
 import { loadAdapter, type LoraModel } from '@lora/peft';
 import { Tokenizer } from '@lora/tokenize';
+import { stopTokenIds } from '@lora/datasets';
 import { suggestion } from './did-you-mean.js';
 import { UsageError } from './errors.js';
 import { readRunConfigFile, trainedQuant } from './run-config.js';
@@ -95,36 +95,10 @@ export function resolveChatFormat(
   return getChatFormat(name as BuiltinFormatName);
 }
 
-/** Prompt ids of a conversation ending with the assistant header; BOS as training added it. */
-export function promptIds(
-  tokenizer: Tokenizer,
-  format: ChatFormat,
-  messages: readonly ChatMessage[],
-): number[] {
-  const rendered = format.render(messages, {
-    addGenerationPrompt: true,
-    ...(tokenizer.bosToken && { bosToken: tokenizer.bosToken }),
-    ...(tokenizer.eosToken && { eosToken: tokenizer.eosToken }),
-  });
-  const ids = tokenizer.encode(rendered.text, { addSpecialTokens: false });
-  const bos = tokenizer.bosTokenId;
-  const addsBos = bos !== undefined && tokenizer.encode('', { addSpecialTokens: true })[0] === bos;
-  return addsBos && ids[0] !== bos ? [bos, ...ids] : ids;
+/** The tokens that end an answer for `model`: its EOS ids, the tokenizer's EOS and the format's end-of-turn token. */
+export function modelStopTokenIds(model: CausalLM, tokenizer: Tokenizer): number[] {
+  return stopTokenIds(model.config.eosTokenIds, tokenizer);
 }
-
-/** The tokens that end an answer: the model's EOS ids, the tokenizer's EOS, and the format's end-of-turn token. */
-export function stopTokenIds(model: CausalLM, tokenizer: Tokenizer): number[] {
-  const ids = new Set<number>(model.config.eosTokenIds);
-  if (tokenizer.eosTokenId !== undefined) ids.add(tokenizer.eosTokenId);
-  for (const token of END_OF_TURN_TOKENS) {
-    const id = tokenizer.tokenToId(token);
-    if (id !== undefined && tokenizer.specialTokenIds.has(id)) ids.add(id);
-  }
-  return [...ids];
-}
-
-/** End-of-turn tokens of ChatML, Llama 3, Gemma and Phi-3 chat formats. */
-const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<end_of_turn>', '<|end|>'];
 
 export function loadOptionsFor(quant: QuantChoice, doubleQuant: boolean): LoadOptions {
   return quant === 'none' ? {} : { quantize: { quantType: quant, doubleQuant } };

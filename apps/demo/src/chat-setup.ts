@@ -6,7 +6,6 @@ import {
   BUILTIN_FORMAT_NAMES,
   type BuiltinFormatName,
   type ChatFormat,
-  type ChatMessage,
   getChatFormat,
   jinjaChatFormat,
 } from '@lora/chatml';
@@ -39,33 +38,4 @@ export function resolveChatFormat(choice: ChatFormatChoice, tokenizer: Tokenizer
   return getChatFormat(choice);
 }
 
-/** Prompt ids of a conversation ending with the assistant header; BOS as training added it. */
-export function promptIds(
-  tokenizer: Tokenizer,
-  format: ChatFormat,
-  messages: readonly ChatMessage[],
-): number[] {
-  const rendered = format.render(messages, {
-    addGenerationPrompt: true,
-    ...(tokenizer.bosToken && { bosToken: tokenizer.bosToken }),
-    ...(tokenizer.eosToken && { eosToken: tokenizer.eosToken }),
-  });
-  const ids = tokenizer.encode(rendered.text, { addSpecialTokens: false });
-  const bos = tokenizer.bosTokenId;
-  const addsBos = bos !== undefined && tokenizer.encode('', { addSpecialTokens: true })[0] === bos;
-  return addsBos && ids[0] !== bos ? [bos, ...ids] : ids;
-}
-
-/** End-of-turn tokens of ChatML, Llama 3, Gemma and Phi-3 chat formats. */
-const END_OF_TURN_TOKENS = ['<|im_end|>', '<|eot_id|>', '<end_of_turn>', '<|end|>'];
-
-/** The ids that end an answer: the model's EOS ids, the tokenizer's EOS, and a special end-of-turn token. */
-export function stopTokenIds(eosTokenIds: readonly number[], tokenizer: Tokenizer): number[] {
-  const ids = new Set<number>(eosTokenIds);
-  if (tokenizer.eosTokenId !== undefined) ids.add(tokenizer.eosTokenId);
-  for (const token of END_OF_TURN_TOKENS) {
-    const id = tokenizer.tokenToId(token);
-    if (id !== undefined && tokenizer.specialTokenIds.has(id)) ids.add(id);
-  }
-  return [...ids];
-}
+export { promptIds, stopTokenIds } from '@lora/datasets';
