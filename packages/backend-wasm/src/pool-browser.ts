@@ -5,11 +5,10 @@
 // Loaded only through a dynamic import.
 import { WasmBackendError } from './errors.js';
 import type { ThreadPool } from './pool-node.js';
+import { awaitWorkers as awaitAll } from './pool-wait.js';
 import { CONTROL, controlWords, THREAD_LOOP_SOURCE } from './worker-source.js';
 
 /** Longest a call may wait on its workers without any of them finishing before it fails. */
-const STUCK_MS = 300_000;
-const WAIT_SLICE_MS = 1_000;
 
 interface BrowserScope {
   crossOriginIsolated?: boolean;
@@ -96,20 +95,11 @@ export async function startBrowserPool(
    * and turn a call that makes no progress for STUCK_MS into an error (and the pool into a broken one), not a hang.
    */
   const awaitWorkers = (generation: number): void => {
-    let deadline = Date.now() + STUCK_MS;
-    for (let tid = 1; tid < size; tid++) {
-      for (
-        let done = Atomics.load(words, CONTROL.DONE + tid);
-        done !== generation;
-        done = Atomics.load(words, CONTROL.DONE + tid)
-      ) {
-        if (Atomics.wait(words, CONTROL.DONE + tid, done, WAIT_SLICE_MS) !== 'timed-out') {
-          deadline = Date.now() + STUCK_MS;
-        } else if (Date.now() > deadline) {
-          broken = `wasm kernel job: worker thread ${tid} made no progress for ${STUCK_MS / 1000} s (it died or hung); this thread pool is unusable`;
-          throw new WasmBackendError(broken);
-        }
-      }
+    try {
+      awaitAll(words, size, generation);
+    } catch (error) {
+      broken = (error as Error).message;
+      throw error;
     }
   };
   return {

@@ -5,11 +5,10 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { WasmBackendError } from './errors.js';
+import { awaitWorkers } from './pool-wait.js';
 import { CONTROL, controlWords, WORKER_SOURCE } from './worker-source.js';
 
 /** Longest a call may wait on its workers without any of them finishing before it fails. */
-const STUCK_MS = 300_000;
-const WAIT_SLICE_MS = 1_000;
 
 export interface ThreadPool {
   /** threads including the calling one */
@@ -71,22 +70,11 @@ export async function startNodePool(
       try {
         self();
       } finally {
-        // A worker that died never publishes DONE, and its 'exit' event cannot arrive while this thread blocks:
-        // wait in slices and turn a call that makes no progress for STUCK_MS into an error, not a hang.
-        let deadline = Date.now() + STUCK_MS;
-        for (let tid = 1; tid < size; tid++) {
-          for (
-            let done = Atomics.load(words, CONTROL.DONE + tid);
-            done !== generation;
-            done = Atomics.load(words, CONTROL.DONE + tid)
-          ) {
-            if (Atomics.wait(words, CONTROL.DONE + tid, done, WAIT_SLICE_MS) !== 'timed-out') {
-              deadline = Date.now() + STUCK_MS;
-            } else if (Date.now() > deadline) {
-              broken = `wasm kernel job: worker thread ${tid} made no progress for ${STUCK_MS / 1000} s (it died or hung); this thread pool is unusable`;
-              throw new WasmBackendError(broken);
-            }
-          }
+        try {
+          awaitWorkers(words, size, generation);
+        } catch (error) {
+          broken = (error as Error).message;
+          throw error;
         }
       }
       const failed = Atomics.load(words, CONTROL.FAILED);
