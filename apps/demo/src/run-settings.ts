@@ -1,7 +1,7 @@
-// The settings of the page's run: those of `lora train` with no arguments (apps/cli/src/default-setup.ts: stories260K,
-// the story-questions task, QLoRA NF4 + double quant, LoRA r 8 / alpha 16 on every linear with the embedding trained
-// in full, the Llama-2 chat format, lr 3e-3 linear with 10 warmup steps, batch 8, max length 96) with fewer steps.
-// The CLI keeps these values in its own module, which no package exports, so they are restated here.
+// The settings of the page's run: @lora/datasets' STORY_QUESTIONS_RECIPE, the same as `lora train` with no
+// arguments (stories260K, the story-questions task, QLoRA NF4 + double quant, LoRA on every linear with the
+// embedding trained in full, the Llama-2 chat format), with the page's own cadence of evaluations and checkpoints.
+import { STORY_QUESTIONS_RECIPE as R } from '@lora/datasets';
 import type { ChatFormatChoice } from './chat-setup.js';
 
 export interface LoraSettings {
@@ -31,26 +31,29 @@ export interface RunSettings {
   maxNewTokens: number;
 }
 
-/** The story-questions task's seed and held-out count (the CLI's DEFAULT_DATA); training examples = steps × batch. */
-export const STORY_TASK = { seed: 7, eval: 64 } as const;
+/** The story-questions task's seed and held-out count; training examples = steps × batch. */
+export const STORY_TASK = { seed: R.data.seed, eval: R.data.eval } as const;
 
-/**
- * 250 steps where the CLI runs 500: in headless Chromium on 2 busy cores (1 wasm thread) a step takes ~0.3 s, so
- * the run trains in about a minute and a half; held-out exact match still goes from 0 to (nearly) all.
- */
-export const DEFAULT_STEPS = 500;
+/** The recipe's 500 steps: about 35 s in headless Chromium on 2 cores (1 wasm thread). */
+export const DEFAULT_STEPS: number = R.steps;
 
 export const DEFAULT_SETTINGS: RunSettings = {
-  chatFormat: 'llama2',
-  lora: { r: 8, alpha: 16, dropout: 0, modulesToSave: ['embed_tokens'], seed: 42 },
-  learningRate: 3e-3,
-  warmupSteps: 10,
-  batchSize: 8,
+  chatFormat: R.chatFormat,
+  lora: {
+    r: R.lora.r,
+    alpha: R.lora.alpha,
+    dropout: R.lora.dropout,
+    modulesToSave: [...R.lora.modulesToSave],
+    seed: 42,
+  },
+  learningRate: R.learningRate,
+  warmupSteps: R.warmupSteps,
+  batchSize: R.batchSize,
   steps: DEFAULT_STEPS,
-  maxLength: 96,
+  maxLength: R.maxLength,
   evalSteps: 50,
   saveSteps: 25,
   seed: 42,
-  evalPrompts: 64,
-  maxNewTokens: 16,
+  evalPrompts: R.data.eval,
+  maxNewTokens: R.maxNewTokens,
 };

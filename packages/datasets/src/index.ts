@@ -23,6 +23,7 @@ export type { FileType, ParseOptions, RawRecord, ReadOptions } from './read.js';
 export type { InvalidUtf8 } from './read-text.js';
 export { fileTypeOf, parseRecords, readRecords } from './read.js';
 export { sampleIndices } from './sample.js';
+export { STORY_QUESTIONS_RECIPE } from './story-questions-recipe.js';
 export type { StopTokenSource } from './generation-prompt.js';
 export { promptIds, stopTokenIds } from './generation-prompt.js';
 export type { CompletionTemplates } from './response-template.js';
