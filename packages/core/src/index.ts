@@ -45,7 +45,6 @@ export {
 } from './registry.js';
 export type { RopeTablesOptions } from './rope-tables.js';
 export { RopeTablesError, ropeTables } from './rope-tables.js';
-export { fromArray, ShapeError, Tensor, zeros } from './tensor.js';
 export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
 export type { Prng, PrngState } from './random.js';
 export { checkNf4MatmulArgs } from './kernels/reference/nf4-matmul.js';
