@@ -1,11 +1,11 @@
 // LoRA around any linear (Hu et al. 2021; PEFT tuners/lora/layer.py Linear, mlx-lm LoRALinear), dense or 4-bit:
-// y = base(x) + s·(dropout(x)·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = α/R (α/√R with rsLoRA); DoRA optional.
+// y = base(x) + s·(dropout(x)·Aᵀ)·Bᵀ with A (R, in), B (out, R), s = α/R (α/√R with rsLoRA); what a variant
+// (DoRA) changes about that lives behind the LoraVariant interface in variants/.
 import {
   allocLike,
   type DeviceMemory,
   type F32,
   type ForwardContext,
-  isHostArray,
   kernel,
   type LinearCache,
   type LinearModule,
@@ -15,9 +15,11 @@ import {
 } from '@lora/core';
 import { gradOf, Scratch } from './buffers.js';
 import { type LoraInit, loraScaling } from './config.js';
-import { type DoraCache, doraBackward, doraForward, doraWeightNorm } from './dora.js';
 import { LoraConfigError, MergeError } from './errors.js';
 import { initLoraWeights, type Uniform } from './init.js';
+import { LoraVariantDora } from './variants/dora.js';
+import { LoraVariantPlain } from './variants/lora.js';
+import type { LoraVariant } from './variants/variant.js';
 
 /** PEFT's state-dict prefix: PeftModel.base_model (LoraModel) → .model (the wrapped transformers model). */
 export const PEFT_PREFIX = 'base_model.model.';
@@ -47,7 +49,8 @@ interface LoraExtra {
   hVersion?: number;
   /** the dropout stream's seed, when dropout ran: backward redraws the same mask */
   seed?: number;
-  dora?: DoraCache;
+  /** what the variant's backward needs */
+  variant?: unknown;
 }
 
 export class LoraLinear implements LinearModule {
@@ -58,19 +61,18 @@ export class LoraLinear implements LinearModule {
   readonly alpha: number;
   readonly scaling: number;
   readonly dropout: number;
-  readonly useDora: boolean;
+  /** plain LoRA, or DoRA with `useDora` (PEFT's LoraVariant) */
+  readonly variant: LoraVariant;
   /** (R, in) */
   readonly loraA: Parameter;
   /** (out, R) */
   readonly loraB: Parameter;
-  /** (out) DoRA magnitude, ‖W + s·BA‖ per row at creation */
-  readonly magnitude: Parameter | undefined;
   readonly base: LinearModule;
   /** false: the adapter is skipped and the layer computes base(x) (PEFT's disable_adapter) */
   enabled = true;
   #merged = false;
-  /** DoRA: ‖W + s·BA‖ at merge time, to undo the merge as PEFT does */
-  #mergedNorm: Float64Array | undefined;
+  /** what the variant's merge returned, for unmerge (DoRA: ‖W + s·BA‖ at merge time, as PEFT keeps it) */
+  #mergeState: unknown;
   /**
    * The (T, R) x_d·Aᵀ buffer, reused while the input is the same array (the next step's, or a recomputation under
    * gradient checkpointing, which redraws the same dropout seed); its version counts writes, so a backward whose
@@ -97,47 +99,34 @@ export class LoraLinear implements LinearModule {
     this.alpha = alpha;
     this.scaling = options.scaling ?? loraScaling(alpha, r, options.useRslora ?? false);
     this.dropout = dropout;
-    this.useDora = options.useDora ?? false;
     const a = new Float32Array(r * this.inFeatures);
     const b = new Float32Array(this.outFeatures * r);
     initLoraWeights(options.init ?? true, a, b, r, this.inFeatures, options.rng ?? uniformStream(0));
-    const param = (suffix: string, shape: number[], data: Float32Array): Parameter => ({
-      name: `${PEFT_PREFIX}${name}.${suffix}`,
+    this.loraA = this.adapterParameter('lora_A.weight', [r, this.inFeatures], a);
+    this.loraB = this.adapterParameter('lora_B.weight', [this.outFeatures, r], b);
+    this.variant = options.useDora ? new LoraVariantDora() : new LoraVariantPlain();
+    this.variant.init(this);
+  }
+
+  /** A trainable adapter parameter named as PEFT's state dict names it: `base_model.model.<name>.<suffix>`. */
+  adapterParameter(suffix: string, shape: number[], data: Float32Array): Parameter {
+    return {
+      name: `${PEFT_PREFIX}${this.name}.${suffix}`,
       shape,
       data,
       grad: new Float32Array(data.length), // trainable from the start: core's Parameter contract
       trainable: true,
       decay: true,
-    });
-    this.loraA = param('lora_A.weight', [r, this.inFeatures], a);
-    this.loraB = param('lora_B.weight', [this.outFeatures, r], b);
-    if (this.useDora) {
-      if (!base.denseWeight)
-        throw new LoraConfigError(
-          `LoraLinear ${name}: use_dora expected a base linear with denseWeight(), got none`,
-        );
-      const norm = doraWeightNorm(this.#doraWeights(this.#hostWeight(base.denseWeight().weight)));
-      this.magnitude = param('lora_magnitude_vector', [this.outFeatures], Float32Array.from(norm));
-    }
+    };
+  }
+
+  /** DoRA's (out) magnitude vector (PEFT's lora_magnitude_vector); undefined for plain LoRA. */
+  get magnitude(): Parameter | undefined {
+    return this.variant.magnitude;
   }
 
   get merged(): boolean {
     return this.#merged;
-  }
-
-  /** DoRA's per-row norms and rescaling run on the host backends only (their arrays are typed arrays). */
-  #hostWeight(a: F32): Float32Array {
-    if (!isHostArray(a) && !(a instanceof Float64Array))
-      throw new LoraConfigError(
-        `LoraLinear ${this.name}: DoRA (use_dora) expected arrays in host memory (the wasm or reference backend), got a device array; train DoRA adapters on a CPU backend`,
-      );
-    return a as Float32Array;
-  }
-
-  #doraWeights(weight: Float32Array) {
-    const { inFeatures, outFeatures, r, scaling } = this;
-    const [a, b] = [this.#hostWeight(this.loraA.data), this.#hostWeight(this.loraB.data)];
-    return { weight, a, b, scaling, inFeatures, outFeatures, r };
   }
 
   /** x_d = dropout(x) with the stream `seed`, in the layer's scratch (x itself without dropout). */
@@ -148,7 +137,7 @@ export class LoraLinear implements LinearModule {
     return xd;
   }
 
-  /** y (T, out) = base(x) + s·(x_d·Aᵀ)·Bᵀ (+ DoRA terms); dropout only when ctx.training. */
+  /** y (T, out) = base(x) + the variant's output from h = x_d·Aᵀ (s·h·Bᵀ for LoRA); dropout only when ctx.training. */
   forward(x: F32, rows: number, ctx: ForwardContext, out?: F32): { out: F32; cache: LinearCache } {
     if (!Number.isInteger(rows) || rows < 0 || x.length < rows * this.inFeatures) {
       throw new LoraConfigError(
@@ -158,7 +147,7 @@ export class LoraLinear implements LinearModule {
     const { out: y, cache: baseCache } = this.base.forward(x, rows, ctx, out); // (T, out)
     if (this.#merged || !this.enabled)
       return { out: y, cache: { x, rows, extra: { baseCache, active: false } } };
-    const { inFeatures: I, outFeatures: O, r: R } = this;
+    const { inFeatures: I, r: R } = this;
     const matmul = kernel('matmul');
     const dropping = ctx.training && this.dropout > 0;
     const seed = dropping ? Math.floor((ctx.rng ?? Math.random)() * 2 ** 32) : undefined;
@@ -166,40 +155,7 @@ export class LoraLinear implements LinearModule {
     const slot = this.#hSlot(x, rows);
     matmul({ a: xd, b: this.loraA.data, out: slot.h, m: rows, n: R, k: I, transB: true }); // (T, R)
     const extra: LoraExtra = { baseCache, active: true, h: slot.h, hVersion: slot.version, seed };
-    if (!this.magnitude) {
-      matmul({
-        a: slot.h,
-        b: this.loraB.data,
-        out: y,
-        m: rows,
-        n: O,
-        k: R,
-        transB: true,
-        accumulate: true,
-        alpha: this.scaling,
-      });
-      return { out: y, cache: { x, rows, extra } };
-    }
-    const yHost = this.#hostWeight(y);
-    const dense = this.base.denseWeight!(); // one copy (a dequantization, for a 4-bit base) per forward
-    const weight = this.#hostWeight(dense.weight);
-    const bias = dense.bias;
-    const biasHost = bias ? this.#hostWeight(bias) : undefined;
-    const loraOut = new (yHost.constructor as Float32ArrayConstructor)(rows * O); // (T, out)
-    matmul({ a: slot.h, b: this.loraB.data, out: loraOut, m: rows, n: O, k: R, transB: true });
-    const baseOut = new (yHost.constructor as Float32ArrayConstructor)(rows * O); // (T, out) x_d·Wᵀ
-    if (dropping) matmul({ a: xd, b: weight, out: baseOut, m: rows, n: O, k: I, transB: true });
-    else for (let k = 0; k < rows * O; k++) baseOut[k] = yHost[k]! - (biasHost ? biasHost[k % O]! : 0);
-    const norm = doraWeightNorm(this.#doraWeights(weight));
-    extra.dora = doraForward(
-      yHost,
-      loraOut,
-      baseOut,
-      this.#hostWeight(this.magnitude.data),
-      norm,
-      this.scaling,
-      rows,
-    );
+    extra.variant = this.variant.forward(this, { y, xd, h: slot.h, rows, dropped: dropping });
     return { out: y, cache: { x, rows, extra } };
   }
 
@@ -219,15 +175,7 @@ export class LoraLinear implements LinearModule {
     const { x, rows } = cache;
     const { inFeatures: I, outFeatures: O, r: R } = this;
     const matmul = kernel('matmul');
-    let g = dy; // (T, out) what reaches the LoRA branch
-    let gBase: F32 | undefined;
-    if (extra.dora)
-      ({ g, gBase } = doraBackward(
-        this.#hostWeight(dy),
-        extra.dora,
-        rows,
-        this.magnitude!.trainable ? this.#hostWeight(gradOf(this.magnitude!)) : undefined,
-      ));
+    const { g, gBase } = this.variant.backward(this, dy, extra.variant, rows); // (T, out) into the LoRA branch
     if (this.loraB.trainable) {
       // (out, R) += s · gᵀ (out, T) · h (T, R)
       matmul({
@@ -294,10 +242,14 @@ export class LoraLinear implements LinearModule {
     this.#h = undefined;
   }
 
-  /** The base's parameters, then lora_A, lora_B (and the DoRA magnitude), as model.parameters() lists them. */
+  /** The base's parameters, then the adapter's, as model.parameters() lists them. */
   parameters(): Parameter[] {
-    const own = this.magnitude ? [this.loraA, this.loraB, this.magnitude] : [this.loraA, this.loraB];
-    return [...this.base.parameters(), ...own];
+    return [...this.base.parameters(), ...this.adapterParameters()];
+  }
+
+  /** lora_A, lora_B, then the variant's own (DoRA's magnitude): what an adapter file holds for this layer. */
+  adapterParameters(): Parameter[] {
+    return [this.loraA, this.loraB, ...this.variant.parameters()];
   }
 
   /** s·B·A (out, in): what merging adds to the base weight (before DoRA's rescaling), in the layer's memory. */
@@ -315,34 +267,14 @@ export class LoraLinear implements LinearModule {
     return delta;
   }
 
-  /** The weight this layer computes with: W + s·BA, or m/‖W + s·BA‖ ⊙ (W + s·BA) with DoRA. */
+  /** The weight this layer computes with: a copy of the base's with the variant merged in (W + s·BA for LoRA). */
   denseWeight(): { weight: F32; bias: F32 | undefined } {
     if (!this.base.denseWeight)
       throw new MergeError(`${this.name}: expected a base linear with denseWeight(), got none`);
     const { weight, bias } = this.base.denseWeight();
     if (this.#merged || !this.enabled) return { weight, bias };
-    this.#foldInto(weight);
+    this.variant.merge(this, weight);
     return { weight, bias };
-  }
-
-  /** W ← W + s·BA (DoRA: ← m/‖W + s·BA‖ ⊙ (W + s·BA)); returns the DoRA norm used. */
-  #foldInto(weight: F32): Float64Array | undefined {
-    const delta = this.deltaWeight();
-    if (!this.magnitude) {
-      kernel('add')({ a: weight, b: delta, out: weight, n: weight.length });
-      memoryOf(delta).free(delta); // a dense (out, in) temporary
-      return undefined;
-    }
-    const w = this.#hostWeight(weight);
-    const d = this.#hostWeight(delta);
-    const m = this.#hostWeight(this.magnitude.data);
-    const I = this.inFeatures;
-    const norm = doraWeightNorm(this.#doraWeights(w));
-    for (let k = 0; k < w.length; k++) {
-      const j = Math.floor(k / I);
-      w[k] = (m[j]! / norm[j]!) * (w[k]! + d[k]!);
-    }
-    return norm;
   }
 
   /** The base's own (out, in) weight parameter, which merge() edits in place; undefined for a 4-bit base. */
@@ -358,33 +290,18 @@ export class LoraLinear implements LinearModule {
     if (this.#merged)
       throw new MergeError(`merge ${this.name}: expected an unmerged adapter, got one already merged`);
     const w = this.#requireDenseBase('merge');
-    this.#mergedNorm = this.#foldInto(w.data);
+    this.#mergeState = this.variant.merge(this, w.data);
     this.#merged = true;
   }
 
-  /** PEFT's unmerge(): subtract the adapter again (DoRA: divide by m/‖W + s·BA‖ first, with the norm kept at merge). */
+  /** PEFT's unmerge(): the variant takes the adapter out of the base weight again. */
   unmerge(): void {
     if (!this.#merged)
       throw new MergeError(`unmerge ${this.name}: expected a merged adapter, got one not merged`);
     const weight = this.#requireDenseBase('unmerge').data;
-    const delta = this.deltaWeight();
-    if (!this.#mergedNorm) {
-      kernel('axpy')({ x: delta, y: weight, n: weight.length, alpha: -1 });
-      memoryOf(delta).free(delta); // a dense (out, in) temporary
-    } else {
-      const [w, d, m] = [
-        this.#hostWeight(weight),
-        this.#hostWeight(delta),
-        this.#hostWeight(this.magnitude!.data),
-      ];
-      const I = this.inFeatures;
-      for (let k = 0; k < w.length; k++) {
-        const j = Math.floor(k / I);
-        w[k] = w[k]! / (m[j]! / this.#mergedNorm[j]!) - d[k]!;
-      }
-    }
+    this.variant.unmerge(this, weight, this.#mergeState);
     this.#merged = false;
-    this.#mergedNorm = undefined;
+    this.#mergeState = undefined;
   }
 
   #requireDenseBase(op: string): Parameter {

@@ -120,8 +120,7 @@ function markTrainable(
   for (const p of params) setTrainable(p, false);
   const lora = new Set<Parameter>();
   for (const layer of layers.values()) {
-    for (const p of [layer.loraA, layer.loraB, layer.magnitude]) {
-      if (!p) continue;
+    for (const p of layer.adapterParameters()) {
       setTrainable(p, !config.inference_mode);
       lora.add(p);
     }

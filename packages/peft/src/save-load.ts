@@ -25,7 +25,7 @@ export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
 export function adapterStateDict(lm: LoraModel): Map<string, Parameter> {
   const out = new Map<string, Parameter>();
   for (const layer of lm.layers.values()) {
-    for (const p of [layer.loraA, layer.loraB, layer.magnitude]) if (p) out.set(p.name, p);
+    for (const p of layer.adapterParameters()) out.set(p.name, p);
   }
   for (const [key, p] of lm.extraTrainable) out.set(key, p);
   return out;
@@ -68,7 +68,13 @@ function checkFiniteTensor(data: Float32Array, file: string, key: string): void 
 }
 
 const describe = (v: unknown): string =>
-  v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' ? 'an object' : typeof v;
+  v === null
+    ? 'null'
+    : typeof v === 'string'
+      ? JSON.stringify(v)
+      : typeof v === 'object'
+        ? 'an object'
+        : typeof v;
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -96,7 +102,9 @@ export async function loadAdapter(
     throw new AdapterFormatError(`loadAdapter: dir: expected an adapter folder path, got ${describe(dir)}`);
   }
   if (typeof model?.linearModules !== 'function') {
-    throw new AdapterFormatError(`loadAdapter: model: expected a model with linearModules(), got ${describe(model)}`);
+    throw new AdapterFormatError(
+      `loadAdapter: model: expected a model with linearModules(), got ${describe(model)}`,
+    );
   }
   const configPath = join(dir, ADAPTER_CONFIG_NAME);
   const weightsPath = join(dir, ADAPTER_WEIGHTS_NAME);
