@@ -14,7 +14,7 @@ import {
   type Parameter,
   toHost,
 } from '@lora/core';
-import type { TensorSpec } from './architectures.js';
+import { checkpointNaming, type TensorSpec } from './architectures/index.js';
 import type { IncrementalLayout } from './attention.js';
 import {
   batchLayout,
@@ -62,7 +62,11 @@ function showBytes(bytes: number): string {
  * Refuses, before anything moves, a parameter or 4-bit weight larger than the memory's largest array (a GPU's
  * largest storage binding), naming the tensor: such tensors would have to be split, which is not supported yet.
  */
-function checkFits(params: readonly Parameter[], linears: ReadonlyMap<string, LinearModule>, memory: DeviceMemory): void {
+function checkFits(
+  params: readonly Parameter[],
+  linears: ReadonlyMap<string, LinearModule>,
+  memory: DeviceMemory,
+): void {
   const limit = memory.maxArrayBytes;
   if (limit === undefined) return;
   const tensors: [string, number][] = params.map((p) => [p.name, 4 * p.data.length]);
@@ -115,12 +119,11 @@ export class CausalLM implements LinearContainer {
     options: LoadOptions & { source?: string } = {},
   ): CausalLM {
     const source = options.source ?? 'fromWeights';
+    const nameOf = checkpointNaming(config, (name) => tensors(name) !== undefined);
     return new CausalLM(
       config,
       (spec) => {
-        const data =
-          tensors(spec.name) ??
-          (config.architecture === 'gpt2' ? tensors(spec.name.replace(/^transformer\./, '')) : undefined);
+        const data = tensors(nameOf(spec.name));
         if (!data)
           throw new ModelLoadError(
             `${source}: missing tensor "${spec.name}" (shape ${showShape(spec.shape)})`,
@@ -275,7 +278,13 @@ export class CausalLM implements LinearContainer {
     );
     if (options.backward && loss.dhidden) {
       const dfin = head.take('dfin', x, N * C, true); // (N, C)
-      kernel('embeddingBackward')({ ids: rows, dout: loss.dhidden, dtableAccumulate: dfin, tokens: M, dim: C });
+      kernel('embeddingBackward')({
+        ids: rows,
+        dout: loss.dhidden,
+        dtableAccumulate: dfin,
+        tokens: M,
+        dim: C,
+      });
       let dx = this.#p.finalNorm.backward(dfin, fin.cache, ws.scope('final-norm'));
       for (let i = this.#p.blocks.length - 1; i >= 0; i--) {
         const block = this.#p.blocks[i]!;
@@ -361,7 +370,9 @@ export class CausalLM implements LinearContainer {
     checkTokens('logits', inputIds, batch, seqLen, V, attentionMask);
     if (positionIds !== undefined) checkPositionIds('logits', positionIds, batch, seqLen, attentionMask);
     const ws = this.#decoding.scope('logits');
-    const layout = placeLayout(batchLayout(batch, seqLen, attentionMask, positionIds), (k, d) => ws.upload(k, d));
+    const layout = placeLayout(batchLayout(batch, seqLen, attentionMask, positionIds), (k, d) =>
+      ws.upload(k, d),
+    );
     this.#checkPositions(layout.positions);
     const N = batch * seqLen;
     let x = embedForward(

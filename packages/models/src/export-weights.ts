@@ -1,7 +1,7 @@
 // A model's weights as a Hugging Face state dict (transformers save_pretrained layout): dense f32, adapters and 4-bit
 // bases merged through each linear's denseWeight(), GPT-2 Conv1D weights back to [in, out], tied lm_head omitted.
 import { type F32, type LinearModule, toHost } from '@lora/core';
-import type { TensorSpec } from './architectures.js';
+import type { TensorSpec } from './architectures/index.js';
 import { ModelInputError } from './errors.js';
 import { linearShape, transpose2d } from './weights.js';
 

@@ -13,7 +13,7 @@ import { registerWebgpuBackend, webgpuDevice } from '@lora/backend-webgpu';
 import { deviceMemory, disposeBackends, getBackend, REFERENCE_BACKEND, setBackend, toHost } from '@lora/core';
 import { expectClose, useSoftwareVulkan } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tensorSpecs } from './architectures.js';
+import { tensorSpecs } from './architectures/index.js';
 import { CausalLM } from './causal-lm.js';
 import { GOLDEN_BATCH, GOLDEN_CASES, f32FromBase64, loadGolden } from './golden-cases.test-support.js';
 import { writeTinyCheckpoint } from './tiny-checkpoint.js';
@@ -50,7 +50,10 @@ const webgpu = webgpuDevice();
 const BACKENDS = [
   { backend: REFERENCE_BACKEND, skip: undefined },
   { backend: 'wasm', skip: undefined },
-  { backend: 'webgpu', skip: webgpu ? undefined : 'no WebGPU adapter (install chromium and libvulkan1 for SwiftShader)' },
+  {
+    backend: 'webgpu',
+    skip: webgpu ? undefined : 'no WebGPU adapter (install chromium and libvulkan1 for SwiftShader)',
+  },
 ] as const;
 
 describe.each(BACKENDS)('on the $backend backend', ({ backend, skip }) => {

@@ -1,5 +1,5 @@
-export type { TensorRole, TensorSpec } from './architectures.js';
-export { modelNames, tensorSpecs } from './architectures.js';
+export type { ArchitectureSpec, LoraDefaults, TensorRole, TensorSpec } from './architectures/index.js';
+export { ARCHITECTURE_SPECS, architectureSpec, modelNames, tensorSpecs } from './architectures/index.js';
 export type { AttentionNames, BatchLayout } from './attention.js';
 export type { StepOptions, StepResult, TokenBatch } from './batch.js';
 export { checkPositionIds, IGNORE_INDEX, positionsFromMask, shiftedTargets } from './batch.js';

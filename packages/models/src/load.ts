@@ -9,7 +9,7 @@ import {
   quantizedFromStateDict,
 } from '@lora/quant-nf4';
 import { type SafetensorsCheckpoint, openCheckpoint } from '@lora/safetensors';
-import { type TensorSpec, tensorSpecs } from './architectures.js';
+import { checkpointNaming, type TensorSpec, tensorSpecs } from './architectures/index.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { ModelConfigError, ModelLoadError } from './errors.js';
 import { nodeFs } from './node-fs.js';
@@ -142,11 +142,9 @@ export async function loadCheckpoint(
   const where = ckpt.indexPath ?? ckpt.files[0] ?? dir;
   const weights = new Map<string, PreparedWeight>();
   try {
-    // GPT-2 checkpoints on the Hub (e.g. "gpt2") name tensors without the "transformer." prefix
-    const strip =
-      config.architecture === 'gpt2' && !ckpt.has('transformer.wte.weight') && ckpt.has('wte.weight');
+    const nameOf = checkpointNaming(config, (key) => ckpt.has(key)); // e.g. the Hub's "gpt2" omits "transformer."
     for (const spec of tensorSpecs(config)) {
-      const name = strip ? spec.name.replace(/^transformer\./, '') : spec.name;
+      const name = nameOf(spec.name);
       weights.set(spec.name, await readTensor(ckpt, spec, name, options, where));
     }
   } finally {

@@ -3,7 +3,7 @@
 // training step's reusable buffers hold per token and per attention score — counted from the buffers the layers take
 // (decoder-block.ts, attention.ts, sdpa.ts, mlp.ts, norm.ts, embedding.ts, causal-lm.ts, lm-head.ts) and checked
 // against what a real step allocates (memory-shapes.test.ts).
-import { modelNames, tensorSpecs } from './architectures.js';
+import { modelNames, tensorSpecs } from './architectures/index.js';
 import type { Architecture, ModelConfig } from './config.js';
 import { linearShape } from './weights.js';
 

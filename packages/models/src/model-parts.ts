@@ -2,7 +2,7 @@
 import type { LinearModule, Parameter } from '@lora/core';
 import { Nf4Linear } from '@lora/quant-nf4';
 import { Attention } from './attention.js';
-import { type ModelNames, type TensorSpec, modelNames, tensorSpecs } from './architectures.js';
+import { architectureSpec, type ModelNames, type TensorSpec } from './architectures/index.js';
 import type { ModelConfig } from './config.js';
 import { DecoderBlock } from './decoder-block.js';
 import { DenseLinear } from './dense-linear.js';
@@ -34,8 +34,13 @@ export function buildModelParts(
   config: ModelConfig,
   weight: (spec: TensorSpec) => PreparedWeight,
 ): ModelParts {
-  const names = modelNames(config);
-  const specs = tensorSpecs(config);
+  const arch = architectureSpec(config);
+  if (config.attnLogitSoftcapping !== undefined || config.finalLogitSoftcapping !== undefined)
+    throw new ModelLoadError(
+      `${arch.modelType}: logit soft-capping expected none, got a config that sets it (not supported yet)`,
+    );
+  const names = arch.names(config);
+  const specs = arch.tensors(config);
   const linears = new Map<string, LinearModule>();
   const dense = new Map<string, Float32Array>();
   const bySpec = new Map<string, TensorSpec>();
@@ -70,11 +75,10 @@ export function buildModelParts(
     norms.push(n);
     return n;
   };
-  const { headDim, numHeads, numKvHeads, architecture } = config;
+  const { headDim, numHeads, numKvHeads } = config;
   const rope =
-    architecture === 'gpt2' ? undefined : new RopeTables(headDim, config.ropeTheta, config.ropeScaling);
+    arch.positions === 'rope' ? new RopeTables(headDim, config.ropeTheta, config.ropeScaling) : undefined;
   const linear = (name: string) => linears.get(name)!;
-  const activation = architecture === 'llama' || architecture === 'qwen2' ? 'silu' : 'geluTanh';
   const blocks = names.layers.map((layer, i) => {
     const n1 = norm(layer.norm1);
     const scale = 1 / Math.sqrt(headDim) / (config.scaleAttnByInverseLayerIdx ? i + 1 : 1);
@@ -87,7 +91,7 @@ export function buildModelParts(
       names: layer.attention,
     };
     const attention = new Attention(attentionSpec, linear);
-    return new DecoderBlock(n1, attention, norm(layer.norm2), new Mlp(activation, layer.mlp, linear));
+    return new DecoderBlock(n1, attention, norm(layer.norm2), new Mlp(arch.activation, layer.mlp, linear));
   });
   return {
     names,
@@ -99,6 +103,6 @@ export function buildModelParts(
     blocks,
     finalNorm: norm(names.finalNorm),
     norms,
-    embedScale: architecture === 'gemma' ? Math.fround(Math.sqrt(config.hiddenSize)) : undefined,
+    embedScale: arch.embedScale(config),
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LinearModule } from '@lora/core';
 import { SafetensorsFile, openCheckpoint } from '@lora/safetensors';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tensorSpecs } from './architectures.js';
+import { tensorSpecs } from './architectures/index.js';
 import { CausalLM } from './causal-lm.js';
 import { ARCHS } from './test-support.test-support.js';
 import { writeTinyCheckpoint } from './tiny-checkpoint.js';

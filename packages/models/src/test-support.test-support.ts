@@ -13,7 +13,7 @@ import {
   type U8,
 } from '@lora/core';
 import { makeRng } from '@lora/testing';
-import { tensorSpecs } from './architectures.js';
+import { tensorSpecs } from './architectures/index.js';
 import type { BatchLayout } from './attention.js';
 import { batchLayout, placeLayout } from './batch.js';
 import { CausalLM, STEP_STATS } from './causal-lm.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openCheckpoint, SafetensorsFile, serializeSafetensors } from '@lora/safetensors';
 import { describeWithFixtures, sharedFixture } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tensorSpecs } from './architectures.js';
+import { tensorSpecs } from './architectures/index.js';
 import { parseModelConfig } from './config.js';
 import { ModelConfigError } from './errors.js';
 import { tinyCheckpointTensors, writeTinyCheckpoint } from './tiny-checkpoint.js';

@@ -1,5 +1,5 @@
-// Tiny, seeded Hugging Face model folders of each architecture: config.json in the real schema of TinyLlama /
-// Llama 3.2, Qwen2.5, GPT-2 and Gemma, and model.safetensors with the exact tensor names (transformers save_pretrained).
+// Tiny, seeded Hugging Face model folders of each architecture: config.json in the real schema (each architecture
+// spec's tinyConfig), and model.safetensors with the exact tensor names (transformers save_pretrained).
 // One generator (tinyCheckpointTensors, in memory: a web page builds its model from it) and one sink that writes it.
 import { createPrng } from '@lora/core';
 import {
@@ -9,7 +9,7 @@ import {
   type TensorRecord,
 } from '@lora/quant-nf4';
 import { type TensorInput, writeShardedCheckpoint } from '@lora/safetensors';
-import { type TensorSpec, tensorSpecs } from './architectures.js';
+import { ARCHITECTURE_SPECS, type TensorSpec } from './architectures/index.js';
 import { type Architecture, type ModelConfig, parseModelConfig } from './config.js';
 import { nodeFs } from './node-fs.js';
 import { writeFileAtomic } from './save.js';
@@ -25,7 +25,10 @@ export interface TinyCheckpointOptions {
   maxShardBytes?: number;
   /** config.json keys to set or override (e.g. { rope_scaling: null }); applied before the tensors are laid out */
   overrides?: Record<string, unknown>;
-  /** GPT-2 only: name tensors without "transformer." and add the attn.bias mask buffers, as the Hub's gpt2 checkpoint */
+  /**
+   * name tensors as the Hub's older checkpoints do, for an architecture that has such names (GPT-2: without
+   * "transformer.", with the attn.bias mask buffers, as the Hub's gpt2 checkpoint); ignored for the others
+   */
   legacyGpt2Names?: boolean;
   /** write the linears as a bitsandbytes 4-bit checkpoint (with quantization_config in config.json) */
   quantize?: { quantType: 'nf4' | 'fp4'; doubleQuant: boolean; blocksize?: number };
@@ -52,117 +55,6 @@ export interface TinyCheckpoint {
   /** the safetensors files written (and the index when sharded), relative to dir */
   files: string[];
 }
-
-const BASE: Record<Architecture, Record<string, unknown>> = {
-  llama: {
-    architectures: ['LlamaForCausalLM'],
-    attention_bias: false,
-    attention_dropout: 0.0,
-    bos_token_id: 1,
-    eos_token_id: [2, 3],
-    head_dim: 8,
-    hidden_act: 'silu',
-    hidden_size: 32,
-    initializer_range: 0.02,
-    intermediate_size: 64,
-    max_position_embeddings: 256,
-    mlp_bias: false,
-    model_type: 'llama',
-    num_attention_heads: 4,
-    num_hidden_layers: 2,
-    num_key_value_heads: 2,
-    pretraining_tp: 1,
-    rms_norm_eps: 1e-5,
-    rope_scaling: {
-      factor: 8.0,
-      high_freq_factor: 4.0,
-      low_freq_factor: 1.0,
-      original_max_position_embeddings: 64,
-      rope_type: 'llama3',
-    },
-    rope_theta: 10000.0,
-    tie_word_embeddings: false,
-    transformers_version: '4.45.0',
-    use_cache: true,
-    vocab_size: 128,
-  },
-  qwen2: {
-    architectures: ['Qwen2ForCausalLM'],
-    attention_dropout: 0.0,
-    bos_token_id: 120,
-    eos_token_id: 121,
-    hidden_act: 'silu',
-    hidden_size: 32,
-    initializer_range: 0.02,
-    intermediate_size: 64,
-    max_position_embeddings: 256,
-    max_window_layers: 2,
-    model_type: 'qwen2',
-    num_attention_heads: 4,
-    num_hidden_layers: 2,
-    num_key_value_heads: 2,
-    rms_norm_eps: 1e-6,
-    rope_scaling: null,
-    rope_theta: 1000000.0,
-    sliding_window: 256,
-    tie_word_embeddings: true,
-    transformers_version: '4.49.0',
-    use_cache: true,
-    use_sliding_window: false,
-    vocab_size: 128,
-  },
-  gpt2: {
-    activation_function: 'gelu_new',
-    architectures: ['GPT2LMHeadModel'],
-    attn_pdrop: 0.1,
-    bos_token_id: 127,
-    embd_pdrop: 0.1,
-    eos_token_id: 127,
-    initializer_range: 0.02,
-    layer_norm_epsilon: 1e-5,
-    model_type: 'gpt2',
-    n_ctx: 64,
-    n_embd: 32,
-    n_head: 4,
-    n_inner: null,
-    n_layer: 2,
-    n_positions: 64,
-    resid_pdrop: 0.1,
-    summary_activation: null,
-    summary_first_dropout: 0.1,
-    summary_proj_to_labels: true,
-    summary_type: 'cls_index',
-    summary_use_proj: true,
-    transformers_version: '4.49.0',
-    use_cache: true,
-    vocab_size: 128,
-  },
-  gemma: {
-    architectures: ['GemmaForCausalLM'],
-    attention_bias: false,
-    attention_dropout: 0.0,
-    bos_token_id: 2,
-    eos_token_id: 1,
-    head_dim: 16,
-    hidden_act: 'gelu',
-    hidden_activation: 'gelu_pytorch_tanh',
-    hidden_size: 32,
-    initializer_range: 0.02,
-    intermediate_size: 64,
-    max_position_embeddings: 256,
-    model_type: 'gemma',
-    num_attention_heads: 4,
-    num_hidden_layers: 2,
-    num_key_value_heads: 1,
-    pad_token_id: 0,
-    rms_norm_eps: 1e-6,
-    rope_scaling: null,
-    rope_theta: 10000.0,
-    transformers_version: '4.49.0',
-    use_cache: true,
-    vocab_size: 128,
-  },
-};
 
 /** Seeded values of one tensor in its stored layout: N(0, 1)·std + mean. */
 function values(spec: TensorSpec, rng: () => number, normKind: string): Float32Array {
@@ -191,7 +83,8 @@ export function tinyCheckpointTensors(
   source = `tiny ${architecture} config.json`,
 ): TinyCheckpointTensors {
   const dtype = options.dtype ?? 'float32';
-  const raw: Record<string, unknown> = { ...BASE[architecture], torch_dtype: dtype, ...options.overrides };
+  const arch = ARCHITECTURE_SPECS[architecture];
+  const raw: Record<string, unknown> = { ...arch.tinyConfig, torch_dtype: dtype, ...options.overrides };
   if (options.quantize) {
     raw.quantization_config = bnbQuantizationConfig({
       quantType: options.quantize.quantType,
@@ -202,12 +95,13 @@ export function tinyCheckpointTensors(
   }
   const config = parseModelConfig(raw, source);
   const rng = createPrng(options.seed ?? 0).next;
-  const normKind = architecture === 'gemma' ? 'rms1p' : 'rms';
+  const normKind = arch.names(config).normKind;
   const storage = { float32: 'F32', bfloat16: 'BF16', float16: 'F16' } as const;
-  const legacy = architecture === 'gpt2' && options.legacyGpt2Names === true;
+  const legacy = options.legacyGpt2Names === true ? arch.legacyNames : undefined;
   const tensors: Record<string, TensorInput> = {};
-  for (const spec of tensorSpecs(config)) {
-    const name = legacy ? spec.name.replace(/^transformer\./, '') : spec.name;
+  for (const spec of arch.tensors(config)) {
+    const name =
+      legacy && spec.name.startsWith(legacy.prefix) ? spec.name.slice(legacy.prefix.length) : spec.name;
     const data = values(spec, rng, normKind);
     if (options.quantize && spec.role === 'linear' && spec.kind === 'weight') {
       const [outF, inF] = linearShape(spec);
@@ -221,12 +115,9 @@ export function tinyCheckpointTensors(
     }
     tensors[name] = { dtype: storage[dtype], shape: spec.shape, data };
   }
-  if (legacy) {
-    const P = config.maxPositions;
-    const mask = new Float32Array(P * P).map((_, i) => (i % P <= Math.floor(i / P) ? 1 : 0));
-    for (let i = 0; i < config.numLayers; i++)
-      tensors[`h.${i}.attn.bias`] = { dtype: 'F32', shape: [1, 1, P, P], data: mask };
-  }
+  if (legacy)
+    for (const [name, { shape, data }] of Object.entries(legacy.buffers(config)))
+      tensors[name] = { dtype: 'F32', shape, data };
   return { config: raw, modelConfig: config, tensors };
 }
 

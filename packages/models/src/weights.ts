@@ -1,6 +1,6 @@
 // Turning state-dict tensors into the model's weights: shape checks, Conv1D transposes, optional 4-bit quantization.
 import { type QuantizedTensor, type StorageDtype, quantize4bit } from '@lora/quant-nf4';
-import type { TensorSpec } from './architectures.js';
+import type { TensorSpec } from './architectures/index.js';
 import { ModelLoadError } from './errors.js';
 
 /** A weight in the model's layout: dense (linear weights (out, in)) or 4-bit. */

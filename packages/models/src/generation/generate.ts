@@ -2,6 +2,7 @@
 // prompts are left-padded into one batch and prefilled once, then each step feeds one token per row.
 
 import { uniformStream } from '@lora/core';
+import { architectureSpec } from '../architectures/index.js';
 import type { ModelConfig } from '../config.js';
 import { GenerationError } from './errors.js';
 import { type GenerateOptions, resolveGenerateOptions } from './generate-options.js';
@@ -73,12 +74,13 @@ export async function generate<Cache>(
   options: GenerateOptions = {},
   onToken?: OnToken,
 ): Promise<GenerateResult> {
-  const { vocabSize: V, maxPositions, architecture } = model.config;
+  const { vocabSize: V, maxPositions } = model.config;
   checkPrompts(prompts, V);
   const B = prompts.length;
   const T = Math.max(...prompts.map((p) => p.length));
   const s = resolveGenerateOptions(options, model.config, T);
-  if (architecture === 'gpt2' && T + s.maxNewTokens - 1 > maxPositions) {
+  // a learned position table (GPT-2's) ends at n_positions; rotary positions have no such bound
+  if (architectureSpec(model.config).positions === 'learned' && T + s.maxNewTokens - 1 > maxPositions) {
     throw new GenerationError(
       `generate: longest prompt (${T}) + maxNewTokens (${s.maxNewTokens}) − 1 expected at most n_positions = ${maxPositions}, got ${T + s.maxNewTokens - 1}`,
     );
