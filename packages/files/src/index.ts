@@ -3,6 +3,8 @@ export { describeFsError, FilesError, OutputLockedError } from './errors.js';
 export { ensureFolder } from './folder.js';
 export type { AcquireLockOptions, OutputLock } from './output-lock.js';
 export { acquireOutputLock, LOCK_FILE, parseLockHolder } from './output-lock.js';
+export type { PythonJsonOptions } from './python-json.js';
+export { PyFloat, pythonFloatRepr, pythonJsonDumps } from './python-json.js';
 export type { PathRelation } from './path-relation.js';
 export { canonicalPath, pathRelation } from './path-relation.js';
 export { listStaleTemps, removeStaleTemps } from './stale-temps.js';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@lora/files';
 import { LORA_CONFIG_DEFAULTS, LORA_CONFIG_KEYS, type LoraConfig, validateLoraConfig } from './config.js';
 import { AdapterFormatError, LoraConfigError } from './errors.js';
-import { PyFloat, pythonJsonDumps } from '@lora/safetensors';
+import { PyFloat, pythonJsonDumps } from '@lora/files';
 
 /** The file name of an adapter's config (PEFT's `CONFIG_NAME`). */
 export const ADAPTER_CONFIG_NAME = 'adapter_config.json';

@@ -6,8 +6,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer } from '@lora/core';
 import { showValue, toHost, uniformStream, writeHost } from '@lora/core';
-import { writeFileAtomic } from '@lora/files';
-import { PyFloat, pythonJsonDumps, SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
+import { PyFloat, pythonJsonDumps, writeFileAtomic } from '@lora/files';
+import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { loraConfig } from './config.js';
 import { ADAPTER_CONFIG_NAME } from './config-json.js';
 import { AdapterMismatchError, MlxFormatError } from './errors.js';
@@ -125,7 +125,10 @@ export async function saveMlxAdapter(dir: string, lm: LoraModel): Promise<void> 
     },
   };
   if (lm.config.base_model_name_or_path !== null) config.model = lm.config.base_model_name_or_path;
-  await writeFileAtomic(join(dir, ADAPTER_CONFIG_NAME), pythonJsonDumps(config, { indent: 4, sortKeys: true }));
+  await writeFileAtomic(
+    join(dir, ADAPTER_CONFIG_NAME),
+    pythonJsonDumps(config, { indent: 4, sortKeys: true }),
+  );
 }
 
 /** (rows, cols) → (cols, rows) */

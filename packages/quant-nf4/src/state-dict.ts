@@ -3,7 +3,7 @@
 //   NAME (U8 [(n+1)/2, 1]), NAME.absmax, NAME.quant_map, NAME.nested_absmax, NAME.nested_quant_map,
 //   NAME.quant_state.bitsandbytes__<nf4|fp4> (U8 bytes of a JSON object).
 import type { QuantType } from './codebooks.js';
-import { PyFloat, pythonJsonDumps } from '@lora/safetensors';
+import { PyFloat, pythonJsonDumps } from '@lora/files';
 import { NESTED_BLOCKSIZE, type QuantizedTensor, type StorageDtype, elementCount, validateBlocksize } from './quantize.js';
 
 /** A tensor as safetensors stores it (structurally compatible with @lora/safetensors' records). */

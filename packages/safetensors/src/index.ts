@@ -14,8 +14,6 @@ export { SafetensorsError } from './errors.js';
 export { SafetensorsFile } from './file.js';
 export type { TensorInfo } from './header.js';
 export { MAX_HEADER_SIZE } from './header.js';
-export type { PythonJsonOptions } from './python-json.js';
-export { PyFloat, pythonFloatRepr, pythonJsonDumps } from './python-json.js';
 export type { TensorReader } from './reader.js';
 export type { TensorData, TensorInput, TensorInputs } from './serialize.js';
 export { serializeSafetensors } from './serialize.js';

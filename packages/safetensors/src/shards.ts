@@ -1,8 +1,8 @@
 // Sharded checkpoints as transformers' save_pretrained writes them (huggingface_hub split_state_dict_into_shards_factory).
+import { pythonJsonDumps } from '@lora/files';
 import { SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME } from './checkpoint.js';
 import { ioError, SafetensorsError } from './errors.js';
 import { nodeFs } from './node-fs.js';
-import { pythonJsonDumps } from './python-json.js';
 import { prepareSafetensors, type TensorInput, type TensorInputs } from './serialize.js';
 import { type WriteOptions, writeFileAtomic, writeSafetensors } from './write.js';
 
