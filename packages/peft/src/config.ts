@@ -9,8 +9,11 @@ export const PEFT_VERSION = '0.19.1';
 /** PEFT's `bias` setting: which biases train with the adapter. */
 export type LoraBias = 'none' | 'all' | 'lora_only';
 
-/** init_lora_weights values this package can initialise (PEFT also has pissa, olora, loftq, eva, corda, orthogonal). */
-export type LoraInit = boolean | 'gaussian';
+/**
+ * init_lora_weights values this package can initialise: true (Kaiming A, zero B), false, "gaussian", and the inits that
+ * read and rewrite the base weight, "pissa", "pissa_niter_K" and "olora" (PEFT also has loftq, eva, corda, orthogonal).
+ */
+export type LoraInit = boolean | 'gaussian' | 'pissa' | 'olora' | `pissa_niter_${number}`;
 
 /** PEFT's `LoraConfig`, with its field names, as `adapter_config.json` holds it. */
 export interface LoraConfig {
@@ -127,6 +130,18 @@ export const UNSUPPORTED_FIELDS: readonly (keyof LoraConfig)[] = [
 /** init_lora_weights values whose trained adapter is a plain LoRA on an untouched base (safe to load). */
 const LOADABLE_INITS = new Set<unknown>([true, false, 'gaussian', 'eva', 'orthogonal']);
 
+/** Whether `init` is an init_lora_weights value injectLora can initialise (see LoraInit). */
+export function isTrainableInit(init: unknown): init is LoraInit {
+  return (
+    init === true ||
+    init === false ||
+    init === 'gaussian' ||
+    init === 'pissa' ||
+    init === 'olora' ||
+    (typeof init === 'string' && /^pissa_niter_\d+$/.test(init))
+  );
+}
+
 /** Python truthiness of a JSON value (None, 0, "", [] and {} are false). */
 const truthy = (v: unknown): boolean =>
   v !== null &&
@@ -197,9 +212,20 @@ export function validateLoraConfig(
         );
     }
   }
-  const inits = purpose === 'train' ? new Set<unknown>([true, false, 'gaussian']) : LOADABLE_INITS;
-  if (!inits.has(config.init_lora_weights)) {
-    fail('init_lora_weights', [...inits].map((v) => JSON.stringify(v)).join(', '), config.init_lora_weights);
+  const init = config.init_lora_weights;
+  if (purpose === 'train' && !isTrainableInit(init)) {
+    fail('init_lora_weights', 'true, false, "gaussian", "pissa", "pissa_niter_<K>" or "olora"', init);
+  }
+  if (purpose === 'load' && !LOADABLE_INITS.has(init)) {
+    const residual =
+      typeof init === 'string' && /^(pissa|olora)/.test(init)
+        ? ' (a PiSSA/OLoRA adapter needs the residual base it was trained on; save it with convertToLora to load it on the original base)'
+        : '';
+    fail(
+      'init_lora_weights',
+      `${[...LOADABLE_INITS].map((v) => JSON.stringify(v)).join(', ')}${residual}`,
+      init,
+    );
   }
   for (const key of UNSUPPORTED_FIELDS) {
     const value = config[key];

@@ -1,5 +1,8 @@
+export type { BaseInit, BaseInitResult } from './base-init.js';
+export { initFromWeight, isBaseInit } from './base-init.js';
 export type { LoraBias, LoraConfig, LoraInit } from './config.js';
 export {
+  isTrainableInit,
   LORA_CONFIG_DEFAULTS,
   LORA_CONFIG_KEYS,
   loraConfig,
@@ -31,6 +34,9 @@ export type { Uniform } from './init.js';
 export { initLoraWeights, kaimingUniform, normalInit } from './init.js';
 export type { LoraLinearOptions } from './lora-linear.js';
 export { LoraLinear, PEFT_PREFIX } from './lora-linear.js';
+export type { LoraVariant, VariantForward, VariantGradient } from './variants/variant.js';
+export { LoraVariantDora } from './variants/dora.js';
+export { LoraVariantPlain } from './variants/lora.js';
 export type { InjectOptions, TrainableCount } from './lora-model.js';
 export { injectLora, LoraModel, modelParameters, modelTypeOf } from './lora-model.js';
 export type { MergeAndUnloadOptions, MergeAndUnloadResult, MergedModule, MergedTensor } from './merge.js';

@@ -1,6 +1,5 @@
 // LoRA weight initialisation as PEFT's LoraLayer.reset_lora_parameters does it, with torch.nn.init's formulas:
 // kaiming_uniform_(a=√5) draws U(-b, b) with b = gain·√(3 / fan_in), gain = √(2 / (1 + a²)), i.e. b = 1/√fan_in.
-import type { LoraInit } from './config.js';
 
 /** uniform [0, 1) */
 export type Uniform = () => number;
@@ -26,7 +25,7 @@ export function normalInit(w: Float32Array, std: number, rng: Uniform): void {
  * changes the output from the start.
  */
 export function initLoraWeights(
-  init: LoraInit,
+  init: boolean | 'gaussian',
   a: Float32Array,
   b: Float32Array,
   r: number,

@@ -16,6 +16,7 @@ import {
 import { gradOf, Scratch } from './buffers.js';
 import { type LoraInit, loraScaling } from './config.js';
 import { LoraConfigError, MergeError } from './errors.js';
+import { initBase, isBaseInit } from './base-init.js';
 import { initLoraWeights, type Uniform } from './init.js';
 import { LoraVariantDora } from './variants/dora.js';
 import { LoraVariantPlain } from './variants/lora.js';
@@ -67,7 +68,13 @@ export class LoraLinear implements LinearModule {
   readonly loraA: Parameter;
   /** (out, R) */
   readonly loraB: Parameter;
+  /** the wrapped linear (after PiSSA/OLoRA on a 4-bit base: a new one holding the re-quantized residual) */
   readonly base: LinearModule;
+  /**
+   * A and B as a base-rewriting init (PiSSA, OLoRA) left them, kept to convert the trained adapter into a plain LoRA
+   * on the original base (PEFT's path_initial_model_for_weight_conversion); undefined for other inits
+   */
+  readonly initialWeights: { a: Float32Array; b: Float32Array } | undefined = undefined;
   /** false: the adapter is skipped and the layer computes base(x) (PEFT's disable_adapter) */
   enabled = true;
   #merged = false;
@@ -99,9 +106,15 @@ export class LoraLinear implements LinearModule {
     this.alpha = alpha;
     this.scaling = options.scaling ?? loraScaling(alpha, r, options.useRslora ?? false);
     this.dropout = dropout;
-    const a = new Float32Array(r * this.inFeatures);
-    const b = new Float32Array(this.outFeatures * r);
-    initLoraWeights(options.init ?? true, a, b, r, this.inFeatures, options.rng ?? uniformStream(0));
+    const init = options.init ?? true;
+    const rng = options.rng ?? uniformStream(0);
+    let a: Float32Array = new Float32Array(r * this.inFeatures);
+    let b: Float32Array = new Float32Array(this.outFeatures * r);
+    if (isBaseInit(init)) {
+      // PiSSA / OLoRA: A and B from the base weight, which becomes the residual (a 4-bit base is re-quantized)
+      ({ a, b, base: this.base } = initBase(init, base, { r, scaling: this.scaling, name }, rng));
+      this.initialWeights = { a: a.slice(), b: b.slice() };
+    } else initLoraWeights(init, a, b, r, this.inFeatures, rng);
     this.loraA = this.adapterParameter('lora_A.weight', [r, this.inFeatures], a);
     this.loraB = this.adapterParameter('lora_B.weight', [this.outFeatures, r], b);
     this.variant = options.useDora ? new LoraVariantDora() : new LoraVariantPlain();

@@ -4,7 +4,7 @@
 import type { LinearContainer, Parameter } from '@lora/core';
 import { uniformStream } from '@lora/core';
 import { gradOf } from './buffers.js';
-import { type LoraConfig, validateLoraConfig } from './config.js';
+import { type LoraConfig, type LoraInit, validateLoraConfig } from './config.js';
 import { LoraConfigError } from './errors.js';
 import type { Uniform } from './init.js';
 import { LoraLinear } from './lora-linear.js';
@@ -201,7 +201,7 @@ export function injectPlanned(model: LinearContainer, plan: TargetPlan, rng: Uni
       dropout: config.lora_dropout,
       useRslora: config.use_rslora,
       useDora: config.use_dora,
-      init: config.init_lora_weights as boolean | 'gaussian',
+      init: config.init_lora_weights as LoraInit,
       rng,
       ...(scaling !== undefined ? { scaling } : {}),
     });
