@@ -2,8 +2,6 @@
 // adapter opens — webgpu, labelled with the adapter: time per call including the device finishing it, and GFLOP/s
 // for the products (GB/s of the arrays it touches for the rest). On a software adapter (SwiftShader) only the
 // relative cost of kernels on that adapter means anything. Prints one table, writes bench-results/kernels.json.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { registerWebgpuBackend, webgpuDevice } from '@lora/backend-webgpu';
@@ -19,6 +17,7 @@ import {
 import { machineInfo } from './machine.js';
 import { type MeasureOptions, measure } from './measure.js';
 import { formatTable } from './table.js';
+import { writeResultsFile } from './results-file.js';
 
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/kernels.json', import.meta.url));
 const PRODUCTS: readonly KernelName[] = ['matmul', 'batchedMatmul', 'nf4Matmul'];
@@ -123,13 +122,7 @@ export async function runKernelBench(options: { quick: boolean }): Promise<Kerne
   const label = device ? `webgpu on ${device.name}` : 'webgpu: no adapter here';
   console.log(`\nevery kernel at its largest conformance case (wasm ×2 threads; ${label}):\n`);
   console.log(kernelTable(timings, backends));
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
-  const tmp = `${OUT_FILE}.${process.pid}.tmp`;
-  writeFileSync(
-    tmp,
-    `${JSON.stringify({ machine: machineInfo(), adapter: device ?? null, timings }, null, 2)}\n`,
-  );
-  renameSync(tmp, OUT_FILE);
+  await writeResultsFile(OUT_FILE, { machine: machineInfo(), adapter: device ?? null, timings });
   console.log(`\nwrote ${OUT_FILE}`);
   return timings;
 }

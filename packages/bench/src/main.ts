@@ -6,9 +6,7 @@
 // fused-vs-unfused table), --no-models (skip the models table), --no-step (skip the QLoRA step table: tokens/s and
 // host-device traffic per step on wasm and, where an adapter opens, webgpu; --step-shape qwen2.5-0.5b for the real
 // shape), --no-kernels (skip the per-kernel table: every kernel at its largest conformance case on wasm and webgpu).
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runGemmBench } from './gemm-bench.js';
 import { GEMM_CASES } from './gemm-cases.js';
@@ -22,6 +20,7 @@ import { runStepBench } from './step-bench.js';
 import { createRunners } from './runners.js';
 import { bestWasmTable, targetChecks, targetPreamble, targetSummary } from './targets.js';
 import { runTorchGemm, type TorchGemmOutcome } from './torch-gemm.js';
+import { writeResultsFile } from './results-file.js';
 
 /** thread counts of the baselines: those the issue's targets name */
 const BASELINE_THREADS = [1, 2];
@@ -106,10 +105,7 @@ async function main(): Promise<void> {
     baselines: { torch, native },
     targets: checks,
   };
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
-  const tmp = `${OUT_FILE}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(tmp, OUT_FILE);
+  await writeResultsFile(OUT_FILE, record);
   console.log(`\nwrote ${OUT_FILE}`);
 
   if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json

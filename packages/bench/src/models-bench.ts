@@ -4,8 +4,8 @@
 // RSS is its own. Prints one table and writes bench-results/models.json. Run alone with
 // `tsx --conditions=@lora/source src/models-bench.ts [--quick]`, or through main.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { disposeBackends, getBackend, setBackend } from '@lora/core';
@@ -13,6 +13,7 @@ import { CausalLM, generate, parseModelConfig, tensorSpecs } from '@lora/models'
 import { machineInfo } from './machine.js';
 import { measure } from './measure.js';
 import { formatTable } from './table.js';
+import { writeResultsFile } from './results-file.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/models.json', import.meta.url));
@@ -362,10 +363,7 @@ export async function runModelsBench(options: ModelsBenchOptions = {}): Promise<
     cases,
     results,
   };
-  mkdirSync(dirname(outFile), { recursive: true });
-  const tmp = `${outFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(tmp, outFile);
+  await writeResultsFile(outFile, record);
   console.log(`\nwrote ${outFile}`);
   return results;
 }

@@ -1,8 +1,6 @@
 // NF4 benchmark: the fused dequantize-into-panel nf4Matmul (wasm) against dequantize-then-matmul (the reference
 // dequantize loop into a resident buffer, then the wasm f32 matmul), same engine and threads, same run.
 // Prints a table and writes bench-results/nf4.json; runs from main.ts (skip with --no-nf4).
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmGemmEngine } from '@lora/backend-wasm';
 import type { HostArgs, Nf4MatmulArgs } from '@lora/core';
@@ -10,6 +8,7 @@ import { relativeError } from './gemm-bench.js';
 import { machineInfo } from './machine.js';
 import { type MeasureOptions, measure } from './measure.js';
 import { formatTable } from './table.js';
+import { writeResultsFile } from './results-file.js';
 
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/nf4.json', import.meta.url));
 
@@ -145,11 +144,8 @@ export async function runNf4BenchMain(options: { quick: boolean; threads?: numbe
     console.log(
       formatTable(['case', 'fused GFLOP/s', 'dequant+matmul GFLOP/s', 'speed-up', 'rel err'], rows),
     );
-    mkdirSync(dirname(OUT_FILE), { recursive: true });
-    const tmp = `${OUT_FILE}.${process.pid}.tmp`;
     const record = { machine: machineInfo(), engine: engine.describe(), budget, cases: NF4_CASES, results };
-    writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-    renameSync(tmp, OUT_FILE);
+    await writeResultsFile(OUT_FILE, record);
     console.log(`wrote ${OUT_FILE}`);
   } finally {
     await engine.dispose();

@@ -3,8 +3,6 @@
 // readbacks, kernel launches — with tokens/s. On a software GPU (SwiftShader) only the counts carry over to a real
 // GPU; on a real one the rate does too. Prints one table and writes bench-results/step.json. Run alone with
 // `tsx --conditions=@lora/source src/step-bench.ts [--quick] [--shape qwen2.5-0.5b]`, or through main.ts.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { registerWebgpuBackend, webgpuDevice } from '@lora/backend-webgpu';
@@ -16,6 +14,7 @@ import { AdamW, optimizerStep } from '@lora/sft';
 import { machineInfo } from './machine.js';
 import { generatedWeights, QWEN25_05B_CONFIG } from './models-bench.js';
 import { formatTable } from './table.js';
+import { writeResultsFile } from './results-file.js';
 
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/step.json', import.meta.url));
 
@@ -167,10 +166,7 @@ export async function runStepBench(options: { quick: boolean; shape?: string }):
     `\none QLoRA optimizer step (NF4 + double quant, LoRA r16 all-linear, AdamW), ${shape.name}:\n`,
   );
   console.log(stepTable(results));
-  mkdirSync(dirname(OUT_FILE), { recursive: true });
-  const tmp = `${OUT_FILE}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ machine: machineInfo(), shape, results }, null, 2)}\n`);
-  renameSync(tmp, OUT_FILE);
+  await writeResultsFile(OUT_FILE, { machine: machineInfo(), shape, results });
   console.log(`\nwrote ${OUT_FILE}`);
   return results;
 }
