@@ -25,6 +25,7 @@ import {
   jobI32,
 } from './job';
 import { gemvBlock, gemvEligible } from './gemv';
+import { nf4DotBlock, nf4DotEligible } from './nf4-dot';
 import { MR, NR, microkernel, storeEdge } from './microkernel';
 import { aAt, packA } from './pack-a';
 import { bAt, bReadableInPlace, packB } from './pack-b';
@@ -89,6 +90,10 @@ const THIN_M_KC: i32 = 64;
 function gemmBlock(job: usize, bi: i32, i0: i32, i1: i32, j0: i32, j1: i32, scratch: usize): void {
   if (gemvEligible(job)) {
     gemvBlock(job, bi, j0, j1); // one row: a dot product per output, the weight read in place once
+    return;
+  }
+  if (nf4DotEligible(job)) {
+    nf4DotBlock(job, i0, i1, j0, j1, scratch); // decoding with a 4-bit weight: its codes read in place, no panels
     return;
   }
   const k = jobI32(job, JOB_K);

@@ -48,6 +48,11 @@ export interface WasmEngineOptions {
 
 /** Below this many flops a product runs on the calling thread alone: waking workers costs more. */
 const PARALLEL_MIN_FLOPS = 1 << 22;
+/**
+ * What dequantizing one 4-bit weight costs, in flops of that count: a decoding product (assembly/nf4-dot.ts) does
+ * a few shuffles per weight and only 2·M flops, so a 1×896×896 product is worth both threads.
+ */
+const NF4_WEIGHT_FLOPS = 16;
 const JOB_BYTES = 256;
 
 /** What the last gemm did: threads it ran on, bytes copied in and out, panels the calling thread packed. */
@@ -262,7 +267,15 @@ export class WasmGemmEngine {
       accumulate,
     };
     const operand: BOperand = { packer, ptr: packedPtr!, rs: c.rs, cs: c.cs, batchStride: 0 };
-    this.run(call, job, xPtr!, { ...operand, aux: [absmaxPtr!, args.blocksize, codePtr!] }, outPtr!);
+    const weightFlops = NF4_WEIGHT_FLOPS * c.gemmN * c.gemmK;
+    this.run(
+      call,
+      job,
+      xPtr!,
+      { ...operand, aux: [absmaxPtr!, args.blocksize, codePtr!] },
+      outPtr!,
+      weightFlops,
+    );
     if (this.heap.addressOf(args.out) === undefined) args.out.set(this.heap.f32(outPtr!, c.outLen));
     this.lastCall.stagedBytes = stagedBytes;
   }
@@ -306,7 +319,8 @@ export class WasmGemmEngine {
 
   /**
    * Run one job whose operands already live in wasm memory; `b` names the B packer and its fields, the seam
-   * where a fused dequantize-into-panel packer plugs in.
+   * where a fused dequantize-into-panel packer plugs in. `extraFlops` is work beside the product's 2·M·N·K flops
+   * (dequantizing B), counted when choosing the threads.
    */
   run(
     call: Omit<GemmCall, 'a' | 'b' | 'out'>,
@@ -314,9 +328,10 @@ export class WasmGemmEngine {
     aPtr: number,
     b: BOperand,
     cPtr: number,
+    extraFlops = 0,
   ): void {
     const { batch, m, n, k } = call;
-    const nthreads = this.threadsFor(call);
+    const nthreads = this.threadsFor(call, extraFlops);
     Object.assign(this.lastCall, { threads: nthreads, stagedBytes: 0, packedPanels: 0 });
     writeJob(this.heap.memory, jobPtr, this.layout, {
       batch,
@@ -378,8 +393,9 @@ export class WasmGemmEngine {
     return globalValue(this.exports as unknown as WebAssembly.Exports, 'PACK_B_F32');
   }
 
-  private threadsFor(call: { batch: number; m: number; n: number; k: number }): number {
-    if (!this.pool || 2 * call.batch * call.m * call.n * call.k < PARALLEL_MIN_FLOPS) return 1;
+  /** Threads for a product of 2·batch·M·N·K flops plus `extraFlops` of other work (dequantizing B). */
+  private threadsFor(call: { batch: number; m: number; n: number; k: number }, extraFlops: number): number {
+    if (!this.pool || 2 * call.batch * call.m * call.n * call.k + extraFlops < PARALLEL_MIN_FLOPS) return 1;
     const units = call.batch * Math.max(Math.ceil(call.m / this.mr), Math.ceil(call.n / this.nr));
     return Math.min(this.pool.size, units);
   }

@@ -120,6 +120,16 @@ for (const mode of ['forward', 'inputGrad'] as const) {
   nf4(7, 33, 65, 64, mode, true);
   nf4(17, 9, 129, 128, mode, true);
 }
+// decoding shapes (backend-wasm's fused dot-product path, M ≤ 8): one and three tokens, odd K (rows alternate between
+// starting on a high and a low nibble) and odd N over 1,000 wide, blocks straddling the 16-element units
+for (const [m, n, k, blocksize] of [
+  [1, 1031, 1029, 64],
+  [3, 1029, 1031, 64],
+  [3, 257, 896, 64],
+  [8, 65, 1001, 128],
+] as const)
+  nf4(m, n, k, blocksize, 'forward');
+nf4(3, 129, 1027, 64, 'forward', true);
 
 // --- nf4Matmul with a double-quantized absmax (nested): the scales restored inside the product ------------------
 function nf4Nested(
@@ -176,5 +186,7 @@ for (const mode of ['forward', 'inputGrad'] as const) {
   nf4Nested(7, 33, 65, 64, 3, mode, true);
   nf4Nested(1, 65, 96, 32, 5, mode, true);
 }
+nf4Nested(1, 1029, 1031, 64, 256, 'forward'); // decoding with double quantization, odd K and N
+nf4Nested(3, 896, 1000, 64, 256, 'forward');
 
 export const GEMM_CASES: readonly ConformanceCase[] = cases;
