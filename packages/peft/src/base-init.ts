@@ -4,7 +4,6 @@
 // The base becomes W − s·BA, so the layer computes W at step 0. Math in float64; A, B and W_res stored as float32.
 import { type F32, isHostArray, type LinearModule, type Parameter } from '@lora/core';
 import { dequantize4bit, Nf4Linear, quantize4bit } from '@lora/quant-nf4';
-import type { LoraInit } from './config.js';
 import { LoraConfigError } from './errors.js';
 import type { Uniform } from './init.js';
 import { matmul, qr, svd, svdLowRank } from './linalg.js';
@@ -15,7 +14,7 @@ export type BaseInit = 'pissa' | 'olora' | `pissa_niter_${number}`;
 const NITER = /^pissa_niter_(\d+)$/;
 
 /** Whether `init` is PiSSA ("pissa", "pissa_niter_K") or OLoRA. */
-export function isBaseInit(init: LoraInit): init is BaseInit {
+export function isBaseInit(init: unknown): init is BaseInit {
   return init === 'pissa' || init === 'olora' || (typeof init === 'string' && NITER.test(init));
 }
 

@@ -7,6 +7,7 @@ import type { LinearContainer, Parameter } from '@lora/core';
 import { toHost, uniformStream, writeHost } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
+import { convertToLora } from './convert-to-lora.js';
 import { AdapterFormatError, AdapterMismatchError } from './errors.js';
 import {
   type InjectOptions,
@@ -35,21 +36,32 @@ export function adapterStateDict(lm: LoraModel): Map<string, Parameter> {
 export interface SaveAdapterOptions {
   /** written as base_model_name_or_path (default: the config's own) */
   baseModelNameOrPath?: string;
+  /**
+   * for a PiSSA/OLoRA adapter: save it as a rank-2R plain LoRA that applies to the original base (PEFT's
+   * path_initial_model_for_weight_conversion); without it the adapter needs the residual base it was trained on
+   */
+  convertToLora?: boolean;
 }
 
-/** Writes adapter_config.json and adapter_model.safetensors into `dir` (created if needed). */
+/**
+ * Writes adapter_config.json and adapter_model.safetensors into `dir` (created if needed). A PiSSA/OLoRA adapter is
+ * saved as trained (init_lora_weights "pissa"/"olora": it needs the residual base) unless `convertToLora`.
+ */
 export async function saveAdapter(
   dir: string,
   lm: LoraModel,
   options: SaveAdapterOptions = {},
 ): Promise<void> {
+  const converted = options.convertToLora ? await convertToLora(lm) : undefined;
   await mkdir(dir, { recursive: true });
   const tensors: Record<string, TensorInputs[string]> = {};
-  for (const [key, p] of adapterStateDict(lm))
-    tensors[key] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
+  if (converted) for (const [key, t] of converted.tensors) tensors[key] = { dtype: 'F32', ...t };
+  else
+    for (const [key, p] of adapterStateDict(lm))
+      tensors[key] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
   const config = {
-    ...lm.config,
+    ...(converted?.config ?? lm.config),
     base_model_name_or_path: options.baseModelNameOrPath ?? lm.config.base_model_name_or_path,
   };
   await writeAdapterConfig(join(dir, ADAPTER_CONFIG_NAME), config);
