@@ -1,5 +1,7 @@
 export type { BaseInit, BaseInitResult } from './base-init.js';
 export { initFromWeight, isBaseInit } from './base-init.js';
+export type { AdapterTensor } from './convert-to-lora.js';
+export { convertToLora } from './convert-to-lora.js';
 export type { LoraBias, LoraConfig, LoraInit } from './config.js';
 export {
   isTrainableInit,
