@@ -37,11 +37,11 @@ export function buildQloraModel(base: HfFolder, settings: LoraSettings, baseMode
     lora_dropout: settings.dropout,
     target_modules: 'all-linear',
     ...(settings.modulesToSave.length > 0 && { modules_to_save: settings.modulesToSave }),
-    fan_in_fan_out: model.config.architecture === 'gpt2',
+    fan_in_fan_out: model.adapterDefaults.fanInFanOut, // Conv1D linears (GPT-2's), as PEFT saves them
     base_model_name_or_path: baseModel,
     task_type: 'CAUSAL_LM',
   });
-  const lora = injectLora(model, config, { seed: settings.seed, modelType: model.config.architecture });
+  const lora = injectLora(model, config, { seed: settings.seed });
   const count = lora.trainableParameterCount();
   return {
     model,

@@ -14,7 +14,12 @@ import {
   type Parameter,
   toHost,
 } from '@lora/core';
-import { checkpointNaming, type TensorSpec } from './architectures/index.js';
+import {
+  architectureSpec,
+  checkpointNaming,
+  type LoraDefaults,
+  type TensorSpec,
+} from './architectures/index.js';
 import type { IncrementalLayout } from './attention.js';
 import {
   batchLayout,
@@ -132,6 +137,14 @@ export class CausalLM implements LinearContainer {
       },
       options,
     );
+  }
+
+  /**
+   * PEFT's and mlx-lm's defaults for this architecture (target modules when target_modules is null, Conv1D's
+   * fan_in_fan_out, mlx-lm's keys), from its spec: @lora/peft reads them here.
+   */
+  get adapterDefaults(): LoraDefaults & { modelType: string } {
+    return { modelType: this.config.architecture, ...architectureSpec(this.config).lora };
   }
 
   /** Every parameter by Hugging Face name (the linears' own, e.g. LoRA's, once replaced); frozen unless made trainable. */

@@ -40,16 +40,16 @@ export type { LoraVariant, VariantForward, VariantGradient } from './variants/va
 export { LoraVariantDora } from './variants/dora.js';
 export { LoraVariantPlain } from './variants/lora.js';
 export type { InjectOptions, TrainableCount } from './lora-model.js';
-export { injectLora, LoraModel, modelParameters, modelTypeOf } from './lora-model.js';
+export { injectLora, LoraModel, modelParameters } from './lora-model.js';
 export type { MergeAndUnloadOptions, MergeAndUnloadResult, MergedModule, MergedTensor } from './merge.js';
 export { mergeAndUnload } from './merge.js';
 export { loadMlxAdapter, MLX_ADAPTER_WEIGHTS_NAME, mlxModuleName, saveMlxAdapter } from './mlx.js';
 export type { LoadAdapterOptions, SaveAdapterOptions } from './save-load.js';
 export { ADAPTER_WEIGHTS_NAME, adapterStateDict, loadAdapter, saveAdapter } from './save-load.js';
-export type { TargetPlan, TargetPlanOptions } from './targets.js';
+export type { AdapterDefaults, TargetPlan, TargetPlanOptions } from './targets.js';
 export {
+  adapterDefaultsOf,
   checkTargetModuleExists,
-  DEFAULT_TARGET_MODULES,
   findMinimalTargetModules,
   getPatternKey,
   planTargets,

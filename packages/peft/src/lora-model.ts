@@ -9,7 +9,7 @@ import { LoraConfigError } from './errors.js';
 import type { Uniform } from './init.js';
 import { LoraLinear } from './lora-linear.js';
 import { selectExtraTrainable } from './state-dict.js';
-import { planTargets, type TargetPlan, type TargetPlanOptions } from './targets.js';
+import { adapterDefaultsOf, planTargets, type TargetPlan, type TargetPlanOptions } from './targets.js';
 
 /** Options of `injectLora`: target planning, and the generator of the initial weights. */
 export interface InjectOptions extends TargetPlanOptions {
@@ -158,12 +158,6 @@ export function fixedHalfEven(x: number, digits: number): string {
   return x.toFixed(digits);
 }
 
-/** config.json's model_type of a model that carries its config (a CausalLM does), for PEFT's default targets. */
-export function modelTypeOf(model: LinearContainer): string | undefined {
-  const raw = (model as { config?: { raw?: Record<string, unknown> } }).config?.raw;
-  return typeof raw?.model_type === 'string' ? raw.model_type : undefined;
-}
-
 /** PEFT's get_peft_model for LoRA: wrap the linears `config` selects, freeze the rest, return the LoraModel. */
 export function injectLora(
   model: LinearContainer,
@@ -172,7 +166,7 @@ export function injectLora(
 ): LoraModel {
   validateLoraConfig(config);
   const linears = model.linearModules();
-  const plan = planTargets([...linears.keys()], config, { modelType: modelTypeOf(model), ...options });
+  const plan = planTargets([...linears.keys()], config, { defaults: adapterDefaultsOf(model), ...options });
   return injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
 }
 

@@ -11,21 +11,12 @@ import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safe
 import { loraConfig } from './config.js';
 import { ADAPTER_CONFIG_NAME } from './config-json.js';
 import { AdapterMismatchError, MlxFormatError } from './errors.js';
-import { type InjectOptions, injectPlanned, type LoraModel, modelTypeOf } from './lora-model.js';
+import { type InjectOptions, injectPlanned, type LoraModel } from './lora-model.js';
 import { checkAdapterTensors, type ExpectedTensor } from './state-dict.js';
-import { planTargets } from './targets.js';
+import { adapterDefaultsOf, planTargets } from './targets.js';
 
 /** The weights file of an mlx-lm adapter. */
 export const MLX_ADAPTER_WEIGHTS_NAME = 'adapters.safetensors';
-
-/** mlx-lm's default keys per model type when lora_parameters has none (linear_to_lora_layers). */
-const MLX_DEFAULT_KEYS: Readonly<Record<string, readonly string[]>> = {
-  llama: ['self_attn.q_proj', 'self_attn.v_proj'],
-  qwen2: ['self_attn.q_proj', 'self_attn.v_proj'],
-  gemma: ['self_attn.q_proj', 'self_attn.v_proj'],
-  gemma2: ['self_attn.q_proj', 'self_attn.v_proj'],
-  gpt2: ['attn.c_attn'],
-};
 
 /** Hugging Face module name → mlx-lm's ("transformer.h.0.attn.c_attn" → "model.h.0.attn.c_attn"). */
 export function mlxModuleName(hfName: string): string {
@@ -204,11 +195,12 @@ export async function loadMlxAdapter(
   const mc = parseMlxConfig(text, configPath);
   const linears = model.linearModules();
   const names = [...linears.keys()];
-  const modelType = options.modelType ?? modelTypeOf(model);
-  const keys = mc.keys ?? (modelType ? MLX_DEFAULT_KEYS[modelType]?.slice() : undefined);
+  // mlx-lm's default keys (linear_to_lora_layers) come with the model's architecture
+  const defaults = options.defaults ?? adapterDefaultsOf(model);
+  const keys = mc.keys ?? defaults?.mlxKeys.slice();
   if (!keys)
     throw new MlxFormatError(
-      `${configPath}: lora_parameters.keys expected (no mlx-lm default for model type ${JSON.stringify(modelType ?? null)}), got none`,
+      `${configPath}: lora_parameters.keys expected (no mlx-lm default for model type ${JSON.stringify(defaults?.modelType ?? null)}), got none`,
     );
   const total = layerCount(names);
   const from = mc.numLayers > 0 ? Math.max(0, total - mc.numLayers) : 0; // model.layers[-max(num_layers, 0):]

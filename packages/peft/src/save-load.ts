@@ -9,15 +9,9 @@ import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safe
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
 import { convertToLora } from './convert-to-lora.js';
 import { AdapterFormatError, AdapterMismatchError } from './errors.js';
-import {
-  type InjectOptions,
-  injectPlanned,
-  type LoraModel,
-  modelParameters,
-  modelTypeOf,
-} from './lora-model.js';
+import { type InjectOptions, injectPlanned, type LoraModel, modelParameters } from './lora-model.js';
 import { checkAdapterTensors, expectedAdapterTensors, selectExtraTrainable } from './state-dict.js';
-import { planTargets } from './targets.js';
+import { adapterDefaultsOf, planTargets } from './targets.js';
 
 /** The weights file of a PEFT adapter (PEFT's `SAFETENSORS_WEIGHTS_NAME`). */
 export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
@@ -131,7 +125,7 @@ export async function loadAdapter(
     throw new AdapterFormatError(`${weightsPath}: expected the adapter weights, got no such file${bin}`);
   }
   const linears = model.linearModules();
-  const plan = planTargets([...linears.keys()], config, { modelType: modelTypeOf(model), ...options });
+  const plan = planTargets([...linears.keys()], config, { defaults: adapterDefaultsOf(model), ...options });
   const targets = new Map(plan.targets.map((t) => [t.name, linears.get(t.name)!]));
   const { extra, unmatched } = selectExtraTrainable(modelParameters(model), config, targets, new Set());
   if (unmatched.length > 0) {

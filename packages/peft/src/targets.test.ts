@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { loraConfig } from './config.js';
 import { TargetModulesError } from './errors.js';
 import {
+  adapterDefaultsOf,
   checkTargetModuleExists,
   findMinimalTargetModules,
   getPatternKey,
@@ -146,7 +147,12 @@ describe('planTargets', () => {
 
   test('"all-linear" stores the base names however few linears there are, as PEFT does', () => {
     const plan = planTargets(
-      ['model.layers.0.mlp.up_proj', 'model.layers.0.self_attn.q_proj', 'model.layers.1.mlp.up_proj', 'lm_head'],
+      [
+        'model.layers.0.mlp.up_proj',
+        'model.layers.0.self_attn.q_proj',
+        'model.layers.1.mlp.up_proj',
+        'lm_head',
+      ],
       loraConfig({ target_modules: 'ALL-LINEAR' }),
     );
     expect(plan.config.target_modules).toEqual(['q_proj', 'up_proj']);
@@ -157,12 +163,37 @@ describe('planTargets', () => {
     ]);
   });
 
-  test("null target_modules takes PEFT's default for the model type", () => {
-    expect(planTargets(linearNames, loraConfig(), { modelType: 'qwen2' }).config.target_modules).toEqual([
-      'q_proj',
-      'v_proj',
-    ]);
-    expect(() => planTargets(linearNames, loraConfig())).toThrowError(TargetModulesError);
+  test("null target_modules takes the model's defaults (PEFT's for its model type)", () => {
+    const defaults = {
+      modelType: 'qwen2',
+      targetModules: ['q_proj', 'v_proj'],
+      fanInFanOut: false,
+      mlxKeys: [],
+    };
+    const plan = planTargets(linearNames, loraConfig(), { defaults });
+    expect(plan.config.target_modules).toEqual(['q_proj', 'v_proj']);
+    expect(plan.config.fan_in_fan_out).toBe(false);
+    expect(() => planTargets(linearNames, loraConfig())).toThrowError(/no PEFT default for model type null/);
+  });
+
+  test('Conv1D defaults set fan_in_fan_out, as PEFT does for GPT-2, unless only lm_head is targeted', () => {
+    const defaults = { modelType: 'gpt2', targetModules: ['c_attn'], fanInFanOut: true, mlxKeys: [] };
+    const names = ['transformer.h.0.attn.c_attn', 'transformer.h.0.mlp.c_fc', 'lm_head'];
+    expect(planTargets(names, loraConfig(), { defaults }).config.fan_in_fan_out).toBe(true);
+    const head = planTargets(names, loraConfig({ target_modules: ['lm_head'] }), { defaults });
+    expect(head.config.fan_in_fan_out).toBe(false);
+  });
+
+  test("adapterDefaultsOf reads a model's adapterDefaults, and nothing else", () => {
+    const defaults = {
+      modelType: 'gpt2',
+      targetModules: ['c_attn'],
+      fanInFanOut: true,
+      mlxKeys: ['attn.c_attn'],
+    };
+    expect(adapterDefaultsOf({ adapterDefaults: defaults })).toBe(defaults);
+    expect(adapterDefaultsOf({ config: { raw: { model_type: 'gpt2' } } })).toBeUndefined();
+    expect(adapterDefaultsOf(undefined)).toBeUndefined();
   });
 
   test('matching nothing names the targets and lists the model linears', () => {

@@ -4,14 +4,27 @@
 import type { LoraConfig } from './config.js';
 import { LoraConfigError, TargetModulesError } from './errors.js';
 
-/** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING for the architectures this project runs. */
-export const DEFAULT_TARGET_MODULES: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  llama: ['q_proj', 'v_proj'],
-  qwen2: ['q_proj', 'v_proj'],
-  gemma: ['q_proj', 'v_proj'],
-  gemma2: ['q_proj', 'v_proj'],
-  gpt2: ['c_attn'],
-});
+/**
+ * What a model tells PEFT about its architecture (a @lora/models CausalLM has it as `adapterDefaults`, from its
+ * architecture spec): PEFT's default target modules for its model_type, whether its linears are Conv1D
+ * (fan_in_fan_out), and mlx-lm's default keys.
+ */
+export interface AdapterDefaults {
+  /** config.json model_type, for messages */
+  modelType: string;
+  /** TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING[model_type]: used when target_modules is null */
+  targetModules: readonly string[];
+  /** the linears are transformers Conv1D: PEFT sets fan_in_fan_out = true in the config it saves */
+  fanInFanOut: boolean;
+  /** mlx-lm's default lora_parameters.keys */
+  mlxKeys: readonly string[];
+}
+
+/** A model's `adapterDefaults`, when it has them (duck-typed: peft does not depend on @lora/models). */
+export function adapterDefaultsOf(model: unknown): AdapterDefaults | undefined {
+  const d = (model as { adapterDefaults?: AdapterDefaults } | undefined)?.adapterDefaults;
+  return d && typeof d.modelType === 'string' && Array.isArray(d.targetModules) ? d : undefined;
+}
 
 /** PEFT's MIN_TARGET_MODULES_FOR_OPTIMIZATION: from this many entries target_modules is condensed to suffixes. */
 export const MIN_TARGET_MODULES_FOR_OPTIMIZATION = 20;
@@ -132,10 +145,10 @@ function compareLists(a: readonly string[], b: readonly string[]): number {
   return a.length - b.length;
 }
 
-/** Options of `planTargets`: the model type for PEFT's default targets, and what `all-linear` leaves out. */
+/** Options of `planTargets`: the model's adapter defaults, and what `all-linear` leaves out. */
 export interface TargetPlanOptions {
-  /** the architecture (config.json model_type) for PEFT's default targets when target_modules is null */
-  modelType?: string;
+  /** the model's architecture defaults: PEFT's targets when target_modules is null, Conv1D's fan_in_fan_out */
+  defaults?: AdapterDefaults;
   /** linears "all-linear" leaves out (PEFT leaves out the output embedding); default ["lm_head"] */
   outputModules?: readonly string[];
 }
@@ -156,10 +169,10 @@ export function planTargets(
 ): TargetPlan {
   let resolved: LoraConfig = { ...config };
   if (resolved.target_modules === null) {
-    const defaults = options.modelType === undefined ? undefined : DEFAULT_TARGET_MODULES[options.modelType];
+    const defaults = options.defaults?.targetModules;
     if (!defaults) {
       throw new TargetModulesError(
-        `target_modules: expected a list, a regex or "all-linear" (no PEFT default for model type ${JSON.stringify(options.modelType ?? null)}); ` +
+        `target_modules: expected a list, a regex or "all-linear" (no PEFT default for model type ${JSON.stringify(options.defaults?.modelType ?? null)}); ` +
           `the model's linears are: ${linearNames.join(', ')}`,
       );
     }
@@ -187,8 +200,12 @@ export function planTargets(
     else if (hit) targets.push({ name, ...rankAndAlpha(resolved, name) });
   }
   if (targets.length === 0) throw new TargetModulesError(noMatchMessage(resolved, linearNames, excluded));
-  // GPT-2's linears are Conv1D: PEFT's dispatch_default warns and sets fan_in_fan_out = True in the config it saves
-  if (options.modelType === 'gpt2' && !resolved.fan_in_fan_out && targets.some((t) => t.name !== 'lm_head')) {
+  // Conv1D linears (GPT-2's): PEFT's dispatch_default warns and sets fan_in_fan_out = True in the config it saves
+  if (
+    options.defaults?.fanInFanOut &&
+    !resolved.fan_in_fan_out &&
+    targets.some((t) => t.name !== 'lm_head')
+  ) {
     resolved = { ...resolved, fan_in_fan_out: true };
   }
   return { config: resolved, targets };
