@@ -47,12 +47,9 @@ export function injectFromOptions(model: CausalLM, options: Options, modelDir: s
     target_modules: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets,
     use_rslora: options.bool('use_rslora'),
     use_dora: options.bool('use_dora'),
-    fan_in_fan_out: model.config.architecture === 'gpt2',
+    fan_in_fan_out: model.adapterDefaults.fanInFanOut,
     base_model_name_or_path: modelDir,
     task_type: 'CAUSAL_LM',
   });
-  return injectLora(model, config, {
-    seed: options.number('seed') ?? 42,
-    modelType: model.config.architecture,
-  });
+  return injectLora(model, config, { seed: options.number('seed') ?? 42 });
 }
