@@ -90,7 +90,7 @@ export function prepareDense(
   const dense = spec.conv1d ? transpose2d(data, spec.shape[0]!, spec.shape[1]!) : data;
   if (!shouldQuantize(spec, quantize)) return dense;
   const shape = linearShape(spec);
-  return quantize4bit(Float32Array.from(dense), shape, {
+  return quantize4bit(dense, shape, {
     quantType: quantize.quantType,
     doubleQuant: quantize.doubleQuant,
     blocksize: quantize.blocksize,

@@ -1,6 +1,6 @@
 // Blockwise absmax quantization, as bitsandbytes' default backend does it (backends/default/ops.py:
 // quantize_4bit, dequantize_4bit, quantize_blockwise, dequantize_blockwise), over the flattened row-major tensor.
-import { nearestCode } from './codebooks.js';
+import { nearestCode, nearestCodeFinder } from './codebooks.js';
 import { QuantizationError, describeArgument, nonFiniteMessage } from './errors.js';
 
 const f32 = Math.fround;
@@ -30,18 +30,39 @@ function checkBlockwiseArgs(
     throw new QuantizationError(`${fn}: values: expected a Float32Array, got ${describeArgument(values)}`);
   }
   if (!(code instanceof Float32Array) || code.length !== codeSize) {
-    throw new QuantizationError(`${fn}: code: expected a Float32Array of ${codeSize} entries, got ${describeArgument(code)}`);
+    throw new QuantizationError(
+      `${fn}: code: expected a Float32Array of ${codeSize} entries, got ${describeArgument(code)}`,
+    );
   }
   if (typeof blocksize !== 'number' || !Number.isInteger(blocksize) || blocksize < 1) {
-    throw new QuantizationError(`${fn}: blocksize: expected a positive integer, got ${describeArgument(blocksize)}`);
+    throw new QuantizationError(
+      `${fn}: blocksize: expected a positive integer, got ${describeArgument(blocksize)}`,
+    );
   }
 }
 
 /**
- * Scale each block by 1/absmax in float32, clamp to [-1, 1], and map each value through `assign`. A block holding NaN
- * or ±Infinity has no usable absmax (every value of it would dequantize to NaN): it throws a QuantizationError naming
- * the first such element of `label`.
+ * The absmax of values[start, end). A block holding NaN or ±Infinity has no usable absmax (every value of it would
+ * dequantize to NaN): it throws a QuantizationError naming the first such element of `label`.
  */
+function blockAbsmax(values: Float32Array, start: number, end: number, label: string): number {
+  let max = 0;
+  for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i]!));
+  if (!Number.isFinite(max)) {
+    let first = start;
+    while (Number.isFinite(values[first]!)) first++;
+    throw new QuantizationError(nonFiniteMessage(label, values, first));
+  }
+  return max;
+}
+
+/** value · (1/absmax) in float32, clamped to [-1, 1]; 0 where that is NaN (an all-zero block's 0 · ∞) */
+function scaledValue(value: number, inv: number): number {
+  const scaled = Math.min(1, Math.max(-1, f32(value * inv)));
+  return Number.isNaN(scaled) ? 0 : scaled;
+}
+
+/** Scale each block by 1/absmax in float32, clamp to [-1, 1], and map each value through `assign`. */
 function forEachScaled(
   values: Float32Array,
   blocksize: number,
@@ -53,19 +74,10 @@ function forEachScaled(
   for (let b = 0; b < absmax.length; b++) {
     const start = b * blocksize;
     const end = Math.min(start + blocksize, n);
-    let max = 0;
-    for (let i = start; i < end; i++) max = Math.max(max, Math.abs(values[i]!));
-    if (!Number.isFinite(max)) {
-      let first = start;
-      while (Number.isFinite(values[first]!)) first++;
-      throw new QuantizationError(nonFiniteMessage(label, values, first));
-    }
+    const max = blockAbsmax(values, start, end, label);
     absmax[b] = max;
     const inv = f32(1 / f32(max));
-    for (let i = start; i < end; i++) {
-      const scaled = Math.min(1, Math.max(-1, f32(values[i]! * inv)));
-      assign(i, Number.isNaN(scaled) ? 0 : scaled);
-    }
+    for (let i = start; i < end; i++) assign(i, scaledValue(values[i]!, inv));
   }
   return absmax;
 }
@@ -81,14 +93,23 @@ export function quantize4bitBlockwise(
   label = 'quantize4bitBlockwise: values',
 ): BlockwiseResult {
   checkBlockwiseArgs('quantize4bitBlockwise', values, code, 16, blocksize);
-  const codes = new Uint8Array(Math.ceil(values.length / 2));
+  const nearest = nearestCodeFinder(code);
+  const n = values.length;
+  const codes = new Uint8Array(Math.ceil(n / 2)); // each nibble is written once, into zeros
   // an odd tail is padded with 0.0 before packing, as bitsandbytes pads `scaled`
-  if (values.length % 2 === 1) codes[codes.length - 1] = nearestCode(0, code) & 0x0f;
-  const absmax = forEachScaled(values, blocksize, (i, scaled) => {
-    const q = nearestCode(scaled, code);
-    const byte = i >> 1;
-    codes[byte] = i % 2 === 0 ? (q << 4) | (codes[byte]! & 0x0f) : (codes[byte]! & 0xf0) | q;
-  }, label);
+  if (n % 2 === 1) codes[codes.length - 1] = nearest(0) & 0x0f;
+  const absmax = new Float32Array(blockCount(n, blocksize));
+  for (let b = 0; b < absmax.length; b++) {
+    const start = b * blocksize;
+    const end = Math.min(start + blocksize, n);
+    const max = blockAbsmax(values, start, end, label);
+    absmax[b] = max;
+    const inv = f32(1 / f32(max));
+    for (let i = start; i < end; i++) {
+      const q = nearest(scaledValue(values[i]!, inv));
+      codes[i >> 1]! |= (i & 1) === 0 ? q << 4 : q;
+    }
+  }
   return { codes, absmax };
 }
 

@@ -1,4 +1,11 @@
-export { NF4_CODE, FP4_CODE, codeFor, createDynamicMap, nearestCode } from './codebooks.js';
+export {
+  NF4_CODE,
+  FP4_CODE,
+  codeFor,
+  createDynamicMap,
+  nearestCode,
+  nearestCodeFinder,
+} from './codebooks.js';
 export type { QuantType } from './codebooks.js';
 export {
   blockCount,
