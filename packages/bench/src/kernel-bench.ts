@@ -5,12 +5,14 @@
 import { fileURLToPath } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { registerWebgpuBackend, webgpuDevice } from '@lora/backend-webgpu';
-import { type ConformanceCase, casesFor, placeArgs } from '@lora/conformance';
+import { placeArgs } from '@lora/conformance';
 import {
   backendMemory,
+  casesFor,
   disposeBackends,
   getKernelImpl,
   KERNEL_NAMES,
+  type KernelCase,
   type KernelName,
   setBackend,
 } from '@lora/core';
@@ -42,8 +44,8 @@ export function flopsOf(kernel: KernelName, args: Args): number | undefined {
 }
 
 /** The case of `kernel` that touches the most elements. */
-export function largestCase(kernel: KernelName): ConformanceCase | undefined {
-  let best: ConformanceCase | undefined;
+export function largestCase(kernel: KernelName): KernelCase | undefined {
+  let best: KernelCase | undefined;
   let most = -1;
   for (const c of casesFor(kernel)) {
     const n = elements(c.args());
@@ -63,7 +65,7 @@ export interface KernelTiming {
   gbps?: number;
 }
 
-async function timeOn(backend: string, kernel: KernelName, c: ConformanceCase, options: MeasureOptions) {
+async function timeOn(backend: string, kernel: KernelName, c: KernelCase, options: MeasureOptions) {
   const impl = getKernelImpl(kernel, backend) as ((a: Args) => void) | undefined;
   if (!impl) return undefined;
   await setBackend(backend);

@@ -1,7 +1,14 @@
 // The conformance cases on the gpu.js device backends, in headless Chromium (WebGL2 through SwiftShader; WebGPU
 // through its fallback adapter where this Chromium exposes one): each case's arguments go to the page, the kernel runs
 // there on device arrays, and its outputs come back to be compared here with the reference's.
-import { getKernelImpl, KERNEL_NAMES, type KernelName, REFERENCE_BACKEND } from '@lora/core';
+import {
+  getKernelImpl,
+  KERNEL_CASES,
+  KERNEL_NAMES,
+  type KernelCase,
+  type KernelName,
+  REFERENCE_BACKEND,
+} from '@lora/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   CHROMIUM,
@@ -9,7 +16,6 @@ import {
   chromiumPresent,
   openChromium,
 } from '../../backend-gpujs/src/test-support/chromium.js';
-import { CASES, type ConformanceCase } from './cases.js';
 import type { PageResult, PageSetup } from './chromium-page.js';
 import { type CaseOutputs, checkOutputs, runCase } from './run-case.js';
 import { decodeArray, encodeArgs } from './wire.js';
@@ -26,8 +32,8 @@ const FULL = process.env.CI === 'true' || process.env.LORA_FULL_CONFORMANCE === 
 const LOCAL_MAX = 200_000;
 const LOCAL_PER_KERNEL = 3;
 const firstCases = (n: number) =>
-  new Set(KERNEL_NAMES.flatMap((k) => CASES.filter((c) => c.kernel === k).slice(0, n)));
-const LOCAL_CASES: Record<string, Set<ConformanceCase>> = {
+  new Set(KERNEL_NAMES.flatMap((k) => KERNEL_CASES.filter((c) => c.kernel === k).slice(0, n)));
+const LOCAL_CASES: Record<string, Set<KernelCase>> = {
   'gpujs-webgl2': firstCases(LOCAL_PER_KERNEL),
   'gpujs-webgpu': firstCases(1),
 };
@@ -39,7 +45,7 @@ function argumentElements(args: Record<string, unknown>): number {
 }
 
 /** Why `c` does not run on `backend` in this run, or undefined when it runs. */
-function localSkip(backend: string, c: ConformanceCase, args: Record<string, unknown>): string | undefined {
+function localSkip(backend: string, c: KernelCase, args: Record<string, unknown>): string | undefined {
   if (FULL) return undefined;
   if (!LOCAL_CASES[backend]?.has(c))
     return `locally ${backend} runs the first cases of each kernel (CI=true runs them all)`;
@@ -87,11 +93,11 @@ describe.skipIf(!chromiumPresent)(title, () => {
     expect(KERNEL_NAMES.filter((k) => !setup.kernels['gpujs-webgl2']?.includes(k))).toEqual([]);
   });
 
-  const expected = new Map<ConformanceCase, CaseOutputs>();
+  const expected = new Map<KernelCase, CaseOutputs>();
   for (const backend of DEVICE_BACKENDS) {
     describe(backend, () => {
       // SwiftShader computes the >1000 GEMM in 20–50 s on a loaded machine
-      test.for(CASES.map((c) => [`${c.kernel} ${c.name}`, c] as const))(
+      test.for(KERNEL_CASES.map((c) => [`${c.kernel} ${c.name}`, c] as const))(
         '%s',
         { timeout: 300_000 },
         async ([, c], context) => {

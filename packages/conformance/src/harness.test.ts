@@ -1,18 +1,19 @@
 // The suite can fail: plausible float32 kernels pass its tolerances, subtly wrong ones do not.
 import {
+  casesFor,
   createDynamicMap,
+  type KernelCase,
   type HostArgs,
   type KernelName,
   type MatmulArgs,
   referenceKernels as ref,
 } from '@lora/core';
 import { describe, expect, test } from 'vitest';
-import { type ConformanceCase, casesFor } from './cases.js';
 import { checkCase, runCase } from './run-case.js';
 
 const f = Math.fround;
 
-function findCase(kernel: KernelName, name: string): ConformanceCase {
+function findCase(kernel: KernelName, name: string): KernelCase {
   const found = casesFor(kernel).find((c) => c.name === name);
   if (!found) throw new Error(`no ${kernel} case named "${name}"`);
   return found;

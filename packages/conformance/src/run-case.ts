@@ -2,11 +2,9 @@
 // On a device backend the typed-array arguments are uploaded first (views keep their offset inside an uploaded copy
 // of their whole buffer, and an array passed twice stays one array: place-args.ts) and the written ones are read back
 // after.
-import { type DeviceMemory, hostMemory } from '@lora/core';
+import { type DeviceMemory, hostMemory, type KernelCase, resolveTolerance } from '@lora/core';
 import { expectClose } from '@lora/testing';
-import type { ConformanceCase } from './cases.js';
 import { placeArgs } from './place-args.js';
-import { resolveTolerance } from './tolerances.js';
 
 /** The arguments a kernel wrote, copied, by name. */
 export type CaseOutputs = Map<string, Float32Array | Int32Array | Uint8Array>;
@@ -14,7 +12,7 @@ export type CaseOutputs = Map<string, Float32Array | Int32Array | Uint8Array>;
 /** Runs `impl` on the case's fresh seeded arguments (in `memory`) and returns copies of the arguments it writes. */
 export async function runCase(
   impl: unknown,
-  c: ConformanceCase,
+  c: KernelCase,
   memory: DeviceMemory = hostMemory,
 ): Promise<CaseOutputs> {
   const host = c.args();
@@ -33,7 +31,7 @@ export async function runCase(
 /** Throws (with the worst element) unless `impl` reproduces `expected` within the case's tolerances. */
 export async function checkCase(
   impl: unknown,
-  c: ConformanceCase,
+  c: KernelCase,
   expected: CaseOutputs,
   label: string,
   memory: DeviceMemory = hostMemory,
@@ -42,12 +40,7 @@ export async function checkCase(
 }
 
 /** Throws (with the worst element) unless the outputs `got` match `expected` within the case's tolerances. */
-export function checkOutputs(
-  c: ConformanceCase,
-  got: CaseOutputs,
-  expected: CaseOutputs,
-  label: string,
-): void {
+export function checkOutputs(c: KernelCase, got: CaseOutputs, expected: CaseOutputs, label: string): void {
   for (const [key, want] of expected) {
     const actual = got.get(key);
     if (!actual)

@@ -20,6 +20,10 @@ export {
   weightedSum,
 } from './gradcheck.js';
 export { checkDims, checkFinite, checkLength, KernelArgumentError } from './kernels/check.js';
+export type { KernelCase } from './kernels/cases/case-list.js';
+export { casesFor, KERNEL_CASES, KERNELS_WITHOUT_CASES } from './kernels/cases/catalogue.js';
+export type { KernelTolerance } from './kernels/cases/tolerances.js';
+export { EPS32, resolveTolerance } from './kernels/cases/tolerances.js';
 export type * from './kernels/types.js';
 export { KERNEL_NAMES } from './kernels/types.js';
 export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';

@@ -1,6 +1,5 @@
 // How close a float32 backend must come to the reference (float64 sums, each output rounded once), per output.
-import type { KernelName } from '@lora/core';
-import type { Tolerance } from '@lora/testing';
+import type { KernelName } from '../types.js';
 
 /** |actual − expected| ≤ atol + atolOfMax · max|expected| + rtol · |expected|. */
 export interface KernelTolerance {
@@ -13,9 +12,19 @@ export interface KernelTolerance {
 /** float32 machine epsilon (one ulp at 1). */
 export const EPS32 = 2 ** -23;
 
-export function resolveTolerance(tol: KernelTolerance, expected: ArrayLike<number>): Tolerance {
+/**
+ * The plain { rtol, atol } of a case's output: atolOfMax scaled by the largest finite |expected| (an equal ±Infinity
+ * or NaN matches itself and sets no scale).
+ */
+export function resolveTolerance(
+  tol: KernelTolerance,
+  expected: ArrayLike<number>,
+): { rtol: number; atol: number } {
   let max = 0;
-  for (let i = 0; i < expected.length; i++) max = Math.max(max, Math.abs(expected[i]!));
+  for (let i = 0; i < expected.length; i++) {
+    const v = Math.abs(expected[i]!);
+    if (v !== Number.POSITIVE_INFINITY && v > max) max = v; // NaN compares false
+  }
   return { rtol: tol.rtol, atol: tol.atol + (tol.atolOfMax ? tol.atolOfMax * max : 0) };
 }
 

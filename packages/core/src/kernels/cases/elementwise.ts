@@ -1,7 +1,10 @@
-// Conformance cases of the elementwise and gather kernels: rope, activations, embedding and the optimizer steps
+// Cases of the elementwise and gather kernels: rope, activations, embedding and the optimizer steps
 // (AdamW, SGD, 8-bit AdamW).
-import { ADAMW8BIT_BLOCKSIZE, createDynamicMap, referenceKernels as ref, ropeTables } from '@lora/core';
-import { caseList, type ConformanceCase } from './case-list.js';
+import { createDynamicMap } from '../../dynamic-map.js';
+import { referenceKernels as ref } from '../../register-reference.js';
+import { ropeTables } from '../../rope-tables.js';
+import { ADAMW8BIT_BLOCKSIZE } from '../reference/adamw8bit.js';
+import { caseList, type KernelCase } from './case-list.js';
 import { ints, normal, poisoned, type Rng, uniform } from './inputs.js';
 
 const { cases, add } = caseList();
@@ -182,4 +185,4 @@ add('adamw8bit', 'n 1031 NaN and ±Infinity gradients, an all-zero block', (rng)
   return args;
 });
 
-export const ELEMENTWISE_CASES: readonly ConformanceCase[] = cases;
+export const ELEMENTWISE_CASES: readonly KernelCase[] = cases;

@@ -1,11 +1,12 @@
-// One conformance case, and the seeded list each kernel family's cases are added to.
-import type { KernelName, KernelSignatures } from '@lora/core';
+// One kernel case (seeded arguments and the tolerance of each output), and the list each kernel family adds to.
+import type { KernelName, KernelSignatures } from '../types.js';
 import { type Rng, rngFor } from './inputs.js';
 import { type GemmKernel, type KernelTolerance, OUTPUT_TOLERANCES } from './tolerances.js';
 
 type Args<K extends KernelName> = Parameters<KernelSignatures[K]>[0];
 
-export interface ConformanceCase {
+/** One case of a kernel: every backend's tests and the conformance suite run it against the reference. */
+export interface KernelCase {
   kernel: KernelName;
   name: string;
   /** fresh, seeded arguments on every call */
@@ -14,8 +15,9 @@ export interface ConformanceCase {
   tolerances: Record<string, KernelTolerance>;
 }
 
+/** A kernel family's cases as they are added (`caseList()`). */
 export interface CaseList {
-  cases: ConformanceCase[];
+  cases: KernelCase[];
   /**
    * Add a case: `build` makes its arguments from a generator seeded by kernel and name; `tolerances` default to
    * the kernel's OUTPUT_TOLERANCES (GEMM kernels must give theirs).
@@ -28,8 +30,9 @@ export interface CaseList {
   ): void;
 }
 
+/** An empty list to add a family's cases to. */
 export function caseList(): CaseList {
-  const cases: ConformanceCase[] = [];
+  const cases: KernelCase[] = [];
   return {
     cases,
     add(kernel, name, build, tolerances) {

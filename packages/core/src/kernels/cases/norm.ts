@@ -1,6 +1,6 @@
-// Conformance cases of the row-reduction kernels: softmax, rmsnorm, layernorm and the cross-entropy chunks.
-import { referenceKernels as ref } from '@lora/core';
-import { caseList, type ConformanceCase } from './case-list.js';
+// Cases of the row-reduction kernels: softmax, rmsnorm, layernorm and the cross-entropy chunks.
+import { referenceKernels as ref } from '../../register-reference.js';
+import { caseList, type KernelCase } from './case-list.js';
 import { normal, poisoned, type Rng, uniform } from './inputs.js';
 import { DEGENERATE_NORM_DX, OUTPUT_TOLERANCES } from './tolerances.js';
 
@@ -171,4 +171,4 @@ add('crossEntropyChunk', '9×65 with masked (−Infinity) columns', (rng) => {
   };
 });
 
-export const NORM_CASES: readonly ConformanceCase[] = cases;
+export const NORM_CASES: readonly KernelCase[] = cases;

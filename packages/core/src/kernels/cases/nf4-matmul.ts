@@ -1,76 +1,10 @@
-// Conformance cases of the GEMM family: matmul and batchedMatmul in every layout, and the fused nf4Matmul.
-import { caseList, type ConformanceCase } from './case-list.js';
-import { poisoned, type Rng, uniform } from './inputs.js';
+// Cases of nf4Matmul (the fused 4-bit dequantize-and-multiply): both modes, odd sizes, ragged last blocks, blocksize
+// 64 and 128, accumulate, LoRA/Qwen sizes, and double-quantized (nested) absmax.
+import { caseList, type KernelCase } from './case-list.js';
+import { poisoned, uniform } from './inputs.js';
 import { gemmTolerance } from './tolerances.js';
 
 const { cases, add } = caseList();
-
-// --- matmul, batchedMatmul: every layout, accumulate and alpha, LoRA-skinny and one >1000 case --------------
-const LAYOUTS = [
-  { layout: 'NN', transA: false, transB: false },
-  { layout: 'NT', transA: false, transB: true },
-  { layout: 'TN', transA: true, transB: false },
-  { layout: 'TT', transA: true, transB: true },
-] as const;
-
-function gemm(
-  name: string,
-  l: (typeof LAYOUTS)[number],
-  m: number,
-  n: number,
-  k: number,
-  extra: { alpha?: number; accumulate?: boolean } = {},
-  batch = 0,
-): void {
-  const count = Math.max(batch, 1);
-  const build = (rng: Rng) => ({
-    a: uniform(rng, count * m * k),
-    b: uniform(rng, count * k * n),
-    out: extra.accumulate ? uniform(rng, count * m * n) : poisoned(count * m * n),
-    m,
-    n,
-    k,
-    transA: l.transA,
-    transB: l.transB,
-    ...extra,
-  });
-  if (batch > 0)
-    add(
-      'batchedMatmul',
-      `${l.layout} ${batch}×(${m}×${n}×${k})${name}`,
-      (rng) => ({ ...build(rng), batch }),
-      gemmTolerance(k, extra.alpha),
-    );
-  else add('matmul', `${l.layout} ${m}×${n}×${k}${name}`, build, gemmTolerance(k, extra.alpha));
-}
-
-for (const l of LAYOUTS) {
-  for (const [m, n, k] of [
-    [1, 1, 1],
-    [1, 7, 3],
-    [3, 1, 17],
-    [3, 7, 5],
-    [17, 33, 65],
-    [65, 17, 127],
-    [127, 65, 33],
-  ] as const)
-    gemm('', l, m, n, k);
-  gemm(' accumulate, alpha −0.5', l, 33, 17, 65, { accumulate: true, alpha: -0.5 });
-  gemm(' alpha 2', l, 7, 33, 17, { alpha: 2 });
-  // LoRA-skinny (T = 512, hidden 896 as Qwen2.5-0.5B, rank R = 16): up-projection (K = R), a rank-side product
-  // (M = R) over the hidden dim, down-projection (N = R)
-  for (const [m, n, k] of [
-    [512, 896, 16],
-    [16, 512, 896],
-    [512, 16, 896],
-  ] as const)
-    gemm(' (LoRA)', l, m, n, k);
-  gemm('', l, 7, 5, 9, {}, 3);
-}
-gemm(' (>1000 in every dim, Linear layout)', LAYOUTS[1], 1031, 1029, 1027);
-gemm(' attention q·kᵀ, alpha 1/8', LAYOUTS[1], 65, 65, 64, { alpha: 0.125 }, 14);
-gemm(' attention p·v', LAYOUTS[0], 65, 64, 65, {}, 14);
-gemm(' accumulate, alpha 0.5', LAYOUTS[2], 17, 33, 7, { accumulate: true, alpha: 0.5 }, 2);
 
 // --- nf4Matmul: both modes, odd sizes, a ragged last block, blocksize 64 and 128, accumulate, LoRA/Qwen sizes ------
 function nf4(
@@ -189,4 +123,4 @@ for (const mode of ['forward', 'inputGrad'] as const) {
 nf4Nested(1, 1029, 1031, 64, 256, 'forward'); // decoding with double quantization, odd K and N
 nf4Nested(3, 896, 1000, 64, 256, 'forward');
 
-export const GEMM_CASES: readonly ConformanceCase[] = cases;
+export const NF4_MATMUL_CASES: readonly KernelCase[] = cases;

@@ -1,7 +1,7 @@
-// Conformance cases of the per-step arithmetic kernels: fill and strided copies, elementwise and bias ops, the
+// Cases of the per-step arithmetic kernels: fill and strided copies, elementwise and bias ops, the
 // counter-stream dropout and noise, the masked attention softmax, loss and gradient statistics, absmax restore.
-import { referenceKernels as ref } from '@lora/core';
-import { caseList, type ConformanceCase } from './case-list.js';
+import { referenceKernels as ref } from '../../register-reference.js';
+import { caseList, type KernelCase } from './case-list.js';
 import { ints, normal, poisoned, type Rng, uniform } from './inputs.js';
 
 const { cases, add } = caseList();
@@ -286,4 +286,4 @@ for (const [n, nestedBlocksize] of [
   });
 }
 
-export const STEP_CASES: readonly ConformanceCase[] = cases;
+export const STEP_CASES: readonly KernelCase[] = cases;

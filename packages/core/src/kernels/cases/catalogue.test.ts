@@ -1,0 +1,35 @@
+import { describe, expect, test } from 'vitest';
+import { KERNEL_NAMES } from '../types.js';
+import { casesFor, KERNEL_CASES, KERNELS_WITHOUT_CASES } from './catalogue.js';
+
+describe('the kernel case catalogue', () => {
+  test('every kernel has cases, each with a unique name', () => {
+    expect(KERNELS_WITHOUT_CASES).toEqual([]);
+    const names = KERNEL_CASES.map((c) => `${c.kernel} ${c.name}`);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    expect(KERNEL_NAMES.reduce((sum, k) => sum + casesFor(k).length, 0)).toBe(KERNEL_CASES.length);
+  });
+
+  test('a case builds the same arguments every time, and fresh ones (never shared between runs)', () => {
+    for (const c of KERNEL_CASES.filter((_, i) => i % 7 === 0)) {
+      const [first, second] = [c.args(), c.args()];
+      expect(second, `${c.kernel} ${c.name}`).toEqual(first);
+      for (const key of Object.keys(c.tolerances)) {
+        if (ArrayBuffer.isView(first[key])) expect(second[key]).not.toBe(first[key]);
+      }
+    }
+  });
+
+  test('every output a case names is one of its arguments: an array, or an optional one it leaves out', () => {
+    for (const c of KERNEL_CASES) {
+      const args = c.args();
+      expect(Object.keys(c.tolerances).length, `${c.kernel} ${c.name}`).toBeGreaterThan(0);
+      for (const key of Object.keys(c.tolerances)) {
+        expect(
+          args[key] === undefined || ArrayBuffer.isView(args[key]),
+          `${c.kernel} ${c.name}: ${key}`,
+        ).toBe(true);
+      }
+    }
+  });
+});
