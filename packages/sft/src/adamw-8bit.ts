@@ -21,6 +21,7 @@ import type { TensorInputs } from '@lora/safetensors';
 import { type AdamwOptions, resolveAdamwOptions } from './adamw.js';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
+import { loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
 import { checkTrainable, packParameters, type ParameterGroup } from './parameter-groups.js';
 
 /** bitsandbytes' min_8bit_size: tensors with fewer elements keep 32-bit state. */
@@ -46,6 +47,7 @@ export class AdamW8bit implements Optimizer {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly loraplusLrRatio: number | undefined;
   readonly min8bitSize: number;
   readonly params: readonly Parameter[];
   readonly groups: readonly ParameterGroup[];
@@ -74,8 +76,10 @@ export class AdamW8bit implements Optimizer {
     this.eps = eps;
     this.weightDecay = weightDecay;
     this.min8bitSize = min8bitSize;
+    this.loraplusLrRatio = resolveLoraplusRatio(options);
     this.params = params;
     this.groups = packParameters(params, {
+      lrScale: loraplusLrScale(this.loraplusLrRatio),
       blockwise: (p) => p.data.length >= min8bitSize,
       blocksize: ADAMW8BIT_BLOCKSIZE,
     });
@@ -114,13 +118,14 @@ export class AdamW8bit implements Optimizer {
 
   step(lr: number, gradScale?: F32): void {
     this.#step += 1;
-    const hyper = { step: this.#step, lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps };
+    const hyper = { step: this.#step, beta1: this.beta1, beta2: this.beta2, eps: this.eps };
     const scale = gradScale ? { gradScale } : {};
     for (const s of this.#groups) {
       const { group } = s;
       const common = {
         ...hyper,
         ...scale,
+        lr: lr * group.lrScale,
         param: group.data,
         grad: group.grad,
         weightDecay: group.decay ? this.weightDecay : 0,
@@ -198,6 +203,7 @@ export class AdamW8bit implements Optimizer {
       optim_bits: '8',
       min_8bit_size: String(this.min8bitSize),
       block_size: String(ADAMW8BIT_BLOCKSIZE),
+      ...loraplusMetadata(this.loraplusLrRatio),
     };
     return { tensors, metadata };
   }

@@ -6,10 +6,11 @@ import { allocLike, type F32, kernel, type Parameter, toHost, writeHost } from '
 import type { TensorInputs } from '@lora/safetensors';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
+import { type GroupOptions, loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
 import { checkTrainable, packParameters, type ParameterGroup } from './parameter-groups.js';
 
-/** Options of `AdamW`: betas, eps and weight decay (torch's defaults). */
-export interface AdamwOptions {
+/** Options of `AdamW`: betas, eps and weight decay (torch's defaults), and LoRA+'s learning-rate ratio. */
+export interface AdamwOptions extends GroupOptions {
   /** default 0.9 */
   beta1?: number;
   /** default 0.999 */
@@ -21,7 +22,7 @@ export interface AdamwOptions {
 }
 
 /** The options with torch's defaults filled in, checked; throws TrainerConfigError naming the first bad one. */
-export function resolveAdamwOptions(options: AdamwOptions): Required<AdamwOptions> {
+export function resolveAdamwOptions(options: AdamwOptions): Required<Omit<AdamwOptions, keyof GroupOptions>> {
   const { beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = options;
   for (const [key, value] of Object.entries({ beta1, beta2 })) {
     if (!(value >= 0 && value < 1))
@@ -59,8 +60,9 @@ export class AdamW implements Optimizer {
   readonly beta2: number;
   readonly eps: number;
   readonly weightDecay: number;
+  readonly loraplusLrRatio: number | undefined;
   readonly params: readonly Parameter[];
-  /** the packed parameters, one group per weight-decay setting */
+  /** the packed parameters, one group per weight-decay setting and learning-rate scale */
   readonly groups: readonly ParameterGroup[];
   readonly #groups: GroupState[];
   /** each parameter's moments, in `params` order */
@@ -79,8 +81,9 @@ export class AdamW implements Optimizer {
     this.beta2 = beta2;
     this.eps = eps;
     this.weightDecay = weightDecay;
+    this.loraplusLrRatio = resolveLoraplusRatio(options);
     this.params = params;
-    this.groups = packParameters(params);
+    this.groups = packParameters(params, { lrScale: loraplusLrScale(this.loraplusLrRatio) });
     this.#groups = this.groups.map((group) => ({
       group,
       m: allocLike(group.data, group.size),
@@ -128,7 +131,7 @@ export class AdamW implements Optimizer {
         m,
         v,
         step: this.#step,
-        lr,
+        lr: lr * group.lrScale,
         beta1: this.beta1,
         beta2: this.beta2,
         eps: this.eps,
@@ -182,6 +185,7 @@ export class AdamW implements Optimizer {
       betas: JSON.stringify([this.beta1, this.beta2]),
       eps: String(this.eps),
       weight_decay: String(this.weightDecay),
+      ...loraplusMetadata(this.loraplusLrRatio),
     };
     return { tensors, metadata };
   }

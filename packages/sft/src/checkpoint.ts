@@ -89,6 +89,8 @@ export interface LoadedCheckpoint {
   /** the optimizer that saved it (metadata "optimizer"; checkpoints from before there was a choice: adamw_torch) */
   optimizerName: string;
   optimizerStep: number;
+  /** LoRA+'s ratio the optimizer's groups had (metadata "loraplus_lr_ratio"; absent: one learning rate) */
+  loraplusLrRatio: number | undefined;
   /** optimizer.safetensors' tensors: float32 ones checked finite, uint8 ones (8-bit state) as saved */
   optimizerTensors: Map<string, Float32Array | Uint8Array>;
   /** where they were read from, for messages */
@@ -202,12 +204,21 @@ export async function loadCheckpoint(storage: RunStorage, name: string): Promise
       `${OPTIMIZER_FILE} metadata "step": expected an integer >= 0, got ${opt.metadata.step}`,
     );
   }
+  const ratioText = opt.metadata.loraplus_lr_ratio;
+  const loraplusLrRatio = ratioText === undefined ? undefined : Number(ratioText);
+  if (loraplusLrRatio !== undefined && !(Number.isFinite(loraplusLrRatio) && loraplusLrRatio > 0)) {
+    throw new CheckpointError(
+      read.pathOf(OPTIMIZER_FILE),
+      `${OPTIMIZER_FILE} metadata "loraplus_lr_ratio": expected a number > 0, got ${ratioText}`,
+    );
+  }
   const trainerText = await read.text(TRAINER_STATE_FILE);
   return {
     path: storage.pathOf(name),
     params,
     optimizerName: opt.metadata.optimizer ?? 'adamw_torch',
     optimizerStep,
+    loraplusLrRatio,
     optimizerTensors: opt.tensors,
     optimizerPath: read.pathOf(OPTIMIZER_FILE),
     scheduler: parseSchedulerState(read.pathOf(SCHEDULER_FILE), await read.json(SCHEDULER_FILE)),

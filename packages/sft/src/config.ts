@@ -33,6 +33,11 @@ export interface TrainingConfig {
   optim?: OptimizerName;
   /** default 0 */
   weightDecay?: number;
+  /**
+   * LoRA+ (PEFT's loraplus_lr_ratio): lora_B matrices and 1-D parameters learn at learningRate × this; default off.
+   * A resume must use the same value.
+   */
+  loraplusLrRatio?: number;
   /** adam_beta1, adam_beta2, adam_epsilon; defaults 0.9, 0.999, 1e-8 */
   adamBeta1?: number;
   adamBeta2?: number;
@@ -63,9 +68,11 @@ export interface TrainingConfig {
 }
 
 export type ResolvedConfig = Required<
-  Omit<TrainingConfig, 'maxSteps' | 'evalSteps' | 'saveTotalLimit' | 'neftuneNoiseAlpha'>
+  Omit<TrainingConfig, 'maxSteps' | 'evalSteps' | 'saveTotalLimit' | 'neftuneNoiseAlpha' | 'loraplusLrRatio'>
 > &
-  Pick<TrainingConfig, 'evalSteps' | 'saveTotalLimit' | 'neftuneNoiseAlpha'> & { maxSteps: number };
+  Pick<TrainingConfig, 'evalSteps' | 'saveTotalLimit' | 'neftuneNoiseAlpha' | 'loraplusLrRatio'> & {
+    maxSteps: number;
+  };
 
 function fail(key: string, expected: string, got: unknown): never {
   throw new TrainerConfigError(
@@ -141,6 +148,8 @@ export function resolveConfig(config: TrainingConfig): ResolvedConfig {
     warmupRatio,
     optim,
     weightDecay: finiteNonNeg('weightDecay', c.weightDecay ?? 0),
+    loraplusLrRatio:
+      c.loraplusLrRatio === undefined ? undefined : positive('loraplusLrRatio', c.loraplusLrRatio),
     adamBeta1: beta('adamBeta1', c.adamBeta1 ?? 0.9),
     adamBeta2: beta('adamBeta2', c.adamBeta2 ?? 0.999),
     adamEpsilon: positive('adamEpsilon', c.adamEpsilon ?? 1e-8),

@@ -7,7 +7,7 @@ import { SGD } from './sgd.js';
 
 /**
  * The optimizer `name` over `params` (trainable, with grads, in the memory they train in; they are packed here).
- * `options` are AdamW's; SGD takes only the weight decay. Throws TrainerConfigError for a bad option.
+ * `options` are AdamW's; SGD takes only the weight decay and LoRA+'s ratio. Throws TrainerConfigError for a bad option.
  */
 export function createOptimizer(
   name: OptimizerName,
@@ -18,7 +18,10 @@ export function createOptimizer(
     case 'adamw_torch':
       return new AdamW(params, options);
     case 'sgd':
-      return new SGD(params, { weightDecay: options.weightDecay ?? 0 });
+      return new SGD(params, {
+        weightDecay: options.weightDecay ?? 0,
+        ...(options.loraplusLrRatio !== undefined ? { loraplusLrRatio: options.loraplusLrRatio } : {}),
+      });
     case 'adamw_8bit':
       return new AdamW8bit(params, options);
   }

@@ -24,6 +24,8 @@ export type {
   SavedOptimizerTensors,
 } from './optimizer.js';
 export { isOptimizerName, OPTIMIZER_NAMES } from './optimizer.js';
+export type { GroupOptions } from './loraplus.js';
+export { isLoraplusB, loraplusLrScale } from './loraplus.js';
 export type { PackOptions, ParameterGroup } from './parameter-groups.js';
 export { packParameters } from './parameter-groups.js';
 export type { ResolvedConfig, TrainingConfig } from './config.js';

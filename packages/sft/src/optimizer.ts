@@ -36,6 +36,8 @@ export interface Optimizer {
   readonly groups: readonly ParameterGroup[];
   /** steps taken so far */
   readonly stepCount: number;
+  /** LoRA+'s ratio (lora_B and 1-D parameters at lr × it), or undefined for one learning rate (see loraplus.ts) */
+  readonly loraplusLrRatio: number | undefined;
   /**
    * One update of every parameter from its `grad` at learning rate `lr`. With `gradScale` (1 value in the parameters'
    * memory, e.g. the clip factor kernel('gradClip') wrote) the gradients are scaled first, and a non-finite factor

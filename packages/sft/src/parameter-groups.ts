@@ -1,13 +1,16 @@
-// Trainable parameters packed by weight-decay group into one flat array each for values and one for gradients (the
-// layout of PyTorch's fused AdamW and apex's multi_tensor_apply): AdamW, the gradient norm, the NaN guard and
-// zeroing then run as one kernel per group, however many tensors a model trains.
+// Trainable parameters packed by optimizer group — weight decay on or off, learning-rate scale (LoRA+), blockwise
+// state — into one flat array each for values and one for gradients (the layout of PyTorch's fused AdamW and apex's
+// multi_tensor_apply): AdamW, the gradient norm, the NaN guard and zeroing then run as one kernel per group, however
+// many tensors a model trains.
 import { allocLike, type F32, kernel, memoryOf, type Parameter } from '@lora/core';
 import { TrainerConfigError } from './errors.js';
 
-/** Parameters that share a weight-decay setting, packed into one array for the optimizer. */
+/** Parameters that share a weight-decay setting and learning rate, packed into one array for the optimizer. */
 export interface ParameterGroup {
   /** whether AdamW's weight decay applies to this group */
   decay: boolean;
+  /** the group's learning rate is the schedule's × this (1; LoRA+'s ratio for lora_B and 1-D parameters) */
+  lrScale: number;
   params: Parameter[];
   /** where each parameter starts in the flat arrays */
   offsets: number[];
@@ -30,6 +33,8 @@ export interface PackOptions {
    * blocks of 256 from its first element); the gap before the next is zero in data and grad, and stays zero
    */
   blocksize?: number;
+  /** each parameter's learning-rate multiplier (1 by default); parameters with different ones go in different groups */
+  lrScale?: (p: Parameter) => number;
 }
 
 function copy(src: F32, dst: F32): void {
@@ -51,18 +56,28 @@ function copy(src: F32, dst: F32): void {
  */
 export function packParameters(params: readonly Parameter[], options: PackOptions = {}): ParameterGroup[] {
   const groups: ParameterGroup[] = [];
-  const { blockwise: isBlockwise, blocksize = 1 } = options;
+  const { blockwise: isBlockwise, blocksize = 1, lrScale: scaleOf = () => 1 } = options;
   const kinds = isBlockwise ? [false, true] : [false];
+  const scales = [...new Set(params.map(scaleOf))]; // in order of first appearance
   for (const decay of [true, false]) {
-    for (const blockwise of kinds) {
-      const members = params.filter((p) => p.decay === decay && (isBlockwise?.(p) ?? false) === blockwise);
-      if (members.length > 0) groups.push(packGroup(members, decay, blockwise, blockwise ? blocksize : 1));
+    for (const lrScale of scales) {
+      for (const blockwise of kinds) {
+        const members = params.filter(
+          (p) => p.decay === decay && scaleOf(p) === lrScale && (isBlockwise?.(p) ?? false) === blockwise,
+        );
+        if (members.length > 0)
+          groups.push(packGroup(members, { decay, lrScale, blockwise }, blockwise ? blocksize : 1));
+      }
     }
   }
   return groups;
 }
 
-function packGroup(members: Parameter[], decay: boolean, blockwise: boolean, align: number): ParameterGroup {
+function packGroup(
+  members: Parameter[],
+  kind: { decay: boolean; lrScale: number; blockwise: boolean },
+  align: number,
+): ParameterGroup {
   const offsets: number[] = [];
   let size = 0;
   for (const p of members) {
@@ -81,7 +96,7 @@ function packGroup(members: Parameter[], decay: boolean, blockwise: boolean, ali
     memoryOf(oldData).free(oldData);
     memoryOf(oldGrad).free(oldGrad);
   });
-  return { decay, params: members, offsets, data, grad, size, blockwise };
+  return { ...kind, params: members, offsets, data, grad, size };
 }
 
 /** Every parameter trainable, with a grad of its own size; throws TrainerConfigError naming the first that is not. */

@@ -50,6 +50,12 @@ export function restoreCheckpoint(
     `resume with optim ${loaded.optimizerName} (its state cannot be read as another optimizer's), or start a new run`,
   );
   expectEqual(
+    'loraplusLrRatio (LoRA+)',
+    loaded.loraplusLrRatio ?? 'off',
+    optimizer.loraplusLrRatio ?? 'off',
+    'resume with the same LoRA+ setting (the optimizer groups and their learning rates depend on it), or start a new run',
+  );
+  expectEqual(
     'the optimizer step',
     loaded.optimizerStep,
     trainerState.global_step,

@@ -5,10 +5,11 @@
 import { kernel, type F32, type Parameter } from '@lora/core';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
+import { type GroupOptions, loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
 import { checkTrainable, packParameters, type ParameterGroup } from './parameter-groups.js';
 
-/** Options of `SGD`: weight decay. */
-export interface SgdOptions {
+/** Options of `SGD`: weight decay, and LoRA+'s learning-rate ratio. */
+export interface SgdOptions extends GroupOptions {
   /** L2 weight decay (added to the gradient) for parameters with `decay: true`; default 0 */
   weightDecay?: number;
 }
@@ -18,6 +19,7 @@ export class SGD implements Optimizer {
   readonly name = 'sgd';
   readonly label = 'SGD';
   readonly weightDecay: number;
+  readonly loraplusLrRatio: number | undefined;
   readonly params: readonly Parameter[];
   readonly groups: readonly ParameterGroup[];
   #step = 0;
@@ -36,8 +38,9 @@ export class SGD implements Optimizer {
     }
     checkTrainable('SGD', params);
     this.weightDecay = weightDecay;
+    this.loraplusLrRatio = resolveLoraplusRatio(options);
     this.params = params;
-    this.groups = packParameters(params);
+    this.groups = packParameters(params, { lrScale: loraplusLrScale(this.loraplusLrRatio) });
   }
 
   get stepCount(): number {
@@ -56,7 +59,7 @@ export class SGD implements Optimizer {
       sgd({
         param: group.data,
         grad: group.grad,
-        lr,
+        lr: lr * group.lrScale,
         weightDecay: group.decay ? this.weightDecay : 0,
         n: group.size,
         ...(gradScale ? { gradScale } : {}),
@@ -72,6 +75,7 @@ export class SGD implements Optimizer {
         step: String(this.#step),
         momentum: '0',
         weight_decay: String(this.weightDecay),
+        ...loraplusMetadata(this.loraplusLrRatio),
       },
     };
   }

@@ -95,6 +95,7 @@ export class Trainer {
       beta2: config.adamBeta2,
       eps: config.adamEpsilon,
       weightDecay: config.weightDecay,
+      loraplusLrRatio: config.loraplusLrRatio,
     });
     this.plan = planSteps({
       numExamples: options.trainDataset.length,
