@@ -38,7 +38,8 @@ export interface LoraConfig {
   /** scale α/√r instead of α/r */
   use_rslora: boolean;
   modules_to_save: string[] | null;
-  init_lora_weights: boolean | string;
+  /** how A and B start (see LoraInit); a loaded adapter may also say "eva" or "orthogonal" (a plain LoRA there) */
+  init_lora_weights: LoraInit | 'eva' | 'orthogonal';
   layers_to_transform: number[] | number | null;
   layers_pattern: string[] | string | null;
   /** module-name pattern → rank, matched like PEFT's get_pattern_key (first key, in order, with (.*\.)?(key)$) */
