@@ -23,6 +23,7 @@ function doraWeights(layer: LoraLinear, weight: Float32Array): DoraWeights {
   return { weight, a, b, scaling, inFeatures, outFeatures, r };
 }
 
+/** DoRA as a LoraVariant: the (out) magnitude, its forward/backward from ../dora.ts, and merges that keep the norm. */
 export class LoraVariantDora implements LoraVariant<DoraCache, Float64Array> {
   readonly name = 'dora';
   #magnitude: Parameter | undefined;

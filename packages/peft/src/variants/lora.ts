@@ -4,6 +4,7 @@ import { type F32, kernel, memoryOf, type Parameter } from '@lora/core';
 import type { LoraLinear } from '../lora-linear.js';
 import type { LoraVariant, VariantForward, VariantGradient } from './variant.js';
 
+/** Plain LoRA as a LoraVariant: no parameters of its own, y += s·h·Bᵀ, merged as W ± s·BA. */
 export class LoraVariantPlain implements LoraVariant<undefined, undefined> {
   readonly name = 'lora';
   readonly magnitude: Parameter | undefined = undefined;
