@@ -24,6 +24,14 @@ export {
   parseNativeOutput,
   runNativeCeiling,
 } from './native-ceiling.js';
+export type {
+  DecodeBenchOptions,
+  DecodeCase,
+  DecodeMeasurement,
+  LoraDecodeOutcome,
+  TorchDecodeRun,
+} from './decode-bench.js';
+export { decodeCase, runDecodeBench } from './decode-bench.js';
 export type { Nf4Case, Nf4Result } from './nf4-bench.js';
 export { dequantizeInto, NF4_CASES, runNf4Bench, runNf4BenchMain } from './nf4-bench.js';
 export type { BenchBackendEntry, CreateRunnersOptions, GemmRunner, Operands, RunnerSet } from './runners.js';

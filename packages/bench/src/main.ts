@@ -5,7 +5,9 @@
 // kept in wasm memory), --no-baselines (skip PyTorch and the native ceiling), --no-nf4 (skip the NF4
 // fused-vs-unfused table), --no-models (skip the models table), --no-step (skip the QLoRA step table: tokens/s and
 // host-device traffic per step on wasm and, where an adapter opens, webgpu; --step-shape qwen2.5-0.5b for the real
-// shape), --no-kernels (skip the per-kernel table: every kernel at its largest conformance case on wasm and webgpu).
+// shape), --no-kernels (skip the per-kernel table: every kernel at its largest conformance case on wasm and webgpu),
+// --no-decode (skip the decode table: NF4 vs dense greedy decoding of the Qwen2.5-0.5B shape against PyTorch;
+// --decode-layers N of its 24 layers, 8 by default).
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runGemmBench } from './gemm-bench.js';
@@ -15,6 +17,7 @@ import { machineInfo } from './machine.js';
 import { runModelsBench } from './models-bench.js';
 import { type NativeCeilingOutcome, runNativeCeiling } from './native-ceiling.js';
 import { runNf4BenchMain } from './nf4-bench.js';
+import { runDecodeBench } from './decode-bench.js';
 import { runKernelBench } from './kernel-bench.js';
 import { runStepBench } from './step-bench.js';
 import { createRunners } from './runners.js';
@@ -112,6 +115,10 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
   if (!process.argv.includes('--no-step')) await runStepBench({ quick, shape: flag('--step-shape') }); // step.json
   if (!process.argv.includes('--no-kernels')) await runKernelBench({ quick }); // bench-results/kernels.json
+  if (!process.argv.includes('--no-decode')) {
+    const layers = flag('--decode-layers');
+    await runDecodeBench({ quick, layers: layers === undefined ? undefined : Number(layers) }); // decode.json
+  }
 }
 
 main().catch((error: unknown) => {
