@@ -31,6 +31,7 @@ describe.each([
       }
     }
   });
+  test("NaN gives the scan's answer", () => expect(finder(Number.NaN)).toBe(nearestCode(Number.NaN, code)));
   test('on 200,000 values spread over [-1, 1]', () => {
     let state = 12345;
     for (let i = 0; i < 200_000; i++) {

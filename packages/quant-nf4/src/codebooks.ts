@@ -91,6 +91,7 @@ export function nearestCodeFinder(code: Float32Array): (x: number) => number {
   }
   return (x) => {
     const known = answer[Math.floor((x + 1) * (BUCKETS / 2))]!;
-    return known >= 0 ? known : first[position(x)]!;
+    if (known >= 0) return known;
+    return Number.isNaN(x) ? nearestCode(x, code) : first[position(x)]!; // NaN: the scan's answer, index 0
   };
 }
