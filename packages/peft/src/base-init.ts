@@ -44,6 +44,7 @@ export function initFromWeight(
   gaussian: () => number,
 ): BaseInitResult {
   const { out: O, in: I, r: R, scaling: s, name } = shape;
+  const w = Float64Array.from(weight); // (out, in)
   if (R > Math.min(O, I))
     throw new LoraConfigError(
       `LoraLinear ${name}: init_lora_weights ${JSON.stringify(init)} expected r <= min(out, in) = ${Math.min(O, I)}, got r = ${R}`,
@@ -51,7 +52,7 @@ export function initFromWeight(
   const a = new Float64Array(R * I); // (R, in)
   const b = new Float64Array(O * R); // (out, R)
   if (init === 'olora') {
-    const { q, r, k } = qr(weight, O, I); // Q (out, k), R (k, in)
+    const { q, r, k } = qr(w, O, I, R); // Q[:, :R] (out, R), R[:R] (R, in) of W's QR
     for (let i = 0; i < R; i++) for (let c = 0; c < I; c++) a[i * I + c] = r[i * I + c]!;
     for (let j = 0; j < O; j++) for (let i = 0; i < R; i++) b[j * R + i] = q[j * k + i]!;
   } else {
@@ -61,10 +62,10 @@ export function initFromWeight(
     let sigma: Float64Array;
     const niter = NITER.exec(init);
     if (niter) {
-      const f = svdLowRank(weight, O, I, R, Number(niter[1]), gaussian); // U (out, R), S (R), V (in, R)
+      const f = svdLowRank(w, O, I, R, Number(niter[1]), gaussian); // U (out, R), S (R), V (in, R)
       [left, right, sigma] = [(j, i) => f.u[j * R + i]!, (i, c) => f.v[c * R + i]!, f.s];
     } else {
-      const f = svd(weight, O, I); // U (out, k), S (k), Vᵀ (k, in)
+      const f = svd(w, O, I); // U (out, k), S (k), Vᵀ (k, in)
       [left, right, sigma] = [(j, i) => f.u[j * f.k + i]!, (i, c) => f.vt[i * I + c]!, f.s];
     }
     for (let i = 0; i < R; i++) {
@@ -74,8 +75,8 @@ export function initFromWeight(
     }
   }
   const [a32, b32] = [Float32Array.from(a), Float32Array.from(b)];
-  const ba = matmul(b32, a32, O, R, I); // (out, in) from the stored factors, as PEFT subtracts its parameters
-  const residual = Float32Array.from(ba, (v, k) => weight[k]! - s * v);
+  const ba = matmul(Float64Array.from(b32), Float64Array.from(a32), O, R, I); // (out, in) from the stored factors
+  const residual = Float32Array.from(ba, (v, k) => w[k]! - s * v);
   return { a: a32, b: b32, residual };
 }
 

@@ -2,55 +2,51 @@
 // LAPACK's signs (geqrf + orgqr: R's diagonal is −sign(a_kk)·‖column‖), a one-sided Jacobi SVD (Hestenes), and
 // torch.svd_lowrank's randomized range finder (Halko et al. 2009, Alg. 4.4 and 5.1). Row-major (rows, cols) arrays.
 
-/** A reduced QR: Q (m, k) with orthonormal columns, R (k, n) upper triangular, k = min(m, n). */
+/** A reduced QR: Q (m, k) with orthonormal columns, R (k, n) upper triangular. */
 export interface Qr {
   q: Float64Array;
   r: Float64Array;
   k: number;
 }
 
-/** torch.linalg.qr(a) (mode "reduced") for a (m, n), with LAPACK's Householder signs. */
-export function qr(a: ArrayLike<number>, m: number, n: number): Qr {
-  const k = Math.min(m, n);
-  const w = Float64Array.from(a); // (m, n) overwritten by R above the diagonal, reflectors below
+/**
+ * torch.linalg.qr(a) (mode "reduced") for a (m, n), with LAPACK's Householder signs — or, with k < min(m, n), its first
+ * k columns of Q and rows of R, which only the first k reflectors touch (OLoRA needs Q[:, :r] and R[:r]).
+ */
+export function qr(a: ArrayLike<number>, m: number, n: number, k = Math.min(m, n)): Qr {
+  const c = transpose(a, m, n); // (n, m): row j is column j of a, overwritten by R above the diagonal and v below
   const tau = new Float64Array(k);
   for (let j = 0; j < k; j++) {
-    const alpha = w[j * n + j]!;
-    let xnorm = 0;
-    for (let i = j + 1; i < m; i++) xnorm = Math.hypot(xnorm, w[i * n + j]!);
-    if (xnorm === 0) continue; // H = I (LAPACK dlarfg with tau = 0)
-    const beta = (alpha >= 0 ? -1 : 1) * Math.hypot(alpha, xnorm);
+    const col = j * m;
+    const alpha = c[col + j]!;
+    let xx = 0;
+    for (let i = j + 1; i < m; i++) xx += c[col + i]! * c[col + i]!;
+    if (xx === 0) continue; // H = I (LAPACK dlarfg with tau = 0)
+    const beta = (alpha >= 0 ? -1 : 1) * Math.sqrt(alpha * alpha + xx);
     tau[j] = (beta - alpha) / beta;
     const scale = 1 / (alpha - beta);
-    for (let i = j + 1; i < m; i++) w[i * n + j]! *= scale; // v = [1, x / (alpha − beta)]
-    w[j * n + j] = beta;
-    for (let c = j + 1; c < n; c++) applyReflector(w, n, m, j, tau[j]!, w, n, c);
+    for (let i = j + 1; i < m; i++) c[col + i]! *= scale; // v = [1, x / (alpha − beta)]
+    c[col + j] = beta;
+    for (let cc = j + 1; cc < n; cc++) reflect(c, col, m, j, tau[j]!, cc * m);
   }
   const r = new Float64Array(k * n); // (k, n)
-  for (let i = 0; i < k; i++) for (let c = i; c < n; c++) r[i * n + c] = w[i * n + c]!;
-  const q = new Float64Array(m * k); // (m, k) = H_0 … H_{k−1} · I[:, :k], applied last reflector first
-  for (let i = 0; i < k; i++) q[i * k + i] = 1;
-  for (let j = k - 1; j >= 0; j--) for (let c = 0; c < k; c++) applyReflector(w, n, m, j, tau[j]!, q, k, c);
-  return { q, r, k };
+  for (let i = 0; i < k; i++) for (let cc = i; cc < n; cc++) r[i * n + cc] = c[cc * m + i]!;
+  // Q[:, :k] = H_0 … H_{k−1} · I[:, :k], last reflector first; H_j leaves columns before j as they are (LAPACK orgqr)
+  const qt = new Float64Array(k * m); // (k, m): row cc is column cc of Q
+  for (let i = 0; i < k; i++) qt[i * m + i] = 1;
+  for (let j = k - 1; j >= 0; j--)
+    for (let cc = j; cc < k; cc++) reflect(c, j * m, m, j, tau[j]!, cc * m, qt);
+  return { q: transpose(qt, k, m), r, k };
 }
 
-/** Column `c` of `x` (row stride `xs`) ← (I − τ v vᵀ) · column, v = [1, w[j+1.., j]] in rows j..m−1. */
-function applyReflector(
-  w: Float64Array,
-  n: number,
-  m: number,
-  j: number,
-  tau: number,
-  x: Float64Array,
-  xs: number,
-  c: number,
-): void {
+/** The column at `at` of `x` (length m, contiguous) ← (I − τ v vᵀ) · it, v = [1, c[col + j + 1 ..]] in rows j..m−1. */
+function reflect(c: Float64Array, col: number, m: number, j: number, tau: number, at: number, x = c): void {
   if (tau === 0) return;
-  let dot = x[j * xs + c]!;
-  for (let i = j + 1; i < m; i++) dot += w[i * n + j]! * x[i * xs + c]!;
+  let dot = x[at + j]!;
+  for (let i = j + 1; i < m; i++) dot += c[col + i]! * x[at + i]!;
   dot *= tau;
-  x[j * xs + c]! -= dot;
-  for (let i = j + 1; i < m; i++) x[i * xs + c]! -= dot * w[i * n + j]!;
+  x[at + j]! -= dot;
+  for (let i = j + 1; i < m; i++) x[at + i]! -= dot * c[col + i]!;
 }
 
 /** A thin SVD a = U·diag(S)·Vᵀ, S descending: U (m, k), S (k), Vᵀ (k, n), k = min(m, n). */
@@ -106,8 +102,10 @@ export function svd(a: ArrayLike<number>, m: number, n: number): Svd {
         let alpha = 0;
         let beta = 0;
         let gamma = 0;
+        const [pm, qm] = [p * m, q * m];
         for (let i = 0; i < m; i++) {
-          const [x, y] = [w[p * m + i]!, w[q * m + i]!];
+          const x = w[pm + i]!;
+          const y = w[qm + i]!;
           alpha += x * x;
           beta += y * y;
           gamma += x * y;
@@ -145,10 +143,12 @@ export function svd(a: ArrayLike<number>, m: number, n: number): Svd {
 
 /** rows p and q of x (row length len) ← c·p − s·q, s·p + c·q */
 function rotate(x: Float64Array, len: number, p: number, q: number, c: number, s: number): void {
+  const [pl, ql] = [p * len, q * len];
   for (let i = 0; i < len; i++) {
-    const [xp, xq] = [x[p * len + i]!, x[q * len + i]!];
-    x[p * len + i] = c * xp - s * xq;
-    x[q * len + i] = s * xp + c * xq;
+    const xp = x[pl + i]!;
+    const xq = x[ql + i]!;
+    x[pl + i] = c * xp - s * xq;
+    x[ql + i] = s * xp + c * xq;
   }
 }
 
