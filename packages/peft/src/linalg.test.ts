@@ -52,3 +52,14 @@ test('qr keeps a column that is already reduced as LAPACK does (no reflection, R
   expect(Array.from(r)).toEqual([2, 1, 0, 3]);
   expect(Array.from(q)).toEqual([1, 0, 0, 1]);
 });
+
+test('qr with k < min(m, n) gives the first k columns of Q and rows of R of the full factorization', () => {
+  const [m, n, k] = [7, 5, 2];
+  const a = random(m, n, 99);
+  const full = qr(a, m, n);
+  const part = qr(a, m, n, k);
+  expect(part.k).toBe(k);
+  for (let i = 0; i < m; i++)
+    for (let c = 0; c < k; c++) expect(part.q[i * k + c]).toBeCloseTo(full.q[i * full.k + c]!, 14);
+  expect(maxDiff(part.r, full.r.subarray(0, k * n))).toBeLessThan(1e-14);
+});
