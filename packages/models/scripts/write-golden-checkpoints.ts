@@ -2,7 +2,7 @@
 //   tsx --conditions=@lora/source packages/models/scripts/write-golden-checkpoints.ts /tmp/lora-golden
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GOLDEN_BATCH, GOLDEN_CASES } from '../src/golden-cases.test-support.js';
+import { GOLDEN_BATCH, GOLDEN_CASES, GOLDEN_TRAINING } from '../src/golden-cases.test-support.js';
 import { writeTinyCheckpoint } from '../src/tiny-checkpoint.js';
 
 async function main(out: string): Promise<void> {
@@ -10,7 +10,7 @@ async function main(out: string): Promise<void> {
     await writeTinyCheckpoint(join(out, c.name), c.architecture, { dtype: c.dtype, seed: c.seed });
   await writeFile(
     join(out, 'cases.json'),
-    `${JSON.stringify({ batch: GOLDEN_BATCH, cases: GOLDEN_CASES }, null, 2)}\n`,
+    `${JSON.stringify({ batch: GOLDEN_BATCH, cases: GOLDEN_CASES, training: GOLDEN_TRAINING }, null, 2)}\n`,
   );
   console.log(`wrote ${GOLDEN_CASES.length} checkpoints and cases.json to ${out}`);
 }

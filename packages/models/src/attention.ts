@@ -1,7 +1,14 @@
 // Self-attention block (LlamaAttention / Qwen2Attention / GemmaAttention with rotate_half RoPE and GQA; GPT2Attention
 // with a fused c_attn): projections, RoPE, causal SDPA, output projection — forward, backward and KV-cache decoding.
 // Packed rows (position_ids restarting at 0, as DataCollatorWithFlattening makes) attend within each example only.
-import { type F32, type ForwardContext, type I32, kernel, type LinearCache, type LinearModule } from '@lora/core';
+import {
+  type F32,
+  type ForwardContext,
+  type I32,
+  kernel,
+  type LinearCache,
+  type LinearModule,
+} from '@lora/core';
 import { swapMiddle } from './buffers.js';
 import type { RopeTables } from './rope.js';
 import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremental } from './sdpa.js';
@@ -19,6 +26,8 @@ export interface AttentionSpec {
   scale: number;
   /** rotary tables; undefined for GPT-2 (learned positions) */
   rope: RopeTables | undefined;
+  /** sliding-window attention (Mistral): a query sees only the last `window` keys up to itself; undefined = all */
+  window?: number;
   names: AttentionNames;
 }
 
@@ -132,16 +141,21 @@ export class Attention {
   }
 
   private sdpaShape(layout: BatchLayout): SdpaShape {
-    const { heads, kvHeads, headDim, scale } = this.spec;
+    const { heads, kvHeads, headDim, scale, window } = this.spec;
     const { keyMask, segmentStarts } = layout.device;
-    return { segments: layout.segments, heads, kvHeads, headDim, scale, keyMask, segmentStarts };
+    return { segments: layout.segments, heads, kvHeads, headDim, scale, keyMask, segmentStarts, window };
   }
 
   /**
    * (N, C) output and the cache for backward. With a workspace, what backward reads (q, k, v by head, the attention
    * probabilities, the output projection's input) lives in its buffers and the rest in transient ones.
    */
-  forward(x: F32, layout: BatchLayout, ctx: ForwardContext, ws?: Workspace): { out: F32; cache: AttentionCache } {
+  forward(
+    x: F32,
+    layout: BatchLayout,
+    ctx: ForwardContext,
+    ws?: Workspace,
+  ): { out: F32; cache: AttentionCache } {
     const { heads, kvHeads, headDim: D, names } = this.spec;
     const { batch: B, seqLen: T, segments } = layout;
     const rows = B * T;
@@ -206,8 +220,14 @@ export class Attention {
    * (B·n, C) output for n new tokens per row, appending their keys and values to `kv`; with a workspace, every
    * intermediate lives in its buffers and the output in its buffer "out".
    */
-  forwardIncremental(x: F32, kv: LayerKv, layout: IncrementalLayout, ctx: ForwardContext, ws?: Workspace): F32 {
-    const { heads, kvHeads, headDim: D, scale, names } = this.spec;
+  forwardIncremental(
+    x: F32,
+    kv: LayerKv,
+    layout: IncrementalLayout,
+    ctx: ForwardContext,
+    ws?: Workspace,
+  ): F32 {
+    const { heads, kvHeads, headDim: D, scale, names, window } = this.spec;
     const { batch: B, queries: n, start, capacity } = layout;
     const positions = { host: layout.positions, device: layout.devicePositions };
     const { q, k, v } = this.project(x, B * n, positions, ctx, ws);
@@ -226,18 +246,25 @@ export class Attention {
       });
     }
     const qh = swapMiddle(q, B, n, heads, D, buffer(ws, 'qh', q, q.length)); // (B, H, n, D)
-    const oh = sdpaIncremental(qh, kv.k, kv.v, {
-      batch: B,
-      queries: n,
-      start,
-      heads,
-      kvHeads,
-      headDim: D,
-      scale,
-      capacity,
-      keyMask: layout.keyMask,
-      maskOffsets: layout.maskOffsets,
-    }, ws?.scope('sdpa'));
+    const oh = sdpaIncremental(
+      qh,
+      kv.k,
+      kv.v,
+      {
+        batch: B,
+        queries: n,
+        start,
+        heads,
+        kvHeads,
+        headDim: D,
+        scale,
+        capacity,
+        keyMask: layout.keyMask,
+        maskOffsets: layout.maskOffsets,
+        window,
+      },
+      ws?.scope('sdpa'),
+    );
     const o = swapMiddle(oh, B, heads, n, D, buffer(ws, 'o', q, q.length)); // (B, n, H, D)
     const oLinear = this.linear(names.o);
     return oLinear.forward(o, B * n, ctx, buffer(ws, 'out', x, B * n * oLinear.outFeatures)).out;
@@ -245,7 +272,12 @@ export class Attention {
 }
 
 /** Copies column blocks [from, from + width) of a (rows, total) matrix into (rows, width) matrices: a fused qkv split. */
-function splitColumns(src: F32, rows: number, total: number, parts: readonly (readonly [F32, number, number])[]): void {
+function splitColumns(
+  src: F32,
+  rows: number,
+  total: number,
+  parts: readonly (readonly [F32, number, number])[],
+): void {
   for (const [dst, from, width] of parts) {
     kernel('stridedCopy')({
       src: src.subarray(from),
@@ -259,7 +291,12 @@ function splitColumns(src: F32, rows: number, total: number, parts: readonly (re
 }
 
 /** The inverse of splitColumns: (rows, width) matrices into column blocks of a (rows, total) matrix. */
-function joinColumns(dst: F32, rows: number, total: number, parts: readonly (readonly [F32, number, number])[]): void {
+function joinColumns(
+  dst: F32,
+  rows: number,
+  total: number,
+  parts: readonly (readonly [F32, number, number])[],
+): void {
   for (const [src, from, width] of parts) {
     kernel('stridedCopy')({
       src,

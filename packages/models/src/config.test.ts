@@ -152,7 +152,7 @@ describeWithFixtures('parseModelConfig on real config.json files', () => {
 
   test('Gemma2 (gemma2_2b) is refused, naming model_type', () => {
     expect(() => parseModelConfig(preset('gemma2_2b'), 'gemma2/config.json')).toThrow(
-      'gemma2/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", got "gemma2"',
+      'gemma2/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", got "gemma2"',
     );
   });
 });
@@ -169,8 +169,9 @@ describe('parseModelConfig errors name the file and key', () => {
   test.each([
     {
       label: 'unknown model_type',
-      raw: { ...llama, model_type: 'mistral' },
-      message: 'x/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", got "mistral"',
+      raw: { ...llama, model_type: 'falcon' },
+      message:
+        'x/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", got "falcon"',
     },
     {
       label: 'heads not dividing hidden',

@@ -35,6 +35,13 @@ const GRADS: Record<Architecture, string[]> = {
     'transformer.h.1.mlp.c_proj.bias',
     'transformer.ln_f.weight',
   ],
+  mistral: [
+    'model.layers.0.self_attn.q_proj.weight',
+    'model.layers.0.self_attn.k_proj.weight',
+    'model.layers.1.self_attn.v_proj.weight',
+    'model.layers.1.input_layernorm.weight',
+    'lm_head.weight',
+  ],
   gemma: [
     'model.embed_tokens.weight',
     'model.layers.0.input_layernorm.weight',
@@ -44,7 +51,7 @@ const GRADS: Record<Architecture, string[]> = {
   ],
 };
 
-export const GOLDEN_CASES: GoldenCase[] = (['llama', 'qwen2', 'gpt2', 'gemma'] as const).flatMap(
+export const GOLDEN_CASES: GoldenCase[] = (['llama', 'qwen2', 'gpt2', 'gemma', 'mistral'] as const).flatMap(
   (architecture, i) =>
     (['float32', 'bfloat16'] as const).map((dtype) => ({
       name: `${architecture}-${dtype}`,
@@ -54,6 +61,11 @@ export const GOLDEN_CASES: GoldenCase[] = (['llama', 'qwen2', 'gpt2', 'gemma'] a
       grads: GRADS[architecture],
     })),
 );
+
+/** Short float64 SGD runs on every weight of a case's checkpoint (golden.py train_case): Mistral's window masks. */
+export const GOLDEN_TRAINING: { name: string; steps: number; lr: number }[] = [
+  { name: 'mistral-float32', steps: 6, lr: 0.3 },
+];
 
 /** A padded batch (B 2, T 7): row 0 right-padded, row 1 left-padded; pad id 0; prompt tokens masked with −100. */
 export const GOLDEN_BATCH = {
@@ -77,10 +89,22 @@ export interface GoldenResult {
   grads_f32_b64: Record<string, string>;
 }
 
+export interface GoldenTraining {
+  name: string;
+  sha256: string;
+  steps: number;
+  lr: number;
+  /** the mean token loss before each step */
+  losses: number[];
+  /** after the last step */
+  final_loss: number;
+}
+
 export interface Golden {
   torch: string;
   batch: typeof GOLDEN_BATCH;
   cases: GoldenResult[];
+  training: GoldenTraining[];
 }
 
 export function loadGolden(): Golden {

@@ -12,6 +12,7 @@ const LINEARS = {
   qwen2: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
   gemma: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
   gpt2: ['c_attn', 'c_proj', 'c_fc', 'c_proj'],
+  mistral: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
 };
 
 const padded = {
@@ -82,7 +83,9 @@ describe.each(ARCHS)('memoryShapes of a micro %s', (arch) => {
     // the lm head's rows and their gradient hold M rows, not N; its tile: logits, dlogits, scale, five row stats
     // and the argmax index; step() adds 3 stats
     const head = 4 * (-2 * (N - M) * C + (2 * V + 7) * tile + 3);
-    const common = 4 * (N * b.sharedPerToken + S * b.sharedPerScore + N * b.outsidePerToken) + head;
+    // a sliding window keeps one (T, T) mask for all layers (Mistral's micro window is 2)
+    const mask = b.slidingWindow !== undefined && batch.seqLen > b.slidingWindow ? batch.seqLen ** 2 : 0;
+    const common = 4 * (N * b.sharedPerToken + S * b.sharedPerScore + N * b.outsidePerToken + mask) + head;
     const layer = N * b.keptPerToken + S * b.keptPerScore;
     expect(await stepBytes(microModel(arch, 1, 'f32'), batch, false)).toBe(4 * L * layer + common);
     expect(await stepBytes(microModel(arch, 1, 'f32'), batch, true)).toBe(

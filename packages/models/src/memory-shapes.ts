@@ -30,6 +30,11 @@ export interface StepBufferShapes {
   outsidePerToken: number;
   /** with gradient checkpointing, each layer's kept input (its hidden size) */
   checkpointPerToken: number;
+  /**
+   * sliding-window attention's window: a sequence length T above it keeps one (T, T) mask, shared by every layer
+   * and kept across steps; undefined = full attention, no mask
+   */
+  slidingWindow?: number;
 }
 
 /** The shapes @lora/sft's planMemory takes (its ModelShapes). */
@@ -101,6 +106,7 @@ export function memoryShapes(config: ModelConfig): MemoryShapes {
       sharedPerScore: 3, // scores, dP, dS
       outsidePerToken,
       checkpointPerToken: C,
+      ...(config.slidingWindow !== undefined && { slidingWindow: config.slidingWindow }),
     },
   };
 }

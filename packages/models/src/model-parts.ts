@@ -88,6 +88,7 @@ export function buildModelParts(
       headDim,
       scale,
       rope,
+      window: config.slidingWindow,
       names: layer.attention,
     };
     const attention = new Attention(attentionSpec, linear);

@@ -1,7 +1,7 @@
 // Causal scaled dot-product attention with a padding mask, grouped KV heads and packed sequences
 // (transformers eager_attention_forward with repeat_kv; torch scaled_dot_product_attention; flash-attention varlen's
 // per-sequence blocks), forward and backward.
-import { type F32, type I32, kernel } from '@lora/core';
+import { allocLike, type F32, type I32, kernel } from '@lora/core';
 import { type Segment, type SegmentRun, segmentRuns } from './segments.js';
 import { buffer, type Workspace } from './workspace.js';
 
@@ -20,6 +20,8 @@ export interface SdpaShape {
   keyMask: I32 | undefined;
   /** (S) each segment's first row, in the model's memory (where its keys start in keyMask) */
   segmentStarts: I32;
+  /** sliding window: the query at index i of a segment sees keys i − window < j ≤ i; undefined = all j ≤ i */
+  window?: number;
 }
 
 export interface SdpaCache {
@@ -31,6 +33,30 @@ export interface SdpaCache {
   v: F32;
   /** each segment's (H, L, L) attention probabilities; rows of padded queries are all zero */
   p: F32;
+}
+
+/** What a masked score gets before the softmax: exp of it is exactly 0, as with transformers' finfo.min. */
+const MASKED = -1e30;
+
+/**
+ * Fills `bias` (queries, keys) with the additive sliding-window mask (transformers masking_utils
+ * sliding_window_overlay: a key is kept when kv_idx > q_idx − window): MASKED where key j ≤ queryStart + i − window,
+ * 0 elsewhere; the causal and padding masks are causalSoftmax's. One fill kernel per row that loses keys.
+ */
+export function fillWindowBias(
+  bias: F32,
+  queries: number,
+  keys: number,
+  queryStart: number,
+  window: number,
+): F32 {
+  const fill = kernel('fill');
+  fill({ x: bias, n: queries * keys, value: 0 });
+  for (let i = 0; i < queries; i++) {
+    const masked = Math.min(keys, queryStart + i - window + 1); // keys 0 … queryStart + i − window
+    if (masked > 0) fill({ x: bias.subarray(i * keys), n: masked, value: MASKED });
+  }
+  return bias;
 }
 
 /** The views of one run of equal-length segments: q and per-head (·, D) blocks, and its (count·H, L, L) scores. */
@@ -49,8 +75,14 @@ function runViews(run: SegmentRun, shape: SdpaShape) {
  * (H, L, D) block; k, v: (Hkv, L, D). With a workspace, the probabilities live in its buffer "p" and the scores and
  * `out` in transient buffers.
  */
-export function sdpaForward(q: F32, k: F32, v: F32, shape: SdpaShape, ws?: Workspace): { out: F32; cache: SdpaCache } {
-  const { segments, heads, kvHeads, headDim: D, scale, keyMask, segmentStarts } = shape;
+export function sdpaForward(
+  q: F32,
+  k: F32,
+  v: F32,
+  shape: SdpaShape,
+  ws?: Workspace,
+): { out: F32; cache: SdpaCache } {
+  const { segments, heads, kvHeads, headDim: D, scale, keyMask, segmentStarts, window } = shape;
   const g = heads / kvHeads;
   const { runs, scoreSize } = segmentRuns(segments, heads);
   const temp = ws?.temp.scope('sdpa');
@@ -75,6 +107,13 @@ export function sdpaForward(q: F32, k: F32, v: F32, shape: SdpaShape, ws?: Works
       transB: true,
       alpha: scale,
     });
+    if (window !== undefined && L > window) {
+      // keys that left the window: the same (L, L) mask for every segment and head, made once per length
+      const fillBias = (b: F32) => fillWindowBias(b, L, L, 0, window); // (L, L)
+      const key = `window-bias/${L}/${window}`;
+      const bias = ws ? ws.constant(key, q, L * L, fillBias) : fillBias(allocLike(q, L * L));
+      kernel('addBias')({ x: sv, bias, rows: run.count * heads, cols: L * L }); // (count·H, L·L)
+    }
     // (count, Hkv, g·L, L) = (count, H, L, L): causal within each segment, padded keys and queries masked
     kernel('causalSoftmax')({
       x: sv,
@@ -159,16 +198,40 @@ export interface SdpaIncrementalShape {
   keyMask: I32;
   /** (B) b · capacity: where each row's mask starts */
   maskOffsets: I32;
+  /** sliding window, as SdpaShape's: the query at cache index start + i sees keys start + i − window < j */
+  window?: number;
 }
 
 /**
  * Attention of `queries` new tokens per row over the cache's keys 0 … start + queries − 1.
  * q (B, H, n, D); kCache, vCache (B, Hkv, capacity, D) already holding the new keys. Returns (B, H, n, D).
  */
-export function sdpaIncremental(q: F32, kCache: F32, vCache: F32, shape: SdpaIncrementalShape, ws?: Workspace): F32 {
-  const { batch, queries: n, start, heads, kvHeads, headDim: D, scale, capacity, keyMask, maskOffsets } = shape;
+export function sdpaIncremental(
+  q: F32,
+  kCache: F32,
+  vCache: F32,
+  shape: SdpaIncrementalShape,
+  ws?: Workspace,
+): F32 {
+  const {
+    batch,
+    queries: n,
+    start,
+    heads,
+    kvHeads,
+    headDim: D,
+    scale,
+    capacity,
+    keyMask,
+    maskOffsets,
+    window,
+  } = shape;
   const g = heads / kvHeads;
   const keys = start + n;
+  let bias: F32 | undefined; // (n, keys) sliding-window mask, once some key has left the window
+  if (window !== undefined && keys > window) {
+    bias = fillWindowBias(buffer(ws, 'window-bias', q, n * keys), n, keys, start, window); // (n, keys)
+  }
   const matmul = kernel('matmul');
   const temp = ws?.temp.scope('sdpa-incremental');
   const out = buffer(ws, 'out', q, batch * heads * n * D); // (B, H, n, D)
@@ -189,6 +252,7 @@ export function sdpaIncremental(q: F32, kCache: F32, vCache: F32, shape: SdpaInc
         transB: true,
         alpha: scale,
       });
+      if (bias) kernel('addBias')({ x: s, bias, rows: g, cols: n * keys }); // (g, n·keys)
       kernel('causalSoftmax')({
         x: s,
         out: pr,

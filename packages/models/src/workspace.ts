@@ -100,6 +100,18 @@ export class Workspace {
     return this.#take(`${this.prefix}${key}:i32`, n, (m) => m.i32(n)).view as I32;
   }
 
+  /**
+   * The f32 buffer for `key`, shared by every scope of this root, that `init` fills when it is first made: a constant
+   * the layers reuse every step (a host Float64Array when `like` is one: gradient checks).
+   */
+  constant(key: string, like: F32, n: number, init: (view: F32) => void): F32 {
+    const f64 = like instanceof Float64Array;
+    const full = `~const/${key}${f64 ? ':f64' : ''}`;
+    const { view, fresh } = this.#take(full, n, (memory) => (f64 ? allocLike(like, n) : memory.f32(n)), !f64);
+    if (fresh) init(view as F32);
+    return view as F32;
+  }
+
   /** The i32 buffer for `key` holding `data` (host data copied in; on the host memory `data` itself). */
   upload(key: string, data: Int32Array): I32 {
     const memory = this.#memory();
@@ -127,7 +139,10 @@ export class Workspace {
     }
     const all = this.upload(key, packed);
     return Object.fromEntries(
-      Object.entries(parts).map(([name, part]) => [name, all.subarray(starts[name]!, starts[name]! + part.length)]),
+      Object.entries(parts).map(([name, part]) => [
+        name,
+        all.subarray(starts[name]!, starts[name]! + part.length),
+      ]),
     );
   }
 

@@ -76,6 +76,17 @@ describeWithFixtures('planMemory parameter counts against real configs', () => {
     expect(cProj.counts.adapterParameters).toBe(12 * 16 * (768 + 768 + 3072 + 768));
   });
 
+  test("Mistral-7B-v0.3: 7,248,023,552 parameters, and PEFT's 6,815,744 trainable for r 16 on q_proj, v_proj", () => {
+    // models/fixtures/configs/mistral-7b-v0.3.json: 2 · 32768 · 4096 + 32 · (2 · 4096² + 2 · 4096 · 1024
+    //   + 3 · 4096 · 14336 + 2 · 4096) + 4096; LoRA: 32 · 16 · ((4096 + 4096) + (4096 + 1024))
+    const config = JSON.parse(
+      readFileSync(new URL('../../models/fixtures/configs/mistral-7b-v0.3.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    const plan = planMemory(base(shapesOf(config)));
+    expect(plan.counts.baseParameters).toBe(7_248_023_552);
+    expect(plan.counts.adapterParameters).toBe(6_815_744);
+  });
+
   test("a target naming one layer's linear (PEFT accepts it) is planned as that linear in every layer: high, not low", () => {
     const model = shapesOf(readJson('gpt2', 'config.json'));
     const one = planMemory(base(model, { targetModules: ['transformer.h.0.attn.c_attn'] }));
@@ -185,6 +196,17 @@ describe('planMemory parts', () => {
     // a checkpoint serializes the adapter and the optimizer state: twice their bytes
     expect(plan.parts.checkpointSave).toBe(2 * (plan.parts.adapter + plan.parts.optimizer));
     expect(planMemory({ ...input, savesCheckpoints: false }).parts.checkpointSave).toBe(0);
+  });
+
+  test('a sliding window keeps one (T, T) mask once the sequence is longer than it', () => {
+    const input = base(tiny, { quant: 'none', loraRank: 2, batchSize: 2, seqLen: 3, ...fixed });
+    const windowed = (w: number, seqLen = 3) =>
+      planMemory({ ...input, seqLen, model: { ...tiny, buffers: { ...tiny.buffers, slidingWindow: w } } });
+    expect(windowed(3).parts.activations).toBe(planMemory(input).parts.activations); // T ≤ window: no mask
+    expect(windowed(2).parts.activations).toBe(planMemory(input).parts.activations + 4 * 9);
+    expect(windowed(2, 30).parts.activations).toBe(
+      planMemory({ ...input, seqLen: 30 }).parts.activations + 4 * 900,
+    );
   });
 
   test('modules trained in full (modulesToSave) add their gradients and moments, and their checkpoint copies', () => {

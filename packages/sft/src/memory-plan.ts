@@ -20,6 +20,8 @@ export interface StepBuffers {
   sharedPerScore: number;
   outsidePerToken: number;
   checkpointPerToken: number;
+  /** sliding-window attention: a sequence length above it keeps one (T, T) f32 mask; undefined = none */
+  slidingWindow?: number;
 }
 
 /** What the planner needs to know of a model; @lora/models' memoryShapes(config) returns it for any architecture. */
@@ -247,6 +249,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
   const dropout = (input.loraDropout ?? 0) > 0;
   const layer = N * b.keptPerToken + S * b.keptPerScore;
   const kept = input.gradientCheckpointing ? L * N * b.checkpointPerToken + layer : L * layer;
+  const windowMask = b.slidingWindow !== undefined && T > b.slidingWindow ? T * T : 0; // (T, T), all layers
   const chunk = Math.min(input.vocabChunk ?? V, V);
   const tile = Math.max(1, Math.min(N, Math.floor((N * chunk) / V))); // lm-head rows per tile
   // the largest call's operands: the lm head (its whole weight, a tile of logits and rows), or a dense linear
@@ -272,7 +275,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     adapter,
     gradients,
     optimizer,
-    activations: F32 * (kept + N * b.sharedPerToken + S * b.sharedPerScore + N * b.outsidePerToken),
+    activations:
+      F32 * (kept + N * b.sharedPerToken + S * b.sharedPerScore + N * b.outsidePerToken + windowMask),
     loraBuffers: F32 * L * adapted.reduce((a, l) => a + 2 * N * r + (dropout ? 2 * N * l.inFeatures : 0), 0),
     logitsChunk: logitsChunkBytes(N, chunk),
     staging: (input.stagesOperands ?? true) ? F32 * staged : 0,

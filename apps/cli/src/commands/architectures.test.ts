@@ -12,6 +12,7 @@ const CASES: { architecture: Architecture; quant: 'nf4' | 'none' }[] = [
   { architecture: 'llama', quant: 'nf4' },
   { architecture: 'gemma', quant: 'none' },
   { architecture: 'gpt2', quant: 'none' },
+  { architecture: 'mistral', quant: 'nf4' },
 ];
 
 describe.each(CASES)('lora on a tiny $architecture checkpoint ($quant base)', ({ architecture, quant }) => {

@@ -38,6 +38,7 @@ export const ARCHITECTURE_TOKENS: Record<Architecture, ArchitectureTokens> = {
     pad: '<pad>',
     chatTemplate: 'gemma',
   },
+  mistral: { specials: ['<unk>', '<s>', '</s>'], bos: '<s>', eos: '</s>', chatTemplate: 'llama2' },
   gpt2: {
     specials: ['<|endoftext|>'],
     bos: '<|endoftext|>',

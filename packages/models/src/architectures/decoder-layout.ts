@@ -64,6 +64,10 @@ export function decoderTensors(config: ModelConfig, names: ModelNames, oBias: bo
 export interface DecoderConfigOptions {
   /** head_dim when config.json has none; without it, hidden_size / num_attention_heads, which must divide */
   headDim?: number;
+  /** num_key_value_heads when config.json has no such key (Mistral: 8); null or absent otherwise: the heads */
+  kvHeads?: number;
+  /** max_position_embeddings' default (LlamaConfig: 2048) */
+  maxPositions?: number;
   /** the activation's key, its default and the values the MLP computes */
   activation: { key: 'hidden_act' | 'hidden_activation'; fallback: string; allowed: readonly string[] };
   /** tie_word_embeddings' default */
@@ -80,7 +84,10 @@ export interface DecoderConfigOptions {
 export function parseDecoderConfig(r: ConfigReader, options: DecoderConfigOptions): ArchitectureFields {
   const hiddenSize = r.int('hidden_size');
   const numHeads = r.int('num_attention_heads');
-  const numKvHeads = r.int('num_key_value_heads', numHeads);
+  const numKvHeads = r.int(
+    'num_key_value_heads',
+    r.raw.num_key_value_heads === undefined ? (options.kvHeads ?? numHeads) : numHeads,
+  );
   const hasHeadDim = r.has('head_dim');
   if (!hasHeadDim && options.headDim === undefined && hiddenSize % numHeads !== 0) {
     r.fail('num_attention_heads', `a divisor of hidden_size ${hiddenSize} (no head_dim is given)`, numHeads);
@@ -100,7 +107,7 @@ export function parseDecoderConfig(r: ConfigReader, options: DecoderConfigOption
     numHeads,
     numKvHeads,
     headDim,
-    maxPositions: r.int('max_position_embeddings', 2048),
+    maxPositions: r.int('max_position_embeddings', options.maxPositions ?? 2048),
     normEps: r.num('rms_norm_eps', 1e-6),
     ropeTheta: rope.theta,
     tieWordEmbeddings: r.bool('tie_word_embeddings', options.tieWordEmbeddings),

@@ -3,11 +3,12 @@ import type { ModelConfig } from '../config.js';
 import { gemma } from './gemma/index.js';
 import { gpt2 } from './gpt2/index.js';
 import { llama } from './llama/index.js';
+import { mistral } from './mistral/index.js';
 import { qwen2 } from './qwen2/index.js';
 import type { ArchitectureSpec, ModelNames, TensorSpec } from './spec.js';
 
 /** config.json model_type of each architecture this package runs. */
-export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma';
+export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma' | 'mistral';
 
 /** Every architecture's spec, by model_type. Adding one is a folder and a line here. */
 export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>> = Object.freeze({
@@ -15,6 +16,7 @@ export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>
   qwen2,
   gpt2,
   gemma,
+  mistral,
 });
 
 /** Every architecture this package runs. */
