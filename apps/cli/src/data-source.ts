@@ -3,8 +3,8 @@ import type { DatasetFormat, MessageTemplate, PrepareSource, SourceOptions, Turn
 import { suggestion } from './did-you-mean.js';
 import { ConfigError, preview } from './errors.js';
 import { COUNT_OR_FRACTION } from './option-spec.js';
-import type { Options } from './options.js';
 import { resolvePath, shown } from './options.js';
+import type { DataSourceOptions } from './verb-options.js';
 
 /** CLI format names → @lora/datasets names (`instruction` is Alpaca's instruction/input/output). */
 export function datasetFormat(format: string | undefined): DatasetFormat | undefined {
@@ -13,18 +13,14 @@ export function datasetFormat(format: string | undefined): DatasetFormat | undef
 }
 
 /** The source options the train/eval/prepare flags and config keys describe. */
-export function sourceOptions(options: Options): SourceOptions {
-  const out: SourceOptions = {};
-  const format = datasetFormat(options.string('format'));
+export function sourceOptions(opts: DataSourceOptions): SourceOptions {
+  const out: SourceOptions = { onEmpty: opts.on_empty };
+  const format = datasetFormat(opts.format);
   if (format) out.format = format;
-  const unnest = options.string('unnest');
-  if (unnest) out.unnest = unnest;
-  const onEmpty = options.string('on_empty');
-  if (onEmpty) out.onEmpty = onEmpty as SourceOptions['onEmpty'];
-  const fieldMap = options.get('field_map');
-  if (fieldMap !== undefined) out.fieldMap = fieldMap as SourceOptions['fieldMap'];
-  const template = options.get('message_template');
-  if (template !== undefined) out.template = template as MessageTemplate;
+  if (opts.unnest) out.unnest = opts.unnest;
+  // mappings: checked to be mappings by the option spec; their fields by @lora/datasets, naming each
+  if (opts.field_map !== undefined) out.fieldMap = opts.field_map as SourceOptions['fieldMap'];
+  if (opts.message_template !== undefined) out.template = opts.message_template as MessageTemplate;
   return out;
 }
 

@@ -17,6 +17,7 @@ import { STORIES260K_DIR } from '@lora/stories260k';
 import { writeFileAtomic } from './atomic.js';
 import { UsageError } from './errors.js';
 import type { Options } from './options.js';
+import type { TrainOptions } from './verb-options.js';
 
 export interface DefaultRunPaths {
   root: string;
@@ -40,7 +41,7 @@ const R = STORY_QUESTIONS_RECIPE;
  * (QLoRA NF4 + double quant on every linear with the embedding trained in full, the Llama-2 chat format, loss on
  * the answers only, one pass over 4,000 stories), with the CLI's own cadence of logs, evaluations and checkpoints.
  */
-export const DEFAULT_TRAINING: Record<string, unknown> = {
+export const DEFAULT_TRAINING: Partial<TrainOptions> = {
   chat_template: R.chatFormat,
   quant: R.quant,
   double_quant: R.doubleQuant,
@@ -94,7 +95,7 @@ export async function ensureDefaultRun(cwd: string, log: (line: string) => void)
 
 /** With no --model and no --data: the embedded default, with its tuned options where the user set none. */
 export async function applyEmbeddedDefault(
-  options: Options,
+  options: Options<TrainOptions>,
   cwd: string,
   log: (line: string) => void,
 ): Promise<boolean> {
@@ -105,8 +106,7 @@ export async function applyEmbeddedDefault(
     );
   }
   const paths = await ensureDefaultRun(cwd, log);
-  for (const [key, value] of Object.entries(DEFAULT_TRAINING))
-    if (!options.given(key)) options.set(key, value, 'default');
+  options.fill(DEFAULT_TRAINING, 'default');
   options.set('model', paths.modelDir, 'default');
   options.set('data', paths.trainFile, 'default');
   options.set('eval_data', paths.evalFile, 'default');

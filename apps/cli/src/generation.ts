@@ -6,6 +6,7 @@ import type { Tokenizer } from '@lora/tokenize';
 import { UsageError } from './errors.js';
 import { promptIds } from '@lora/datasets';
 import { modelStopTokenIds } from './session.js';
+import type { SamplingValues } from './verb-options.js';
 
 export interface SamplingOptions {
   maxNewTokens: number;
@@ -215,13 +216,13 @@ async function streamIds(
 }
 
 /** Sampling options from --max-new-tokens, --temperature, --top-p, --top-k, --repetition-penalty, --seed. */
-export function samplingFrom(options: { number(key: string): number | undefined }): SamplingOptions {
+export function samplingFrom(opts: SamplingValues): SamplingOptions {
   return {
-    maxNewTokens: options.number('max_new_tokens') ?? 100,
-    temperature: options.number('temperature') ?? 0.7,
-    topP: options.number('top_p') ?? 1,
-    topK: options.number('top_k') ?? 0,
-    repetitionPenalty: options.number('repetition_penalty') ?? 1,
-    seed: options.number('seed') ?? 42,
+    maxNewTokens: opts.max_new_tokens,
+    temperature: opts.temperature,
+    topP: opts.top_p,
+    topK: opts.top_k,
+    repetitionPenalty: opts.repetition_penalty,
+    seed: opts.seed,
   };
 }

@@ -12,6 +12,12 @@ import { defaultRunPaths } from './default-setup.js';
 import { CliError } from './errors.js';
 import { createGenerator, type Generator } from './generation.js';
 import type { Options } from './options.js';
+import type { EvalOptions } from './verb-options.js';
+
+/** What eval, generate and chat (and merge, without the chat settings) read to pick and load a model. */
+export type TargetOptions = Pick<EvalOptions, 'model' | 'adapter'>;
+export type SessionOptions = TargetOptions &
+  Pick<EvalOptions, 'backend' | 'chat_template' | 'quant' | 'double_quant'>;
 import { applyRunSettings, describeInherited, readRunSettings } from './run-settings.js';
 import {
   attachAdapter,
@@ -36,9 +42,9 @@ export interface InferenceTarget {
  * --model (with or without --adapter), or --adapter RUN_DIR alone (its base and settings from the run), or with
  * neither the embedded default's trained adapter. Gives `options` the run's settings the user left unset.
  */
-export function inferenceTarget(options: Options, cwd: string, verb: string): InferenceTarget {
+export function inferenceTarget(options: Options<TargetOptions>, cwd: string, verb: string): InferenceTarget {
   const embedded = !options.given('model') && !options.given('adapter');
-  const adapterDir = embedded ? embeddedAdapter(cwd, verb) : options.string('adapter');
+  const adapterDir = embedded ? embeddedAdapter(cwd, verb) : options.values.adapter;
   const run = adapterDir === undefined ? undefined : readRunSettings(adapterDir);
   const notes = run === undefined ? [] : applyRunSettings(options, run);
   if (options.given('model')) {
@@ -65,7 +71,7 @@ function embeddedAdapter(cwd: string, verb: string): string {
   );
 }
 
-function withInherited(options: Options, overrides: string[]): string[] {
+function withInherited(options: Options<Record<string, unknown>>, overrides: string[]): string[] {
   const inherited = describeInherited(options);
   return inherited === undefined ? overrides : [inherited, ...overrides];
 }
@@ -78,16 +84,21 @@ export interface InferenceSession extends Generator {
   backendLine: string;
 }
 
-export async function openSession(options: Options, cwd: string, verb: string): Promise<InferenceSession> {
+export async function openSession(
+  options: Options<SessionOptions>,
+  cwd: string,
+  verb: string,
+): Promise<InferenceSession> {
   const target = inferenceTarget(options, cwd, verb);
-  const backendLine = await selectBackend(options.string('backend'));
+  const opts = options.values;
+  const backendLine = await selectBackend(opts.backend);
   const notes: string[] = [...target.notes];
   const tokenizer: Tokenizer = await loadTokenizer(target.modelDir, notes);
-  const format: ChatFormat = resolveChatFormat(options.string('chat_template'), tokenizer, notes);
-  const q = inferenceQuant(options.string('quant'), target.adapterDir);
+  const format: ChatFormat = resolveChatFormat(opts.chat_template, tokenizer, notes);
+  const q = inferenceQuant(opts.quant, target.adapterDir);
   const doubleQuant = options.given('double_quant')
-    ? options.bool('double_quant')
-    : (q.doubleQuant ?? options.bool('double_quant'));
+    ? opts.double_quant
+    : (q.doubleQuant ?? opts.double_quant);
   const model: CausalLM = await loadModel(target.modelDir, q.quant, doubleQuant);
   const lora = target.adapterDir === undefined ? undefined : await attachAdapter(model, target.adapterDir);
   await moveToBackend(model);

@@ -111,17 +111,20 @@ export function attributeOf(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-const o = (
-  key: string,
-  type: OptionType,
-  description: string,
-  extra: Partial<OptionSpec> = {},
-): OptionSpec => ({
-  key,
-  type,
-  description,
-  ...extra,
-});
+/**
+ * One option's declaration. The key, the type and every extra are kept as literal types (a `const` type parameter
+ * does what `as const` would at each call), so option-types.ts can infer the value type of every key from the
+ * declarations themselves: there is no second list of types to keep in step with this file.
+ */
+export function option<
+  const K extends string,
+  const T extends OptionType,
+  const X extends Omit<Partial<OptionSpec>, 'key' | 'type' | 'description'> = Record<never, never>,
+>(key: K, type: T, description: string, extra?: X): { key: K; type: T; description: string } & X {
+  return { key, type, description, ...(extra as X) };
+}
+
+const o = option;
 
 /** axolotl's base_model, TRL's (and the transformers examples') model_name_or_path */
 export const MODEL_ALIASES = also('base_model', 'model_name_or_path');
@@ -135,7 +138,7 @@ export const QUANT_ALIASES: readonly OptionAlias[] = [
   { key: 'bnb_4bit_quant_type', convert: fourBitType },
 ];
 
-export const COMMON_OPTIONS: OptionSpec[] = [
+export const COMMON_OPTIONS = [
   o('config', 'path', 'YAML file of options (keys are the snake_case of the flags); flags override it', {
     arg: 'file',
   }),
@@ -148,7 +151,7 @@ export const COMMON_OPTIONS: OptionSpec[] = [
   ),
 ];
 
-export const MODEL_OPTIONS: OptionSpec[] = [
+export const MODEL_OPTIONS = [
   o('model', 'path', 'base model folder (Hugging Face layout: config.json, *.safetensors, tokenizer.json)', {
     arg: 'dir',
     aliases: MODEL_ALIASES,
@@ -173,7 +176,7 @@ export const FORMATS = [
   'tokenized',
 ] as const;
 
-export const DATA_OPTIONS: OptionSpec[] = [
+export const DATA_OPTIONS = [
   o('format', 'choice', 'dataset format (instruction = Alpaca instruction/input/output)', {
     choices: FORMATS,
     default: 'auto',
@@ -230,7 +233,7 @@ export const DATA_OPTIONS: OptionSpec[] = [
   ),
 ];
 
-export const QUANT_OPTIONS: OptionSpec[] = [
+export const QUANT_OPTIONS = [
   o('quant', 'choice', 'load the base in 4 bits (QLoRA) or keep it dense', {
     choices: ['nf4', 'fp4', 'none'],
     default: 'nf4',
@@ -243,7 +246,7 @@ export const QUANT_OPTIONS: OptionSpec[] = [
   }),
 ];
 
-export const LORA_OPTIONS: OptionSpec[] = [
+export const LORA_OPTIONS = [
   o('lora_r', 'int', 'LoRA rank', {
     min: 1,
     max: 4096,
@@ -280,13 +283,13 @@ export const LORA_OPTIONS: OptionSpec[] = [
 ];
 
 /** --bf16, --fp16, --tf32: accepted so Hugging Face and axolotl configs run, with a note that they change nothing. */
-function precision(key: string, what: string): OptionSpec {
+function precision<const K extends string>(key: K, what: string) {
   return o(
     key,
     'boolean',
     `accepted from Hugging Face configs; this build computes in float32 (${what} is not implemented)`,
     {
-      note: (value) =>
+      note: (value: unknown) =>
         value === true
           ? `${what} is not implemented: this build computes in float32 (weights stored as bf16/f16 are read as float32; activations, gradients and optimizer state are float32), so the run's numbers are float32's and it saves no memory`
           : undefined,
@@ -294,7 +297,7 @@ function precision(key: string, what: string): OptionSpec {
   );
 }
 
-export const TRAINER_OPTIONS: OptionSpec[] = [
+export const TRAINER_OPTIONS = [
   o('data', 'path', 'training data: .jsonl, .json or .csv', {
     arg: 'file',
     aliases: [{ key: 'datasets', convert: singleDatasetPath, configOnly: true }],
@@ -369,10 +372,15 @@ export const TRAINER_OPTIONS: OptionSpec[] = [
     default: 42,
   }),
   o('shuffle', 'boolean', 'shuffle the training data each epoch', { negatable: true, default: true }),
-  o('eval_steps', 'int', 'evaluate every N steps (and at the end); unset: about 5 a run, and no more often than every 10 steps', {
-    min: 1,
-    max: LIMITS.steps,
-  }),
+  o(
+    'eval_steps',
+    'int',
+    'evaluate every N steps (and at the end); unset: about 5 a run, and no more often than every 10 steps',
+    {
+      min: 1,
+      max: LIMITS.steps,
+    },
+  ),
   o('save_steps', 'int', 'checkpoint every N steps', { min: 1, max: LIMITS.steps, default: 500 }),
   o('logging_steps', 'int', 'log metrics every N steps', { min: 1, max: LIMITS.steps, default: 10 }),
   o('save_total_limit', 'int', 'keep at most N checkpoints (never the best)', {
@@ -424,7 +432,7 @@ export const TRAINER_OPTIONS: OptionSpec[] = [
   precision('tf32', 'TF32 matmuls'),
 ];
 
-export const GENERATION_OPTIONS: OptionSpec[] = [
+export const GENERATION_OPTIONS = [
   o('adapter', 'path', 'PEFT adapter folder (adapter_config.json + adapter_model.safetensors)', {
     arg: 'dir',
     aliases: ADAPTER_ALIASES,

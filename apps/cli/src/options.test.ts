@@ -117,10 +117,10 @@ describe('Options', () => {
 
   test('defaults, then flags; given() tells the user set it', () => {
     const o = new Options('train', specs);
-    expect(o.number('lora_r')).toBe(8);
+    expect(o.get('lora_r')).toBe(8);
     expect(o.given('lora_r')).toBe(false);
     o.apply('lora_r', '16', 'flag', '/');
-    expect(o.number('lora_r')).toBe(16);
+    expect(o.get('lora_r')).toBe(16);
     expect(o.given('lora_r')).toBe(true);
     expect(o.source('lr')).toBeUndefined();
   });
@@ -142,7 +142,7 @@ describe('Options', () => {
     expect((error as Error).message).toBe(
       'train.yml line 3: lora_r: expected an integer >= 1, got null (leave it out for the default 8)',
     );
-    expect(o.number('lora_r')).toBe(8);
+    expect(o.get('lora_r')).toBe(8);
   });
 
   test('require names the flag and the config key', () => {
@@ -154,8 +154,8 @@ describe('Options', () => {
   test('withOverrides copies and replaces (a sweep trial)', () => {
     const o = new Options('sweep', specs);
     const trial = o.withOverrides({ lr: 1e-3 });
-    expect(trial.number('lr')).toBe(1e-3);
-    expect(o.number('lr')).toBeUndefined();
+    expect(trial.get('lr')).toBe(1e-3);
+    expect(o.get('lr')).toBeUndefined();
   });
 
   test.each([

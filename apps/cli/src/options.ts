@@ -133,14 +133,22 @@ function coerceNamed(
   return coerce(spec, alias.convert(raw, fail), label, baseDir, makeError);
 }
 
-/** The options of one verb after defaults, config and flags. */
-export class Options {
+/**
+ * The options of one verb after defaults, config and flags: `values` is the verb's typed object (option-types.ts),
+ * the rest says where each value came from and how to name it in a message.
+ */
+export class Options<V extends object = Record<string, unknown>> {
   readonly verb: string;
   readonly specs: ReadonlyMap<string, OptionSpec>;
   /** every name of every option: keys and aliases */
   readonly names: ReadonlyMap<string, NamedOption>;
   readonly config: ConfigFile | undefined;
-  private readonly values = new Map<string, unknown>();
+  /**
+   * The typed object: a live read-only view of the values (a verb that sets a default, or takes the run's
+   * settings, is seen by every later read); a boolean that was never set reads as false.
+   */
+  readonly values: V;
+  private readonly map = new Map<string, unknown>();
   private readonly sources = new Map<string, OptionSource>();
   /** key → the name the value was given under, when that was an alias */
   private readonly givenAs = new Map<string, string>();
@@ -151,11 +159,31 @@ export class Options {
     this.specs = new Map(specs.map((s) => [s.key, s]));
     this.names = optionNames(specs);
     this.config = config;
-    for (const spec of specs) if (spec.default !== undefined) this.set(spec.key, spec.default, 'default');
+    const view = {};
+    for (const { key, type } of specs) {
+      const get = type === 'boolean' ? () => this.map.get(key) === true : () => this.map.get(key);
+      Object.defineProperty(view, key, { get, enumerable: true });
+    }
+    // The one place the declared types meet the stored values: every value was checked against its spec by
+    // coerce() (config, flags, run settings, sweep trials) or is a default or value typed V by set()/fill().
+    this.values = view as V;
+    for (const spec of specs) if (spec.default !== undefined) this.assign(spec.key, spec.default, 'default');
   }
 
-  set(key: string, value: unknown, source: OptionSource): void {
-    this.values.set(key, value);
+  /** Set one option (a default the verb computes: --output from --model). */
+  set<K extends keyof V & string>(key: K, value: V[K], source: OptionSource): void {
+    this.assign(key, value, source);
+  }
+
+  /** Set every option of `values` the user left unset (a preset such as the embedded default run). */
+  fill(values: Partial<V>, source: OptionSource): void {
+    for (const [key, value] of Object.entries(values))
+      if (this.specs.has(key) && !isGiven(this.sourceOf(key))) this.assign(key, value, source);
+  }
+
+  /** Store a value already checked against its spec (or a spec default). */
+  private assign(key: string, value: unknown, source: OptionSource): void {
+    this.map.set(key, value);
     this.sources.set(key, source);
     this.givenAs.delete(key);
     this.noteLines.delete(key);
@@ -172,10 +200,24 @@ export class Options {
     const label = source === 'flag' ? flagOf(name) : `${where(this.config!, name)}: ${name}`;
     const makeError = (m: string) => (source === 'flag' ? new UsageError(m) : new ConfigError(m));
     const value = coerceNamed(named, raw, label, baseDir, makeError);
-    this.set(key, value, source);
+    this.assign(key, value, source);
     if (name !== key) this.givenAs.set(key, name);
     const note = named.spec.note?.(value);
     if (note !== undefined) this.noteLines.set(key, `${label}: ${note}`);
+  }
+
+  /**
+   * Take a value recorded by an earlier run (run_config.json), checked against this verb's spec; `label` names
+   * the file and key for an error (`runs/a/run_config.json "max_length"`).
+   */
+  inherit(key: string, raw: unknown, label: string, baseDir: string): void {
+    const spec = this.specs.get(key);
+    if (spec === undefined) return;
+    this.assign(
+      key,
+      coerce(spec, raw, label, baseDir, (m) => new ConfigError(m)),
+      'run',
+    );
   }
 
   /** One line per given value that is accepted but means less than its name says (see OptionSpec.note). */
@@ -183,70 +225,63 @@ export class Options {
     return [...this.noteLines.values()];
   }
 
-  source(key: string): OptionSource | undefined {
-    return this.values.has(key) ? this.sources.get(key) : undefined;
+  source(key: keyof V & string): OptionSource | undefined {
+    return this.sourceOf(key);
+  }
+
+  private sourceOf(key: string): OptionSource | undefined {
+    return this.map.has(key) ? this.sources.get(key) : undefined;
   }
 
   /** given by a flag or the config file (not a default) */
-  given(key: string): boolean {
-    const s = this.source(key);
-    return s === 'flag' || s === 'config';
+  given(key: keyof V & string): boolean {
+    return isGiven(this.sourceOf(key));
   }
 
   /** how to name this option in a message: the flag, or the config file line, under the name it was given as */
-  label(key: string): string {
+  label(key: keyof V & string): string {
     const name = this.givenAs.get(key) ?? key;
     return this.source(key) === 'config' && this.config
       ? `${where(this.config, name)}: ${name}`
       : flagOf(name);
   }
 
+  /** A value by a key known only at run time (a run_config.json key, a sweep parameter); `values` otherwise. */
   get(key: string): unknown {
-    return this.values.get(key);
+    return this.map.get(key);
   }
 
-  string(key: string): string | undefined {
-    return this.values.get(key) as string | undefined;
-  }
-
-  number(key: string): number | undefined {
-    return this.values.get(key) as number | undefined;
-  }
-
-  bool(key: string): boolean {
-    return this.values.get(key) === true;
-  }
-
-  list(key: string): string[] | undefined {
-    return this.values.get(key) as string[] | undefined;
-  }
-
-  require(key: string): string {
-    const value = this.values.get(key);
-    if (value === undefined) {
+  /** The value of an option the verb cannot run without; a UsageError naming its flag and config key if unset. */
+  require<K extends keyof V & string>(key: K): NonNullable<V[K]> {
+    const value = this.values[key];
+    if (value === undefined || value === null) {
       throw new UsageError(`lora ${this.verb}: expected ${flagOf(key)} (or "${key}:" in --config), got none`);
     }
-    return value as string;
+    return value;
   }
 
   /** A plain object of the resolved values (for run_config.json). */
   toRecord(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const key of [...this.values.keys()].sort()) {
+    for (const key of [...this.map.keys()].sort()) {
       if (key === 'config' || key === 'debug') continue;
-      out[key] = this.values.get(key);
+      out[key] = this.map.get(key);
     }
     return out;
   }
 
-  /** A copy with some values replaced (a sweep trial). */
-  withOverrides(overrides: Record<string, unknown>): Options {
-    const copy = new Options(this.verb, [...this.specs.values()], this.config);
-    for (const [key, value] of this.values) copy.set(key, value, this.sources.get(key) ?? 'default');
+  /** A copy with some values replaced, each already checked against its spec (a sweep trial). */
+  withOverrides(overrides: Record<string, unknown>): Options<V> {
+    const copy = new Options<V>(this.verb, [...this.specs.values()], this.config);
+    for (const [key, value] of this.map) copy.assign(key, value, this.sources.get(key) ?? 'default');
     for (const [key, name] of this.givenAs) copy.givenAs.set(key, name);
-    for (const [key, value] of Object.entries(overrides)) copy.set(key, value, 'config');
+    for (const [key, value] of Object.entries(overrides)) copy.assign(key, value, 'config');
     return copy;
   }
+}
+
+function isGiven(source: OptionSource | undefined): boolean {
+  return source === 'flag' || source === 'config';
 }
 
 export function resolvePath(baseDir: string, path: string): string {

@@ -42,11 +42,11 @@ const TRAIN_YML = write(
 describe('one config for every verb', () => {
   test('chat takes its keys from a train config and sets aside the rest', () => {
     const { options, ignored } = resolve('chat', TRAIN_YML);
-    expect(options.string('model')).toBe(join(dir, 'model'));
-    expect(options.string('chat_template')).toBe('zephyr');
-    expect(options.string('quant')).toBe('none');
-    expect(options.number('temperature')).toBe(0);
-    expect(options.number('max_new_tokens')).toBe(7);
+    expect(options.get('model')).toBe(join(dir, 'model'));
+    expect(options.get('chat_template')).toBe('zephyr');
+    expect(options.get('quant')).toBe('none');
+    expect(options.get('temperature')).toBe(0);
+    expect(options.get('max_new_tokens')).toBe(7);
     expect(ignored).toEqual([
       'data',
       'eval_split',
@@ -69,8 +69,8 @@ describe('one config for every verb', () => {
   test('train takes everything, aliases included', () => {
     const { options, ignored } = resolve('train', TRAIN_YML);
     expect(ignored).toEqual(['temperature']);
-    expect(options.number('lr')).toBe(1e-4);
-    expect(options.number('batch_size')).toBe(2);
+    expect(options.get('lr')).toBe(1e-4);
+    expect(options.get('batch_size')).toBe(2);
   });
 
   test.each([
@@ -149,35 +149,35 @@ describe('two names for one option', () => {
       'load_in_4bit: true\nbnb_4bit_quant_type: nf4\nlr: 2.0e-4\nlearning_rate: 0.0002\n',
     );
     const options = resolve('train', file).options;
-    expect([options.string('quant'), options.number('lr')]).toEqual(['nf4', 2e-4]);
+    expect([options.get('quant'), options.get('lr')]).toEqual(['nf4', 2e-4]);
   });
 
   test('a flag for the option decides between them', () => {
     const file = write('decided.yml', 'data: d/train.jsonl\neval_data: d/eval.jsonl\n');
     const { options } = resolve('eval', file, [['data', 'held.jsonl']]);
-    expect(options.string('data')).toBe(join(dir, 'held.jsonl'));
+    expect(options.get('data')).toBe(join(dir, 'held.jsonl'));
     expect(options.label('data')).toBe('--data');
   });
 
   test('train keeps eval_data as its own option: no conflict there', () => {
     const file = write('train-eval.yml', 'data: d/train.jsonl\neval_data: d/eval.jsonl\n');
     const { options } = resolve('train', file);
-    expect(options.string('eval_data')).toBe(join(dir, 'd/eval.jsonl'));
+    expect(options.get('eval_data')).toBe(join(dir, 'd/eval.jsonl'));
   });
 
   test('a flag alias over a config key is the usual precedence, labelled as given', () => {
     const { options } = resolve('train', TRAIN_YML, [['learning_rate', '3e-4']]);
-    expect(options.number('lr')).toBe(3e-4);
+    expect(options.get('lr')).toBe(3e-4);
     expect(options.label('lr')).toBe('--learning-rate');
   });
 });
 
 describe('--optim', () => {
   test.each(OPTIMIZERS)('%s is accepted', (name) => {
-    expect(resolve('train', undefined, [['optim', name]]).options.string('optim')).toBe(name);
+    expect(resolve('train', undefined, [['optim', name]]).options.get('optim')).toBe(name);
   });
 
-  test.each([
+  test.each<[(typeof OPTIMIZERS)[number], string]>([
     ['adamw_torch', 'adamw_torch'],
     ['adamw_torch_fused', 'adamw_torch'],
     ['adamw_hf', 'adamw_torch'],
@@ -196,7 +196,7 @@ describe('--optim', () => {
 
   test('axolotl optimizer: is the same option', () => {
     const file = write('optimizer.yml', 'optimizer: adamw_torch_fused\n');
-    expect(resolve('train', file).options.string('optim')).toBe('adamw_torch_fused');
+    expect(resolve('train', file).options.get('optim')).toBe('adamw_torch_fused');
   });
 
   test('adafactor is refused with why and what runs', () => {
@@ -231,7 +231,7 @@ describe('precision flags', () => {
     '--%s is accepted with one note that the build computes in float32',
     (name) => {
       const { options } = resolve('train', undefined, [[name, true]]);
-      expect(options.bool(name)).toBe(true);
+      expect(options.get(name)).toBe(true);
       expect(options.notes()).toHaveLength(1);
       expect(options.notes()[0]).toMatch(
         new RegExp(

@@ -7,15 +7,16 @@ import { type ConfigFile, type KnownKeys, readConfigFile } from './config-file.j
 import { ConfigError } from './errors.js';
 import { optionNames } from './option-names.js';
 import { flagOf, type OptionSpec } from './option-spec.js';
+import type { OptionValues } from './option-types.js';
 import { Options, resolvePath } from './options.js';
 
-export interface VerbOptions {
+export interface VerbOptions<S extends OptionSpec = OptionSpec> {
   name: string;
-  options: readonly OptionSpec[];
+  options: readonly S[];
 }
 
-export interface ResolvedOptions {
-  options: Options;
+export interface ResolvedOptions<V extends object> {
+  options: Options<V>;
   /** config keys left to other verbs, in file order */
   ignored: string[];
 }
@@ -32,9 +33,9 @@ export function knownKeys(verb: VerbOptions, verbs: readonly VerbOptions[]): Kno
  * 2e-4), unless a flag decides it. Names that agree once converted (load_in_4bit: true and bnb_4bit_quant_type: nf4,
  * as a TRL/QLoRA recipe writes them) are one value said twice, and pass.
  */
-function refuseTwoNames(config: ConfigFile, options: Options, flagged: ReadonlySet<string>): void {
+function refuseTwoNames(config: ConfigFile, options: Options<object>, flagged: ReadonlySet<string>): void {
   const first = new Map<string, { name: string; value: string }>(); // option key → its first name and value
-  const valueOf = (name: string, raw: unknown) => {
+  const valueUnder = (name: string, raw: unknown) => {
     const scratch = new Options(options.verb, [...options.specs.values()], config);
     scratch.apply(name, raw, 'config', config.dir);
     return JSON.stringify(scratch.get(scratch.names.get(name)!.spec.key));
@@ -42,7 +43,7 @@ function refuseTwoNames(config: ConfigFile, options: Options, flagged: ReadonlyS
   for (const [name, entry] of config.entries) {
     const key = options.names.get(name)?.spec.key;
     if (key === undefined || flagged.has(key)) continue;
-    const value = valueOf(name, entry.value);
+    const value = valueUnder(name, entry.value);
     const earlier = first.get(key);
     if (earlier === undefined) {
       first.set(key, { name, value });
@@ -60,18 +61,18 @@ function refuseTwoNames(config: ConfigFile, options: Options, flagged: ReadonlyS
  * `flags`: [name as given, raw value] for each flag on the command line (names are option keys or aliases,
  * snake_case). Throws ConfigError or UsageError naming the key or flag.
  */
-export function resolveOptions(
-  verb: VerbOptions,
+export function resolveOptions<S extends OptionSpec>(
+  verb: VerbOptions<S>,
   verbs: readonly VerbOptions[],
   configPath: string | undefined,
   flags: readonly (readonly [string, unknown])[],
   cwd: string,
-): ResolvedOptions {
+): ResolvedOptions<OptionValues<S>> {
   const config =
     configPath === undefined
       ? undefined
       : readConfigFile(resolvePath(cwd, configPath), knownKeys(verb, verbs), verb.name);
-  const options = new Options(verb.name, verb.options, config);
+  const options = new Options<OptionValues<S>>(verb.name, verb.options, config);
   const ignored: string[] = [];
   if (config) {
     const flagged = new Set(flags.map(([name]) => options.names.get(name)?.spec.key));

@@ -10,7 +10,7 @@ import { type RunConfig, RunConfigError } from './run-config.js';
 import { runCli } from './test-support/capture-io.js';
 import { tempDir } from './test-support/temp-dir.js';
 import { writeTinyModel, writeTopicData } from './test-support/tiny-models.js';
-import { TRAIN_OPTIONS } from './verbs.js';
+import { TRAIN_OPTIONS } from './verb-options.js';
 
 describe('changedSettings', () => {
   const specs = new Options('train', TRAIN_OPTIONS).specs;

@@ -9,6 +9,7 @@ import { CliError, UsageError } from './errors.js';
 import { describeIdentity, type FileIdentity, fileIdentity } from './file-identity.js';
 import { flagOf } from './option-spec.js';
 import type { Options } from './options.js';
+import type { TrainOptions } from './verb-options.js';
 import { RUN_CONFIG_FILE, type RunConfig, RunConfigError, readRunConfigFile } from './run-config.js';
 
 /** A resume whose settings differ from its checkpoint's. */
@@ -83,8 +84,11 @@ export const SAME_RUN: readonly RunSetting[] = [
  * What run_config.json records beyond the options: the chat format actually used (`--chat-template` unset means
  * the model's own) and the identity of the data files (see file-identity.ts for why size and SHA-256).
  */
-export async function derivedRunConfig(options: Options, chatFormat: string): Promise<RunConfig> {
-  const evalData = options.string('eval_data');
+export async function derivedRunConfig(
+  options: Options<Pick<TrainOptions, 'data' | 'eval_data'>>,
+  chatFormat: string,
+): Promise<RunConfig> {
+  const evalData = options.values.eval_data;
   return {
     chat_format: chatFormat,
     data_file: await fileIdentity(options.require('data')),
@@ -160,13 +164,13 @@ export function changedSettings(
  * training.log). Without a checkpoint it says nothing (the trainer refuses that resume itself).
  */
 export async function checkResumeSettings(
-  options: Options,
+  options: Options<Pick<TrainOptions, 'allow_changes' | 'resume'>>,
   outputDir: string,
   now: RunConfig,
   out: (line: string) => void,
 ): Promise<SettingChange[]> {
-  const allow = options.bool('allow_changes');
-  if (!options.bool('resume')) {
+  const allow = options.values.allow_changes;
+  if (!options.values.resume) {
     if (allow)
       throw new UsageError(`${options.label('allow_changes')}: expected --resume with it, got no --resume`);
     return [];

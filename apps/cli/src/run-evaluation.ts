@@ -16,29 +16,45 @@ export interface EvaluatorOptions {
   maxNewTokens: number;
 }
 
-/** A function taking a snapshot of the model as it is now. */
+/** Held-out loss and perplexity of the model as it is now. */
+export interface EvalMetrics {
+  loss: number;
+  perplexity: number;
+}
+
+/**
+ * A function taking a snapshot of the model as it is now. `known`: the held-out metrics of these very weights,
+ * already computed (the trainer's evaluation at the run's last step), so they are not computed again.
+ */
 export function makeEvaluator(
   trainable: TrainableModel,
   evalExamples: readonly TokenizedExample[],
   cases: readonly AnswerCase[],
   g: Generator,
   o: EvaluatorOptions,
-): () => Promise<Snapshot> {
-  return async () => {
+): (known?: EvalMetrics) => Promise<Snapshot> {
+  return async (known) => {
     const metrics =
-      evalExamples.length > 0
-        ? await evaluateModel(trainable, evalExamples, o.batchSize, {
-            padTokenId: o.padTokenId,
-            paddingSide: 'right',
-          })
-        : undefined;
+      evalExamples.length === 0 ? undefined : (known ?? (await heldOutMetrics(trainable, evalExamples, o)));
     const prompts = cases.map((c) => c.prompt);
     const predictions =
       cases.length > 0 ? await generateAnswers(g, prompts, { ...GREEDY, maxNewTokens: o.maxNewTokens }) : [];
     const expected = cases.map((c) => c.expected);
     const answers = cases.length > 0 ? scoreAnswers(expected, predictions) : undefined;
-    return { loss: metrics?.eval_loss, perplexity: metrics?.eval_perplexity, answers, predictions };
+    return { loss: metrics?.loss, perplexity: metrics?.perplexity, answers, predictions };
   };
+}
+
+async function heldOutMetrics(
+  trainable: TrainableModel,
+  evalExamples: readonly TokenizedExample[],
+  o: EvaluatorOptions,
+): Promise<EvalMetrics> {
+  const m = await evaluateModel(trainable, evalExamples, o.batchSize, {
+    padTokenId: o.padTokenId,
+    paddingSide: 'right',
+  });
+  return { loss: m.eval_loss, perplexity: m.eval_perplexity };
 }
 
 /** `eval loss 0.0027, perplexity 1.003, accuracy 100.0% (48/48), macro F1 1.0000, …` */

@@ -16,7 +16,11 @@ export const EVAL_RESULTS_FILE = 'eval_results.json';
 export const PREDICTIONS_FILE = 'predictions.jsonl';
 
 /** `{ index, prompt, expected, before, after, before_correct, after_correct }` per case, as JSON lines. */
-export function predictionLines(cases: readonly AnswerCase[], before: readonly string[], after: readonly string[]): string {
+export function predictionLines(
+  cases: readonly AnswerCase[],
+  before: readonly string[],
+  after: readonly string[],
+): string {
   return cases
     .map((c, index) => {
       const b = before[index] ?? '';
@@ -59,7 +63,7 @@ export async function readHistory(outputDir: string): Promise<LossPoint[]> {
 export interface RunFiles {
   outputDir: string;
   reportPath: string;
-  options: Options;
+  options: Options<object>;
   extra: Record<string, unknown>;
   title: string;
   setup: [string, string][];

@@ -14,7 +14,10 @@ import {
 import { UsageError } from './errors.js';
 import type { Options } from './options.js';
 import { sftOptimizer } from './optimizer-names.js';
-import type { QuantChoice } from './session.js';
+import type { PlanOptions, TrainOptions } from './verb-options.js';
+
+/** What a memory plan reads: lora plan's options, and train's optimizer when there is one. */
+export type PlanInputOptions = Omit<PlanOptions, 'json'> & Partial<Pick<TrainOptions, 'optim'>>;
 
 /** The share of the machine's memory a run may plan to use without --max-memory. */
 export const DEFAULT_MEMORY_SHARE = 0.9;
@@ -59,9 +62,9 @@ export function parseMemorySize(text: string, machine = machineMemory()): number
 }
 
 /** --max-memory, else DEFAULT_MEMORY_SHARE of the machine's memory. Throws UsageError for an unreadable size. */
-export function memoryLimit(options: Options): MemoryLimit {
+export function memoryLimit(options: Options<Pick<PlanOptions, 'max_memory'>>): MemoryLimit {
   const machine = machineMemory();
-  const given = options.string('max_memory');
+  const given = options.values.max_memory;
   if (given === undefined)
     return {
       bytes: Math.floor(DEFAULT_MEMORY_SHARE * machine),
@@ -76,28 +79,32 @@ export function memoryLimit(options: Options): MemoryLimit {
 }
 
 /** The planner's input for `config`'s model trained with `options` on sequences of `seqLen` tokens. */
-export function memoryPlanInput(config: ModelConfig, options: Options, seqLen: number): MemoryPlanInput {
-  const targets = options.list('target_modules') ?? ['all-linear'];
+export function memoryPlanInput(
+  config: ModelConfig,
+  opts: PlanInputOptions,
+  seqLen: number,
+): MemoryPlanInput {
+  const targets = opts.target_modules;
   return {
     model: memoryShapes(config),
-    quant: options.string('quant') as QuantChoice,
-    doubleQuant: options.bool('double_quant'),
-    loraRank: options.number('lora_r')!,
+    quant: opts.quant,
+    doubleQuant: opts.double_quant,
+    loraRank: opts.lora_r,
     targetModules: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets,
-    loraDropout: options.number('lora_dropout') ?? 0,
-    modulesToSave: options.list('modules_to_save') ?? [],
-    batchSize: options.number('batch_size')!,
+    loraDropout: opts.lora_dropout,
+    modulesToSave: opts.modules_to_save ?? [],
+    batchSize: opts.batch_size,
     seqLen,
-    gradientCheckpointing: options.bool('gradient_checkpointing'),
+    gradientCheckpointing: opts.gradient_checkpointing,
     vocabChunk: DEFAULT_VOCAB_CHUNK,
-    optimizer: sftOptimizer(options.string('optim') ?? 'adamw_torch'),
+    optimizer: sftOptimizer(opts.optim ?? 'adamw_torch'),
   };
 }
 
 /** The plan, with a bad target list reported against --target-modules. */
-export function planRun(config: ModelConfig, options: Options, seqLen: number): MemoryPlan {
+export function planRun(config: ModelConfig, options: Options<PlanInputOptions>, seqLen: number): MemoryPlan {
   try {
-    return planMemory(memoryPlanInput(config, options, seqLen));
+    return planMemory(memoryPlanInput(config, options.values, seqLen));
   } catch (cause) {
     const key =
       cause instanceof MemoryPlanError && /^planMemory (targetModules|modulesToSave): /.exec(cause.message);

@@ -3,7 +3,7 @@
 // adapter_config.json), so a verb never silently evaluates with a chat format or length the adapter never saw. A
 // flag or config key that differs from the run's value wins, and is printed as an override.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { shown, type Options } from './options.js';
 import { readRunConfigFile, type RunConfig } from './run-config.js';
 
@@ -24,6 +24,8 @@ export interface RunSettings {
   baseProblem?: string;
   /** the run's values, by the verb's key */
   values: Map<string, unknown>;
+  /** the file they were read from (run_config.json), for a message about a value */
+  file: string;
 }
 
 /**
@@ -42,12 +44,13 @@ export function readRunSettings(adapterDir: string): RunSettings | undefined {
         modelDir: undefined,
         baseProblem: `${source}: expected the base model folder the run trained on, got ${model === undefined ? 'nothing' : shown(model)}; pass --model DIR`,
         values,
+        file: file.path,
       };
     }
     const problem = baseProblem(model, source);
     return problem === undefined
-      ? { modelDir: model, values }
-      : { modelDir: undefined, baseProblem: problem, values };
+      ? { modelDir: model, values, file: file.path }
+      : { modelDir: undefined, baseProblem: problem, values, file: file.path };
   }
   const adapterConfig = join(adapterDir, 'adapter_config.json');
   if (!existsSync(adapterConfig)) return undefined;
@@ -59,7 +62,7 @@ export function readRunSettings(adapterDir: string): RunSettings | undefined {
     return undefined; // loading the adapter reports a broken adapter_config.json, naming it
   }
   if (typeof base !== 'string' || !existsSync(join(base, 'config.json'))) return undefined;
-  return { modelDir: base, values: new Map() };
+  return { modelDir: base, values: new Map(), file: adapterConfig };
 }
 
 function baseProblem(dir: string, source: string): string | undefined {
@@ -81,12 +84,12 @@ function recorded(config: RunConfig): Map<string, unknown> {
  * Give `options` the run's values for the keys this verb has and the user left unset; returns one line per value
  * the user set differently (an override), e.g. `--chat-template chatml overrides the run's plain`.
  */
-export function applyRunSettings(options: Options, run: RunSettings): string[] {
+export function applyRunSettings(options: Options<Record<string, unknown>>, run: RunSettings): string[] {
   const overrides: string[] = [];
   for (const [key, value] of run.values) {
     if (!options.specs.has(key)) continue;
     if (!options.given(key)) {
-      options.set(key, value, 'run');
+      options.inherit(key, value, `${run.file} "${runKeyOf(key)}"`, dirname(run.file));
       continue;
     }
     if (JSON.stringify(options.get(key)) !== JSON.stringify(value))
@@ -95,8 +98,10 @@ export function applyRunSettings(options: Options, run: RunSettings): string[] {
   return overrides;
 }
 
+const runKeyOf = (key: string) => INHERITED.find(([, k]) => k === key)?.[0] ?? key;
+
 /** `settings from the run: chat_template plain, max_length 64, completion_only true` (those taken, if any). */
-export function describeInherited(options: Options): string | undefined {
+export function describeInherited(options: Options<Record<string, unknown>>): string | undefined {
   const taken = INHERITED.map(([, key]) => key)
     .filter((key) => options.source(key) === 'run')
     .map((key) => `${key} ${plain(options.get(key))}`);

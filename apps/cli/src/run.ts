@@ -49,14 +49,14 @@ function buildProgram(io: CliIo, onDone: (code: number) => void): Command {
       const resolved = resolveOptions(verb, VERBS, configPath, givenFlags(cmd, verb.options), io.cwd);
       const { options, ignored } = resolved;
       for (const note of options.notes()) io.stderr.write(`note: ${note}\n`);
-      if (ignored.length > 0 && options.bool('debug')) {
+      if (ignored.length > 0 && options.get('debug') === true) {
         io.stderr.write(
           `debug: ${configPath}: keys of other verbs, not used by lora ${verb.name}: ${ignored.join(', ')}\n`,
         );
       }
       const handler = await verb.load();
       try {
-        onDone(await handler({ io, options, args }));
+        onDone(await handler({ io, opts: options.values, options, args }));
       } finally {
         await releaseBackend();
       }

@@ -116,10 +116,10 @@ export function readRunConfig(adapterDir: string): Record<string, unknown> | und
 
 /** --quant auto: the quantization the adapter was trained on, else none. */
 export function inferenceQuant(
-  requested: string | undefined,
+  requested: QuantChoice | 'auto',
   adapterDir: string | undefined,
 ): { quant: QuantChoice; doubleQuant?: boolean } {
-  if (requested !== undefined && requested !== 'auto') return { quant: requested as QuantChoice };
+  if (requested !== 'auto') return { quant: requested };
   const trained = adapterDir === undefined ? undefined : trainedQuant(adapterDir);
   if (trained !== undefined && trained.quant !== 'none') return trained;
   return { quant: 'none' };

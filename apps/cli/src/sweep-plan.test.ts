@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { parseSweep, planTrials } from './sweep-plan.js';
-import { TRAIN_OPTIONS } from './verbs.js';
+import { TRAIN_OPTIONS } from './verb-options.js';
 
 const specs = new Map(TRAIN_OPTIONS.map((s) => [s.key, s]));
 const parse = (raw: unknown) => parseSweep(raw, 'sweep.yml line 9', specs, '/base');

@@ -3,53 +3,51 @@ import type { CausalLM } from '@lora/models';
 import { injectLora, type LoraModel, loraConfig } from '@lora/peft';
 import type { TrainingConfig } from '@lora/sft';
 import { sftOptimizer } from './optimizer-names.js';
-import type { Options } from './options.js';
+import type { TrainOptions } from './verb-options.js';
 
 export function trainingConfig(
-  options: Options,
+  opts: TrainOptions,
   o: { padTokenId: number; evalSteps: number | undefined },
 ): TrainingConfig {
-  const maxSteps = options.number('max_steps');
-  const saveTotalLimit = options.number('save_total_limit');
+  const { max_steps: maxSteps, save_total_limit: saveTotalLimit } = opts;
   return {
     padTokenId: o.padTokenId,
-    learningRate: options.number('lr')!,
-    epochs: options.number('epochs')!,
+    learningRate: opts.lr,
+    epochs: opts.epochs,
     ...(maxSteps !== undefined && { maxSteps }),
-    batchSize: options.number('batch_size')!,
-    gradientAccumulationSteps: options.number('grad_accum')!,
-    lrSchedulerType: options.string('lr_scheduler') as TrainingConfig['lrSchedulerType'],
-    warmupSteps: options.number('warmup_steps') ?? 0,
-    warmupRatio: options.number('warmup_ratio') ?? 0,
-    optim: sftOptimizer(options.string('optim')!),
-    weightDecay: options.number('weight_decay')!,
-    maxGradNorm: options.number('max_grad_norm')!,
-    seed: options.number('seed')!,
-    shuffle: options.bool('shuffle'),
-    loggingSteps: options.number('logging_steps')!,
+    batchSize: opts.batch_size,
+    gradientAccumulationSteps: opts.grad_accum,
+    lrSchedulerType: opts.lr_scheduler,
+    warmupSteps: opts.warmup_steps ?? 0,
+    warmupRatio: opts.warmup_ratio ?? 0,
+    optim: sftOptimizer(opts.optim),
+    weightDecay: opts.weight_decay,
+    maxGradNorm: opts.max_grad_norm,
+    seed: opts.seed,
+    shuffle: opts.shuffle,
+    loggingSteps: opts.logging_steps,
     ...(o.evalSteps !== undefined && { evalSteps: o.evalSteps }),
-    saveSteps: options.number('save_steps')!,
+    saveSteps: opts.save_steps,
     ...(saveTotalLimit !== undefined && { saveTotalLimit }),
-    resume: options.bool('resume'),
-    gradientCheckpointing: options.bool('gradient_checkpointing'),
+    resume: opts.resume,
+    gradientCheckpointing: opts.gradient_checkpointing,
   };
 }
 
 /** A fresh LoRA adapter on `model` from --lora-* and --target-modules (GPT-2's Conv1D: fan_in_fan_out). */
-export function injectFromOptions(model: CausalLM, options: Options, modelDir: string): LoraModel {
-  const targets = options.list('target_modules') ?? ['all-linear'];
-  const modulesToSave = options.list('modules_to_save');
+export function injectFromOptions(model: CausalLM, opts: TrainOptions, modelDir: string): LoraModel {
+  const { target_modules: targets, modules_to_save: modulesToSave } = opts;
   const config = loraConfig({
     ...(modulesToSave !== undefined && modulesToSave.length > 0 && { modules_to_save: modulesToSave }),
-    r: options.number('lora_r')!,
-    lora_alpha: options.number('lora_alpha')!,
-    lora_dropout: options.number('lora_dropout')!,
+    r: opts.lora_r,
+    lora_alpha: opts.lora_alpha,
+    lora_dropout: opts.lora_dropout,
     target_modules: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets,
-    use_rslora: options.bool('use_rslora'),
-    use_dora: options.bool('use_dora'),
+    use_rslora: opts.use_rslora,
+    use_dora: opts.use_dora,
     fan_in_fan_out: model.adapterDefaults.fanInFanOut,
     base_model_name_or_path: modelDir,
     task_type: 'CAUSAL_LM',
   });
-  return injectLora(model, config, { seed: options.number('seed') ?? 42 });
+  return injectLora(model, config, { seed: opts.seed });
 }

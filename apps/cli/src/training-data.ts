@@ -16,6 +16,7 @@ import {
 import type { Tokenizer } from '@lora/tokenize';
 import { UsageError } from './errors.js';
 import type { Options } from './options.js';
+import type { TrainOptions } from './verb-options.js';
 
 export interface RawSplits {
   train: SftExample[];
@@ -71,9 +72,10 @@ export interface TokenizeSettings {
 }
 
 /** --response-template / --instruction-template, when given; an instruction template alone is refused. */
-export function completionTemplatesFrom(options: Options): CompletionTemplates | undefined {
-  const response = options.string('response_template');
-  const instruction = options.string('instruction_template');
+export function completionTemplatesFrom(
+  options: Options<Pick<TrainOptions, 'response_template' | 'instruction_template'>>,
+): CompletionTemplates | undefined {
+  const { response_template: response, instruction_template: instruction } = options.values;
   if (response === undefined || response === '') {
     if (instruction !== undefined)
       throw new UsageError(

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { samplingFrom, streamAnswer } from '../generation.js';
 import { sessionLines, type InferenceSession, openSession } from '../inference.js';
 import type { CliIo } from '../io.js';
+import type { ChatOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
 const HELP = 'type a message; /reset forgets the conversation, /exit (or Ctrl-D) quits';
@@ -41,15 +42,15 @@ async function interactive(
   io.stdout.write('\n');
 }
 
-export async function chatCommand({ io, options, args }: CommandContext): Promise<number> {
+export async function chatCommand({ io, opts, options, args }: CommandContext<ChatOptions>): Promise<number> {
   const once = args.join(' ').trim();
   if (once === '' && io.stdin === undefined)
     throw new UsageError('lora chat: expected a message argument or an interactive input, got neither');
   const session = await openSession(options, io.cwd, 'chat');
   io.stderr.write(`${sessionLines(session).join('\n')}\n`);
-  const system = options.string('system');
+  const system = opts.system;
   const systemMessages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
-  const sampling = samplingFrom(options);
+  const sampling = samplingFrom(opts);
   if (once !== '') {
     await streamAnswer(session, [...systemMessages, { role: 'user', content: once }], sampling, (piece) =>
       io.stdout.write(piece),

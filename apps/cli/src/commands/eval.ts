@@ -21,7 +21,7 @@ import { UsageError } from '../errors.js';
 import { generateAnswers, GREEDY } from '../generation.js';
 import { sessionLines, type InferenceSession, openSession } from '../inference.js';
 import { printer } from '../io.js';
-import type { Options } from '../options.js';
+import type { EvalOptions } from '../verb-options.js';
 import { type EvalSnapshot, evalComparisonTable, generationsTable } from '../report.js';
 import { completionTemplatesFrom, describeStats, tokenizeSplit } from '../training-data.js';
 import type { CommandContext } from '../verbs.js';
@@ -53,7 +53,16 @@ async function labelsFromField(path: string, field: string, count: number): Prom
 }
 
 /** Keys of any format's answer; a labelled test set ({instruction, input, label}) has none of them. */
-const ANSWER_KEYS = ['output', 'completion', 'messages', 'conversations', 'conversation', 'chosen', 'text', 'input_ids'];
+const ANSWER_KEYS = [
+  'output',
+  'completion',
+  'messages',
+  'conversations',
+  'conversation',
+  'chosen',
+  'text',
+  'input_ids',
+];
 
 /**
  * Whether `--label-field` must stand in for the answer: the first record has the label field and no answer of any
@@ -71,12 +80,12 @@ async function evaluate(
   session: InferenceSession,
   tokenized: TokenizedExample[],
   cases: AnswerCase[] | undefined,
-  o: Options,
+  o: EvalOptions,
 ): Promise<EvalResult> {
   const model = session.model;
   const scorer = { stepInto: model.stepInto.bind(model), parameters: () => model.parameters() };
   const padTokenId = session.tokenizer.padTokenId ?? session.tokenizer.eosTokenId ?? 0;
-  const metrics = await evaluateModel(scorer, tokenized, o.number('batch_size')!, {
+  const metrics = await evaluateModel(scorer, tokenized, o.batch_size, {
     padTokenId,
     paddingSide: 'right',
   });
@@ -86,7 +95,7 @@ async function evaluate(
     predictions = await generateAnswers(
       session,
       cases.map((c) => c.prompt),
-      { ...GREEDY, maxNewTokens: o.number('max_new_tokens')! },
+      { ...GREEDY, maxNewTokens: o.max_new_tokens },
     );
     answers = scoreAnswers(
       cases.map((c) => c.expected),
@@ -132,43 +141,42 @@ function jsonOf(r: EvalResult): Record<string, unknown> {
   };
 }
 
-export async function evalCommand({ io, options }: CommandContext): Promise<number> {
+export async function evalCommand({ io, opts, options }: CommandContext<EvalOptions>): Promise<number> {
   const { out } = printer(io);
-  const json = options.bool('json');
-  const compare = options.bool('compare');
-  const early = options.string('predictions');
+  const { json, compare } = opts;
+  const early = opts.predictions;
   if (early !== undefined && existsSync(early)) {
     throw new UsageError(
       `${options.label('predictions')} ${early}: expected a new file, got an existing one; remove it or name another`,
     );
   }
   const session = await openSession(options, io.cwd, 'eval'); // takes --data from the run's eval_data if unset
-  const data = options.string('data');
+  const data = opts.data;
   if (data === undefined)
     throw new UsageError('lora eval: expected --data FILE (or an --adapter run with eval_data), got none');
   if (compare && !session.lora)
     throw new UsageError('lora eval --compare: expected --adapter DIR to compare with its base, got none');
   const log = json ? (line: string) => io.stderr.write(`${line}\n`) : out;
   for (const line of sessionLines(session)) log(line);
-  const labelField = options.string('label_field');
-  const source = sourceOptions(options);
+  const labelField = opts.label_field;
+  const source = sourceOptions(opts);
   if (labelField !== undefined && (await labelIsTheOnlyAnswer(data, labelField, source))) {
     source.fieldMap = { ...source.fieldMap, output: labelField };
     log(`data: records have no answer field, so "${labelField}" (--label-field) is the answer`);
   }
   const loaded = await loadDataset(data, source);
-  const limit = options.number('limit');
+  const limit = opts.limit;
   const examples = limit === undefined ? loaded.examples : loaded.examples.slice(0, limit);
   if (examples.length === 0) throw new UsageError(`--data ${data}: expected at least one example, got none`);
   const labels =
     labelField === undefined
       ? undefined
       : (await labelsFromField(data, labelField, loaded.examples.length)).slice(0, examples.length);
-  const generateToo = options.bool('generate') || labelField !== undefined;
+  const generateToo = opts.generate || labelField !== undefined;
   const settings = {
     format: session.format,
-    maxLength: options.number('max_length')!,
-    completionOnly: options.bool('completion_only'),
+    maxLength: opts.max_length,
+    completionOnly: opts.completion_only,
     completionTemplates: completionTemplatesFrom(options),
   };
   const tokenized = tokenizeSplit(examples, session.tokenizer, settings);
@@ -186,16 +194,19 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
   if (cases?.length === 0)
     throw new UsageError('--generate: expected conversational examples (a prompt and an answer), got none');
 
-  const adapted = await evaluate(session, tokenized.examples, cases, options);
+  const adapted = await evaluate(session, tokenized.examples, cases, opts);
   let base: EvalResult | undefined;
   if (compare) {
     session.lora!.setAdaptersEnabled(false);
-    base = await evaluate(session, tokenized.examples, cases, options);
+    base = await evaluate(session, tokenized.examples, cases, opts);
     session.lora!.setAdaptersEnabled(true);
   }
-  const predictionsFile = options.string('predictions');
+  const predictionsFile = opts.predictions;
   if (predictionsFile !== undefined) {
-    if (!cases) throw new UsageError(`${options.label('predictions')}: expected --generate or --label-field, got neither`);
+    if (!cases)
+      throw new UsageError(
+        `${options.label('predictions')}: expected --generate or --label-field, got neither`,
+      );
     const rows = cases.map((c, index) => ({
       index,
       prompt: promptText(c),
@@ -204,13 +215,17 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
       correct: normalizeAnswer(adapted.predictions[index] ?? '') === normalizeAnswer(c.expected),
       ...(base && { base: base.predictions[index] ?? '' }),
     }));
-    await writeNewFile(predictionsFile, rows.map((r) => `${JSON.stringify(r)}\n`).join(''), options.label('predictions'));
+    await writeNewFile(
+      predictionsFile,
+      rows.map((r) => `${JSON.stringify(r)}\n`).join(''),
+      options.label('predictions'),
+    );
     log(`wrote ${rows.length} predictions to ${predictionsFile}`);
   }
   if (base) for (const line of resultLines('base', base)) log(line);
   for (const line of resultLines(session.lora ? 'adapter' : 'model', adapted)) log(line);
   if (compare && base) {
-    const reportPath = options.string('report') ?? join(session.target.adapterDir!, 'compare.md');
+    const reportPath = opts.report ?? join(session.target.adapterDir!, 'compare.md');
     const rows = (cases ?? []).slice(0, 12).map((c, i) => ({
       prompt: promptText(c),
       expected: c.expected,
@@ -248,6 +263,8 @@ export async function evalCommand({ io, options }: CommandContext): Promise<numb
 /** Write `path` atomically, refusing a file that is already there (an input, or another run's output). */
 async function writeNewFile(path: string, text: string, label: string): Promise<void> {
   if (existsSync(path))
-    throw new UsageError(`${label} ${path}: expected a new file, got an existing one; remove it or name another`);
+    throw new UsageError(
+      `${label} ${path}: expected a new file, got an existing one; remove it or name another`,
+    );
   await writeFileAtomic(path, text);
 }

@@ -6,20 +6,25 @@ import { samplingFrom, streamAnswer, streamCompletion } from '../generation.js';
 import { sessionLines, openSession } from '../inference.js';
 import type { CliIo } from '../io.js';
 import type { Options } from '../options.js';
+import type { GenerateOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
-export async function generateCommand({ io, options }: CommandContext): Promise<number> {
+export async function generateCommand({
+  io,
+  opts,
+  options,
+}: CommandContext<GenerateOptions>): Promise<number> {
   const prompt = await promptOf(options, io);
   const session = await openSession(options, io.cwd, 'generate');
   io.stderr.write(`${sessionLines(session).join('\n')}\n`);
-  const sampling = samplingFrom(options);
+  const sampling = samplingFrom(opts);
   const write = (text: string) => io.stdout.write(text);
   let result: Awaited<ReturnType<typeof streamCompletion>>;
-  if (options.bool('raw')) {
+  if (opts.raw) {
     io.stdout.write(prompt);
     result = await streamCompletion(session, prompt, sampling, write);
   } else {
-    const system = options.string('system');
+    const system = opts.system;
     const messages: ChatMessage[] = [
       ...(system ? [{ role: 'system', content: system }] : []),
       { role: 'user', content: prompt },
@@ -36,9 +41,9 @@ export async function generateCommand({ io, options }: CommandContext): Promise<
 }
 
 /** --prompt TEXT (an empty one too), `--prompt -` for stdin, or stdin when it is piped and --prompt is absent. */
-async function promptOf(options: Options, io: CliIo): Promise<string> {
+async function promptOf(options: Options<GenerateOptions>, io: CliIo): Promise<string> {
   const given = options.given('prompt');
-  const text = options.string('prompt') ?? '';
+  const text = options.values.prompt ?? '';
   if (given && text !== '-') return text;
   const piped = io.stdin !== undefined && (io.stdin as NodeJS.ReadStream).isTTY !== true;
   if (!piped) {

@@ -4,7 +4,6 @@ import { copyFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toHost } from '@lora/core';
-import type { SaveDtype } from '@lora/models';
 import { mergeAndUnload } from '@lora/peft';
 import { moveToBackend, selectBackend } from '../backend.js';
 import { defaultRunPaths } from '../default-setup.js';
@@ -13,6 +12,7 @@ import { type InferenceTarget, inferenceTarget } from '../inference.js';
 import { printer } from '../io.js';
 import { claimOutput, existingPolicy, MODEL_FILES } from '../output-guard.js';
 import { attachAdapter, inferenceQuant, loadModel } from '../session.js';
+import type { MergeOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 import { checkWritableWeights } from '../weight-range.js';
 
@@ -40,13 +40,13 @@ export async function copySideFiles(from: string, to: string): Promise<string[]>
   return copied;
 }
 
-export async function mergeCommand({ io, options }: CommandContext): Promise<number> {
+export async function mergeCommand(ctx: CommandContext<MergeOptions>): Promise<number> {
+  const { io, opts, options } = ctx;
   const { out } = printer(io);
   const target = inferenceTarget(options, io.cwd, 'merge');
   const adapterDir = target.adapterDir;
   if (adapterDir === undefined) throw new UsageError('lora merge: expected --adapter DIR, got none');
-  const output =
-    options.string('output') ?? (target.embedded ? join(defaultRunPaths(io.cwd).root, 'merged') : undefined);
+  const output = opts.output ?? (target.embedded ? join(defaultRunPaths(io.cwd).root, 'merged') : undefined);
   if (output === undefined) throw new UsageError('lora merge: expected --output DIR, got none');
   const claim = await claimOutput({
     verb: 'merge',
@@ -57,11 +57,11 @@ export async function mergeCommand({ io, options }: CommandContext): Promise<num
       [options.label('adapter'), adapterDir],
     ],
     runFiles: [...MODEL_FILES, ...MODEL_SIDE_FILES],
-    existing: existingPolicy(options.bool('overwrite'), false),
+    existing: existingPolicy(opts.overwrite, false),
     out,
   });
   try {
-    return await mergeInto({ io, options, args: [] }, target, adapterDir, output);
+    return await mergeInto(ctx, target, adapterDir, output);
   } finally {
     await claim.release();
   }
@@ -69,15 +69,15 @@ export async function mergeCommand({ io, options }: CommandContext): Promise<num
 
 /** Merge into the claimed `output` folder. */
 async function mergeInto(
-  { io, options }: CommandContext,
+  { io, opts }: CommandContext<MergeOptions>,
   target: InferenceTarget,
   adapterDir: string,
   output: string,
 ): Promise<number> {
   const { out } = printer(io);
-  out(await selectBackend(options.string('backend')));
+  out(await selectBackend(opts.backend));
   for (const note of target.notes) out(note);
-  const into = options.string('merge_into');
+  const into = opts.merge_into;
   const trained = inferenceQuant('auto', adapterDir);
   if (into === 'dequantized' && trained.quant === 'none') {
     throw new UsageError(
@@ -106,13 +106,13 @@ async function mergeInto(
       `note: the adapter was trained on a 4-bit ${trained.quant.toUpperCase()} base; --merge-into dequantized merges into those weights instead`,
     );
   }
-  const dtype = options.string('dtype') as SaveDtype;
+  const dtype = opts.dtype;
   checkWritableWeights('merge', await model.exportWeights(), dtype); // refuse ±Inf/NaN before writing anything
   await model.save(output, { dtype });
   const copied = await copySideFiles(target.modelDir, output);
   out(`merged ${result.modules.length} LoRA layers from ${adapterDir} into ${what}`);
   out(
-    `wrote ${output} (${options.string('dtype')}; ${copied.length > 0 ? `copied ${copied.join(', ')}` : 'no tokenizer files to copy'})`,
+    `wrote ${output} (${dtype}; ${copied.length > 0 ? `copied ${copied.join(', ')}` : 'no tokenizer files to copy'})`,
   );
   return 0;
 }

@@ -9,6 +9,7 @@ import { CliError, UsageError } from '../errors.js';
 import { printer } from '../io.js';
 import type { Options } from '../options.js';
 import { type MemoryLimit, machineMemory, memoryLimit, planRun, refuseOverLimit } from '../run-memory.js';
+import type { PlanOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
 const PART_NOTES: Record<keyof MemoryParts, string> = {
@@ -28,7 +29,7 @@ const PART_NOTES: Record<keyof MemoryParts, string> = {
 };
 
 /** config.json of --model: a model folder, or the file itself. */
-async function readConfig(options: Options): Promise<{ path: string; config: ModelConfig }> {
+async function readConfig(options: Options<PlanOptions>): Promise<{ path: string; config: ModelConfig }> {
   const given = options.require('model');
   const isDir = await stat(given).then(
     (s) => s.isDirectory(),
@@ -56,7 +57,7 @@ async function readConfig(options: Options): Promise<{ path: string; config: Mod
   return { path, config: parseModelConfig(json, path) };
 }
 
-function describeRun(plan: MemoryPlan, options: Options): string {
+function describeRun(plan: MemoryPlan, options: Options<PlanOptions>): string {
   const i = plan.input;
   const base =
     i.quant === 'none'
@@ -72,7 +73,7 @@ function textLines(
   path: string,
   config: ModelConfig,
   plan: MemoryPlan,
-  options: Options,
+  options: Options<PlanOptions>,
   limit: MemoryLimit,
 ): string[] {
   const c = config;
@@ -91,17 +92,17 @@ function textLines(
   lines.push(
     `memory: ${formatBytes(machineMemory())} RAM, ${formatBytes(freemem())} free now; the run may use ${formatBytes(limit.bytes)} (${limit.source})`,
   );
-  if (options.string('backend') === 'webgpu')
+  if (options.values.backend === 'webgpu')
     lines.push(
       'note: on webgpu the weights, adapter, optimizer and activations live in GPU memory; this plan counts what the wasm backend holds in RAM',
     );
   return lines;
 }
 
-export async function planCommand({ io, options }: CommandContext): Promise<number> {
+export async function planCommand({ io, opts, options }: CommandContext<PlanOptions>): Promise<number> {
   const { out } = printer(io);
   const { path, config } = await readConfig(options);
-  const seqLen = Math.min(options.number('max_length')!, config.maxPositions);
+  const seqLen = Math.min(opts.max_length, config.maxPositions);
   const plan = planRun(config, options, seqLen);
   const limit = memoryLimit(options);
   let refusal: string | undefined;
@@ -111,7 +112,7 @@ export async function planCommand({ io, options }: CommandContext): Promise<numb
     if (!(error instanceof CliError)) throw error;
     refusal = error.message.replace(/^lora plan: /, '');
   }
-  if (options.bool('json')) {
+  if (opts.json) {
     out(
       JSON.stringify({
         model: {

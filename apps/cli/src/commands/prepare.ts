@@ -5,13 +5,14 @@ import { parseSource, sourceOptions } from '../data-source.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { printer } from '../io.js';
 import { claimOutput, existingPolicy } from '../output-guard.js';
+import type { PrepareOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
-export async function prepareCommand({ io, options }: CommandContext): Promise<number> {
+export async function prepareCommand({ io, opts, options }: CommandContext<PrepareOptions>): Promise<number> {
   const { out } = printer(io);
   const sources: PrepareSource[] = [];
   const labels: string[] = [];
-  const rawSources = options.get('sources');
+  const rawSources = opts.sources;
   if (rawSources !== undefined) {
     const config = options.config!;
     const label = where(config, 'sources');
@@ -25,16 +26,13 @@ export async function prepareCommand({ io, options }: CommandContext): Promise<n
       labels.push(`${label}: sources[${i}].path`);
     }
   }
-  const data = options.string('data');
-  if (data !== undefined) {
-    const sample = options.number('sample');
-    sources.push({ path: data, ...sourceOptions(options), ...(sample !== undefined && { sample }) });
-  }
+  const { data, sample } = opts;
+  if (data !== undefined)
+    sources.push({ path: data, ...sourceOptions(opts), ...(sample !== undefined && { sample }) });
   if (sources.length === 0)
     throw new UsageError('lora prepare: expected --data FILE or a config with sources:, got neither');
   const outDir = options.require('output');
-  const evalRatio = options.number('eval_ratio');
-  const evalSize = options.number('eval_size');
+  const { eval_ratio: evalRatio, eval_size: evalSize } = opts;
   if (evalRatio !== undefined && evalSize !== undefined) {
     throw new UsageError(
       `lora prepare: expected ${options.label('eval_ratio')} or ${options.label('eval_size')}, got both`,
@@ -50,14 +48,14 @@ export async function prepareCommand({ io, options }: CommandContext): Promise<n
     outputLabel: options.label('output'),
     inputs,
     runFiles: ['train.jsonl', 'eval.jsonl'],
-    existing: existingPolicy(options.bool('overwrite'), false),
+    existing: existingPolicy(opts.overwrite, false),
     out,
   });
   try {
     const stats = await prepareDatasets({
       sources,
       outDir,
-      seed: options.number('seed') ?? 42,
+      seed: opts.seed,
       ...(evalRatio !== undefined && { evalRatio }),
       ...(evalSize !== undefined && { evalSize }),
     });

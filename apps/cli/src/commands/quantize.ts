@@ -19,6 +19,7 @@ import { printer } from '../io.js';
 import { claimOutput, existingPolicy, MODEL_FILES } from '../output-guard.js';
 import { requireModelDir } from '../session.js';
 import { copySideFiles, MODEL_SIDE_FILES } from './merge.js';
+import type { QuantizeOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
 /** bitsandbytes' absmax dtype follows the checkpoint's compute dtype. */
@@ -26,8 +27,8 @@ function storageDtype(torchDtype: unknown): 'float32' | 'bfloat16' | 'float16' {
   return torchDtype === 'bfloat16' || torchDtype === 'float16' ? torchDtype : 'float32';
 }
 
-export async function quantizeCommand(context: CommandContext): Promise<number> {
-  const { io, options } = context;
+export async function quantizeCommand(context: CommandContext<QuantizeOptions>): Promise<number> {
+  const { io, opts, options } = context;
   const modelDir = options.require('model');
   const outputDir = options.require('output');
   requireModelDir(modelDir);
@@ -37,7 +38,7 @@ export async function quantizeCommand(context: CommandContext): Promise<number> 
     outputLabel: options.label('output'),
     inputs: [[options.label('model'), modelDir]],
     runFiles: [...MODEL_FILES, ...MODEL_SIDE_FILES],
-    existing: existingPolicy(options.bool('overwrite'), false),
+    existing: existingPolicy(opts.overwrite, false),
     out: printer(io).out,
   });
   try {
@@ -49,14 +50,12 @@ export async function quantizeCommand(context: CommandContext): Promise<number> 
 
 /** Quantize `modelDir` into the claimed `outputDir`. */
 async function quantizeInto(
-  { io, options }: CommandContext,
+  { io, opts }: CommandContext<QuantizeOptions>,
   modelDir: string,
   outputDir: string,
 ): Promise<number> {
   const { out } = printer(io);
-  const quantType = options.string('quant_type') as 'nf4' | 'fp4';
-  const doubleQuant = options.bool('double_quant');
-  const blocksize = options.number('block_size')!;
+  const { quant_type: quantType, double_quant: doubleQuant, block_size: blocksize } = opts;
   const raw = JSON.parse(await readFile(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
   if (raw.quantization_config !== undefined)
     throw new UsageError(

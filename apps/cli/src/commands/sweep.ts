@@ -11,6 +11,9 @@ import { claimOutput, existingPolicy } from '../output-guard.js';
 import { formatDuration } from '../progress.js';
 import { parseSweep, planTrials, type SweepSpec } from '../sweep-plan.js';
 import { runTraining } from '../training-run.js';
+import type { CliIo } from '../io.js';
+import type { Options } from '../options.js';
+import type { SweepOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
 export interface TrialResult {
@@ -122,22 +125,23 @@ export function sweepReport(results: TrialResult[], sweep: SweepSpec): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function sweepCommand({ io, options }: CommandContext): Promise<number> {
+export async function sweepCommand({ io, opts, options }: CommandContext<SweepOptions>): Promise<number> {
   const { out } = printer(io);
-  if (!options.config || options.get('sweep') === undefined)
+  if (!options.config || opts.sweep === undefined)
     throw new UsageError('lora sweep: expected --config with a sweep: section, got none');
   const embedded = await applyEmbeddedDefault(options, io.cwd, out);
   if (embedded && !options.given('output'))
     options.set('output', join(defaultRunPaths(io.cwd).root, 'sweep'), 'default');
   const root = options.require('output');
-  const input = (key: string) => [options.label(key), options.string(key)] as const;
   const claim = await claimOutput({
     verb: 'sweep',
     output: root,
     outputLabel: options.label('output'),
-    inputs: [input('model'), input('data'), input('eval_data'), input('init_adapter')],
+    inputs: (['model', 'data', 'eval_data', 'init_adapter'] as const).map(
+      (k) => [options.label(k), opts[k]] as const,
+    ),
     runFiles: ['metrics_comparison.json', 'sweep_report.md'],
-    existing: existingPolicy(options.bool('overwrite'), false),
+    existing: existingPolicy(opts.overwrite, false),
     out,
   });
   try {
@@ -148,10 +152,10 @@ export async function sweepCommand({ io, options }: CommandContext): Promise<num
 }
 
 /** The trials (each its own claimed output folder) and the comparison, into `root`. */
-async function sweepInto(root: string, options: CommandContext['options'], io: CommandContext['io']) {
+async function sweepInto(root: string, options: Options<SweepOptions>, io: CliIo) {
   const { out } = printer(io);
   const sweep = parseSweep(
-    options.get('sweep'),
+    options.values.sweep,
     where(options.config!, 'sweep'),
     options.specs,
     options.config!.dir,

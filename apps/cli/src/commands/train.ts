@@ -6,6 +6,7 @@ import { printer } from '../io.js';
 import { applyEmbeddedDefault, defaultRunPaths } from '../default-setup.js';
 import { formatDuration } from '../progress.js';
 import { runTraining, type TrainingOutcome } from '../training-run.js';
+import type { TrainOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 import { promptText } from '../answers.js';
 
@@ -66,7 +67,7 @@ function summary(o: TrainingOutcome, embedded: boolean, cwd: string): string[] {
   return lines;
 }
 
-export async function trainCommand({ io, options }: CommandContext): Promise<number> {
+export async function trainCommand({ io, options }: CommandContext<TrainOptions>): Promise<number> {
   const { out } = printer(io);
   const embedded = await applyEmbeddedDefault(options, io.cwd, out);
   if (!embedded) {
