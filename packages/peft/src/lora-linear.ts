@@ -16,8 +16,7 @@ import {
 import { gradOf, Scratch } from './buffers.js';
 import { type LoraInit, loraScaling } from './config.js';
 import { LoraConfigError, MergeError } from './errors.js';
-import { initBase, isBaseInit } from './base-init.js';
-import { initLoraWeights, type Uniform } from './init.js';
+import { initAdapter, type Uniform } from './init.js';
 import { LoraVariantDora } from './variants/dora.js';
 import { LoraVariantPlain } from './variants/lora.js';
 import type { LoraVariant } from './variants/variant.js';
@@ -74,7 +73,7 @@ export class LoraLinear implements LinearModule {
    * A and B as a base-rewriting init (PiSSA, OLoRA) left them, kept to convert the trained adapter into a plain LoRA
    * on the original base (PEFT's path_initial_model_for_weight_conversion); undefined for other inits
    */
-  readonly initialWeights: { a: Float32Array; b: Float32Array } | undefined = undefined;
+  readonly initialWeights: { a: Float32Array; b: Float32Array } | undefined;
   /** false: the adapter is skipped and the layer computes base(x) (PEFT's disable_adapter) */
   enabled = true;
   #merged = false;
@@ -106,15 +105,16 @@ export class LoraLinear implements LinearModule {
     this.alpha = alpha;
     this.scaling = options.scaling ?? loraScaling(alpha, r, options.useRslora ?? false);
     this.dropout = dropout;
-    const init = options.init ?? true;
     const rng = options.rng ?? uniformStream(0);
-    let a: Float32Array = new Float32Array(r * this.inFeatures);
-    let b: Float32Array = new Float32Array(this.outFeatures * r);
-    if (isBaseInit(init)) {
-      // PiSSA / OLoRA: A and B from the base weight, which becomes the residual (a 4-bit base is re-quantized)
-      ({ a, b, base: this.base } = initBase(init, base, { r, scaling: this.scaling, name }, rng));
-      this.initialWeights = { a: a.slice(), b: b.slice() };
-    } else initLoraWeights(init, a, b, r, this.inFeatures, rng);
+    // PiSSA / OLoRA read the base weight and leave the residual in it (a 4-bit base is re-quantized: a new base)
+    const { a, b, ...made } = initAdapter(
+      options.init ?? true,
+      base,
+      { r, scaling: this.scaling, name },
+      rng,
+    );
+    this.base = made.base;
+    this.initialWeights = made.initial;
     this.loraA = this.adapterParameter('lora_A.weight', [r, this.inFeatures], a);
     this.loraB = this.adapterParameter('lora_B.weight', [this.outFeatures, r], b);
     this.variant = options.useDora ? new LoraVariantDora() : new LoraVariantPlain();
