@@ -7,6 +7,7 @@ import {
   backendReport,
   deviceMemory,
   disposeBackends,
+  hostMemory,
   KERNEL_NAMES,
   setBackend,
 } from '@lora/core';
@@ -84,12 +85,15 @@ function envChoice(): string | undefined {
   return value && value.length > 0 && value !== 'auto' ? value : undefined;
 }
 
-/** Moves `model` into the selected backend's memory (a GPU's for webgpu; nothing moves on the CPU backends). */
+/**
+ * Moves `model` into the selected backend's memory: a GPU's for webgpu, the wasm memory for wasm (where kernels use
+ * arrays in place instead of copying them in per call); nothing moves on the other CPU backends.
+ */
 export async function moveToBackend(model: {
   useMemory(memory: ReturnType<typeof deviceMemory>): Promise<void>;
 }): Promise<void> {
   const memory = deviceMemory();
-  if (!memory.host) await model.useMemory(memory);
+  if (memory !== hostMemory) await model.useMemory(memory);
 }
 
 /** Stop worker threads and release devices so the process can exit. */

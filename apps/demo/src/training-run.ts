@@ -1,7 +1,7 @@
 // One run of the page, as `lora train` runs one: backend, the base quantized to NF4 with LoRA added, the held-out
 // evaluation before, @lora/sft's Trainer (the CLI's loop; its checkpoints — with the PEFT adapter — and logs in the
 // storage given, resumable), the evaluation after, then the adapter and the report for download. Posts every stage.
-import { deviceMemory } from '@lora/core';
+import { deviceMemory, hostMemory } from '@lora/core';
 import { memoryStorage, type RunStorage, Trainer } from '@lora/sft';
 import { adapterFiles, saveAdapterInto } from './adapter-files.js';
 import { type AnswerEvalOptions, evaluateAnswers } from './answer-eval.js';
@@ -90,7 +90,8 @@ export async function trainRun(
     });
     const q = buildQloraModel(run.base, run.settings.lora, run.model.label);
     const memory = deviceMemory();
-    if (!memory.host) await q.model.useMemory(memory); // webgpu: weights, adapter and buffers on the GPU
+    // webgpu: weights, adapter and buffers on the GPU; wasm: in the wasm memory, used in place by the kernels
+    if (memory !== hostMemory) await q.model.useMemory(memory);
     post({
       type: 'qlora',
       trainableLine: q.trainableLine,

@@ -7,11 +7,14 @@ import {
   type Nf4MatmulArgs,
   registerBackend,
   registerHostKernel,
+  registerTypedArrayMemory,
+  unregisterTypedArrayMemory,
 } from '@lora/core';
 import { registerElementwiseKernels } from './elementwise-register.js';
 import { type WasmEngineOptions, WasmGemmEngine } from './engine.js';
 import { WasmBackendError } from './errors.js';
 import { detectFeatures } from './features.js';
+import { WasmMemory } from './wasm-memory.js';
 
 /** The backend name `registerWasmBackend` registers, for `setBackend('wasm')`. */
 export const WASM_BACKEND = 'wasm';
@@ -19,6 +22,7 @@ export const WASM_BACKEND = 'wasm';
 export const WASM_PRIORITY = 100;
 
 let engine: WasmGemmEngine | undefined;
+let memory: WasmMemory | undefined;
 
 /**
  * Register backend "wasm" (priority 100) and its kernels. Compiles the kernels and creates the wasm memory
@@ -27,8 +31,12 @@ let engine: WasmGemmEngine | undefined;
  */
 export async function registerWasmBackend(options: WasmEngineOptions = {}): Promise<void> {
   await engine?.dispose();
+  if (memory) unregisterTypedArrayMemory(memory);
   engine = detectFeatures().simd ? await WasmGemmEngine.create(options) : undefined;
-  const current = engine;
+  // arrays live in wasm memory only where it is shared: unshared memory cannot grow (for staging) while they live
+  memory = engine?.heap.shared ? new WasmMemory(engine.heap) : undefined;
+  if (memory) registerTypedArrayMemory(memory);
+  const [current, arrays] = [engine, memory];
   registerBackend({
     name: WASM_BACKEND,
     priority: WASM_PRIORITY,
@@ -36,6 +44,7 @@ export async function registerWasmBackend(options: WasmEngineOptions = {}): Prom
     init: () => current?.startThreads(),
     dispose: () => current?.stopThreads(),
     describe: () => current?.describe() ?? 'WebAssembly SIMD unavailable',
+    ...(arrays ? { memory: () => arrays } : {}),
   });
   registerHostKernel({
     name: 'matmul',
@@ -53,6 +62,14 @@ export async function registerWasmBackend(options: WasmEngineOptions = {}): Prom
     impl: (args: HostArgs<Nf4MatmulArgs>) => requireEngine().nf4Matmul(args),
   });
   registerElementwiseKernels(WASM_BACKEND, requireEngine);
+}
+
+/**
+ * The wasm backend's memory (`deviceMemory()` while it is active): where its arrays are, and how many spilled to
+ * the JS heap; undefined before registerWasmBackend, without SIMD, or where the wasm memory is not shared.
+ */
+export function wasmMemory(): WasmMemory | undefined {
+  return memory;
 }
 
 /**

@@ -14,13 +14,18 @@ interface Block {
   size: number;
 }
 
+/** The maximum, in bytes, each memory from createMemory was created with (WebAssembly.Memory does not say). */
+const maxima = new WeakMap<WebAssembly.Memory, number>();
+
 /** A memory of `initialBytes` or more; the maximum is the largest of MAX_PAGES this platform reserves. */
 export function createMemory(shared: boolean, initialBytes: number): WebAssembly.Memory {
   const initial = Math.max(2, Math.ceil((HEAP_BASE + initialBytes) / WASM_PAGE));
   let lastError: unknown;
   for (const maximum of MAX_PAGES) {
     try {
-      return new WebAssembly.Memory({ initial: Math.min(initial, maximum), maximum, shared });
+      const memory = new WebAssembly.Memory({ initial: Math.min(initial, maximum), maximum, shared });
+      maxima.set(memory, maximum * WASM_PAGE);
+      return memory;
     } catch (error) {
       lastError = error;
     }
@@ -87,6 +92,16 @@ export class WasmHeap {
     const buffer = this.memory.buffer;
     this.buffers.add(buffer);
     return new Float32Array(buffer, ptr, length);
+  }
+
+  /** The most bytes this memory can grow to (its current size for a memory not made by createMemory). */
+  get maxBytes(): number {
+    return maxima.get(this.memory) ?? this.memory.buffer.byteLength;
+  }
+
+  /** Bytes of the current memory: what the process holds for it, used or free. */
+  get sizeBytes(): number {
+    return this.memory.buffer.byteLength;
   }
 
   /** Whether `ptr` is an allocation made for a caller (allocF32). */

@@ -1,4 +1,13 @@
-export { WASM_BACKEND, WASM_PRIORITY, registerWasmBackend, wasmAllocF32, wasmFree } from './backend.js';
+export {
+  WASM_BACKEND,
+  WASM_PRIORITY,
+  registerWasmBackend,
+  wasmAllocF32,
+  wasmFree,
+  wasmMemory,
+} from './backend.js';
+export { WasmMemory } from './wasm-memory.js';
+export type { WasmMemoryStats } from './wasm-memory.js';
 export { WasmGemmEngine } from './engine.js';
 export type { GemmCallStats, WasmEngineOptions } from './engine.js';
 export { WasmBackendError, WasmBuildMissingError, WasmMemoryError } from './errors.js';

@@ -6,7 +6,7 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { registerWebgpuBackend, webgpuDevice } from '@lora/backend-webgpu';
-import { type DeviceCounters, deviceMemory, disposeBackends, setBackend } from '@lora/core';
+import { type DeviceCounters, deviceMemory, disposeBackends, hostMemory, setBackend } from '@lora/core';
 import { collate } from '@lora/datasets';
 import { CausalLM, parseModelConfig } from '@lora/models';
 import { injectLora, loraConfig } from '@lora/peft';
@@ -87,7 +87,7 @@ async function measureBackend(backend: string, shape: StepShape, steps: number):
     }),
   );
   const memory = deviceMemory();
-  if (!memory.host) await model.useMemory(memory);
+  if (memory !== hostMemory) await model.useMemory(memory);
   const optimizer = new AdamW(lora.trainableParameters(), { weightDecay: 0.01 });
   const ids = Array.from({ length: shape.tokens }, (_, i) => (i * 7919 + 13) % config.vocabSize);
   const batch = collate([{ inputIds: ids, labels: ids }], { padTokenId: 0 });

@@ -87,7 +87,16 @@ export {
 export type { DeviceArray, F32, HostArgs, I32, U8 } from './device/arrays.js';
 export { isHostArray } from './device/arrays.js';
 export type { DeviceCounters, DeviceHandle, DeviceMemory } from './device/memory.js';
-export { allocLike, DeviceMemoryError, hostMemory, memoryOf, toHost, writeHost } from './device/memory.js';
+export {
+  allocLike,
+  DeviceMemoryError,
+  hostMemory,
+  memoryOf,
+  registerTypedArrayMemory,
+  toHost,
+  unregisterTypedArrayMemory,
+  writeHost,
+} from './device/memory.js';
 export { counterHash, counterUniform, dropThreshold, lowbias32 } from './kernels/counter-hash.js';
 export { OpaqueArrayError, OpaqueMemory } from './device/opaque-memory.js';
 export { OPAQUE_BACKEND, onOpaqueBackend, registerOpaqueBackend } from './device/opaque-backend.js';

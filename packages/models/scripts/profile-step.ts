@@ -10,7 +10,7 @@
 // code lives in the layers), the Float32Array allocations over 4 KB per step after the first, and PyTorch's
 // (scripts/torch_lora_step.py: same shapes, same thread count) with the ratio. On a shared machine compare CPU times
 // and repeat: wall-clock best-of-N swings with the load. The model moves into the backend's deviceMemory() unless
-// --no-resident; on wasm that is the JS heap until @lora/backend-wasm offers a wasm-resident DeviceMemory.
+// --no-resident (then the JS heap: operands are copied into wasm memory per call); on wasm it is the wasm memory.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,8 +74,7 @@ async function buildModel(): Promise<CausalLM> {
   }
   const model = await CausalLM.load(dir);
   injectLora(model, loraConfig({ r: RANK, lora_alpha: 2 * RANK, target_modules: 'all-linear' }), { seed: 1 });
-  // the active backend's memory; on wasm that is still the JS heap (GEMM operands copied in per call): keeping the
-  // arrays in wasm memory needs a DeviceMemory from @lora/backend-wasm, which useMemory would then take here
+  // the active backend's memory: on wasm the wasm memory, so no operand is copied in or out per call
   if (!args['no-resident']) await model.useMemory(deviceMemory());
   return model;
 }
@@ -194,7 +193,7 @@ async function main(): Promise<void> {
     for (const p of trainable) if (p.grad) kernel('fill')({ x: p.grad, n: p.grad.length, value: 0 });
   };
   console.log(
-    `model: Llama 4×512 (I 1408, 8/4 heads, V 32000), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +
+    `model: Llama 4×512 (I 1408, 8/4 heads, V ${model.config.vocabSize}), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +
       `${TOKENS} tokens; memory: ${model.memory.name}`,
   );
   console.log(backendReport(KERNEL_NAMES));

@@ -11,6 +11,7 @@ import {
   kernel,
   type LinearContainer,
   type LinearModule,
+  memoryOf,
   type Parameter,
   toHost,
 } from '@lora/core';
@@ -335,7 +336,7 @@ export class CausalLM implements LinearContainer {
     const from = this.#memory;
     const move = async (a: F32): Promise<F32> => {
       const host = await toHost(a);
-      if (!from.host || !ArrayBuffer.isView(a)) from.free(a);
+      memoryOf(a).free(a); // nothing on the JS heap; a GPU buffer or a wasm block goes back to its memory
       return memory.upload(host);
     };
     for (const p of new Set(this.parameters())) {

@@ -115,16 +115,16 @@ export class Nf4Linear implements LinearModule {
     if (memory === this.#operands.memory) return;
     const old = this.#operands;
     this.#operands = placeWeight(this.weight, memory);
-    if (!old.memory.host)
-      for (const a of [
-        old.packed,
-        old.code,
-        old.absmax,
-        old.nested?.qabsmax,
-        old.nested?.nestedAbsmax,
-        old.nested?.nestedCode,
-      ])
-        if (a) old.memory.free(a);
+    // the JS heap frees nothing; a GPU's buffers and the wasm memory's f32 copies go back to their memory
+    for (const a of [
+      old.packed,
+      old.code,
+      old.absmax,
+      old.nested?.qabsmax,
+      old.nested?.nestedAbsmax,
+      old.nested?.nestedCode,
+    ])
+      if (a) old.memory.free(a);
   }
 
   #product(x: F32, out: F32, rows: number, mode: 'forward' | 'inputGrad', accumulate: boolean): void {

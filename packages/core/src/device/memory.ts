@@ -22,6 +22,11 @@ export interface DeviceMemory {
   readonly host: boolean;
   /** the largest array this memory holds, in bytes (a GPU's largest storage binding); unbounded when absent */
   readonly maxArrayBytes?: number;
+  /**
+   * A host memory other than the JS heap whose arrays are typed arrays too (the wasm backend's linear memory):
+   * whether `array` is one of its own. Such a memory is found by `memoryOf` once `registerTypedArrayMemory` has it.
+   */
+  owns?(array: Float32Array | Int32Array | Uint8Array): boolean;
   /** a zeroed array of n elements */
   f32(n: number): F32;
   i32(n: number): I32;
@@ -102,9 +107,32 @@ class HostMemory implements DeviceMemory {
 /** The JS heap: arrays are typed arrays, reads are copies. Host backends (reference, wasm, gpu.js) use it. */
 export const hostMemory: DeviceMemory = new HostMemory();
 
+/** Host memories whose typed arrays are not on the JS heap (wasm memory), asked by memoryOf in turn. */
+const typedArrayMemories = new Set<DeviceMemory>();
+
+/**
+ * Makes `memoryOf` answer `memory` for the typed arrays it owns, so that `allocLike` allocates beside them and
+ * `memoryOf(a).free(a)` returns them. Registering the same memory again changes nothing.
+ */
+export function registerTypedArrayMemory(memory: DeviceMemory): void {
+  if (!memory.host || !memory.owns)
+    throw new DeviceMemoryError(
+      `registerTypedArrayMemory: expected a host memory with owns(), got "${memory.name}" (host ${memory.host}, owns ${memory.owns ? 'yes' : 'no'})`,
+    );
+  typedArrayMemories.add(memory);
+}
+
+/** Forgets a memory registered with registerTypedArrayMemory (its backend was disposed or replaced). */
+export function unregisterTypedArrayMemory(memory: DeviceMemory): void {
+  typedArrayMemories.delete(memory);
+}
+
 /** The memory an array lives in. */
 export function memoryOf(array: DeviceArray): DeviceMemory {
-  if (isHostArray(array)) return hostMemory;
+  if (isHostArray(array)) {
+    for (const memory of typedArrayMemories) if (memory.owns!(array)) return memory;
+    return hostMemory;
+  }
   const memory = (array as unknown as Partial<DeviceHandle>).memory;
   if (!memory) throw new DeviceMemoryError(`expected a typed array or a device array, got ${String(array)}`);
   return memory;
