@@ -36,6 +36,7 @@ const TYPE_WORDS: Record<OptionSpec['type'], string> = {
   list: 'list',
   choice: 'choice',
   object: 'mapping (config only)',
+  pairs: 'name=value pairs',
 };
 
 /** `[1, 4096]`, `(0, 1)`, `>= 0` — the range as the CLI's own error messages word it. */

@@ -26,7 +26,9 @@ export type OptionType =
   | 'list'
   | 'choice'
   /** a YAML mapping or list; config only */
-  | 'object';
+  | 'object'
+  /** names to text: `a=1,b=2` on the command line, a YAML mapping (or that string) in a config */
+  | 'pairs';
 
 export interface OptionSpec {
   /** the config key, snake_case; the flag is its kebab-case */

@@ -12,6 +12,7 @@ const A = [
   option('targets', 'list', 'targets', { default: ['all-linear'] }),
   option('out', 'path', 'folder'),
   option('map', 'object', 'mapping', { configOnly: true }),
+  option('vars', 'pairs', 'name=value pairs'),
 ];
 const B = [option('quant', 'choice', 'q', { choices: ['auto', 'nf4', 'none'], default: 'auto' })];
 
@@ -25,6 +26,7 @@ describe('value types inferred from the declarations', () => {
     expectTypeOf<V['targets']>().toEqualTypeOf<string[]>();
     expectTypeOf<V['out']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<V['map']>().toEqualTypeOf<unknown>();
+    expectTypeOf<V['vars']>().toEqualTypeOf<Record<string, string> | undefined>();
   });
 
   test("the verbs' objects", () => {
@@ -41,7 +43,16 @@ describe('value types inferred from the declarations', () => {
 describe('merge, only, without', () => {
   test('a later declaration replaces an earlier one, in place', () => {
     const merged = merge(A, B);
-    expect(merged.map((s) => s.key)).toEqual(['lr', 'quant', 'steps', 'flag', 'targets', 'out', 'map']);
+    expect(merged.map((s) => s.key)).toEqual([
+      'lr',
+      'quant',
+      'steps',
+      'flag',
+      'targets',
+      'out',
+      'map',
+      'vars',
+    ]);
     expect(merged.find((s) => s.key === 'quant')?.default).toBe('auto');
     expectTypeOf<OptionValues<(typeof merged)[number]>['quant']>().toEqualTypeOf<'auto' | 'nf4' | 'none'>();
   });
@@ -50,7 +61,7 @@ describe('merge, only, without', () => {
     const picked = only(A, ['lr', 'flag']);
     const rest = without(A, ['lr', 'flag']);
     expect(picked.map((s) => s.key)).toEqual(['lr', 'flag']);
-    expect(rest.map((s) => s.key)).toEqual(['quant', 'steps', 'targets', 'out', 'map']);
+    expect(rest.map((s) => s.key)).toEqual(['quant', 'steps', 'targets', 'out', 'map', 'vars']);
     expectTypeOf<keyof OptionValues<(typeof picked)[number]>>().toEqualTypeOf<'lr' | 'flag'>();
   });
 });

@@ -20,7 +20,9 @@ type Declared<S extends OptionSpec> = S['type'] extends 'int' | 'number'
         ? string[]
         : S['type'] extends 'object'
           ? unknown
-          : string;
+          : S['type'] extends 'pairs'
+            ? Record<string, string>
+            : string;
 
 /**
  * One option's value: its declared type; `| undefined` when it has no default (a boolean without one reads as

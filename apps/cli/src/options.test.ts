@@ -28,11 +28,13 @@ describe('coerce: flag strings and YAML values to one checked value', () => {
     [spec('path'), '/abs/x.jsonl', '/abs/x.jsonl'],
     [spec('string'), 42, '42'],
     [spec('object'), { a: 1 }, { a: 1 }],
+    [spec('pairs'), 'name=Ada, author = Lovelace Lab', { name: 'Ada', author: 'Lovelace Lab' }],
+    [spec('pairs'), { name: 'Ada', year: 1815 }, { name: 'Ada', year: '1815' }],
   ])('%#: %j', (s, raw, expected) => {
     expect(ok(s, raw)).toEqual(expected);
   });
 
-  test.each([
+  test.each<[OptionSpec, unknown, string]>([
     [spec('int', { min: 1 }), 'abc', '--k: expected an integer >= 1, got "abc"'],
     [spec('int', { min: 1 }), '1.5', '--k: expected an integer >= 1, got "1.5"'],
     [spec('int', { min: 1 }), 0, '--k: expected an integer >= 1, got number 0'],
@@ -47,6 +49,11 @@ describe('coerce: flag strings and YAML values to one checked value', () => {
     [spec('choice', { choices: ['nf4', 'fp4'] }), 'int8', '--k: expected one of nf4, fp4, got "int8"'],
     [spec('list'), 'a,,b', '--k: expected a list or a comma-separated string, got "a,,b"'],
     [spec('object'), 'x', '--k: expected a mapping, got "x"'],
+    [spec('pairs'), 'name', '--k: expected name=value pairs'],
+    [spec('pairs'), 'name=a=b', '--k: expected name=value pairs'],
+    [spec('pairs'), '1x=a', '--k: expected name=value pairs'],
+    [spec('pairs'), 'a=1,,b=2', '--k: expected name=value pairs'],
+    [spec('pairs'), { name: ['a'] }, '--k: expected name=value pairs'],
     [spec('path'), '', '--k: expected a string, got ""'],
   ])('%#: %j is refused', (s, raw, message) => {
     expect(() => ok(s, raw)).toThrow(message);

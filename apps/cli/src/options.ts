@@ -34,6 +34,8 @@ function expectedOf(spec: OptionSpec): string {
       return 'a list or a comma-separated string';
     case 'object':
       return 'a mapping';
+    case 'pairs':
+      return 'name=value pairs (name=value,name=value; in a config also a mapping of names to text)';
     default:
       return 'a string';
   }
@@ -106,6 +108,8 @@ export function coerce(
     case 'object':
       if (typeof raw === 'object' && raw !== null) return raw;
       return fail();
+    case 'pairs':
+      return pairsOf(raw) ?? fail();
     case 'path':
       if (typeof raw !== 'string' || raw === '') fail();
       return isAbsolute(raw as string) ? raw : resolve(baseDir, raw as string);
@@ -131,6 +135,26 @@ function coerceNamed(
     throw makeError(`${label}: expected ${expected}, got ${got ?? shown(raw)}`);
   };
   return coerce(spec, alias.convert(raw, fail), label, baseDir, makeError);
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `name=Ada,author=Lab` or `{ name: Ada, author: Lab }` as a record; undefined when it is neither. */
+function pairsOf(raw: unknown): Record<string, string> | undefined {
+  let entries: [string, unknown][];
+  if (typeof raw === 'string') {
+    const parts = raw.split(',').map((p) => p.split('='));
+    if (parts.some((p) => p.length !== 2)) return undefined;
+    entries = parts.map(([k, v]) => [k!.trim(), v!.trim()]);
+  } else if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) entries = Object.entries(raw);
+  else return undefined;
+  if (entries.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) {
+    if (!NAME.test(k) || (typeof v !== 'string' && typeof v !== 'number')) return undefined;
+    out[k] = String(v);
+  }
+  return out;
 }
 
 /**

@@ -191,6 +191,12 @@ export const PREPARE_OPTIONS = merge(
       aliases: [{ key: 'val_set_size' }],
     }),
     option('eval_size', 'int', 'examples held out', { min: 1, max: LIMITS.examples }),
+    option(
+      'template_vars',
+      'pairs',
+      "values for {{name}} placeholders in the data, e.g. LLaMA-Factory's identity.json: name=Ada,author=Lab (a source still holding an unfilled one is refused)",
+      { arg: 'name=value,…' },
+    ),
   ],
 );
 

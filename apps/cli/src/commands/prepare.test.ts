@@ -1,8 +1,9 @@
 // lora prepare: sources from a config (paths relative to it, field options per source) → train.jsonl/eval.jsonl,
 // byte-identical for the same seed; flags override the config.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareDatasets } from '@lora/datasets';
+import { describeWithFixtures, sharedFixture } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import { tempDir } from '../test-support/temp-dir.js';
 import { runCli } from '../test-support/capture-io.js';
@@ -92,6 +93,72 @@ describe('lora prepare', () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(
       'lora: bad.yml line 1: sources[0]: unknown key "feild_map" (did you mean "field_map"?)\n',
+    );
+  });
+});
+
+describeWithFixtures("lora prepare on LLaMA-Factory's identity.json ({{name}} and {{author}})", () => {
+  const identity = () => sharedFixture('datasets', 'llama-factory', 'identity.json');
+
+  test('without values it refuses, naming the file, line and placeholder, and writes nothing', async () => {
+    const r = await runCli(['prepare', '--data', identity(), '--output', 'identity-none'], root);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `lora: ${identity()} line 5: {{name}}: expected a value for this placeholder (--template-vars name=… or template_vars: { name: … } in --config), got none\n`,
+    );
+    expect(existsSync(join(root, 'identity-none', 'train.jsonl'))).toBe(false);
+  });
+
+  test('--template-vars fills every placeholder; the data keeps its 91 records', async () => {
+    const r = await runCli(
+      [
+        'prepare',
+        '--data',
+        identity(),
+        '--output',
+        'identity',
+        '--template-vars',
+        'name=Ada,author=Lovelace Lab',
+      ],
+      root,
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`${identity()}: 91 records, 91 examples as alpaca, 91 used`);
+    const text = readFileSync(join(root, 'identity', 'train.jsonl'), 'utf8');
+    expect(text).not.toMatch(/\{\{/);
+    const rows = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { messages: { content: string }[] });
+    expect(rows).toHaveLength(91);
+    const answers = rows.map((row) => row.messages.at(-1)!.content);
+    expect(answers).toContain(
+      'Hello! I am Ada, an AI assistant developed by Lovelace Lab. How can I assist you today?',
+    );
+  });
+
+  test('template_vars: in a config fills what it names; a placeholder it leaves out is refused by line', async () => {
+    writeFileSync(
+      join(root, 'conf', 'identity.yml'),
+      `data: ${JSON.stringify(identity())}\noutput: identity-half\ntemplate_vars: { name: Ada }\n`,
+    );
+    const r = await runCli(['prepare', '--config', 'conf/identity.yml'], root);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      new RegExp(
+        `^lora: .*identity\\.json line 5: \\{\\{author\\}\\}: expected a value for this placeholder \\(identity\\.yml line 3: template_vars author=…`,
+      ),
+    );
+  });
+
+  test('a malformed --template-vars is refused like any other value', async () => {
+    const r = await runCli(
+      ['prepare', '--data', identity(), '--output', 'x', '--template-vars', 'name'],
+      root,
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      'lora: --template-vars: expected name=value pairs (name=value,name=value; in a config also a mapping of names to text), got "name"\n',
     );
   });
 });

@@ -5,6 +5,7 @@ import { parseSource, sourceOptions } from '../data-source.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { printer } from '../io.js';
 import { claimOutput, existingPolicy } from '../output-guard.js';
+import { fillSources } from '../template-vars.js';
 import type { PrepareOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
@@ -42,33 +43,52 @@ export async function prepareCommand({ io, opts, options }: CommandContext<Prepa
     const label = i < labels.length ? labels[i]! : options.label('data');
     return [label, source.path] as const;
   });
-  const claim = await claimOutput({
-    verb: 'prepare',
-    output: outDir,
-    outputLabel: options.label('output'),
-    inputs,
-    runFiles: ['train.jsonl', 'eval.jsonl'],
-    existing: existingPolicy(opts.overwrite, false),
-    out,
-  });
+  // refused before the output is claimed: a placeholder without a value
+  const filled = await fillSources(sources, opts.template_vars ?? {}, options.label('template_vars'));
+  if (opts.template_vars !== undefined && filled.filled === 0)
+    out(`note: ${options.label('template_vars')}: no source holds a {{…}} placeholder; nothing filled`);
   try {
-    const stats = await prepareDatasets({
-      sources,
-      outDir,
-      seed: opts.seed,
-      ...(evalRatio !== undefined && { evalRatio }),
-      ...(evalSize !== undefined && { evalSize }),
+    const claim = await claimOutput({
+      verb: 'prepare',
+      output: outDir,
+      outputLabel: options.label('output'),
+      inputs,
+      runFiles: ['train.jsonl', 'eval.jsonl'],
+      existing: existingPolicy(opts.overwrite, false),
+      out,
     });
-    for (const s of stats.sources) {
-      const skipped = s.skipped.map((k) => `${k.count} skipped (${k.reason})`).join(', ');
-      out(
-        `${s.name}: ${s.records} records, ${s.examples} examples as ${s.format}, ${s.used} used${skipped ? `, ${skipped}` : ''}`,
-      );
+    try {
+      await prepareInto(filled.sources, outDir, opts, out);
+    } finally {
+      await claim.release();
     }
-    out(`wrote ${stats.train} train examples to ${stats.files.train}`);
-    if (stats.files.eval) out(`wrote ${stats.eval} eval examples to ${stats.files.eval}`);
   } finally {
-    await claim.release();
+    await filled.cleanup();
   }
   return 0;
+}
+
+/** Merge, sample, shuffle and split `sources` into the claimed `outDir`, saying what each source gave. */
+async function prepareInto(
+  sources: PrepareSource[],
+  outDir: string,
+  opts: PrepareOptions,
+  out: (line: string) => void,
+): Promise<void> {
+  const { eval_ratio: evalRatio, eval_size: evalSize } = opts;
+  const stats = await prepareDatasets({
+    sources,
+    outDir,
+    seed: opts.seed,
+    ...(evalRatio !== undefined && { evalRatio }),
+    ...(evalSize !== undefined && { evalSize }),
+  });
+  for (const s of stats.sources) {
+    const skipped = s.skipped.map((k) => `${k.count} skipped (${k.reason})`).join(', ');
+    out(
+      `${s.name}: ${s.records} records, ${s.examples} examples as ${s.format}, ${s.used} used${skipped ? `, ${skipped}` : ''}`,
+    );
+  }
+  out(`wrote ${stats.train} train examples to ${stats.files.train}`);
+  if (stats.files.eval) out(`wrote ${stats.eval} eval examples to ${stats.files.eval}`);
 }
