@@ -9,6 +9,7 @@ import { expectClose, hostF32, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loraConfig } from './config.js';
 import { injectLora } from './lora-model.js';
+import { mergeAndUnload } from './merge.js';
 import { loadAdapter, saveAdapter } from './save-load.js';
 
 const ARCHS = ['llama', 'gpt2'] as const;
@@ -72,4 +73,31 @@ describe.each(ARCHS)('%s tiny CausalLM', (arch) => {
     // the order of the original quantization's (random tiny weights have no dominant directions to take out)
     expect(Math.max(...now.map((v, k) => Math.abs(v - before[k]!)))).toBeLessThan(2 * quantError);
   });
+});
+
+test('mergeAndUnload after OLoRA on a 4-bit model: merged into the rewritten base, compared with the original at step 0', async () => {
+  const quantize = { quantType: 'nf4', doubleQuant: true } as const;
+  const model = await CausalLM.load(dirs.get('llama')!, { quantize });
+  const lm = injectLora(
+    model,
+    loraConfig({ r: 4, lora_alpha: 8, target_modules: ['q_proj'], init_lora_weights: 'olora' }),
+  );
+  const before = await logits(model);
+  const dense = await CausalLM.load(dirs.get('llama')!);
+  const original = (name: string) => hostF32(dense.linearModules().get(name)!.denseWeight!().weight);
+  const { modules } = await mergeAndUnload(lm, { original });
+  expectClose(await logits(model), before, { rtol: 0, atol: 1e-4 }, 'merged');
+  // the base at step 0 is 4-bit W_res plus s·B₀A₀: about one 4-bit rounding from the original, as a plain QLoRA base is
+  const plain = injectLora(
+    await CausalLM.load(dirs.get('llama')!, { quantize }),
+    loraConfig({ r: 4, target_modules: ['q_proj'] }),
+  );
+  const rounding = Math.max(
+    ...(await mergeAndUnload(plain, { original })).modules.map((m) => m.maxAbsDiffFromOriginal!),
+  );
+  const sBA = Math.max(
+    ...[...lm.layers.values()].map((l) => Math.max(...hostF32(l.deltaWeight()).map(Math.abs))),
+  );
+  expect(sBA).toBeGreaterThan(4 * rounding); // so a comparison that left s·B₀A₀ out would fail below
+  for (const m of modules) expect(m.maxAbsDiffFromOriginal!).toBeLessThan(2 * rounding);
 });

@@ -5,6 +5,7 @@ import { type F32, type LinearModule, memoryOf, toHost } from '@lora/core';
 import { maxAbsDiff } from './buffers.js';
 import { MergeError } from './errors.js';
 import { FrozenLinear } from './frozen-linear.js';
+import type { LoraLinear } from './lora-linear.js';
 import type { LoraModel } from './lora-model.js';
 
 /** One module `mergeAndUnload` merged, and into which weights. */
@@ -12,7 +13,10 @@ export interface MergedModule {
   name: string;
   /** "dense": merged into the base's own weight; "dequantized": into the dequantized weight of a base without one */
   mergedInto: 'dense' | 'dequantized';
-  /** max |dequantized − original| over the base weight, when the original dense weight was given */
+  /**
+   * max |base − original| over the base weight at step 0 (dequantized; with s·B₀A₀ added back after PiSSA/OLoRA), when
+   * the original dense weight was given
+   */
   maxAbsDiffFromOriginal?: number;
 }
 
@@ -41,6 +45,23 @@ function transposed(w: Float32Array, out: number, inF: number): Float32Array {
   const t = new Float32Array(w.length);
   for (let j = 0; j < out; j++) for (let i = 0; i < inF; i++) t[i * out + j] = w[j * inF + i]!;
   return t;
+}
+
+/**
+ * The base weight the model computed with at step 0, on the host: the base's own, plus s·B₀A₀ for a PiSSA/OLoRA layer
+ * (whose base holds the residual W − s·B₀A₀), so it compares with the original checkpoint weight.
+ */
+async function baseAtInit(layer: LoraLinear, weight: F32): Promise<Float32Array> {
+  const host = await toHost(weight); // a copy
+  const initial = layer.initialWeights;
+  if (!initial) return host;
+  const { r: R, inFeatures: I, scaling: s } = layer;
+  for (let j = 0; j < layer.outFeatures; j++)
+    for (let i = 0; i < R; i++) {
+      const b = s * initial.b[j * R + i]!;
+      for (let c = 0; c < I; c++) host[j * I + c]! += b * initial.a[i * I + c]!;
+    }
+  return host;
 }
 
 /** Frees arrays of a denseWeight() copy once read (a no-op on the host; on a GPU each is a dense (out, in) buffer). */
@@ -74,7 +95,7 @@ export async function mergeAndUnload(
     let bias: F32 | undefined;
     if (dense) {
       if (layer.merged) layer.unmerge(); // start from the base weight, so the comparison below sees it
-      const diff = original ? maxAbsDiff(await toHost(dense.data), original) : undefined;
+      const diff = original ? maxAbsDiff(await baseAtInit(layer, dense.data), original) : undefined;
       layer.merge();
       weight = dense.data;
       const copy = layer.base.denseWeight(); // for its bias: the base's weight is `dense` itself
@@ -90,7 +111,7 @@ export async function mergeAndUnload(
       let diff: number | undefined;
       if (original) {
         const base = layer.base.denseWeight(); // dequantized
-        diff = maxAbsDiff(await toHost(base.weight), original);
+        diff = maxAbsDiff(await baseAtInit(layer, base.weight), original);
         release(base.weight, base.bias);
       }
       ({ weight, bias } = layer.denseWeight());
