@@ -9,7 +9,7 @@ import {
   type LinearCache,
   type LinearModule,
 } from '@lora/core';
-import { swapMiddle } from './buffers.js';
+import { joinColumns, splitColumns, swapMiddle } from './buffers.js';
 import type { RopeTables } from './rope.js';
 import { type SdpaCache, type SdpaShape, sdpaBackward, sdpaForward, sdpaIncremental } from './sdpa.js';
 import { fromHeadMajor, type Segment, toHeadMajor } from './segments.js';
@@ -268,43 +268,5 @@ export class Attention {
     const o = swapMiddle(oh, B, heads, n, D, buffer(ws, 'o', q, q.length)); // (B, n, H, D)
     const oLinear = this.linear(names.o);
     return oLinear.forward(o, B * n, ctx, buffer(ws, 'out', x, B * n * oLinear.outFeatures)).out;
-  }
-}
-
-/** Copies column blocks [from, from + width) of a (rows, total) matrix into (rows, width) matrices: a fused qkv split. */
-function splitColumns(
-  src: F32,
-  rows: number,
-  total: number,
-  parts: readonly (readonly [F32, number, number])[],
-): void {
-  for (const [dst, from, width] of parts) {
-    kernel('stridedCopy')({
-      src: src.subarray(from),
-      dst,
-      counts: [rows, 1, 1],
-      inner: width,
-      srcStrides: [total, 0, 0],
-      dstStrides: [width, 0, 0],
-    });
-  }
-}
-
-/** The inverse of splitColumns: (rows, width) matrices into column blocks of a (rows, total) matrix. */
-function joinColumns(
-  dst: F32,
-  rows: number,
-  total: number,
-  parts: readonly (readonly [F32, number, number])[],
-): void {
-  for (const [src, from, width] of parts) {
-    kernel('stridedCopy')({
-      src,
-      dst: dst.subarray(from),
-      counts: [rows, 1, 1],
-      inner: width,
-      srcStrides: [width, 0, 0],
-      dstStrides: [total, 0, 0],
-    });
   }
 }

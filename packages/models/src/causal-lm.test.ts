@@ -37,7 +37,7 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
     const model = microModel(arch);
     const names = model.parameters().map((p) => p.name);
     expect(new Set(names).size).toBe(names.length);
-    const tied = arch !== 'llama' && arch !== 'mistral'; // the micro configs' tie_word_embeddings
+    const tied = !['llama', 'mistral', 'phi3'].includes(arch); // the micro configs' tie_word_embeddings
     expect(names.includes('lm_head.weight')).toBe(!tied);
     model.setTrainable((n) => n === 'model.norm.weight' || n === 'transformer.ln_f.weight');
     const trainable = model.parameters().filter((p) => p.trainable);
@@ -53,7 +53,11 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
     ).toBe(false);
     expect(
       decays.get(
-        arch === 'gpt2' ? 'transformer.h.0.attn.c_attn.weight' : 'model.layers.0.self_attn.q_proj.weight',
+        arch === 'gpt2'
+          ? 'transformer.h.0.attn.c_attn.weight'
+          : arch === 'phi3'
+            ? 'model.layers.0.self_attn.qkv_proj.weight'
+            : 'model.layers.0.self_attn.q_proj.weight',
       ),
     ).toBe(true);
   });
@@ -64,15 +68,19 @@ describe.each(ARCHS)('CausalLM %s (micro, float64)', (arch) => {
     const expected =
       arch === 'gpt2'
         ? ['attn.c_attn', 'attn.c_proj', 'mlp.c_fc', 'mlp.c_proj'].map((n) => `transformer.h.1.${n}`)
-        : [
-            'self_attn.q_proj',
-            'self_attn.k_proj',
-            'self_attn.v_proj',
-            'self_attn.o_proj',
-            'mlp.gate_proj',
-            'mlp.up_proj',
-            'mlp.down_proj',
-          ].map((n) => `model.layers.1.${n}`);
+        : arch === 'phi3'
+          ? ['self_attn.qkv_proj', 'self_attn.o_proj', 'mlp.gate_up_proj', 'mlp.down_proj'].map(
+              (n) => `model.layers.1.${n}`,
+            )
+          : [
+              'self_attn.q_proj',
+              'self_attn.k_proj',
+              'self_attn.v_proj',
+              'self_attn.o_proj',
+              'mlp.gate_proj',
+              'mlp.up_proj',
+              'mlp.down_proj',
+            ].map((n) => `model.layers.1.${n}`);
     expect([...linears.keys()].filter((n) => n.includes('.1.'))).toEqual(expected);
     const name = expected[3]!;
     const old = linears.get(name)!;

@@ -152,7 +152,7 @@ describeWithFixtures('parseModelConfig on real config.json files', () => {
 
   test('Gemma2 (gemma2_2b) is refused, naming model_type', () => {
     expect(() => parseModelConfig(preset('gemma2_2b'), 'gemma2/config.json')).toThrow(
-      'gemma2/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", got "gemma2"',
+      'gemma2/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", got "gemma2"',
     );
   });
 });
@@ -171,7 +171,7 @@ describe('parseModelConfig errors name the file and key', () => {
       label: 'unknown model_type',
       raw: { ...llama, model_type: 'falcon' },
       message:
-        'x/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", got "falcon"',
+        'x/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", got "falcon"',
     },
     {
       label: 'heads not dividing hidden',

@@ -35,6 +35,13 @@ const GRADS: Record<Architecture, string[]> = {
     'transformer.h.1.mlp.c_proj.bias',
     'transformer.ln_f.weight',
   ],
+  phi3: [
+    'model.layers.0.self_attn.qkv_proj.weight',
+    'model.layers.0.mlp.gate_up_proj.weight',
+    'model.layers.1.self_attn.o_proj.weight',
+    'model.layers.1.mlp.down_proj.weight',
+    'model.norm.weight',
+  ],
   mistral: [
     'model.layers.0.self_attn.q_proj.weight',
     'model.layers.0.self_attn.k_proj.weight',
@@ -51,20 +58,22 @@ const GRADS: Record<Architecture, string[]> = {
   ],
 };
 
-export const GOLDEN_CASES: GoldenCase[] = (['llama', 'qwen2', 'gpt2', 'gemma', 'mistral'] as const).flatMap(
-  (architecture, i) =>
-    (['float32', 'bfloat16'] as const).map((dtype) => ({
-      name: `${architecture}-${dtype}`,
-      architecture,
-      dtype,
-      seed: 1000 + i,
-      grads: GRADS[architecture],
-    })),
+export const GOLDEN_CASES: GoldenCase[] = (
+  ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral', 'phi3'] as const
+).flatMap((architecture, i) =>
+  (['float32', 'bfloat16'] as const).map((dtype) => ({
+    name: `${architecture}-${dtype}`,
+    architecture,
+    dtype,
+    seed: 1000 + i,
+    grads: GRADS[architecture],
+  })),
 );
 
 /** Short float64 SGD runs on every weight of a case's checkpoint (golden.py train_case): Mistral's window masks. */
 export const GOLDEN_TRAINING: { name: string; steps: number; lr: number }[] = [
   { name: 'mistral-float32', steps: 6, lr: 0.3 },
+  { name: 'phi3-float32', steps: 6, lr: 0.3 },
 ];
 
 /** A padded batch (B 2, T 7): row 0 right-padded, row 1 left-padded; pad id 0; prompt tokens masked with −100. */

@@ -208,7 +208,7 @@ describe('load errors name the file and the tensor or key', () => {
       label: 'unknown model_type',
       edit: { model_type: 'falcon' },
       error: ModelConfigError,
-      message: 'config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", got "falcon"',
+      message: 'config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", got "falcon"',
     },
     {
       label: 'unsupported rope_scaling',

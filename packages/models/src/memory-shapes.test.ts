@@ -13,6 +13,7 @@ const LINEARS = {
   gemma: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
   gpt2: ['c_attn', 'c_proj', 'c_fc', 'c_proj'],
   mistral: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+  phi3: ['qkv_proj', 'o_proj', 'gate_up_proj', 'down_proj'],
 };
 
 const padded = {

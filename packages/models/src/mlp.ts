@@ -1,10 +1,16 @@
-// Feed-forward blocks: gated (LlamaMLP SwiGLU, GemmaMLP GeGLU with tanh-GELU) and GPT2MLP (c_fc → gelu_new → c_proj).
+// Feed-forward blocks: gated (LlamaMLP SwiGLU, GemmaMLP GeGLU with tanh-GELU, Phi3MLP with a fused gate_up_proj whose
+// first half is the gate) and GPT2MLP (c_fc → gelu_new → c_proj).
 import { type F32, type ForwardContext, kernel, type LinearCache, type LinearModule } from '@lora/core';
+import { joinColumns, splitColumns } from './buffers.js';
 import { buffer, type Workspace } from './workspace.js';
 
 export type Activation = 'silu' | 'geluTanh';
 
-export type MlpNames = { gate: string; up: string; down: string } | { fc: string; proj: string };
+/** The module names of an MLP: gate, up and down; a fused gate_up (Phi-3: [gate | up] columns) and down; or fc, proj. */
+export type MlpNames =
+  | { gate: string; up: string; down: string }
+  | { gateUp: string; down: string }
+  | { fc: string; proj: string };
 
 export interface MlpCache {
   /** (T, I) pre-activation (the gate projection, or c_fc's output) */
@@ -22,12 +28,7 @@ export class Mlp {
   ) {}
 
   /** With a workspace, the activations kept for backward live in its buffers "gate", "up", "h" / "fc", "a" and "out". */
-  forward(
-    x: F32,
-    rows: number,
-    ctx: ForwardContext,
-    ws?: Workspace,
-  ): { out: F32; cache: MlpCache } {
+  forward(x: F32, rows: number, ctx: ForwardContext, ws?: Workspace): { out: F32; cache: MlpCache } {
     const names = this.names;
     const outOf = (key: string, linear: LinearModule) => buffer(ws, key, x, rows * linear.outFeatures);
     const act = kernel(this.activation);
@@ -40,21 +41,33 @@ export class Mlp {
       const proj = projLinear.forward(a, rows, ctx, outOf('out', projLinear)); // (T, C)
       return { out: proj.out, cache: { pre: fc.out, linears: [fc.cache, proj.cache] } };
     }
-    const [gateLinear, upLinear, downLinear] = [
-      this.linear(names.gate),
-      this.linear(names.up),
-      this.linear(names.down),
-    ];
-    const gate = gateLinear.forward(x, rows, ctx, outOf('gate', gateLinear)); // (T, I)
-    const up = upLinear.forward(x, rows, ctx, outOf('up', upLinear)); // (T, I)
-    const h = buffer(ws, 'h', x, gate.out.length); // (T, I) act(gate) · up
-    act({ x: gate.out, out: h, n: h.length });
-    kernel('mul')({ a: h, b: up.out, out: h, n: h.length });
+    let gate: F32;
+    let up: F32;
+    let projections: LinearCache[];
+    if ('gateUp' in names) {
+      const gateUpLinear = this.linear(names.gateUp);
+      const width = gateUpLinear.outFeatures;
+      const I = width / 2;
+      const temp = ws?.temp.scope('mlp');
+      const gu = gateUpLinear.forward(x, rows, ctx, buffer(temp, 'gate-up', x, rows * width)); // (T, 2I)
+      [gate, up] = [buffer(ws, 'gate', x, rows * I), buffer(ws, 'up', x, rows * I)]; // (T, I) each
+      splitColumns(gu.out, rows, width, [
+        [gate, 0, I],
+        [up, I, I],
+      ]);
+      projections = [gu.cache];
+    } else {
+      const [gateLinear, upLinear] = [this.linear(names.gate), this.linear(names.up)];
+      const g = gateLinear.forward(x, rows, ctx, outOf('gate', gateLinear)); // (T, I)
+      const u = upLinear.forward(x, rows, ctx, outOf('up', upLinear)); // (T, I)
+      [gate, up, projections] = [g.out, u.out, [g.cache, u.cache]];
+    }
+    const downLinear = this.linear(names.down);
+    const h = buffer(ws, 'h', x, gate.length); // (T, I) act(gate) · up
+    act({ x: gate, out: h, n: h.length });
+    kernel('mul')({ a: h, b: up, out: h, n: h.length });
     const down = downLinear.forward(h, rows, ctx, outOf('out', downLinear)); // (T, C)
-    return {
-      out: down.out,
-      cache: { pre: gate.out, up: up.out, linears: [gate.cache, up.cache, down.cache] },
-    };
+    return { out: down.out, cache: { pre: gate, up, linears: [...projections, down.cache] } };
   }
 
   /**
@@ -79,8 +92,8 @@ export class Mlp {
       return fc.backward(dpre, linears[0]!, dxOf('dx', fc));
     }
     const up = cache.up!;
-    const [gate, upLinear, down] = [this.linear(names.gate), this.linear(names.up), this.linear(names.down)];
-    const dh = down.backward(dout, linears[2]!, dxOf('dh', down)); // (T, I)
+    const down = this.linear(names.down);
+    const dh = down.backward(dout, linears.at(-1)!, dxOf('dh', down)); // (T, I)
     const n = dh.length;
     const a = buffer(temp, 'a', dh, n); // (T, I) act(gate)
     kernel(this.activation)({ x: pre, out: a, n });
@@ -90,6 +103,16 @@ export class Mlp {
     kernel('mul')({ a: dh, b: a, out: dup, n });
     const dgate = buffer(temp, 'dgate', dh, n); // (T, I)
     backwardKernel({ x: pre, dout: da, dx: dgate, n });
+    if ('gateUp' in names) {
+      const gateUp = this.linear(names.gateUp);
+      const dgu = buffer(temp, 'dgate-up', dh, 2 * n); // (T, 2I) = [dgate | dup]
+      joinColumns(dgu, rows, 2 * (n / rows), [
+        [dgate, 0, n / rows],
+        [dup, n / rows, n / rows],
+      ]);
+      return gateUp.backward(dgu, linears[0]!, dxOf('dx', gateUp)); // (T, C)
+    }
+    const [gate, upLinear] = [this.linear(names.gate), this.linear(names.up)];
     const dx = gate.backward(dgate, linears[0]!, dxOf('dx', gate)); // (T, C)
     upLinear.backward(dup, linears[1]!, dx);
     return dx;

@@ -126,6 +126,18 @@ const MICRO: Record<Architecture, Record<string, unknown>> = {
     rope_theta: 10000,
     sliding_window: 2, // shorter than the test sequences: keys leave the window
   },
+  phi3: {
+    model_type: 'phi3',
+    hidden_size: 8,
+    intermediate_size: 12,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    vocab_size: 11,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    sliding_window: 3,
+  },
 };
 
 /** A micro model (hidden 8, 2 layers, vocab 11) whose weights are Float64Array: float64 end to end for gradchecks. */
@@ -143,7 +155,7 @@ export function microModel(architecture: Architecture, seed = 1, precision: 'f64
   return CausalLM.fromWeights(config, (name) => weights.get(name));
 }
 
-export const ARCHS = ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral'] as const;
+export const ARCHS = ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral', 'phi3'] as const;
 
 /**
  * A step's [Σ token loss, tokens, correct] in float64, synchronously: stepInto on the host with Float64Array stats

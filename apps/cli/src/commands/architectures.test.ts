@@ -1,4 +1,4 @@
-// End to end on tiny checkpoints of all four architectures: train → eval → chat (one prompt) → merge, in-process.
+// End to end on tiny checkpoints of every architecture: train → eval → chat (one prompt) → merge, in-process.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Architecture } from '@lora/models';
@@ -13,6 +13,7 @@ const CASES: { architecture: Architecture; quant: 'nf4' | 'none' }[] = [
   { architecture: 'gemma', quant: 'none' },
   { architecture: 'gpt2', quant: 'none' },
   { architecture: 'mistral', quant: 'nf4' },
+  { architecture: 'phi3', quant: 'nf4' },
 ];
 
 describe.each(CASES)('lora on a tiny $architecture checkpoint ($quant base)', ({ architecture, quant }) => {

@@ -39,6 +39,7 @@ export const ARCHITECTURE_TOKENS: Record<Architecture, ArchitectureTokens> = {
     chatTemplate: 'gemma',
   },
   mistral: { specials: ['<unk>', '<s>', '</s>'], bos: '<s>', eos: '</s>', chatTemplate: 'llama2' },
+  phi3: { specials: ['<unk>', '<s>', '</s>'], bos: '<s>', eos: '</s>', pad: '<unk>', chatTemplate: 'zephyr' },
   gpt2: {
     specials: ['<|endoftext|>'],
     bos: '<|endoftext|>',

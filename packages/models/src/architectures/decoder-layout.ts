@@ -68,6 +68,8 @@ export interface DecoderConfigOptions {
   kvHeads?: number;
   /** max_position_embeddings' default (LlamaConfig: 2048) */
   maxPositions?: number;
+  /** rms_norm_eps' default (LlamaConfig: 1e-6) */
+  normEps?: number;
   /** the activation's key, its default and the values the MLP computes */
   activation: { key: 'hidden_act' | 'hidden_activation'; fallback: string; allowed: readonly string[] };
   /** tie_word_embeddings' default */
@@ -108,7 +110,7 @@ export function parseDecoderConfig(r: ConfigReader, options: DecoderConfigOption
     numKvHeads,
     headDim,
     maxPositions: r.int('max_position_embeddings', options.maxPositions ?? 2048),
-    normEps: r.num('rms_norm_eps', 1e-6),
+    normEps: r.num('rms_norm_eps', options.normEps ?? 1e-6),
     ropeTheta: rope.theta,
     tieWordEmbeddings: r.bool('tie_word_embeddings', options.tieWordEmbeddings),
     attentionBias:

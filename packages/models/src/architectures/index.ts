@@ -4,11 +4,12 @@ import { gemma } from './gemma/index.js';
 import { gpt2 } from './gpt2/index.js';
 import { llama } from './llama/index.js';
 import { mistral } from './mistral/index.js';
+import { phi3 } from './phi3/index.js';
 import { qwen2 } from './qwen2/index.js';
 import type { ArchitectureSpec, ModelNames, TensorSpec } from './spec.js';
 
 /** config.json model_type of each architecture this package runs. */
-export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma' | 'mistral';
+export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma' | 'mistral' | 'phi3';
 
 /** Every architecture's spec, by model_type. Adding one is a folder and a line here. */
 export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>> = Object.freeze({
@@ -17,6 +18,7 @@ export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>
   gpt2,
   gemma,
   mistral,
+  phi3,
 });
 
 /** Every architecture this package runs. */

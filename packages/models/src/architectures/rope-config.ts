@@ -20,24 +20,26 @@ export function parseRope(r: ConfigReader): { theta: number; scaling: RopeScalin
   const s = spec as Raw;
   const type = s.rope_type ?? s.type ?? 'default';
   if (type === 'default') return { theta, scaling: undefined };
+  if (type !== 'linear' && type !== 'llama3') {
+    // refused before its parameters are read: longrope (Phi-3 128k) has no factor to name
+    r.fail(
+      `${key}.rope_type`,
+      '"default", "linear" or "llama3" (other RoPE scalings are not supported)',
+      type,
+    );
+  }
   const factor = r.num('factor', Number.NaN, s, `${key}.factor`);
   if (type === 'linear') return { theta, scaling: { type, factor } };
-  if (type === 'llama3') {
-    const lowFreqFactor = r.num('low_freq_factor', Number.NaN, s, `${key}.low_freq_factor`);
-    const highFreqFactor = r.num('high_freq_factor', Number.NaN, s, `${key}.high_freq_factor`);
-    if (!(highFreqFactor > lowFreqFactor))
-      r.fail(`${key}.high_freq_factor`, `a number > low_freq_factor ${lowFreqFactor}`, highFreqFactor);
-    const originalMaxPositions = r.num(
-      'original_max_position_embeddings',
-      Number.NaN,
-      s,
-      `${key}.original_max_position_embeddings`,
-    );
-    return { theta, scaling: { type, factor, lowFreqFactor, highFreqFactor, originalMaxPositions } };
-  }
-  return r.fail(
-    `${key}.rope_type`,
-    '"default", "linear" or "llama3" (other RoPE scalings are not supported)',
-    type,
+  // llama3: long wavelengths slowed by factor, a smooth ramp between low_freq_factor and high_freq_factor
+  const lowFreqFactor = r.num('low_freq_factor', Number.NaN, s, `${key}.low_freq_factor`);
+  const highFreqFactor = r.num('high_freq_factor', Number.NaN, s, `${key}.high_freq_factor`);
+  if (!(highFreqFactor > lowFreqFactor))
+    r.fail(`${key}.high_freq_factor`, `a number > low_freq_factor ${lowFreqFactor}`, highFreqFactor);
+  const originalMaxPositions = r.num(
+    'original_max_position_embeddings',
+    Number.NaN,
+    s,
+    `${key}.original_max_position_embeddings`,
   );
+  return { theta, scaling: { type: 'llama3', factor, lowFreqFactor, highFreqFactor, originalMaxPositions } };
 }
