@@ -7,6 +7,7 @@ import { type LoraConfig, loraConfig } from './config.js';
 import { convertToLora } from './convert-to-lora.js';
 import { LoraConfigError } from './errors.js';
 import { injectLora } from './lora-model.js';
+import { saveMlxAdapter } from './mlx.js';
 import { loadAdapter, saveAdapter } from './save-load.js';
 import { randomWeights } from './toy-linears.test-support.js';
 import { ToyModel } from './toy-model.test-support.js';
@@ -76,6 +77,13 @@ describe('PiSSA/OLoRA saved as a plain LoRA on the original base (PEFT path_init
       'olora',
     );
     await expect(loadAdapter(out, toy())).rejects.toThrowError('needs the residual base it was trained on');
+  });
+
+  test('mlx-lm has no residual base: saveMlxAdapter refuses a PiSSA/OLoRA adapter and names the conversion', async () => {
+    const lm = injectLora(toy(), config({ init_lora_weights: 'pissa' }));
+    await expect(saveMlxAdapter(join(dir, 'mlx'), lm)).rejects.toThrowError(
+      'init_lora_weights expected an adapter of the original base (mlx-lm has no residual base), got "pissa"',
+    );
   });
 
   test('an adapter not initialised from its base, or with DoRA, is refused by name', async () => {

@@ -8,6 +8,7 @@ import type { LinearContainer } from '@lora/core';
 import { showValue, toHost, uniformStream, writeHost } from '@lora/core';
 import { PyFloat, pythonJsonDumps, writeFileAtomic } from '@lora/files';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
+import { isBaseInit } from './base-init.js';
 import { loraConfig } from './config.js';
 import { ADAPTER_CONFIG_NAME } from './config-json.js';
 import { AdapterMismatchError, MlxFormatError } from './errors.js';
@@ -44,6 +45,10 @@ export async function saveMlxAdapter(dir: string, lm: LoraModel): Promise<void> 
     );
   if (lm.extraTrainable.size > 0)
     fail(`modules_to_save expected none, got ${[...lm.extraTrainable.keys()].join(', ')}`);
+  if (isBaseInit(lm.config.init_lora_weights))
+    fail(
+      `init_lora_weights expected an adapter of the original base (mlx-lm has no residual base), got ${JSON.stringify(lm.config.init_lora_weights)}; save it with saveAdapter(dir, lm, { convertToLora: true })`,
+    );
   const layers = [...lm.layers.values()];
   if (layers.length === 0) fail('expected at least one LoRA layer, got none');
   const first = layers[0]!;
