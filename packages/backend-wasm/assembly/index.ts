@@ -4,6 +4,7 @@ export { gemmThread, scratchBytes, MC, KC, NC } from './gemm';
 export { MR, NR } from './microkernel';
 export { PACK_B_F32, PACK_B_NF4 } from './pack-b';
 export { NF4_DOT_MAX_ROWS } from './nf4-dot';
+export { SCALES_BYTES, SCALES_NESTED, SCALES_PLAIN } from './nf4-scales';
 export {
   JOB_BATCH,
   JOB_M,

@@ -35,6 +35,7 @@ import {
 import { aAt } from './pack-a';
 import { PACK_B_NF4 } from './pack-b';
 import { madd } from './microkernel';
+import { blockScale } from './nf4-scales';
 
 /** Most rows of x the fused path takes: decoding (one token per sequence, a few sequences at once). */
 export const NF4_DOT_MAX_ROWS: i32 = 8;
@@ -55,7 +56,7 @@ export function nf4DotBlock(job: usize, i0: i32, i1: i32, j0: i32, j1: i32, scra
   const k = jobI32(job, JOB_K);
   const rows = i1 - i0;
   const packed = <usize>jobI32(job, JOB_B_PTR);
-  const absmax = <usize>jobI32(job, JOB_B_AUX0);
+  const scales = <usize>jobI32(job, JOB_B_AUX0); // f32 absmax or the nested form (nf4-scales.ts)
   const blocksize = jobI32(job, JOB_B_AUX1);
   const code = <usize>jobI32(job, JOB_B_AUX2);
   const alpha = jobF32(job, JOB_ALPHA);
@@ -76,16 +77,16 @@ export function nf4DotBlock(job: usize, i0: i32, i1: i32, j0: i32, j1: i32, scra
     const tail = head + units * UNIT; // first column after the units
     const e0 = rowStart + head;
     const inRegisters = rows === 1 && blocksize % UNIT === 0 && e0 % UNIT === 0;
-    if (!inRegisters) stageRow(packed, absmax, code, blocksize, e0, units, staged, p0, p1, p2, p3);
+    if (!inRegisters) stageRow(packed, scales, code, blocksize, e0, units, staged, p0, p1, p2, p3);
     for (let i = 0; i < rows; i++) {
       const x = aAt(job, 0, i0 + i, 0);
       const xUnits = x + ((<usize>head) << 2);
       let sum = inRegisters
-        ? dotInRegisters(packed, absmax, blocksize, e0, units, xUnits, p0, p1, p2, p3)
+        ? dotInRegisters(packed, scales, blocksize, e0, units, xUnits, p0, p1, p2, p3)
         : dotStaged(staged, xUnits, units);
-      if (head !== 0) sum += load<f32>(x) * weightAt(packed, absmax, code, blocksize, rowStart);
+      if (head !== 0) sum += load<f32>(x) * weightAt(packed, scales, code, blocksize, rowStart);
       for (let c = tail; c < k; c++) {
-        sum += load<f32>(x + ((<usize>c) << 2)) * weightAt(packed, absmax, code, blocksize, rowStart + c);
+        sum += load<f32>(x + ((<usize>c) << 2)) * weightAt(packed, scales, code, blocksize, rowStart + c);
       }
       const at = f32At(cBase, <usize>(i0 + i) * <usize>ldc + <usize>j);
       const scaled = sum * alpha;
@@ -104,10 +105,10 @@ function buildPlanes(code: usize, planes: usize): void {
 
 /** W's element e dequantized: code[nibble] · absmax[e / blocksize] in f32 */
 @inline
-function weightAt(packed: usize, absmax: usize, code: usize, blocksize: i32, e: i32): f32 {
+function weightAt(packed: usize, scales: usize, code: usize, blocksize: i32, e: i32): f32 {
   const byte = <u32>load<u8>(packed + <usize>(e >> 1));
   const nibble = (e & 1) === 0 ? byte >> 4 : byte & 15;
-  return load<f32>(code + ((<usize>nibble) << 2)) * load<f32>(absmax + ((<usize>(e / blocksize)) << 2));
+  return load<f32>(code + ((<usize>nibble) << 2)) * blockScale(scales, e / blocksize);
 }
 
 /** the code indices of the 16 elements whose 8 bytes start at src, in element order (high nibble first) */
@@ -149,7 +150,7 @@ function zipPairsHi(a: v128, b: v128): v128 {
  */
 function dotInRegisters(
   packed: usize,
-  absmax: usize,
+  scales: usize,
   blocksize: i32,
   e0: i32,
   units: i32,
@@ -171,7 +172,7 @@ function dotInRegisters(
     if (e >= blockEnd) {
       const block = e / blocksize;
       blockEnd = (block + 1) * blocksize;
-      scale = f32x4.splat(load<f32>(absmax + ((<usize>block) << 2)));
+      scale = f32x4.splat(blockScale(scales, block));
     }
     const index = unitCodes(src);
     const s0 = lookup(p0, index);
@@ -199,7 +200,7 @@ function dotInRegisters(
  */
 function stageRow(
   packed: usize,
-  absmax: usize,
+  scales: usize,
   code: usize,
   blocksize: i32,
   e0: i32,
@@ -215,7 +216,7 @@ function stageRow(
   for (let u = 0; u < units; u++) {
     const block = e / blocksize;
     if ((e + UNIT - 1) / blocksize === block) {
-      const scale = f32x4.splat(load<f32>(absmax + ((<usize>block) << 2)));
+      const scale = f32x4.splat(blockScale(scales, block));
       const index = unitCodes(src);
       const s0 = lookup(p0, index);
       const s1 = lookup(p1, index);
@@ -231,7 +232,7 @@ function stageRow(
       v128.store(dst, f32x4.mul(zipPairsHi(hi01, hi23), scale), 48);
     } else {
       for (let t = 0; t < UNIT; t++) {
-        store<f32>(dst + ((<usize>t) << 2), weightAt(packed, absmax, code, blocksize, e + t));
+        store<f32>(dst + ((<usize>t) << 2), weightAt(packed, scales, code, blocksize, e + t));
       }
     }
     src += 8;

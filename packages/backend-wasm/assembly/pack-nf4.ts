@@ -3,10 +3,12 @@
 // The operand is a 4-bit weight W stored flat: element e has its code index in byte e >> 1 (high nibble when e
 // is even) and its scale in absmax[e / blocksize]. As GEMM operand B(p, j) = W_flat[p * rs + j * cs], so
 // forward (out = x · Wᵀ, W (N, K) read as Bᵀ) has rs = 1, cs = K and inputGrad (out = dy · W, read as B) has
-// rs = K_W, cs = 1. Job words: JOB_B_PTR packed codes (bytes), JOB_B_AUX0 absmax (f32), JOB_B_AUX1 blocksize,
-// JOB_B_AUX2 code table (16 f32). Each weight is code · absmax rounded to f32, as the reference kernel has it.
+// rs = K_W, cs = 1. Job words: JOB_B_PTR packed codes (bytes), JOB_B_AUX0 the block scales' descriptor
+// (nf4-scales.ts: f32 absmax or the nested form), JOB_B_AUX1 blocksize, JOB_B_AUX2 code table (16 f32). Each weight
+// is code · absmax rounded to f32, as the reference kernel has it.
 import { JOB_B_AUX0, JOB_B_AUX1, JOB_B_AUX2, JOB_B_CS, JOB_B_PTR, JOB_B_RS, jobI32 } from './job';
 import { NR } from './microkernel';
+import { blockScale } from './nf4-scales';
 
 /**
  * Dequantize `len` consecutive flat elements from e0, writing each to dst and stepping dstStep bytes; the
@@ -14,7 +16,7 @@ import { NR } from './microkernel';
  */
 function dequantizeRun(
   packed: usize,
-  absmax: usize,
+  scales: usize,
   code: usize,
   blocksize: i32,
   e0: i32,
@@ -27,7 +29,7 @@ function dequantizeRun(
   while (e < end) {
     const block = e / blocksize;
     const blockEnd = min((block + 1) * blocksize, end);
-    const scale = load<f32>(absmax + ((<usize>block) << 2));
+    const scale = blockScale(scales, block);
     if ((e & 1) !== 0 && e < blockEnd) {
       // odd start: the low nibble of a byte whose high nibble belongs to the previous run
       store<f32>(dst, load<f32>(code + ((<usize>(load<u8>(packed + <usize>(e >> 1)) & 15)) << 2)) * scale);
@@ -60,7 +62,7 @@ function zeroLanes(lanes: i32, kc: i32, dst: usize): void {
 /** packB for PACK_B_NF4: rows [p0, p0 + kc) × columns [j0, j0 + nc) of the dequantized B, as NR-lane panels. */
 export function packBNf4(job: usize, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
   const packed = <usize>jobI32(job, JOB_B_PTR);
-  const absmax = <usize>jobI32(job, JOB_B_AUX0);
+  const scales = <usize>jobI32(job, JOB_B_AUX0);
   const blocksize = jobI32(job, JOB_B_AUX1);
   const code = <usize>jobI32(job, JOB_B_AUX2);
   const rs = jobI32(job, JOB_B_RS);
@@ -73,13 +75,13 @@ export function packBNf4(job: usize, p0: i32, kc: i32, j0: i32, nc: i32, dst: us
       // NT (forward): each lane is a row of W, contiguous along p
       for (let l = 0; l < lanes; l++) {
         const e0 = (j0 + jr + l) * cs + p0;
-        dequantizeRun(packed, absmax, code, blocksize, e0, kc, dst + ((<usize>l) << 2), rowBytes);
+        dequantizeRun(packed, scales, code, blocksize, e0, kc, dst + ((<usize>l) << 2), rowBytes);
       }
     } else {
       // NN (inputGrad): each p is a row of W, its lanes contiguous
       for (let p = 0; p < kc; p++) {
         const e0 = (p0 + p) * rs + (j0 + jr) * cs;
-        dequantizeRun(packed, absmax, code, blocksize, e0, lanes, dst + <usize>p * rowBytes, 4);
+        dequantizeRun(packed, scales, code, blocksize, e0, lanes, dst + <usize>p * rowBytes, 4);
       }
     }
     zeroLanes(lanes, kc, dst);

@@ -3,9 +3,7 @@
 
 import type { HostArgs, BatchedMatmulArgs, MatmulArgs, Nf4MatmulArgs } from '@lora/core';
 import { type KernelVariant, loadKernelBinary } from './binaries.js';
-import { elementwiseRunner } from './elementwise-register.js';
 import type { ElementwiseHost } from './elementwise-run.js';
-import { dequantizeAbsmax } from './elementwise-stats.js';
 import { WasmBackendError, WasmMemoryError } from './errors.js';
 import { detectFeatures } from './features.js';
 import { checkGemmArgs, type GemmCall } from './gemm-args.js';
@@ -19,7 +17,7 @@ import {
   readJobLayout,
   writeJob,
 } from './job.js';
-import { checkNf4Args, type Nf4Call } from './nf4-args.js';
+import { checkNf4Args } from './nf4-args.js';
 import type { ThreadPool } from './pool-node.js';
 import { obtainRelaxedSimd, type RelaxedSimdSource, resolveSimdMode, simdFromEnv } from './simd-mode.js';
 import { isNode, resolveThreads, threadsFromEnv } from './threads.js';
@@ -54,6 +52,8 @@ const PARALLEL_MIN_FLOPS = 1 << 22;
  */
 const NF4_WEIGHT_FLOPS = 16;
 const JOB_BYTES = 256;
+/** bytes after the job for nf4Matmul's block-scales descriptor (SCALES_BYTES, aligned) */
+const SCALES_AREA = 64;
 
 /** What the last gemm did: threads it ran on, bytes copied in and out, panels the calling thread packed. */
 export interface GemmCallStats {
@@ -72,8 +72,6 @@ export class WasmGemmEngine {
   private pool: ThreadPool | undefined;
   private arenaPtr = 0;
   private arenaBytes = 0;
-  private restoredPtr = 0;
-  private restoredBytes = 0;
 
   private constructor(
     private readonly module: WebAssembly.Module,
@@ -204,7 +202,9 @@ export class WasmGemmEngine {
 
   /**
    * The nf4Matmul kernel: a GEMM whose B panels are dequantized from the 4-bit codes as they are packed
-   * (PACK_B_NF4), so the dense weight never exists. Operands outside wasm memory are copied in per call.
+   * (PACK_B_NF4), or for decoding (≤ 8 rows, forward) dot products that read the codes in place
+   * (assembly/nf4-dot.ts); either reads the block scales as given, f32 or double-quantized (assembly/nf4-scales.ts),
+   * so neither the dense weight nor restored scales ever exist. Operands outside wasm memory are copied in per call.
    */
   nf4Matmul(args: HostArgs<Nf4MatmulArgs>): void {
     const c = checkNf4Args(args);
@@ -215,46 +215,39 @@ export class WasmGemmEngine {
       if (!accumulate) args.out.fill(0, 0, c.outLen);
       return;
     }
-    if (args.absmax) {
-      this.nf4Product(args, c, args.absmax);
-      return;
-    }
-    // double-quantized: restore the block scales into a scratch in wasm memory with the dequantizeAbsmax kernel
-    // (written in place, never copied out), then run the fused product on them
-    const ptr = this.absmaxScratch(c.blocks * 4);
-    dequantizeAbsmax(elementwiseRunner(this), {
-      ...(args.nested as HostArgs<NonNullable<Nf4MatmulArgs['nested']>>),
-      out: this.heap.f32(ptr, c.blocks),
-      n: c.blocks,
-    });
-    this.nf4Product(args, c, this.heap.f32(ptr, c.blocks)); // a fresh view: staging may have grown the memory
-  }
-
-  /** The fused product of a checked, non-empty call on f32 block scales. */
-  private nf4Product(args: HostArgs<Nf4MatmulArgs>, c: Nf4Call, absmax: Float32Array): void {
-    const accumulate = args.accumulate ?? false;
+    const nested = args.nested as HostArgs<NonNullable<Nf4MatmulArgs['nested']>> | undefined;
+    const scaleParts: [ArrayBufferView, number][] = nested
+      ? [
+          [nested.qabsmax, c.blocks],
+          [nested.nestedAbsmax, Math.ceil(c.blocks / nested.nestedBlocksize) * 4],
+          [nested.nestedCode, 256 * 4],
+        ]
+      : [[args.absmax!, c.blocks * 4]];
     const parts: [ArrayBufferView, number, boolean][] = [
       [args.x, c.xLen * 4, true],
       [args.packed, c.packedLen, true],
-      [absmax, c.blocks * 4, true],
       [args.code, 64, true],
       [args.out, c.outLen * 4, accumulate],
+      ...scaleParts.map(([view, bytes]): [ArrayBufferView, number, boolean] => [view, bytes, true]),
     ];
     const ptrs = parts.map(([view]) => this.heap.addressOf(view));
     const stagedBytes = parts.reduce(
       (sum, [, bytes], i) => sum + (ptrs[i] === undefined ? align(bytes) : 0),
       0,
     );
-    const job = this.arena(JOB_BYTES + stagedBytes);
+    // the job, then the scales' descriptor, then the copied operands
+    const job = this.arena(JOB_BYTES + SCALES_AREA + stagedBytes);
     const bytes = new Uint8Array(this.heap.memory.buffer);
-    let cursor = job + JOB_BYTES;
+    let cursor = job + JOB_BYTES + SCALES_AREA;
     parts.forEach(([view, length, copy], i) => {
       if (ptrs[i] !== undefined) return;
       ptrs[i] = cursor;
       if (copy) bytes.set(new Uint8Array(view.buffer, view.byteOffset, length), cursor);
       cursor += align(length);
     });
-    const [xPtr, packedPtr, absmaxPtr, codePtr, outPtr] = ptrs as number[];
+    const [xPtr, packedPtr, codePtr, outPtr, ...scalePtrs] = ptrs as number[];
+    const scales = job + JOB_BYTES;
+    this.writeScales(scales, scalePtrs, nested);
     const packer = globalValue(this.exports as unknown as WebAssembly.Exports, 'PACK_B_NF4');
     const call = {
       batch: 1,
@@ -268,16 +261,25 @@ export class WasmGemmEngine {
     };
     const operand: BOperand = { packer, ptr: packedPtr!, rs: c.rs, cs: c.cs, batchStride: 0 };
     const weightFlops = NF4_WEIGHT_FLOPS * c.gemmN * c.gemmK;
-    this.run(
-      call,
-      job,
-      xPtr!,
-      { ...operand, aux: [absmaxPtr!, args.blocksize, codePtr!] },
-      outPtr!,
-      weightFlops,
-    );
+    this.run(call, job, xPtr!, { ...operand, aux: [scales, args.blocksize, codePtr!] }, outPtr!, weightFlops);
     if (this.heap.addressOf(args.out) === undefined) args.out.set(this.heap.f32(outPtr!, c.outLen));
     this.lastCall.stagedBytes = stagedBytes;
+  }
+
+  /** The block scales' descriptor the NF4 kernels read (assembly/nf4-scales.ts): plain f32 absmax, or nested. */
+  private writeScales(
+    at: number,
+    ptrs: number[],
+    nested: HostArgs<NonNullable<Nf4MatmulArgs['nested']>> | undefined,
+  ): void {
+    const exports = this.exports as unknown as WebAssembly.Exports;
+    const words = new Int32Array(this.heap.memory.buffer, at, 6);
+    if (!nested) {
+      words.set([globalValue(exports, 'SCALES_PLAIN'), ptrs[0]!]);
+      return;
+    }
+    words.set([globalValue(exports, 'SCALES_NESTED'), ptrs[0]!, ptrs[1]!, ptrs[2]!, nested.nestedBlocksize]);
+    new Float32Array(this.heap.memory.buffer, at, 6)[5] = nested.offset; // rounded to f32, as the reference does
   }
 
   /** out = alpha · op(A) · op(B) [+ out] for a validated call. */
@@ -398,16 +400,6 @@ export class WasmGemmEngine {
     if (!this.pool || 2 * call.batch * call.m * call.n * call.k + extraFlops < PARALLEL_MIN_FLOPS) return 1;
     const units = call.batch * Math.max(Math.ceil(call.m / this.mr), Math.ceil(call.n / this.nr));
     return Math.min(this.pool.size, units);
-  }
-
-  /** Where nf4Matmul restores a double-quantized absmax: reused, grown to the largest weight's blocks. */
-  private absmaxScratch(bytes: number): number {
-    if (bytes > this.restoredBytes) {
-      if (this.restoredBytes > 0) this.heap.release(this.restoredPtr);
-      this.restoredPtr = this.heap.alloc(bytes);
-      this.restoredBytes = bytes;
-    }
-    return this.restoredPtr;
   }
 
   /** Per-call staging area (job + copied operands), reused and grown by half again when too small. */

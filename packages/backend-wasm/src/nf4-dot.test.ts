@@ -103,6 +103,33 @@ describe.each(['baseline', 'relaxed'] as const)('fused NF4 decoding on the %s bu
     },
   );
 
+  test.each([
+    [1, 896, 896, 64, 256],
+    [3, 129, 1031, 64, 3],
+  ] as const)(
+    'M %i, N %i, K %i, blocksize %i, a nested absmax in blocks of %i: the bits of its restored scales',
+    (m, n, k, blocksize, nestedBlocksize) => {
+      const args = forwardArgs(m + n + k + 1, m, n, k, blocksize);
+      const rng = makeRng(k);
+      const blocks = Math.ceil((n * k) / blocksize);
+      const nestedAbsmax = new Float32Array(Math.ceil(blocks / nestedBlocksize));
+      rng.fill(nestedAbsmax, 0.2, 0.9);
+      const nestedCode = new Float32Array(256);
+      rng.fill(nestedCode);
+      const qabsmax = Uint8Array.from({ length: blocks }, () => rng.int(256));
+      const nested = { qabsmax, nestedAbsmax, nestedCode, nestedBlocksize, offset: 1.05 };
+      const restored = new Float32Array(blocks); // the reference's dequantizeAbsmax
+      referenceKernels.dequantizeAbsmax({ ...nested, out: restored, n: blocks });
+      const plain = { ...args, absmax: restored, out: args.out.slice() };
+      one.nf4Matmul(plain);
+      const fused = { ...args, absmax: undefined, nested, out: args.out.slice() };
+      one.nf4Matmul(fused);
+      expect(one.lastCall.packedPanels).toBe(0);
+      expect(Array.from(fused.out)).toEqual(Array.from(plain.out));
+      expectClose(fused.out, reference(fused), tolerance(k), 'nested vs reference');
+    },
+  );
+
   test('nine rows and the backward product take the packed path', () => {
     const nine = forwardArgs(3, 9, 40, 64, 64);
     one.nf4Matmul(nine);
