@@ -105,6 +105,16 @@ describe('LoraLinear with a base-reading init', () => {
     },
   );
 
+  test('with DoRA the magnitude starts at ‖W_res + s·BA‖ = ‖W‖ per row, so step 0 still computes W', () => {
+    const { base, w } = denseBase();
+    const x = randomWeights(3 * IN, makeRng(7).next, 1);
+    const before = hostF32(base.forward(x, 3, { training: false }).out);
+    const layer = new LoraLinear(base, { name: 'q', r: R, alpha: 8, init: 'pissa', useDora: true });
+    const norms = Array.from({ length: OUT }, (_, j) => Math.hypot(...w.subarray(j * IN, (j + 1) * IN)));
+    expectClose(hostF32(layer.magnitude!.data), norms, { rtol: 1e-5, atol: 0 }, 'magnitude');
+    expectClose(hostF32(layer.forward(x, 3, { training: false }).out), before, { rtol: 0, atol: 1e-5 }, 'y');
+  });
+
   /** W (out, in) = a rank-2 part plus noise, like a trained weight with a few dominant directions. */
   function dominated(): Float32Array {
     const [u, v, u2, v2] = [OUT, IN, OUT, IN].map((n, i) => randomWeights(n, makeRng(20 + i).next, 1));
