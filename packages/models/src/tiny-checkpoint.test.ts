@@ -6,7 +6,7 @@ import { openCheckpoint, SafetensorsFile, serializeSafetensors } from '@lora/saf
 import { describeWithFixtures, sharedFixture } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tensorSpecs } from './architectures/index.js';
-import { parseModelConfig } from './config.js';
+import { ARCHITECTURES, parseModelConfig } from './config.js';
 import { ModelConfigError } from './errors.js';
 import { tinyCheckpointTensors, writeTinyCheckpoint } from './tiny-checkpoint.js';
 
@@ -29,19 +29,15 @@ describe('writeTinyCheckpoint', () => {
     expect(a.equals(c)).toBe(false);
   });
 
-  test.each(['llama', 'qwen2', 'gpt2', 'gemma'] as const)(
-    '%s: the file holds exactly the tensors the architecture names',
-    async (arch) => {
-      const { dir, config } = await writeTinyCheckpoint(fresh(), arch, { dtype: 'bfloat16' });
-      const file = await SafetensorsFile.open(join(dir, 'model.safetensors'));
-      const specs = tensorSpecs(parseModelConfig(config));
-      expect(file.tensorNames().sort()).toEqual(specs.map((s) => s.name).sort());
-      for (const s of specs)
-        expect(file.info(s.name), s.name).toMatchObject({ shape: s.shape, dtype: 'BF16' });
-      expect(file.metadata).toEqual({ format: 'pt' });
-      await file.close();
-    },
-  );
+  test.each(ARCHITECTURES)('%s: the file holds exactly the tensors the architecture names', async (arch) => {
+    const { dir, config } = await writeTinyCheckpoint(fresh(), arch, { dtype: 'bfloat16' });
+    const file = await SafetensorsFile.open(join(dir, 'model.safetensors'));
+    const specs = tensorSpecs(parseModelConfig(config));
+    expect(file.tensorNames().sort()).toEqual(specs.map((s) => s.name).sort());
+    for (const s of specs) expect(file.info(s.name), s.name).toMatchObject({ shape: s.shape, dtype: 'BF16' });
+    expect(file.metadata).toEqual({ format: 'pt' });
+    await file.close();
+  });
 
   test('a 4-bit checkpoint stores bitsandbytes quant states and quantization_config', async () => {
     const { dir, config } = await writeTinyCheckpoint(fresh(), 'qwen2', {
@@ -135,6 +131,12 @@ describeWithFixtures('writeTinyCheckpoint config.json follows the real schemas',
     JSON.parse(readFileSync(sharedFixture(...p), 'utf8')) as Record<string, unknown>;
   const preset = (key: string) =>
     (json('configs', 'mlc-llm-model-presets.json') as Record<string, Record<string, unknown>>)[key]!;
+  /** configs kept beside the goldens (fixtures/configs/PROVENANCE.md) */
+  const local = (file: string) =>
+    JSON.parse(readFileSync(new URL(`../fixtures/configs/${file}`, import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
   test.each([
     { arch: 'llama' as const, real: () => preset('llama3_2_1b') },
     {
@@ -143,11 +145,13 @@ describeWithFixtures('writeTinyCheckpoint config.json follows the real schemas',
     },
     { arch: 'gpt2' as const, real: () => json('gpt2', 'config.json') },
     { arch: 'gemma' as const, real: () => preset('gemma_2b') },
+    { arch: 'mistral' as const, real: () => local('mistral-7b-v0.3.json') },
+    { arch: 'phi3' as const, real: () => local('phi-3-mini-4k-instruct.json') },
   ])('$arch has every key of the real config, with the same JSON types', async ({ arch, real }) => {
     const { config } = await writeTinyCheckpoint(fresh(), arch);
     const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
     for (const [key, value] of Object.entries(real())) {
-      if (key === '_name_or_path' || key === 'task_specific_params') continue;
+      if (key === '_name_or_path' || key === 'task_specific_params' || key === 'auto_map') continue;
       expect(config, key).toHaveProperty(key);
       if (value !== null && config[key] !== null && key !== 'eos_token_id' && key !== 'rope_scaling')
         expect(kind(config[key]), key).toBe(kind(value));
