@@ -44,6 +44,8 @@ export interface ClaimRequest {
   output: string;
   /** how to name it in messages: the flag or the config line */
   outputLabel: string;
+  /** the output came from --config (a config shared with lora train names the training run's folder there) */
+  outputFromConfig?: boolean;
   /** the command's inputs as [label, path]; undefined paths are skipped */
   inputs: readonly (readonly [string, string | undefined])[];
   /** what an earlier run of this command leaves in the folder */
@@ -89,8 +91,36 @@ export async function refuseOutputOverInputs(
   }
 }
 
+/** What marks a folder as a training run's (or an adapter's): never another verb's output. */
+const TRAINING_RUN_MARKERS: RunFiles = ['adapter_config.json', 'run_config.json', /^checkpoint-\d+$/];
+
+/**
+ * Refuse a training run's folder as the output of another verb (merge, quantize, prepare): their --overwrite would
+ * delete the adapter's weights with their own. When the folder came from a config's `output:` (which a config
+ * shared with lora train gives to every verb), this and the inputs refusal say so.
+ */
+async function refuseTrainingRunFolder(r: ClaimRequest): Promise<void> {
+  if (r.verb === 'train' || r.verb === 'sweep') return;
+  const found = await earlierRunFiles(r.output, TRAINING_RUN_MARKERS);
+  if (found.length === 0) return;
+  const why = r.outputFromConfig ? `; ${SHARED_CONFIG_OUTPUT}` : '';
+  try {
+    await refuseOutputOverInputs(r.outputLabel, r.output, r.inputs);
+  } catch (error) {
+    if (!(error instanceof UsageError) || why === '') throw error;
+    throw new UsageError(`${error.message}${why}: pass --output DIR for lora ${r.verb}`, { cause: error });
+  }
+  throw new UsageError(
+    `${r.outputLabel} ${r.output}: expected a folder for what lora ${r.verb} writes, got a training run's folder (it holds ${found.slice(0, 3).join(', ')})${why}: pass --output DIR for lora ${r.verb}`,
+  );
+}
+
+const SHARED_CONFIG_OUTPUT =
+  "the config's output: is the training run's folder (a config shared with lora train gives it to every verb)";
+
 /** Check the output folder against the inputs, make it, lock it, and deal with an earlier run in it. */
 export async function claimOutput(r: ClaimRequest): Promise<OutputClaim> {
+  await refuseTrainingRunFolder(r);
   await refuseOutputOverInputs(r.outputLabel, r.output, r.inputs);
   try {
     await ensureFolder(r.output);

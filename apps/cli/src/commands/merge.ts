@@ -52,6 +52,7 @@ export async function mergeCommand(ctx: CommandContext<MergeOptions>): Promise<n
     verb: 'merge',
     output,
     outputLabel: options.label('output'),
+    outputFromConfig: options.source('output') === 'config',
     inputs: [
       [options.label('model'), target.modelDir],
       [options.label('adapter'), adapterDir],

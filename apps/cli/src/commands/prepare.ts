@@ -52,6 +52,7 @@ export async function prepareCommand({ io, opts, options }: CommandContext<Prepa
       verb: 'prepare',
       output: outDir,
       outputLabel: options.label('output'),
+      outputFromConfig: options.source('output') === 'config',
       inputs,
       runFiles: ['train.jsonl', 'eval.jsonl'],
       existing: existingPolicy(opts.overwrite, false),

@@ -36,6 +36,7 @@ export async function quantizeCommand(context: CommandContext<QuantizeOptions>):
     verb: 'quantize',
     output: outputDir,
     outputLabel: options.label('output'),
+    outputFromConfig: options.source('output') === 'config',
     inputs: [[options.label('model'), modelDir]],
     runFiles: [...MODEL_FILES, ...MODEL_SIDE_FILES],
     existing: existingPolicy(opts.overwrite, false),

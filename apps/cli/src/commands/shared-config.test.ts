@@ -38,6 +38,7 @@ beforeAll(async () => {
   ].join('\n');
   writeFileSync(join(root, 'config.yml'), config);
   writeFileSync(join(root, 'typo.yml'), `${config}lerning_rate: 1\n`);
+  writeFileSync(join(root, 'own.yml'), config.replace('output_dir: runs/shared', 'output: runs/own'));
 });
 
 describe('one config for every verb', () => {
@@ -112,5 +113,30 @@ describe('one config for every verb', () => {
     expect(help).toContain('--packing pack examples');
     expect(help).toContain('(default: false; also --sample-packing)');
     expect(help).not.toContain('--learning-rate <n>');
+  });
+
+  test("merge, quantize and prepare refuse the config's output: when it is the training run's folder, saying why", async () => {
+    const trained = await runCli(['train', '--config', 'own.yml', '--max-steps', '2'], root);
+    expect(trained.code, trained.err).toBe(0);
+    const run = join(root, 'runs', 'own');
+    const why =
+      "the config's output: is the training run's folder (a config shared with lora train gives it to every verb)";
+    const merge = await runCli(['merge', '--config', 'own.yml', '--adapter', 'runs/own'], root);
+    expect(merge.code).toBe(1);
+    expect(merge.err).toBe(
+      `lora: own.yml line 5: output ${run}: expected a folder apart from the command's inputs, got the --adapter ${run} itself (writing there would replace what it reads); ${why}: pass --output DIR for lora merge\n`,
+    );
+    for (const verb of ['quantize', 'prepare']) {
+      const r = await runCli([verb, '--config', 'own.yml', '--overwrite'], root);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        `lora: own.yml line 5: output ${run}: expected a folder for what lora ${verb} writes, got a training run's folder (it holds adapter_config.json, checkpoint-2, run_config.json); ${why}: pass --output DIR for lora ${verb}\n`,
+      );
+    }
+    const flagged = await runCli(
+      ['merge', '--config', 'own.yml', '--adapter', 'runs/own', '--output', 'merged'],
+      root,
+    );
+    expect(flagged.code, flagged.err).toBe(0);
   });
 });
