@@ -4,6 +4,7 @@ import {
   disposeBackends,
   KERNEL_NAMES,
   kernel,
+  referenceKernels,
   registeredBackends,
   setBackend,
 } from '@lora/core';
@@ -12,7 +13,6 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { GPUJS_KERNEL_NAMES, registerGpujsBackends } from './backend.js';
 import { GpujsBackendError } from './errors.js';
 import { modePriority } from './modes.js';
-import { plainMatmul } from './test-support/plain-loops.js';
 
 /** The kernels gpu.js does not implement yet (the reference serves them on this backend). */
 const STEP_KERNELS = [
@@ -59,7 +59,7 @@ describe('registerGpujsBackends', () => {
       const out = new Float32Array(12);
       kernel('matmul')({ a, b, out, m: 3, n: 4, k: 5, transB: true });
       const want = new Float32Array(12);
-      plainMatmul({ a, b, out: want, m: 3, n: 4, k: 5, transB: true, batch: 1 });
+      referenceKernels.matmul({ a, b, out: want, m: 3, n: 4, k: 5, transB: true });
       expectClose(out, want, { rtol: 1e-5, atol: 1e-6 }, `${name} matmul via registry`);
       const fallback = KERNEL_NAMES.filter((k) => !(GPUJS_KERNEL_NAMES as readonly string[]).includes(k));
       // the per-step kernels of the device-resident step are not in gpu.js yet: the reference serves them, and says so

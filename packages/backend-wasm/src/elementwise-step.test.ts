@@ -1,41 +1,44 @@
-import { KernelArgumentError, referenceKernels } from '@lora/core';
-import { makeRng } from '@lora/testing';
+import { KERNEL_CASES, KernelArgumentError, type KernelName, referenceKernels } from '@lora/core';
+import { expectClose, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ELEMENTWISE_KERNELS } from './elementwise-register.js';
+import { ELEMENTWISE_KERNELS, type ElementwiseKernelName } from './elementwise-register.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import { WasmGemmEngine } from './engine.js';
-import { expectNear, residentCopy, seedOf } from './test-support/case-helpers.js';
-import { STEP_CASES, type StepCase } from './test-support/step-cases.js';
+import { residentCopy } from './test-support/resident-copy.js';
+import { caseRows, expectOutputs, expectSame } from './test-support/catalogue.js';
 
 type Args = Record<string, unknown>;
 
-const build = (c: StepCase): Args => c.args(makeRng(seedOf(`${c.kernel} ${c.name}`)));
+/** The per-step kernels: optimizers, copies, arithmetic, masks, statistics (the layers' are elementwise-kernels.test.ts's). */
+const STEP_KERNELS = [
+  'sgd',
+  'adamw8bit',
+  'fill',
+  'stridedCopy',
+  'add',
+  'mul',
+  'axpy',
+  'scale',
+  'addBias',
+  'columnSums',
+  'dropout',
+  'uniformNoise',
+  'causalSoftmax',
+  'argmaxChunk',
+  'crossEntropyStats',
+  'sumSquares',
+  'gradClip',
+  'countNonFinite',
+  'dequantizeAbsmax',
+] as const satisfies readonly ElementwiseKernelName[];
 
-function runWasm(runner: ElementwiseRunner, kernel: StepCase['kernel'], args: Args): void {
-  (ELEMENTWISE_KERNELS[kernel] as unknown as (r: ElementwiseRunner, a: Args) => void)(runner, args);
+function runWasm(runner: ElementwiseRunner, kernel: KernelName, args: Args): void {
+  (
+    ELEMENTWISE_KERNELS[kernel as ElementwiseKernelName] as unknown as (r: ElementwiseRunner, a: Args) => void
+  )(runner, args);
 }
 
-/** The same values (−0 is not +0, NaN equals NaN); the byte comparison first, as toEqual is slow on long arrays. */
-function expectSame(actual: unknown, expected: unknown, label: string): void {
-  const bytes = (a: unknown) => {
-    const v = a as ArrayBufferView;
-    return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  };
-  if (!bytes(actual).equals(bytes(expected))) expect(actual, label).toEqual(expected);
-}
-
-/** An exact output must match bit for bit (−0 is not +0; NaN equals NaN). */
-function expectOutput(
-  actual: unknown,
-  expected: unknown,
-  tol: StepCase['outputs'][string],
-  label: string,
-): void {
-  if (tol.rtol === 0 && !tol.atol && !tol.atolOfMax) expectSame(actual, expected, label);
-  else expectNear(actual as Float32Array, expected as Float32Array, tol, label);
-}
-
-describe('per-step kernels against the reference, on 1 and 2 threads, staged and resident', () => {
+describe('per-step kernels on the core catalogue against the reference, on 1 and 2 threads, staged and resident', () => {
   let one: WasmGemmEngine;
   let two: WasmGemmEngine;
   let single: ElementwiseRunner;
@@ -52,24 +55,25 @@ describe('per-step kernels against the reference, on 1 and 2 threads, staged and
     await two.dispose();
   });
 
-  test.each(STEP_CASES.map((c) => [`${c.kernel} ${c.name}`, c] as const))('%s', (_, c) => {
-    const expected = build(c);
+  test.each(caseRows(STEP_KERNELS))('%s', (_, c) => {
+    const expected = c.args();
     (referenceKernels[c.kernel] as unknown as (a: Args) => void)(expected);
 
-    const staged = build(c);
+    const staged = c.args();
     runWasm(single, c.kernel, staged);
-    for (const [key, tol] of Object.entries(c.outputs))
-      expectOutput(staged[key], expected[key], tol, `${c.kernel} ${c.name}: ${key}`);
+    expectOutputs(c, staged, expected);
 
     // 2 threads: bit for bit what 1 thread gives
-    const split = build(c);
+    const split = c.args();
     runWasm(threaded, c.kernel, split);
-    for (const key of Object.keys(c.outputs)) expectSame(split[key], staged[key], key);
+    for (const key of Object.keys(c.tolerances))
+      if (staged[key] !== undefined) expectSame(split[key], staged[key], key);
 
     // operands in wasm memory are used in place (fill and stridedCopy run their jobs only there): the same bits
-    const resident = residentCopy(two, build(c));
+    const resident = residentCopy(two, c.args());
     runWasm(threaded, c.kernel, resident.args);
-    for (const key of Object.keys(c.outputs)) expectSame(resident.args[key], staged[key], key);
+    for (const key of Object.keys(c.tolerances))
+      if (staged[key] !== undefined) expectSame(resident.args[key], staged[key], key);
     resident.free();
   });
 });
@@ -82,7 +86,7 @@ describe('per-step kernels: where they run', () => {
   });
   afterAll(() => engine.dispose());
 
-  const byName = (name: string) => STEP_CASES.find((c) => `${c.kernel} ${c.name}` === name)!;
+  const byName = (name: string) => KERNEL_CASES.find((c) => `${c.kernel} ${c.name}` === name)!;
 
   test.each([
     'add n 5003',
@@ -96,10 +100,10 @@ describe('per-step kernels: where they run', () => {
   ])('%s splits across the pool when it is large enough, and stays on one thread when not', (name) => {
     const c = byName(name);
     const forced = new ElementwiseRunner(engine, 0);
-    runWasm(forced, c.kernel, build(c));
+    runWasm(forced, c.kernel, c.args());
     expect(forced.lastCall.threads).toBe(2);
     const never = new ElementwiseRunner(engine, Number.POSITIVE_INFINITY);
-    runWasm(never, c.kernel, build(c));
+    runWasm(never, c.kernel, c.args());
     expect(never.lastCall.threads).toBe(1);
   });
 
@@ -120,6 +124,29 @@ describe('per-step kernels: where they run', () => {
     ELEMENTWISE_KERNELS.fill(runner, { x, n: x.length - 1, value: -2.5 });
     expect(runner.lastCall.threads).toBe(2);
     expect([x[0], x[x.length - 2], x[x.length - 1]]).toEqual([-2.5, -2.5, 0]);
+  });
+
+  test('causalSoftmax: a NaN score a query sees makes its row NaN, as the reference; padded keys stay 0', () => {
+    const rng = makeRng(13);
+    const x = Float32Array.from({ length: 81 }, () => rng.normal());
+    x[8 * 9 + 5] = Number.NaN; // the last query sees key 5
+    const args = {
+      x,
+      blocks: 1,
+      heads: 1,
+      queries: 9,
+      keys: 9,
+      queryStart: 0,
+      keyMask: Int32Array.from({ length: 9 }, (_, j) => (j === 2 ? 0 : 1)),
+      maskOffsets: Int32Array.of(0),
+    };
+    const expected = new Float32Array(81).fill(Number.NaN);
+    referenceKernels.causalSoftmax({ ...args, out: expected });
+    const out = new Float32Array(81).fill(Number.NaN);
+    ELEMENTWISE_KERNELS.causalSoftmax(new ElementwiseRunner(engine), { ...args, out });
+    expectClose(out, expected, { rtol: 2e-5, atol: 1e-30 }, 'out'); // NaN where the reference has NaN
+    expect(Number.isNaN(out[8 * 9])).toBe(true);
+    expect(Object.is(out[7 * 9 + 2], 0)).toBe(true);
   });
 
   test('causalSoftmax on a training shape: 1 and 2 threads agree, masked entries are exactly +0', () => {

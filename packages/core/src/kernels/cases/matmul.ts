@@ -68,8 +68,9 @@ for (const l of LAYOUTS) {
   gemm('', l, 7, 5, 9, {}, 3);
 }
 gemm(' (>1000 in every dim, Linear layout)', LAYOUTS[1], 1031, 1029, 1027);
+gemm(' (a Linear layer, N·K past one texture row)', LAYOUTS[1], 33, 517, 129);
 gemm(' attention q·kᵀ, alpha 1/8', LAYOUTS[1], 65, 65, 64, { alpha: 0.125 }, 14);
 gemm(' attention p·v', LAYOUTS[0], 65, 64, 65, {}, 14);
 gemm(' accumulate, alpha 0.5', LAYOUTS[2], 17, 33, 7, { accumulate: true, alpha: 0.5 }, 2);
 
-export const GEMM_CASES: readonly KernelCase[] = cases;
+export const MATMUL_CASES: readonly KernelCase[] = cases;
