@@ -231,6 +231,22 @@ export class Options<V extends object = Record<string, unknown>> {
   }
 
   /**
+   * Apply a config value to option `key` under a config name that means something else there (axolotl's
+   * `adapter: qlora` → quant nf4); messages name the config line of `name`.
+   */
+  applyAs(key: string, raw: unknown, name: string, baseDir: string): void {
+    const spec = this.specs.get(key);
+    if (spec === undefined || this.config === undefined) return;
+    const label = `${where(this.config, name)}: ${name}`;
+    this.assign(
+      key,
+      coerce(spec, raw, label, baseDir, (m) => new ConfigError(m)),
+      'config',
+    );
+    this.givenAs.set(key, name);
+  }
+
+  /**
    * Take a value recorded by an earlier run (run_config.json), checked against this verb's spec; `label` names
    * the file and key for an error (`runs/a/run_config.json "max_length"`).
    */

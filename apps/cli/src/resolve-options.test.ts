@@ -255,3 +255,50 @@ describe('precision flags', () => {
     ]);
   });
 });
+
+describe("axolotl's adapter: lora | qlora is the kind of adapter, never a folder", () => {
+  const AXOLOTL = write(
+    'axolotl.yml',
+    ['base_model: model', 'adapter: qlora', 'lora_model_dir: runs/qlora-out', 'temperature: 0', ''].join(
+      '\n',
+    ),
+  );
+
+  test.each(['chat', 'eval', 'generate'])(
+    '%s: the folder is lora_model_dir, and qlora loads the base in NF4',
+    (name) => {
+      const { options } = resolve(name, AXOLOTL);
+      expect(options.get('adapter')).toBe(join(dir, 'runs', 'qlora-out'));
+      expect(options.get('quant')).toBe('nf4');
+      expect(options.source('quant')).toBe('config');
+      expect(options.label('quant')).toBe('axolotl.yml line 2: adapter');
+    },
+  );
+
+  test('adapter: lora alone names no folder and implies no quantization', () => {
+    const { options } = resolve('chat', write('lora.yml', 'base_model: model\nadapter: lora\n'));
+    expect(options.get('adapter')).toBeUndefined();
+    expect(options.get('quant')).toBe('auto');
+    expect(options.given('adapter')).toBe(false);
+  });
+
+  test('load_in_4bit and --quant decide over the mode', () => {
+    const dense = resolve('chat', write('dense.yml', 'adapter: qlora\nload_in_4bit: false\n'));
+    expect(dense.options.get('quant')).toBe('none');
+    const flagged = resolve('chat', AXOLOTL, [['quant', 'fp4']]);
+    expect(flagged.options.get('quant')).toBe('fp4');
+  });
+
+  test('train reads adapter: qlora as NF4; merge (no quantization option) just takes lora_model_dir', () => {
+    expect(
+      resolve('train', write('train-qlora.yml', 'adapter: qlora\nquant: none\n')).options.get('quant'),
+    ).toBe('none');
+    expect(resolve('train', write('train-q.yml', 'adapter: qlora\n')).options.source('quant')).toBe('config');
+    expect(resolve('merge', AXOLOTL).options.get('adapter')).toBe(join(dir, 'runs', 'qlora-out'));
+  });
+
+  test('any other adapter: value is still a folder', () => {
+    const { options } = resolve('chat', write('path.yml', 'adapter: runs/lora\n'));
+    expect(options.get('adapter')).toBe(join(dir, 'runs', 'lora'));
+  });
+});

@@ -29,6 +29,19 @@ export function knownKeys(verb: VerbOptions, verbs: readonly VerbOptions[]): Kno
 }
 
 /**
+ * axolotl's `adapter:` names the kind of adapter — lora, or qlora on a 4-bit base — and never a folder (axolotl's
+ * folder is lora_model_dir), so a shared axolotl config does not send chat or eval looking for a folder "qlora".
+ * Each mode → the quantization it implies (undefined: none implied).
+ */
+const AXOLOTL_ADAPTER_MODES: Readonly<Record<string, 'nf4' | undefined>> = { lora: undefined, qlora: 'nf4' };
+
+/** The config's `adapter:` when it is an axolotl mode, not a folder. */
+function adapterMode(config: ConfigFile): string | undefined {
+  const value = config.entries.get('adapter')?.value;
+  return typeof value === 'string' && Object.hasOwn(AXOLOTL_ADAPTER_MODES, value) ? value : undefined;
+}
+
+/**
  * Refuse a config that gives one option two different values under two of its names (lr: 1e-4 and learning_rate:
  * 2e-4), unless a flag decides it. Names that agree once converted (load_in_4bit: true and bnb_4bit_quant_type: nf4,
  * as a TRL/QLoRA recipe writes them) are one value said twice, and pass.
@@ -42,7 +55,7 @@ function refuseTwoNames(config: ConfigFile, options: Options<object>, flagged: R
   };
   for (const [name, entry] of config.entries) {
     const key = options.names.get(name)?.spec.key;
-    if (key === undefined || flagged.has(key)) continue;
+    if (key === undefined || flagged.has(key) || (name === 'adapter' && adapterMode(config))) continue;
     const value = valueUnder(name, entry.value);
     const earlier = first.get(key);
     if (earlier === undefined) {
@@ -77,10 +90,15 @@ export function resolveOptions<S extends OptionSpec>(
   if (config) {
     const flagged = new Set(flags.map(([name]) => options.names.get(name)?.spec.key));
     refuseTwoNames(config, options, flagged as Set<string>);
+    const mode = adapterMode(config);
     for (const [name, entry] of config.entries) {
+      if (name === 'adapter' && mode !== undefined) continue;
       if (options.names.has(name)) options.apply(name, entry.value, 'config', config.dir);
       else ignored.push(name);
     }
+    const quant = mode === undefined ? undefined : AXOLOTL_ADAPTER_MODES[mode];
+    if (quant !== undefined && options.specs.has('quant') && !options.given('quant') && !flagged.has('quant'))
+      options.applyAs('quant', quant, 'adapter', config.dir);
   }
   for (const [name, raw] of flags) options.apply(name, raw, 'flag', cwd);
   return { options, ignored };
