@@ -1,6 +1,8 @@
+import { ARCHITECTURES, CausalLM, tinyCheckpointTensors } from '@lora/models';
 import { describe, expect, test } from 'vitest';
 import { loraConfig } from './config.js';
 import { TargetModulesError } from './errors.js';
+import { injectLora } from './lora-model.js';
 import {
   adapterDefaultsOf,
   checkTargetModuleExists,
@@ -211,3 +213,38 @@ describe('planTargets', () => {
     expect(run).toThrowError(/matched only excluded modules/);
   });
 });
+
+describe.each(ARCHITECTURES)(
+  "a tiny %s CausalLM's own defaults, as PEFT resolves them for its model_type",
+  (arch) => {
+    // PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING and dispatch_default (Conv1D → fan_in_fan_out)
+    const PEFT: Record<string, { targets: string[]; fanInFanOut: boolean }> = {
+      llama: { targets: ['q_proj', 'v_proj'], fanInFanOut: false },
+      qwen2: { targets: ['q_proj', 'v_proj'], fanInFanOut: false },
+      gemma: { targets: ['q_proj', 'v_proj'], fanInFanOut: false },
+      mistral: { targets: ['q_proj', 'v_proj'], fanInFanOut: false },
+      gpt2: { targets: ['c_attn'], fanInFanOut: true },
+      phi3: { targets: [], fanInFanOut: false }, // no entry in PEFT's mapping: target_modules must be given
+    };
+    test('target_modules null wraps its default modules in every layer', () => {
+      const { tensors, modelConfig } = tinyCheckpointTensors(arch);
+      const model = CausalLM.fromWeights(modelConfig, (n) => (tensors[n] as { data: Float32Array }).data);
+      const expected = PEFT[arch]!;
+      if (expected.targets.length === 0) {
+        expect(() => injectLora(model, loraConfig({ r: 2 }))).toThrow(
+          `no PEFT default for model type "${arch}"`,
+        );
+        const fused = injectLora(model, loraConfig({ r: 2, target_modules: 'all-linear' }));
+        const base = new Set([...fused.layers.keys()].map((n) => n.slice(n.lastIndexOf('.') + 1)));
+        expect([...base].sort()).toEqual(['down_proj', 'gate_up_proj', 'o_proj', 'qkv_proj']);
+        return;
+      }
+      const lm = injectLora(model, loraConfig({ r: 2 }));
+      expect(lm.config.target_modules).toEqual(expected.targets);
+      expect(lm.config.fan_in_fan_out).toBe(expected.fanInFanOut);
+      const wrapped = [...lm.layers.keys()];
+      expect(wrapped).toHaveLength(modelConfig.numLayers * expected.targets.length);
+      for (const name of wrapped) expect(expected.targets).toContain(name.slice(name.lastIndexOf('.') + 1));
+    });
+  },
+);

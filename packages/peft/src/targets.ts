@@ -170,7 +170,7 @@ export function planTargets(
   let resolved: LoraConfig = { ...config };
   if (resolved.target_modules === null) {
     const defaults = options.defaults?.targetModules;
-    if (!defaults) {
+    if (!defaults || defaults.length === 0) {
       throw new TargetModulesError(
         `target_modules: expected a list, a regex or "all-linear" (no PEFT default for model type ${JSON.stringify(options.defaults?.modelType ?? null)}); ` +
           `the model's linears are: ${linearNames.join(', ')}`,

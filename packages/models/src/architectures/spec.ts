@@ -54,7 +54,10 @@ export type ArchitectureFields = Omit<
 
 /** PEFT's and mlx-lm's defaults for an architecture's adapters. */
 export interface LoraDefaults {
-  /** PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING entry, used when target_modules is null */
+  /**
+   * PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING entry, used when target_modules is null; empty when
+   * PEFT has none (then target_modules must be given)
+   */
   targetModules: readonly string[];
   /** the linears are transformers Conv1D ([in, out]): PEFT saves fan_in_fan_out = true */
   fanInFanOut: boolean;

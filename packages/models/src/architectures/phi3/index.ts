@@ -1,7 +1,7 @@
 // Phi3ForCausalLM (transformers modeling_phi3.py, Phi3Config): Llama's RMSNorm, SiLU and rotary attention, with the
 // projections fused — qkv_proj's output columns are [q | k | v] (H·D, Hkv·D, Hkv·D) and gate_up_proj's are
-// [gate | up] — no biases, and an optional sliding window (Phi-3-mini-4k: 2047) masked as Mistral's. LoRA targets the
-// fused modules, as PEFT does. Refused: rope_scaling "longrope" (the 128k models), partial_rotary_factor ≠ 1,
+// [gate | up] — no biases, and an optional sliding window (Phi-3-mini-4k: 2047) masked as Mistral's. LoRA wraps the
+// fused modules, as PEFT does; PEFT has no default target_modules for phi3, so they must be named. Refused: rope_scaling "longrope" (the 128k models), partial_rotary_factor ≠ 1,
 // dropout (resid_pdrop, embd_pdrop) during training this runtime does not apply.
 import type { ModelConfig } from '../../config.js';
 import type { ConfigReader } from '../config-reader.js';
@@ -88,7 +88,8 @@ export const phi3: ArchitectureSpec = {
   activation: 'silu',
   positions: 'rope',
   embedScale: () => undefined,
-  lora: { targetModules: ['qkv_proj'], fanInFanOut: false, mlxKeys: ['self_attn.qkv_proj'] },
+  // PEFT's TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING has no phi3 entry; mlx-lm's default is qkv_proj
+  lora: { targetModules: [], fanInFanOut: false, mlxKeys: ['self_attn.qkv_proj'] },
   // Phi-3-mini-4k-instruct's config.json, shrunk (grouped KV heads, to test the fused split); a window of 4 keys
   tinyConfig: {
     architectures: ['Phi3ForCausalLM'],
