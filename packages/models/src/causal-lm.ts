@@ -333,7 +333,6 @@ export class CausalLM implements LinearContainer {
     checkFits(this.parameters(), this.#p.linears, memory);
     this.#workspace.clear();
     this.#decoding.clear();
-    const from = this.#memory;
     const move = async (a: F32): Promise<F32> => {
       const host = await toHost(a);
       memoryOf(a).free(a); // nothing on the JS heap; a GPU buffer or a wasm block goes back to its memory
