@@ -54,12 +54,12 @@ describe('the final evaluation', () => {
     expect(results.after.loss).toBeLessThan(results.before.loss);
   });
 
-  test.each([
-    [[{ step: 2, eval_loss: 1.5, eval_perplexity: 4.48 }], 4, undefined],
-    [[{ step: 4, eval_loss: 1.2, eval_perplexity: 3.32 }], 4, { loss: 1.2, perplexity: 3.32 }],
-    [[{ step: 4, loss: 1.1 }], 4, undefined],
+  test.each<[sft.MetricsEntry[], number, { loss: number; perplexity: number } | undefined]>([
+    [[{ step: 2, epoch: 1, eval_loss: 1.5, eval_perplexity: 4.48 }], 4, undefined],
+    [[{ step: 4, epoch: 2, eval_loss: 1.2, eval_perplexity: 3.32 }], 4, { loss: 1.2, perplexity: 3.32 }],
+    [[{ step: 4, epoch: 2, loss: 1.1 }], 4, undefined],
   ])('finalEvaluation(%j, %d) → %j', (entries, step, expected) => {
-    expect(finalEvaluation(entries as sft.MetricsEntry[], step)).toEqual(expected);
+    expect(finalEvaluation(entries, step)).toEqual(expected);
   });
 });
 
