@@ -1,22 +1,16 @@
-// The wasm backend's add, mul, axpy, scale, addBias and columnSums: the reference's argument checks (@lora/core's
-// KernelArgumentError, same messages), then a job (assembly/elementwise/arith.ts). Every result equals the
+// The wasm backend's add, mul, axpy, scale, addBias and columnSums, behind the boundary checks of
+// elementwise-register.ts (@lora/core's): a job (assembly/elementwise/arith.ts). Every result equals the
 // reference's to the bit (see there), so calls under HOST_LOOP_MAX elements, where a job costs more than the loop,
 // run the same expression on this side.
-import {
-  type AddArgs,
-  type AddBiasArgs,
-  type AxpyArgs,
-  type ColumnSumsArgs,
-  checkAddBiasArgs,
-  checkAxpyArgs,
-  checkBinaryArgs,
-  checkColumnSumsArgs,
-  checkScaleArgs,
-  type HostArgs,
-  type MulArgs,
-  type ScaleArgs,
+import type {
+  AddArgs,
+  AddBiasArgs,
+  AxpyArgs,
+  ColumnSumsArgs,
+  HostArgs,
+  MulArgs,
+  ScaleArgs,
 } from '@lora/core';
-import { checkF32 } from './elementwise-checks.js';
 import { f64, i32 } from './elementwise-job.js';
 import type { ElementwiseRunner } from './elementwise-run.js';
 
@@ -34,22 +28,15 @@ export const STREAM_COST = 1 / 8;
 export const HOST_LOOP_MAX = 1024;
 
 export function add(run: ElementwiseRunner, args: HostArgs<AddArgs>): void {
-  binary(run, 'add', 'EW_ADD', args);
+  binary(run, 'EW_ADD', args);
 }
 
 export function mul(run: ElementwiseRunner, args: HostArgs<MulArgs>): void {
-  binary(run, 'mul', 'EW_MUL', args);
+  binary(run, 'EW_MUL', args);
 }
 
-function binary(
-  run: ElementwiseRunner,
-  kernel: string,
-  kind: 'EW_ADD' | 'EW_MUL',
-  args: HostArgs<AddArgs>,
-): void {
-  checkBinaryArgs(kernel, args);
+function binary(run: ElementwiseRunner, kind: 'EW_ADD' | 'EW_MUL', args: HostArgs<AddArgs>): void {
   const { a, b, out, n } = args;
-  for (const key of ['a', 'b', 'out'] as const) checkF32(kernel, `${key} (n)`, args[key], n);
   if (n < HOST_LOOP_MAX) {
     if (kind === 'EW_MUL') for (let i = 0; i < n; i++) out[i] = a[i]! * b[i]!;
     else for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
@@ -64,10 +51,7 @@ function binary(
 }
 
 export function axpy(run: ElementwiseRunner, args: HostArgs<AxpyArgs>): void {
-  checkAxpyArgs(args);
   const { x, y, n, alpha } = args;
-  checkF32('axpy', 'x (n)', x, n);
-  checkF32('axpy', 'y (n)', y, n);
   if (n < HOST_LOOP_MAX) {
     for (let i = 0; i < n; i++) y[i] = y[i]! + alpha * x[i]!;
     return;
@@ -84,10 +68,7 @@ export function axpy(run: ElementwiseRunner, args: HostArgs<AxpyArgs>): void {
 }
 
 export function scale(run: ElementwiseRunner, args: HostArgs<ScaleArgs>): void {
-  checkScaleArgs(args);
   const { x, out, n, alpha } = args;
-  checkF32('scale', 'x (n)', x, n);
-  checkF32('scale', 'out (n)', out, n);
   if (n < HOST_LOOP_MAX) {
     for (let i = 0; i < n; i++) out[i] = alpha * x[i]!;
     return;
@@ -101,10 +82,7 @@ export function scale(run: ElementwiseRunner, args: HostArgs<ScaleArgs>): void {
 }
 
 export function addBias(run: ElementwiseRunner, args: HostArgs<AddBiasArgs>): void {
-  checkAddBiasArgs(args);
   const { x, bias, rows, cols } = args;
-  checkF32('addBias', 'x (T, C)', x, rows * cols);
-  checkF32('addBias', 'bias (C)', bias, cols);
   if (rows * cols < HOST_LOOP_MAX) {
     for (let r = 0; r < rows; r++)
       for (let j = 0; j < cols; j++) x[r * cols + j] = x[r * cols + j]! + bias[j]!;
@@ -119,10 +97,7 @@ export function addBias(run: ElementwiseRunner, args: HostArgs<AddBiasArgs>): vo
 }
 
 export function columnSums(run: ElementwiseRunner, args: HostArgs<ColumnSumsArgs>): void {
-  checkColumnSumsArgs(args);
   const { x, outAccumulate: out, rows, cols } = args;
-  checkF32('columnSums', 'x (T, C)', x, rows * cols);
-  checkF32('columnSums', 'outAccumulate (C)', out, cols);
   if (cols === 0) return;
   run.run(
     'EW_COLUMN_SUMS',

@@ -1,17 +1,10 @@
-// The wasm backend's fill and stridedCopy: the reference's argument checks (@lora/core's KernelArgumentError, same
-// messages), then a job (assembly/elementwise/fill-copy.ts) on arrays that live in wasm memory. Arrays elsewhere
+// The wasm backend's fill and stridedCopy, behind the boundary checks of elementwise-register.ts (@lora/core's): a
+// job (assembly/elementwise/fill-copy.ts) on arrays that live in wasm memory. Arrays elsewhere
 // are not staged: fill would copy out n values it never read, and a strided copy would have to copy its whole
 // destination extent in and out to keep the values between the runs; there the copy runs on this side (typed-array
 // fill and set, memcpy speed). A fill that stays on one thread runs there too: TypedArray.fill is a memset, as
 // fast as the wasm loop (measured), without a job.
-import {
-  checkFillArgs,
-  checkStridedCopyArgs,
-  type FillArgs,
-  type HostArgs,
-  type StridedCopyArgs,
-} from '@lora/core';
-import { checkF32, checkF32OrI32 } from './elementwise-checks.js';
+import type { FillArgs, HostArgs, StridedCopyArgs } from '@lora/core';
 import { i32 } from './elementwise-job.js';
 import type { ElementwiseRunner } from './elementwise-run.js';
 
@@ -28,9 +21,7 @@ const bits = new Int32Array(1);
 const bitsAsF32 = new Float32Array(bits.buffer);
 
 export function fill(run: ElementwiseRunner, args: HostArgs<FillArgs>): void {
-  checkFillArgs(args);
   const { x, n, value } = args;
-  checkF32OrI32('fill', 'x (n)', x, n);
   if (n === 0) return;
   const units = Math.ceil(n / 4);
   if (!run.isResident(x) || !run.parallel(n * COPY_COST, units)) {
@@ -45,10 +36,7 @@ export function fill(run: ElementwiseRunner, args: HostArgs<FillArgs>): void {
 }
 
 export function stridedCopy(run: ElementwiseRunner, args: HostArgs<StridedCopyArgs>): void {
-  checkStridedCopyArgs(args);
   const { src, dst, counts, inner, srcStrides: s, dstStrides: d } = args;
-  checkF32('stridedCopy', 'src', src, 0);
-  checkF32('stridedCopy', 'dst', dst, 0);
   const runs = counts[0] * counts[1] * counts[2];
   if (runs === 0 || inner === 0) return;
   if (!run.isResident(src) || !run.isResident(dst)) {

@@ -1,19 +1,16 @@
-// The elementwise kernels of the wasm backend: each checks its arguments as the reference does (@lora/core's
-// KernelArgumentError), then runs its job (assembly/elementwise/) through the ElementwiseRunner.
-import {
-  type HostArgs,
-  type CrossEntropyChunkArgs,
-  type CrossEntropyChunkBackwardArgs,
-  checkDims,
-  checkFinite,
-  type RmsnormArgs,
-  type RmsnormBackwardArgs,
-  type SoftmaxArgs,
-  type SoftmaxBackwardArgs,
-  type UnaryArgs,
-  type UnaryBackwardArgs,
+// The elementwise kernels of the wasm backend, behind the boundary checks of elementwise-register.ts (@lora/core's):
+// each runs its job (assembly/elementwise/) through the ElementwiseRunner.
+import type {
+  HostArgs,
+  CrossEntropyChunkArgs,
+  CrossEntropyChunkBackwardArgs,
+  RmsnormArgs,
+  RmsnormBackwardArgs,
+  SoftmaxArgs,
+  SoftmaxBackwardArgs,
+  UnaryArgs,
+  UnaryBackwardArgs,
 } from '@lora/core';
-import { checkF32, checkI32 } from './elementwise-checks.js';
 import { f32, f64, i32 } from './elementwise-job.js';
 import type { ElementwiseRunner } from './elementwise-run.js';
 
@@ -24,31 +21,23 @@ const NONE = new Float32Array(0);
 const EXP_COST = 4;
 
 export function silu(run: ElementwiseRunner, args: HostArgs<UnaryArgs>): void {
-  unary(run, 'silu', 'EW_SILU', args);
+  unary(run, 'EW_SILU', args);
 }
 
 export function geluTanh(run: ElementwiseRunner, args: HostArgs<UnaryArgs>): void {
-  unary(run, 'geluTanh', 'EW_GELU_TANH', args);
+  unary(run, 'EW_GELU_TANH', args);
 }
 
 export function siluBackward(run: ElementwiseRunner, args: HostArgs<UnaryBackwardArgs>): void {
-  unaryBackward(run, 'siluBackward', 'EW_SILU_BACKWARD', args);
+  unaryBackward(run, 'EW_SILU_BACKWARD', args);
 }
 
 export function geluTanhBackward(run: ElementwiseRunner, args: HostArgs<UnaryBackwardArgs>): void {
-  unaryBackward(run, 'geluTanhBackward', 'EW_GELU_TANH_BACKWARD', args);
+  unaryBackward(run, 'EW_GELU_TANH_BACKWARD', args);
 }
 
-function unary(
-  run: ElementwiseRunner,
-  kernel: string,
-  kind: 'EW_SILU' | 'EW_GELU_TANH',
-  args: HostArgs<UnaryArgs>,
-): void {
+function unary(run: ElementwiseRunner, kind: 'EW_SILU' | 'EW_GELU_TANH', args: HostArgs<UnaryArgs>): void {
   const { x, out, n } = args;
-  checkDims(kernel, { n });
-  checkF32(kernel, 'x', x, n);
-  checkF32(kernel, 'out', out, n);
   run.run(kind, { x: [x, n, 'in'], out: [out, n, 'out'] }, (p) => [i32(p.x), i32(p.out), i32(n)], {
     units: Math.ceil(n / 4),
     work: n * EXP_COST,
@@ -57,15 +46,10 @@ function unary(
 
 function unaryBackward(
   run: ElementwiseRunner,
-  kernel: string,
   kind: 'EW_SILU_BACKWARD' | 'EW_GELU_TANH_BACKWARD',
   args: HostArgs<UnaryBackwardArgs>,
 ): void {
   const { x, dout, dx, n } = args;
-  checkDims(kernel, { n });
-  checkF32(kernel, 'x', x, n);
-  checkF32(kernel, 'dout', dout, n);
-  checkF32(kernel, 'dx', dx, n);
   run.run(
     kind,
     { x: [x, n, 'in'], dout: [dout, n, 'in'], dx: [dx, n, 'out'] },
@@ -76,9 +60,6 @@ function unaryBackward(
 
 export function softmax(run: ElementwiseRunner, args: HostArgs<SoftmaxArgs>): void {
   const { x, out, rows, cols } = args;
-  checkDims('softmax', { rows, cols });
-  checkF32('softmax', 'x (T, C)', x, rows * cols);
-  checkF32('softmax', 'out (T, C)', out, rows * cols);
   const n = rows * cols;
   run.run(
     'EW_SOFTMAX',
@@ -90,10 +71,6 @@ export function softmax(run: ElementwiseRunner, args: HostArgs<SoftmaxArgs>): vo
 
 export function softmaxBackward(run: ElementwiseRunner, args: HostArgs<SoftmaxBackwardArgs>): void {
   const { y, dy, dx, rows, cols } = args;
-  checkDims('softmaxBackward', { rows, cols });
-  checkF32('softmaxBackward', 'y (T, C)', y, rows * cols);
-  checkF32('softmaxBackward', 'dy (T, C)', dy, rows * cols);
-  checkF32('softmaxBackward', 'dx (T, C)', dx, rows * cols);
   const n = rows * cols;
   run.run(
     'EW_SOFTMAX_BACKWARD',
@@ -106,12 +83,6 @@ export function softmaxBackward(run: ElementwiseRunner, args: HostArgs<SoftmaxBa
 export function rmsnorm(run: ElementwiseRunner, args: HostArgs<RmsnormArgs>): void {
   const { x, weight, out, rstd, rows, cols, eps } = args;
   const offset = args.weightOffset ?? 0;
-  checkDims('rmsnorm', { rows, cols });
-  checkFinite('rmsnorm', 'eps', eps);
-  checkF32('rmsnorm', 'x (T, C)', x, rows * cols);
-  checkF32('rmsnorm', 'weight (C)', weight, cols);
-  checkF32('rmsnorm', 'out (T, C)', out, rows * cols);
-  checkF32('rmsnorm', 'rstd (T)', rstd, rows);
   const n = rows * cols;
   run.run(
     'EW_RMSNORM',
@@ -124,14 +95,6 @@ export function rmsnorm(run: ElementwiseRunner, args: HostArgs<RmsnormArgs>): vo
 export function rmsnormBackward(run: ElementwiseRunner, args: HostArgs<RmsnormBackwardArgs>): void {
   const { dout, x, weight, rstd, dx, dweightAccumulate: dw, rows, cols } = args;
   const offset = args.weightOffset ?? 0;
-  const kernel = 'rmsnormBackward';
-  checkDims(kernel, { rows, cols });
-  checkF32(kernel, 'dout (T, C)', dout, rows * cols);
-  checkF32(kernel, 'x (T, C)', x, rows * cols);
-  checkF32(kernel, 'dx (T, C)', dx, rows * cols);
-  checkF32(kernel, 'weight (C)', weight, cols);
-  checkF32(kernel, 'rstd (T)', rstd, rows);
-  if (dw) checkF32(kernel, 'dweightAccumulate (C)', dw, cols);
   const n = rows * cols;
   run.run(
     'EW_RMSNORM_BACKWARD',
@@ -151,13 +114,6 @@ export function rmsnormBackward(run: ElementwiseRunner, args: HostArgs<RmsnormBa
 
 export function crossEntropyChunk(run: ElementwiseRunner, args: HostArgs<CrossEntropyChunkArgs>): void {
   const { logits, rows, cols, vocabStart, targets, runningMax, runningSum, targetLogit } = args;
-  const kernel = 'crossEntropyChunk';
-  checkDims(kernel, { rows, cols, vocabStart });
-  checkF32(kernel, 'logits (T, cols)', logits, rows * cols);
-  checkI32(kernel, 'targets (T)', targets, rows);
-  checkF32(kernel, 'runningMax (T)', runningMax, rows);
-  checkF32(kernel, 'runningSum (T)', runningSum, rows);
-  checkF32(kernel, 'targetLogit (T)', targetLogit, rows);
   run.run(
     'EW_CROSS_ENTROPY',
     {
@@ -177,13 +133,6 @@ export function crossEntropyChunkBackward(
   args: HostArgs<CrossEntropyChunkBackwardArgs>,
 ): void {
   const { logits, rows, cols, vocabStart, targets, lse, rowScale, dlogits } = args;
-  const kernel = 'crossEntropyChunkBackward';
-  checkDims(kernel, { rows, cols, vocabStart });
-  checkF32(kernel, 'logits (T, cols)', logits, rows * cols);
-  checkF32(kernel, 'dlogits (T, cols)', dlogits, rows * cols);
-  checkI32(kernel, 'targets (T)', targets, rows);
-  checkF32(kernel, 'lse (T)', lse, rows);
-  checkF32(kernel, 'rowScale (T)', rowScale, rows);
   run.run(
     'EW_CROSS_ENTROPY_BACKWARD',
     {

@@ -1,22 +1,12 @@
-// The wasm backend's optimizer steps besides AdamW (elementwise-layers.ts): sgd and adamw8bit. Each checks its arguments as the
-// reference does (@lora/core's KernelArgumentError, same messages), reads the clip factor on this side (a host
+// The wasm backend's optimizer steps besides AdamW (elementwise-layers.ts): sgd and adamw8bit, behind the
+// boundary checks of elementwise-register.ts (@lora/core's). Each reads the clip factor on this side (a host
 // backend's gradScale is a typed array: a non-finite one skips the call), then runs its job (assembly/elementwise/).
-import {
-  ADAMW8BIT_BLOCKSIZE,
-  type Adamw8bitArgs,
-  checkAdamw8bitArgs,
-  checkSgdArgs,
-  type HostArgs,
-  type SgdArgs,
-} from '@lora/core';
-import { checkF32, checkU8 } from './elementwise-checks.js';
+import { ADAMW8BIT_BLOCKSIZE, type Adamw8bitArgs, type HostArgs, type SgdArgs } from '@lora/core';
 import { f32, f64, i32 } from './elementwise-job.js';
 import type { ElementwiseRunner } from './elementwise-run.js';
 
 export function sgd(run: ElementwiseRunner, args: HostArgs<SgdArgs>): void {
-  checkSgdArgs(args);
   const { param, grad, lr, weightDecay, n, gradScale } = args;
-  for (const [label, arr] of Object.entries({ param, grad })) checkF32('sgd', `${label} (n)`, arr, n);
   const factor = gradScale?.[0] ?? 1;
   if (!Number.isFinite(factor) || n === 0) return;
   run.run(
@@ -31,15 +21,8 @@ export function sgd(run: ElementwiseRunner, args: HostArgs<SgdArgs>): void {
 }
 
 export function adamw8bit(run: ElementwiseRunner, args: HostArgs<Adamw8bitArgs>): void {
-  checkAdamw8bitArgs(args);
   const { param, grad, state1, state2, absmax1, absmax2, qmap1, qmap2, step, lr, n, gradScale } = args;
-  const kernel = 'adamw8bit';
   const blocks = Math.ceil(n / ADAMW8BIT_BLOCKSIZE);
-  for (const [label, arr] of Object.entries({ param, grad })) checkF32(kernel, `${label} (n)`, arr, n);
-  for (const [label, arr] of Object.entries({ state1, state2 })) checkU8(kernel, `${label} (n)`, arr, n);
-  for (const [label, arr] of Object.entries({ absmax1, absmax2 }))
-    checkF32(kernel, `${label} (⌈n / 256⌉)`, arr, blocks);
-  for (const [label, arr] of Object.entries({ qmap1, qmap2 })) checkF32(kernel, `${label} (256)`, arr, 256);
   const factor = gradScale?.[0] ?? 1;
   if (!Number.isFinite(factor) || n === 0) return;
   // the float32 scalars the reference computes (see its doc): bitsandbytes' kernel takes them as float arguments

@@ -1,16 +1,8 @@
-// The wasm backend's dropout and uniformNoise: the reference's argument checks (@lora/core's KernelArgumentError,
-// same messages), then a job (assembly/elementwise/random.ts) that draws the counter stream of
+// The wasm backend's dropout and uniformNoise, behind the boundary checks of elementwise-register.ts (@lora/core's):
+// a job (assembly/elementwise/random.ts) that draws the counter stream of
 // packages/core/src/kernels/counter-hash.ts to the bit, so every backend drops the same elements.
-import {
-  checkDropoutArgs,
-  checkUniformNoiseArgs,
-  type DropoutArgs,
-  dropThreshold,
-  type HostArgs,
-  type UniformNoiseArgs,
-} from '@lora/core';
+import { type DropoutArgs, dropThreshold, type HostArgs, type UniformNoiseArgs } from '@lora/core';
 import { STREAM_COST } from './elementwise-arith.js';
-import { checkF32 } from './elementwise-checks.js';
 import { f32, i32 } from './elementwise-job.js';
 import type { ElementwiseRunner } from './elementwise-run.js';
 
@@ -18,10 +10,7 @@ import type { ElementwiseRunner } from './elementwise-run.js';
 const HASH_COST = 2 * STREAM_COST;
 
 export function dropout(run: ElementwiseRunner, args: HostArgs<DropoutArgs>): void {
-  checkDropoutArgs(args);
   const { x, out, n, p, seed } = args;
-  checkF32('dropout', 'x (n)', x, n);
-  checkF32('dropout', 'out (n)', out, n);
   if (n === 0) return;
   const threshold = dropThreshold(p) | 0; // the u32's bits
   run.run(
@@ -33,9 +22,7 @@ export function dropout(run: ElementwiseRunner, args: HostArgs<DropoutArgs>): vo
 }
 
 export function uniformNoise(run: ElementwiseRunner, args: HostArgs<UniformNoiseArgs>): void {
-  checkUniformNoiseArgs(args);
   const { x, n, magnitude, seed } = args;
-  checkF32('uniformNoise', 'x (n)', x, n);
   if (n === 0) return;
   run.run(
     'EW_UNIFORM_NOISE',

@@ -1,5 +1,13 @@
 // Registers the wasm backend's elementwise kernels with @lora/core; each call runs on the current engine.
-import { type HostKernelSignatures, type KernelName, registerHostKernel } from '@lora/core';
+import {
+  checkHostArrays,
+  checkKernelArgs,
+  type HostArgs,
+  type HostKernelSignatures,
+  type KernelArgs,
+  type KernelName,
+  registerHostKernel,
+} from '@lora/core';
 import * as arith from './elementwise-arith.js';
 import * as attention from './elementwise-causal-softmax.js';
 import * as copies from './elementwise-fill-copy.js';
@@ -11,43 +19,58 @@ import * as stats from './elementwise-stats.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import type { WasmGemmEngine } from './engine.js';
 
-/** The kernels this package serves besides the GEMMs, each with its implementation over a runner. */
+/**
+ * `impl` behind the kernel's boundary checks: @lora/core's argument check (the reference's, same messages), then the
+ * exact typed array of every array argument (the wasm side reads them as bytes).
+ */
+function checked<K extends KernelName>(
+  name: K,
+  impl: (run: ElementwiseRunner, args: HostArgs<KernelArgs<K>>) => void,
+): (run: ElementwiseRunner, args: HostArgs<KernelArgs<K>>) => void {
+  return (run, args) => {
+    checkKernelArgs(name, args as KernelArgs<K>);
+    checkHostArrays(name, args);
+    impl(run, args);
+  };
+}
+
+/** The kernels this package serves besides the GEMMs, each with its implementation over a runner, checked. */
 export const ELEMENTWISE_KERNELS = {
-  softmax: kernels.softmax,
-  softmaxBackward: kernels.softmaxBackward,
-  rmsnorm: kernels.rmsnorm,
-  rmsnormBackward: kernels.rmsnormBackward,
-  silu: kernels.silu,
-  siluBackward: kernels.siluBackward,
-  geluTanh: kernels.geluTanh,
-  geluTanhBackward: kernels.geluTanhBackward,
-  crossEntropyChunk: kernels.crossEntropyChunk,
-  crossEntropyChunkBackward: kernels.crossEntropyChunkBackward,
-  layernorm: layers.layernorm,
-  layernormBackward: layers.layernormBackward,
-  rope: layers.rope,
-  embedding: layers.embedding,
-  embeddingBackward: layers.embeddingBackward,
-  adamw: layers.adamw,
-  sgd: optimizers.sgd,
-  adamw8bit: optimizers.adamw8bit,
-  fill: copies.fill,
-  stridedCopy: copies.stridedCopy,
-  add: arith.add,
-  mul: arith.mul,
-  axpy: arith.axpy,
-  scale: arith.scale,
-  addBias: arith.addBias,
-  columnSums: arith.columnSums,
-  dropout: random.dropout,
-  uniformNoise: random.uniformNoise,
-  causalSoftmax: attention.causalSoftmax,
-  argmaxChunk: stats.argmaxChunk,
-  crossEntropyStats: stats.crossEntropyStats,
-  sumSquares: stats.sumSquares,
-  gradClip: stats.gradClip,
-  countNonFinite: stats.countNonFinite,
-  dequantizeAbsmax: stats.dequantizeAbsmax,
+  softmax: checked('softmax', kernels.softmax),
+  softmaxBackward: checked('softmaxBackward', kernels.softmaxBackward),
+  rmsnorm: checked('rmsnorm', kernels.rmsnorm),
+  rmsnormBackward: checked('rmsnormBackward', kernels.rmsnormBackward),
+  silu: checked('silu', kernels.silu),
+  siluBackward: checked('siluBackward', kernels.siluBackward),
+  geluTanh: checked('geluTanh', kernels.geluTanh),
+  geluTanhBackward: checked('geluTanhBackward', kernels.geluTanhBackward),
+  crossEntropyChunk: checked('crossEntropyChunk', kernels.crossEntropyChunk),
+  crossEntropyChunkBackward: checked('crossEntropyChunkBackward', kernels.crossEntropyChunkBackward),
+  layernorm: checked('layernorm', layers.layernorm),
+  layernormBackward: checked('layernormBackward', layers.layernormBackward),
+  rope: checked('rope', layers.rope),
+  embedding: checked('embedding', layers.embedding),
+  embeddingBackward: checked('embeddingBackward', layers.embeddingBackward),
+  adamw: checked('adamw', layers.adamw),
+  sgd: checked('sgd', optimizers.sgd),
+  adamw8bit: checked('adamw8bit', optimizers.adamw8bit),
+  fill: checked('fill', copies.fill),
+  stridedCopy: checked('stridedCopy', copies.stridedCopy),
+  add: checked('add', arith.add),
+  mul: checked('mul', arith.mul),
+  axpy: checked('axpy', arith.axpy),
+  scale: checked('scale', arith.scale),
+  addBias: checked('addBias', arith.addBias),
+  columnSums: checked('columnSums', arith.columnSums),
+  dropout: checked('dropout', random.dropout),
+  uniformNoise: checked('uniformNoise', random.uniformNoise),
+  causalSoftmax: checked('causalSoftmax', attention.causalSoftmax),
+  argmaxChunk: checked('argmaxChunk', stats.argmaxChunk),
+  crossEntropyStats: checked('crossEntropyStats', stats.crossEntropyStats),
+  sumSquares: checked('sumSquares', stats.sumSquares),
+  gradClip: checked('gradClip', stats.gradClip),
+  countNonFinite: checked('countNonFinite', stats.countNonFinite),
+  dequantizeAbsmax: checked('dequantizeAbsmax', stats.dequantizeAbsmax),
 } satisfies {
   [K in KernelName]?: (run: ElementwiseRunner, args: Parameters<HostKernelSignatures[K]>[0]) => void;
 };

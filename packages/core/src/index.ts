@@ -20,6 +20,10 @@ export {
   weightedSum,
 } from './gradcheck.js';
 export { checkDims, checkFinite, checkLength, KernelArgumentError } from './kernels/check.js';
+export type { KernelArgs } from './kernels/checks.js';
+export { checkKernelArgs, KERNEL_CHECKS } from './kernels/checks.js';
+export type { ArrayDtype } from './kernels/host-arrays.js';
+export { checkHostArrays, KERNEL_ARRAYS } from './kernels/host-arrays.js';
 export type { KernelCase } from './kernels/cases/case-list.js';
 export { casesFor, KERNEL_CASES, KERNELS_WITHOUT_CASES } from './kernels/cases/catalogue.js';
 export type { KernelTolerance } from './kernels/cases/tolerances.js';
@@ -76,7 +80,11 @@ export {
 export { checkDropoutArgs, checkUniformNoiseArgs } from './kernels/reference/random.js';
 export { checkRopeArgs } from './kernels/reference/rope.js';
 export { checkUnaryArgs } from './kernels/reference/activations.js';
-export { checkEmbeddingArgs, checkEmbeddingBackwardArgs } from './kernels/reference/embedding.js';
+export {
+  checkEmbeddingArgs,
+  checkEmbeddingBackwardArgs,
+  checkEmbeddingIds,
+} from './kernels/reference/embedding.js';
 export { checkAdamwArgs } from './kernels/reference/adamw.js';
 export { checkSgdArgs } from './kernels/reference/sgd.js';
 export {

@@ -3,7 +3,8 @@ import type { HostArgs } from '../../device/arrays.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { EmbeddingArgs, EmbeddingBackwardArgs } from '../types.js';
 
-function checkIds(
+/** Every id is a row of `table` (V = ⌊table.length / dim⌋): a host check, it reads the ids. */
+export function checkEmbeddingIds(
   kernel: string,
   ids: Int32Array,
   tokens: number,
@@ -35,7 +36,7 @@ export function embedding(args: HostArgs<EmbeddingArgs>): void {
   checkEmbeddingArgs(args);
   const { ids, table, out, tokens, dim } = args;
   if (dim === 0) return;
-  checkIds('embedding', ids, tokens, dim, table, 'table (V, C)');
+  checkEmbeddingIds('embedding', ids, tokens, dim, table, 'table (V, C)');
   for (let t = 0; t < tokens; t++) {
     const src = ids[t]! * dim;
     for (let c = 0; c < dim; c++) out[t * dim + c] = table[src + c]!; // (T, C)
@@ -55,7 +56,7 @@ export function embeddingBackward(args: HostArgs<EmbeddingBackwardArgs>): void {
   checkEmbeddingBackwardArgs(args);
   const { ids, dout, dtableAccumulate: dtable, tokens, dim } = args;
   if (dim === 0) return;
-  checkIds('embeddingBackward', ids, tokens, dim, dtable, 'dtableAccumulate (V, C)');
+  checkEmbeddingIds('embeddingBackward', ids, tokens, dim, dtable, 'dtableAccumulate (V, C)');
   for (let t = 0; t < tokens; t++) {
     const dst = ids[t]! * dim;
     for (let c = 0; c < dim; c++) dtable[dst + c]! += dout[t * dim + c]!; // (V, C)
