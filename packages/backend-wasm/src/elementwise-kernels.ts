@@ -1,9 +1,9 @@
 // The elementwise kernels of the wasm backend, behind the boundary checks of elementwise-register.ts (@lora/core's):
 // each runs its job (assembly/elementwise/) through the ElementwiseRunner.
 import type {
-  HostArgs,
   CrossEntropyChunkArgs,
   CrossEntropyChunkBackwardArgs,
+  HostArgs,
   RmsnormArgs,
   RmsnormBackwardArgs,
   SoftmaxArgs,

@@ -3,6 +3,7 @@
 import {
   type AdamwArgs,
   applyGradScale,
+  checkEmbeddingIds,
   type EmbeddingArgs,
   type EmbeddingBackwardArgs,
   type HostArgs,
@@ -11,7 +12,6 @@ import {
   type LayernormBackwardArgs,
   type RopeArgs,
   referenceKernels,
-  checkEmbeddingIds,
 } from '@lora/core';
 import { f32, f64, i32 } from './elementwise-job.js';
 import type { ElementwiseRunner } from './elementwise-run.js';

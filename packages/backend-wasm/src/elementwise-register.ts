@@ -15,8 +15,8 @@ import * as kernels from './elementwise-kernels.js';
 import * as layers from './elementwise-layers.js';
 import * as optimizers from './elementwise-optimizers.js';
 import * as random from './elementwise-random.js';
-import * as stats from './elementwise-stats.js';
 import { ElementwiseRunner } from './elementwise-run.js';
+import * as stats from './elementwise-stats.js';
 import type { WasmGemmEngine } from './engine.js';
 
 /**

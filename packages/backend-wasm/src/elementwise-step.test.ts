@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ELEMENTWISE_KERNELS, type ElementwiseKernelName } from './elementwise-register.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import { WasmGemmEngine } from './engine.js';
-import { residentCopy } from './test-support/resident-copy.js';
 import { caseRows, expectOutputs, expectSame } from './test-support/catalogue.js';
+import { residentCopy } from './test-support/resident-copy.js';
 
 type Args = Record<string, unknown>;
 

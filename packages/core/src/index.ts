@@ -1,4 +1,19 @@
 export type { StepOptions, StepResult, TokenBatch } from './batch.js';
+export type { DeviceArray, F32, HostArgs, I32, U8 } from './device/arrays.js';
+export { isHostArray } from './device/arrays.js';
+export type { DeviceCounters, DeviceHandle, DeviceMemory } from './device/memory.js';
+export {
+  allocLike,
+  DeviceMemoryError,
+  hostMemory,
+  memoryOf,
+  registerTypedArrayMemory,
+  toHost,
+  unregisterTypedArrayMemory,
+  writeHost,
+} from './device/memory.js';
+export { OPAQUE_BACKEND, onOpaqueBackend, registerOpaqueBackend } from './device/opaque-backend.js';
+export { OpaqueArrayError, OpaqueMemory } from './device/opaque-memory.js';
 export {
   bf16BitsToNumber,
   bf16ToF32,
@@ -19,45 +34,29 @@ export {
   numericalGradient,
   weightedSum,
 } from './gradcheck.js';
-export { checkDims, checkFinite, checkLength, KernelArgumentError } from './kernels/check.js';
-export type { KernelArgs } from './kernels/checks.js';
-export { checkKernelArgs, KERNEL_CHECKS } from './kernels/checks.js';
-export type { ArrayDtype } from './kernels/host-arrays.js';
-export { checkHostArrays, KERNEL_ARRAYS } from './kernels/host-arrays.js';
 export type { KernelCase } from './kernels/cases/case-list.js';
 export { casesFor, KERNEL_CASES, KERNELS_WITHOUT_CASES } from './kernels/cases/catalogue.js';
 export type { KernelTolerance } from './kernels/cases/tolerances.js';
 export { EPS32, resolveTolerance } from './kernels/cases/tolerances.js';
-export type * from './kernels/types.js';
-export { KERNEL_NAMES } from './kernels/types.js';
-export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
-export { referenceKernels, registerReferenceBackend } from './register-reference.js';
-export type { BackendConfig, HostKernelConfig, KernelConfig } from './registry.js';
-export {
-  BACKEND_ENV_VAR,
-  BackendError,
-  backendMemory,
-  backendReport,
-  deviceMemory,
-  registerHostKernel,
-  disposeBackends,
-  getBackend,
-  getKernelImpl,
-  kernel,
-  kernelsOf,
-  REFERENCE_BACKEND,
-  registerBackend,
-  registeredBackends,
-  registerKernel,
-  setBackend,
-} from './registry.js';
-export type { RopeTablesOptions } from './rope-tables.js';
-export { RopeTablesError, ropeTables } from './rope-tables.js';
-export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
-export type { Prng, PrngState } from './random.js';
-export { checkNf4MatmulArgs } from './kernels/reference/nf4-matmul.js';
+export { checkDims, checkFinite, checkLength, KernelArgumentError } from './kernels/check.js';
+export type { KernelArgs } from './kernels/checks.js';
+export { checkKernelArgs, KERNEL_CHECKS } from './kernels/checks.js';
+export { counterHash, counterUniform, dropThreshold, lowbias32 } from './kernels/counter-hash.js';
 export { applyGradScale } from './kernels/grad-scale.js';
+export type { ArrayDtype } from './kernels/host-arrays.js';
+export { checkHostArrays, KERNEL_ARRAYS } from './kernels/host-arrays.js';
+export { checkUnaryArgs } from './kernels/reference/activations.js';
+export { checkAdamwArgs } from './kernels/reference/adamw.js';
+export {
+  ADAMW8BIT_BLOCKSIZE,
+  checkAdamw8bitArgs,
+  quantizeDynamic,
+} from './kernels/reference/adamw8bit.js';
 export { checkCausalSoftmaxArgs } from './kernels/reference/causal-softmax.js';
+export {
+  checkCrossEntropyChunkArgs,
+  checkCrossEntropyChunkBackwardArgs,
+} from './kernels/reference/cross-entropy.js';
 export { checkDequantizeAbsmaxArgs } from './kernels/reference/dequantize-absmax.js';
 export {
   checkAddBiasArgs,
@@ -66,46 +65,47 @@ export {
   checkColumnSumsArgs,
   checkScaleArgs,
 } from './kernels/reference/elementwise.js';
-export { checkFillArgs, checkStridedCopyArgs } from './kernels/reference/fill-copy.js';
-export { checkGradClipArgs, checkReductionArgs } from './kernels/reference/grad-stats.js';
-export { checkArgmaxChunkArgs, checkCrossEntropyStatsArgs } from './kernels/reference/loss-stats.js';
-export { checkMatmulArgs } from './kernels/reference/matmul.js';
-export { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './kernels/reference/softmax.js';
-export { checkRmsnormArgs, checkRmsnormBackwardArgs } from './kernels/reference/rmsnorm.js';
-export { checkLayernormArgs, checkLayernormBackwardArgs } from './kernels/reference/layernorm.js';
-export {
-  checkCrossEntropyChunkArgs,
-  checkCrossEntropyChunkBackwardArgs,
-} from './kernels/reference/cross-entropy.js';
-export { checkDropoutArgs, checkUniformNoiseArgs } from './kernels/reference/random.js';
-export { checkRopeArgs } from './kernels/reference/rope.js';
-export { checkUnaryArgs } from './kernels/reference/activations.js';
 export {
   checkEmbeddingArgs,
   checkEmbeddingBackwardArgs,
   checkEmbeddingIds,
 } from './kernels/reference/embedding.js';
-export { checkAdamwArgs } from './kernels/reference/adamw.js';
+export { checkFillArgs, checkStridedCopyArgs } from './kernels/reference/fill-copy.js';
+export { checkGradClipArgs, checkReductionArgs } from './kernels/reference/grad-stats.js';
+export { checkLayernormArgs, checkLayernormBackwardArgs } from './kernels/reference/layernorm.js';
+export { checkArgmaxChunkArgs, checkCrossEntropyStatsArgs } from './kernels/reference/loss-stats.js';
+export { checkMatmulArgs } from './kernels/reference/matmul.js';
+export { checkNf4MatmulArgs } from './kernels/reference/nf4-matmul.js';
+export { checkDropoutArgs, checkUniformNoiseArgs } from './kernels/reference/random.js';
+export { checkRmsnormArgs, checkRmsnormBackwardArgs } from './kernels/reference/rmsnorm.js';
+export { checkRopeArgs } from './kernels/reference/rope.js';
 export { checkSgdArgs } from './kernels/reference/sgd.js';
+export { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './kernels/reference/softmax.js';
+export type * from './kernels/types.js';
+export { KERNEL_NAMES } from './kernels/types.js';
+export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
+export type { Prng, PrngState } from './random.js';
+export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
+export { referenceKernels, registerReferenceBackend } from './register-reference.js';
+export type { BackendConfig, HostKernelConfig, KernelConfig } from './registry.js';
 export {
-  ADAMW8BIT_BLOCKSIZE,
-  checkAdamw8bitArgs,
-  quantizeDynamic,
-} from './kernels/reference/adamw8bit.js';
-export type { DeviceArray, F32, HostArgs, I32, U8 } from './device/arrays.js';
-export { isHostArray } from './device/arrays.js';
-export type { DeviceCounters, DeviceHandle, DeviceMemory } from './device/memory.js';
-export {
-  allocLike,
-  DeviceMemoryError,
-  hostMemory,
-  memoryOf,
-  registerTypedArrayMemory,
-  toHost,
-  unregisterTypedArrayMemory,
-  writeHost,
-} from './device/memory.js';
-export { counterHash, counterUniform, dropThreshold, lowbias32 } from './kernels/counter-hash.js';
-export { OpaqueArrayError, OpaqueMemory } from './device/opaque-memory.js';
-export { OPAQUE_BACKEND, onOpaqueBackend, registerOpaqueBackend } from './device/opaque-backend.js';
+  BACKEND_ENV_VAR,
+  BackendError,
+  backendMemory,
+  backendReport,
+  deviceMemory,
+  disposeBackends,
+  getBackend,
+  getKernelImpl,
+  kernel,
+  kernelsOf,
+  REFERENCE_BACKEND,
+  registerBackend,
+  registeredBackends,
+  registerHostKernel,
+  registerKernel,
+  setBackend,
+} from './registry.js';
+export type { RopeTablesOptions } from './rope-tables.js';
+export { RopeTablesError, ropeTables } from './rope-tables.js';
 export { showValue } from './show-value.js';
