@@ -1,4 +1,5 @@
 // Where the CLI reads and writes: the real process, or captured buffers when tests call run(argv) in-process.
+import { constants } from 'node:os';
 
 export interface TextSink {
   write(text: string): void;
@@ -15,8 +16,20 @@ export interface CliIo {
   isTTY: boolean;
   /** the stream the progress bar draws on when isTTY */
   ttyStream?: NodeJS.WritableStream;
-  /** subscribe to Ctrl-C (a long run saves a checkpoint and stops); returns the unsubscribe */
-  onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * subscribe to Ctrl-C and SIGTERM (a long run saves a checkpoint and stops; a supervisor's SIGTERM is a request
+   * to stop, as in a container); returns the unsubscribe
+   */
+  onInterrupt?: (handler: (signal: StopSignal) => void) => () => void;
+}
+
+/** The signals that ask a run to stop after a checkpoint. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** The exit status of a run stopped by `signal`, as a shell reports a process killed by it: 128 + its number. */
+export function stoppedStatus(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
 }
 
 export function processIo(): CliIo {
@@ -30,19 +43,21 @@ export function processIo(): CliIo {
     onInterrupt(handler) {
       let presses = 0;
       let last = Number.NEGATIVE_INFINITY;
-      const listener = () => {
+      const listener = (signal: StopSignal) => {
         // Ctrl-C under bin/lora.js reaches this process twice at once (the terminal, and the wrapper forwarding it)
         if (performance.now() - last < 250) return;
         last = performance.now();
         presses++;
-        if (presses > 1) process.exit(130); // a second Ctrl-C does not wait for the checkpoint
+        if (presses > 1) process.exit(stoppedStatus(signal)); // a second one does not wait for the checkpoint
         process.stderr.write(
-          '\ninterrupt: saving a checkpoint at the end of this step (Ctrl-C again to quit now)\n',
+          `\n${signal === 'SIGINT' ? 'interrupt' : 'SIGTERM'}: saving a checkpoint at the end of this step (Ctrl-C again to quit now)\n`,
         );
-        handler();
+        handler(signal);
       };
-      process.on('SIGINT', listener);
-      return () => void process.off('SIGINT', listener);
+      for (const signal of STOP_SIGNALS) process.on(signal, listener);
+      return () => {
+        for (const signal of STOP_SIGNALS) process.off(signal, listener);
+      };
     },
   };
 }

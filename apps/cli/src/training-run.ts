@@ -16,7 +16,7 @@ import {
 } from '@lora/sft';
 import { type AnswerCase, answerCases } from './answers.js';
 import { createGenerator } from './generation.js';
-import { type CliIo, printer } from './io.js';
+import { type CliIo, printer, type StopSignal } from './io.js';
 import type { Options } from './options.js';
 import {
   claimOutput,
@@ -53,6 +53,8 @@ export interface TrainingOutcome {
   wallSeconds: number;
   steps: number;
   stopped: boolean;
+  /** the signal that stopped the run (after its checkpoint), when one did */
+  stoppedBy?: StopSignal | undefined;
   lastCheckpoint: string | undefined;
   trainLoss: number;
   /** best eval loss seen during training (trainer evaluations and the final one) */
@@ -123,7 +125,14 @@ async function trainInto(
   };
   const { bestEvalLoss } = trained;
   if (trained.result.stopped)
-    return { ...outcome, after: before, wallSeconds: seconds(), stopped: true, bestEvalLoss };
+    return {
+      ...outcome,
+      after: before,
+      wallSeconds: seconds(),
+      stopped: true,
+      stoppedBy: trained.stoppedBy,
+      bestEvalLoss,
+    };
   const runExtra = await saveResult(options, run, data, loaded, trained.result.globalStep);
   // the trainer's evaluation of the last step, when it made one, is the final loss: not computed twice
   const after = await evaluation.snapshot(trained.finalEval);
@@ -201,6 +210,7 @@ interface Trained {
   tokensPerSec: number | undefined;
   /** the trainer's evaluation at the run's last step, when its cadence made one */
   finalEval: EvalMetrics | undefined;
+  stoppedBy: StopSignal | undefined;
 }
 
 /** The SFT trainer over the run's data, with the progress view, eval lines, checkpoints and Ctrl-C. */
@@ -255,7 +265,11 @@ async function train(
   out(
     `training: ${trainer.plan.maxSteps} steps (${trainExamples.length} examples, batch ${opts.batch_size} × ${opts.grad_accum} accumulation) → ${run.outputDir}`,
   );
-  const unsubscribe = io.onInterrupt?.(() => trainer.requestStop());
+  let stoppedBy: StopSignal | undefined;
+  const unsubscribe = io.onInterrupt?.((signal) => {
+    stoppedBy ??= signal;
+    trainer.requestStop();
+  });
   let result: Trained['result'];
   try {
     result = await trainer.train();
@@ -271,6 +285,7 @@ async function train(
     peakMemoryMb,
     tokensPerSec,
     finalEval: finalEvaluation(evals, result.globalStep),
+    stoppedBy,
   };
 }
 

@@ -1,6 +1,6 @@
 // One writer per output folder, and nothing left running or looking finished when a run is stopped: a second
 // training into a folder being written is refused naming the holder's pid; bin/lora.js passes SIGTERM and SIGINT
-// on to the training and waits for it; a run killed early leaves no adapter at the top level, and --resume takes
+// on to the training, which saves a checkpoint and stops, and waits for it; a run killed early leaves no adapter at the top level, and --resume takes
 // over its stale lock and clears its temp files.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -91,14 +91,19 @@ describe('one writer per output folder', () => {
 });
 
 describe('bin/lora.js', () => {
-  test('SIGTERM to the wrapper stops the training it runs: no process is left', async () => {
+  test('SIGTERM to the wrapper stops the training it runs after a checkpoint: no process is left, exit 143', async () => {
     const wrapped = spawnBin(long('terminated'), root);
     const trainer = await lockHolder(join(root, 'terminated'), wrapped);
     expect(trainer, 'the training runs in a child of the wrapper').not.toBe(wrapped.child.pid);
+    await waitForPath(join(root, 'terminated', 'checkpoint-3'), wrapped);
     wrapped.child.kill('SIGTERM');
     const { code } = await wrapped.exit;
     expect(await gone(trainer), `training process ${trainer} still running`).toBe(true);
-    expect(code, 'the wrapper exits with the child’s status: killed by SIGTERM').toBe(143);
+    expect(code, `the status of a process stopped by SIGTERM\n${wrapped.output()}`).toBe(143);
+    expect(wrapped.output()).toMatch(/SIGTERM: saving a checkpoint at the end of this step/);
+    expect(wrapped.output()).toMatch(
+      /interrupted: checkpoint saved in .*checkpoint-\d+; continue with --resume/,
+    );
   });
 
   test('SIGINT to the wrapper alone reaches the training: it saves a checkpoint and both exit 130', async () => {

@@ -2,13 +2,13 @@
 // story-questions task), QLoRA/LoRA fine-tune with the SFT trainer, and write the PEFT adapter, metrics,
 // checkpoints and report.md with evaluations before and after; the summary shows a few generations of each.
 import { basename, join } from 'node:path';
-import { printer } from '../io.js';
+import { promptText } from '../answers.js';
 import { applyEmbeddedDefault, defaultRunPaths } from '../default-setup.js';
+import { printer, stoppedStatus } from '../io.js';
 import { formatDuration } from '../progress.js';
 import { runTraining, type TrainingOutcome } from '../training-run.js';
 import type { TrainOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
-import { promptText } from '../answers.js';
 
 /** Held-out prompts shown on the console with their expected answer and the greedy answers before and after. */
 const SHOWN_GENERATIONS = 4;
@@ -83,7 +83,7 @@ export async function trainCommand({ io, options }: CommandContext<TrainOptions>
     out(
       `interrupted: checkpoint saved in ${outcome.lastCheckpoint ?? outcome.outputDir}; continue with --resume`,
     );
-    return 130;
+    return stoppedStatus(outcome.stoppedBy ?? 'SIGINT');
   }
   for (const line of summary(outcome, embedded, io.cwd)) out(line);
   return 0;
