@@ -337,6 +337,12 @@ export const TRAINER_OPTIONS = [
   o('warmup_steps', 'int', 'linear warm-up steps', { min: 0, max: LIMITS.steps }),
   o('warmup_ratio', 'number', 'warm-up as a fraction of the steps', { min: 0, max: 1 }),
   o('weight_decay', 'number', 'AdamW decoupled weight decay', { min: 0, max: 10, default: 0 }),
+  o(
+    'loraplus_lr_ratio',
+    'number',
+    "LoRA+: lora_B and 1-D parameters learn at lr × this (PEFT's create_loraplus_optimizer, axolotl's key)",
+    { min: 0, max: 1_000_000, exclusive: true },
+  ),
   o('batch_size', 'int', 'examples per micro-batch', {
     min: 1,
     max: LIMITS.batch,

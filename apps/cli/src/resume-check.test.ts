@@ -56,10 +56,19 @@ describe('changedSettings', () => {
     ['grad_accum', 2, '--grad-accum 1 → 2'],
     ['seed', 7, '--seed 42 → 7'],
     ['optim', 'paged_adamw_32bit', '--optim adamw_torch → paged_adamw_32bit'],
+    ['loraplus_lr_ratio', 16, '--loraplus-lr-ratio unset → 16'],
   ])('%s changed is named', (key, value, described) => {
     const changes = changedSettings(file, { ...saved, [key]: value }, specs);
     expect(changes.map(describeChange)).toEqual([described]);
-    const fixed = ['lora_r', 'target_modules', 'use_dora', 'batch_size', 'grad_accum', 'seed'].includes(key);
+    const fixed = [
+      'lora_r',
+      'target_modules',
+      'use_dora',
+      'batch_size',
+      'grad_accum',
+      'seed',
+      'loraplus_lr_ratio',
+    ].includes(key);
     expect(changes[0]!.fixed !== undefined).toBe(fixed);
   });
 

@@ -9,8 +9,8 @@ import { CliError, UsageError } from './errors.js';
 import { describeIdentity, type FileIdentity, fileIdentity } from './file-identity.js';
 import { flagOf } from './option-spec.js';
 import type { Options } from './options.js';
-import type { TrainOptions } from './verb-options.js';
 import { RUN_CONFIG_FILE, type RunConfig, RunConfigError, readRunConfigFile } from './run-config.js';
+import type { TrainOptions } from './verb-options.js';
 
 /** A resume whose settings differ from its checkpoint's. */
 export class ResumeSettingsError extends CliError {
@@ -71,6 +71,10 @@ export const SAME_RUN: readonly RunSetting[] = [
   { key: 'epochs' },
   { key: 'max_steps' },
   { key: 'weight_decay' },
+  {
+    key: 'loraplus_lr_ratio',
+    fixed: "the optimizer state saved in the checkpoint is grouped by LoRA+'s ratio",
+  },
   { key: 'max_grad_norm' },
   // lora recorded no optimizer before --optim: every run was AdamW, adamw_torch
   { key: 'optim', absent: 'adamw_torch' },

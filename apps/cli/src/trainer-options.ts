@@ -9,7 +9,7 @@ export function trainingConfig(
   opts: TrainOptions,
   o: { padTokenId: number; evalSteps: number | undefined },
 ): TrainingConfig {
-  const { max_steps: maxSteps, save_total_limit: saveTotalLimit } = opts;
+  const { max_steps: maxSteps, save_total_limit: saveTotalLimit, loraplus_lr_ratio: loraplusLrRatio } = opts;
   return {
     padTokenId: o.padTokenId,
     learningRate: opts.lr,
@@ -22,6 +22,7 @@ export function trainingConfig(
     warmupRatio: opts.warmup_ratio ?? 0,
     optim: sftOptimizer(opts.optim),
     weightDecay: opts.weight_decay,
+    ...(loraplusLrRatio !== undefined && { loraplusLrRatio }),
     maxGradNorm: opts.max_grad_norm,
     seed: opts.seed,
     shuffle: opts.shuffle,

@@ -77,3 +77,24 @@ describe('--optim', () => {
     expect(r.err).toMatch(/--optim sgd → adamw_torch/);
   }, 120_000);
 });
+
+describe('--loraplus-lr-ratio (LoRA+)', () => {
+  test('is recorded in run_config.json and the optimizer state, and changes the trained adapter', async () => {
+    const plain = await runCli(args('adamw_torch', 'adamw', '1e-3'), root);
+    expect(plain.code, plain.err).toBe(0);
+    const r = await runCli([...args('adamw_torch', 'loraplus', '1e-3'), '--loraplus-lr-ratio', '16'], root);
+    expect(r.code, r.err).toBe(0);
+    const runConfig = JSON.parse(readFileSync(join(root, 'loraplus', 'run_config.json'), 'utf8'));
+    expect(runConfig.loraplus_lr_ratio).toBe(16);
+    expect((await optimizerFile('loraplus')).metadata).toMatchObject({ loraplus_lr_ratio: '16' });
+    expect((await optimizerFile('adamw')).metadata.loraplus_lr_ratio).toBeUndefined();
+    const adapter = (output: string) => readFileSync(join(root, output, 'adapter_model.safetensors'));
+    expect(adapter('loraplus').equals(adapter('adamw'))).toBe(false);
+  }, 120_000);
+
+  test('--resume with another ratio is refused, naming the change', async () => {
+    const r = await runCli([...args('adamw_torch', 'loraplus', '1e-3'), '--resume'], root);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/--loraplus-lr-ratio 16 → unset/);
+  }, 120_000);
+});
