@@ -86,6 +86,10 @@ export class SafetensorsCheckpoint implements TensorReader {
     return this.#file(name).readF32(name);
   }
 
+  async readF32Into(name: string, out: Float32Array): Promise<Float32Array> {
+    return this.#file(name).readF32Into(name, out);
+  }
+
   async readTyped(name: string): Promise<TensorTypedArray> {
     return this.#file(name).readTyped(name);
   }

@@ -216,6 +216,26 @@ describe('SafetensorsFile', () => {
     await f.close();
   });
 
+  test('readF32Into fills a view at an offset of a larger array with what readF32 returns, and nothing else', async () => {
+    const f = await SafetensorsFile.open(join(dir, 'mixed.safetensors'));
+    const floats = f.tensorNames().filter((n) => ['F16', 'BF16', 'F32', 'F64'].includes(f.info(n).dtype));
+    expect(new Set(floats.map((n) => f.info(n).dtype)).size).toBeGreaterThanOrEqual(2);
+    for (const name of floats) {
+      const want = await f.readF32(name);
+      const pool = new Float32Array(want.length + 5).fill(-7);
+      const view = pool.subarray(3, 3 + want.length);
+      expect(await f.readF32Into(name, view)).toBe(view);
+      expect(
+        Buffer.from(view.buffer, view.byteOffset, view.byteLength).equals(Buffer.from(want.buffer)),
+      ).toBe(true);
+      expect([...pool.subarray(0, 3), ...pool.subarray(3 + want.length)]).toEqual([-7, -7, -7, -7, -7]);
+      await expect(f.readF32Into(name, new Float32Array(want.length + 1))).rejects.toThrow(
+        `readF32Into: tensor "${name}": expected a target of ${want.length} elements, got ${want.length + 1}`,
+      );
+    }
+    await f.close();
+  });
+
   test('readF32 converts an F16 tensor larger than one conversion chunk', async () => {
     const n = (1 << 23) + 12345; // more than the 8 Mi elements of a 16 MiB chunk
     const text = `{"h":{"dtype":"F16","shape":[${n}],"data_offsets":[0,${2 * n}]}}`;

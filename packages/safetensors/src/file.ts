@@ -126,10 +126,26 @@ export class SafetensorsFile implements TensorReader {
   async readF32(name: string): Promise<Float32Array> {
     const info = lookup(this.#header, name, this.path);
     checkF32Readable(info.dtype, this.path, name);
+    return this.readF32Into(name, new Float32Array(info.byteLength / f32SourceSize(info.dtype)));
+  }
+
+  /**
+   * The tensor as f32 into `out`, which must hold exactly its elements — e.g. an array of a backend's memory, so a
+   * large tensor is never also on the JS heap (peak: 16 MiB of conversion scratch). Returns `out`.
+   */
+  async readF32Into(name: string, out: Float32Array): Promise<Float32Array> {
+    const info = lookup(this.#header, name, this.path);
+    checkF32Readable(info.dtype, this.path, name);
     const size = f32SourceSize(info.dtype);
-    const out = new Float32Array(info.byteLength / size);
+    if (out.length !== info.byteLength / size)
+      throw new SafetensorsError(
+        'InvalidTensor',
+        this.path,
+        `readF32Into: tensor "${name}": expected a target of ${info.byteLength / size} elements, got ${out.length}`,
+        { tensor: name },
+      );
     if (info.dtype === 'F32') {
-      await this.#readInto(name, info, new Uint8Array(out.buffer));
+      await this.#readInto(name, info, new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
       return out;
     }
     const chunkElements = Math.min(out.length, CONVERT_CHUNK / size);

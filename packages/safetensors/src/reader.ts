@@ -15,6 +15,8 @@ export interface TensorReader {
   readRaw(name: string): Promise<Uint8Array>;
   /** the tensor converted to f32 (F16, BF16, F32 or F64) */
   readF32(name: string): Promise<Float32Array>;
+  /** the tensor converted to f32 into `out` (exactly its element count), e.g. an array of a backend's memory */
+  readF32Into(name: string, out: Float32Array): Promise<Float32Array>;
   /** the tensor as a typed array of its own dtype (see TypedArrayOf) */
   readTyped(name: string): Promise<TensorTypedArray>;
   close(): Promise<void>;
