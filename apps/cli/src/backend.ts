@@ -1,17 +1,19 @@
 // Compute backend selection for a CLI run: register the backends this run may use (wasm always; webgpu when it is
 // asked for, or the choice is automatic and the machine may have a GPU; gpu.js modes when one is named), pick one (--backend, else LORA_BACKEND,
 // else the fastest available — a real GPU adapter before the CPU), and say once which one runs and on what.
+
+import { registerWasmBackend } from '@lora/backend-wasm';
 import {
   BACKEND_ENV_VAR,
   BackendError,
   backendReport,
+  type DeviceMemory,
   deviceMemory,
   disposeBackends,
   hostMemory,
   KERNEL_NAMES,
   setBackend,
 } from '@lora/core';
-import { registerWasmBackend } from '@lora/backend-wasm';
 import { UsageError } from './errors.js';
 import { gpuMayBePresent } from './gpu-presence.js';
 
@@ -94,6 +96,16 @@ export async function moveToBackend(model: {
 }): Promise<void> {
   const memory = deviceMemory();
   if (memory !== hostMemory) await model.useMemory(memory);
+}
+
+/**
+ * The memory a model's dense weights are read straight into while it loads (LoadOptions.memory): the selected
+ * backend's when host code can address it (wasm), so a 933 MB embedding is never also on the JS heap; undefined
+ * otherwise (a GPU's memory is reached by moveToBackend).
+ */
+export function loadMemory(): DeviceMemory | undefined {
+  const memory = deviceMemory();
+  return memory !== hostMemory && memory.host ? memory : undefined;
 }
 
 /** Stop worker threads and release devices so the process can exit. */

@@ -7,7 +7,7 @@ import type { ChatFormat } from '@lora/chatml';
 import type { CausalLM } from '@lora/models';
 import type { LoraModel } from '@lora/peft';
 import type { Tokenizer } from '@lora/tokenize';
-import { moveToBackend, selectBackend } from './backend.js';
+import { loadMemory, moveToBackend, selectBackend } from './backend.js';
 import { defaultRunPaths } from './default-setup.js';
 import { CliError } from './errors.js';
 import { createGenerator, type Generator } from './generation.js';
@@ -18,14 +18,15 @@ import type { EvalOptions } from './verb-options.js';
 export type TargetOptions = Pick<EvalOptions, 'model' | 'adapter'>;
 export type SessionOptions = TargetOptions &
   Pick<EvalOptions, 'backend' | 'chat_template' | 'quant' | 'double_quant'>;
+
 import { applyRunSettings, describeInherited, readRunSettings } from './run-settings.js';
 import {
   attachAdapter,
   inferenceQuant,
   loadModel,
   loadTokenizer,
-  requireModelDir,
   type QuantChoice,
+  requireModelDir,
   resolveChatFormat,
 } from './session.js';
 
@@ -99,7 +100,7 @@ export async function openSession(
   const doubleQuant = options.given('double_quant')
     ? opts.double_quant
     : (q.doubleQuant ?? opts.double_quant);
-  const model: CausalLM = await loadModel(target.modelDir, q.quant, doubleQuant);
+  const model: CausalLM = await loadModel(target.modelDir, q.quant, doubleQuant, loadMemory());
   const lora = target.adapterDir === undefined ? undefined : await attachAdapter(model, target.adapterDir);
   await moveToBackend(model);
   const generator = await createGenerator(model, tokenizer, format, target.modelDir);

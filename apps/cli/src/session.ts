@@ -9,10 +9,11 @@ import {
   getChatFormat,
   jinjaChatFormat,
 } from '@lora/chatml';
-import { CausalLM, type LoadOptions } from '@lora/models';
-import { loadAdapter, type LoraModel } from '@lora/peft';
-import { Tokenizer } from '@lora/tokenize';
+import type { DeviceMemory } from '@lora/core';
 import { stopTokenIds } from '@lora/datasets';
+import { CausalLM, type LoadOptions } from '@lora/models';
+import { type LoraModel, loadAdapter } from '@lora/peft';
+import { Tokenizer } from '@lora/tokenize';
 import { suggestion } from './did-you-mean.js';
 import { UsageError } from './errors.js';
 import { readRunConfigFile, trainedQuant } from './run-config.js';
@@ -104,9 +105,15 @@ export function loadOptionsFor(quant: QuantChoice, doubleQuant: boolean): LoadOp
   return quant === 'none' ? {} : { quantize: { quantType: quant, doubleQuant } };
 }
 
-export async function loadModel(dir: string, quant: QuantChoice, doubleQuant: boolean): Promise<CausalLM> {
+/** The model in `dir`, its dense weights read into `memory` when given (see backend.ts loadMemory). */
+export async function loadModel(
+  dir: string,
+  quant: QuantChoice,
+  doubleQuant: boolean,
+  memory?: DeviceMemory,
+): Promise<CausalLM> {
   requireModelDir(dir);
-  return CausalLM.load(dir, loadOptionsFor(quant, doubleQuant));
+  return CausalLM.load(dir, { ...loadOptionsFor(quant, doubleQuant), ...(memory && { memory }) });
 }
 
 /** What `lora train` recorded about an adapter (undefined for adapters from elsewhere; RunConfigError if broken). */

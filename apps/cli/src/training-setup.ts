@@ -7,7 +7,7 @@ import { type CausalLM, type ModelConfig, readModelConfig } from '@lora/models';
 import { type LoraModel, loadAdapter } from '@lora/peft';
 import { formatBytes, largestParts, type MemoryPlan } from '@lora/sft';
 import type { Tokenizer } from '@lora/tokenize';
-import { moveToBackend, selectBackend } from './backend.js';
+import { loadMemory, moveToBackend, selectBackend } from './backend.js';
 import { sourceOptions } from './data-source.js';
 import { UsageError } from './errors.js';
 import type { Options } from './options.js';
@@ -167,7 +167,7 @@ export interface LoadedModel {
 
 export async function loadTrainable(opts: TrainOptions, run: ResolvedRun, out: Out): Promise<LoadedModel> {
   const { quant, double_quant: doubleQuant, init_adapter: initAdapter } = opts;
-  const model = await loadModel(run.modelDir, quant, doubleQuant);
+  const model = await loadModel(run.modelDir, quant, doubleQuant, loadMemory());
   // saved adapters say inference_mode: true; PEFT's is_trainable loads them for further training
   const lora =
     initAdapter !== undefined

@@ -58,6 +58,8 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** the vocabulary (32,000 by default; the small case uses 2,000, where the per-step overhead shows) */
     vocab: { type: 'string' },
+    /** logits held at once by the loss (rows × chunk; CausalLM's vocabChunk), the model's default when absent */
+    'vocab-chunk': { type: 'string' },
   },
 });
 if (args.vocab) PROFILE_OVERRIDES.vocab_size = Number(args.vocab);
@@ -73,6 +75,7 @@ async function buildModel(): Promise<CausalLM> {
     writeFileSync(stamp, want);
   }
   const model = await CausalLM.load(dir);
+  if (args['vocab-chunk']) model.vocabChunk = Number(args['vocab-chunk']);
   injectLora(model, loraConfig({ r: RANK, lora_alpha: 2 * RANK, target_modules: 'all-linear' }), { seed: 1 });
   // the active backend's memory: on wasm the wasm memory, so no operand is copied in or out per call
   if (!args['no-resident']) await model.useMemory(deviceMemory());

@@ -334,6 +334,7 @@ export class CausalLM implements LinearContainer {
     this.#workspace.clear();
     this.#decoding.clear();
     const move = async (a: F32): Promise<F32> => {
+      if (memoryOf(a) === memory) return a; // read straight into it at load (LoadOptions.memory)
       const host = await toHost(a);
       memoryOf(a).free(a); // nothing on the JS heap; a GPU buffer or a wasm block goes back to its memory
       return memory.upload(host);

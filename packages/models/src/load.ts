@@ -1,14 +1,14 @@
 // Loading a Hugging Face model folder (transformers from_pretrained): config.json + model.safetensors or a sharded
 // index, bf16/f16/f32 read as f32, bitsandbytes 4-bit linears kept 4-bit, optional quantization while loading.
 import {
-  type QuantizedTensor,
-  type StorageDtype,
-  type TensorRecord,
   isQuantizedWeight,
   parseBnbQuantizationConfig,
+  type QuantizedTensor,
   quantizedFromStateDict,
+  type StorageDtype,
+  type TensorRecord,
 } from '@lora/quant-nf4';
-import { type SafetensorsCheckpoint, openCheckpoint } from '@lora/safetensors';
+import { openCheckpoint, type SafetensorsCheckpoint } from '@lora/safetensors';
 import { checkpointNaming, type TensorSpec, tensorSpecs } from './architectures/index.js';
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { ModelConfigError, ModelLoadError } from './errors.js';
@@ -16,10 +16,11 @@ import { nodeFs } from './node-fs.js';
 import {
   checkFiniteWeight,
   type LoadOptions,
-  type PreparedWeight,
   linearShape,
+  type PreparedWeight,
   prepareDense,
   sameShape,
+  shouldQuantize,
   showShape,
 } from './weights.js';
 
@@ -120,7 +121,10 @@ async function readTensor(
     );
   let data: Float32Array;
   try {
-    data = await ckpt.readF32(name);
+    const into = options.memory && !spec.conv1d && !shouldQuantize(spec, options.quantize);
+    data = into
+      ? await ckpt.readF32Into(name, options.memory!.f32(info.elements) as Float32Array)
+      : await ckpt.readF32(name);
   } catch (cause) {
     throw new ModelLoadError(`${file}: tensor "${name}": cannot read: ${message(cause)}`, { cause });
   }
@@ -133,6 +137,10 @@ export async function loadCheckpoint(
   options: LoadOptions,
 ): Promise<{ config: ModelConfig; weights: Map<string, PreparedWeight> }> {
   const config = await readModelConfig(dir);
+  if (options.memory && !options.memory.host)
+    throw new ModelLoadError(
+      `${dir}: LoadOptions.memory: expected a host-addressable memory (the wasm backend's), got "${options.memory.name}" memory; load, then move the model with useMemory`,
+    );
   let ckpt: SafetensorsCheckpoint;
   try {
     ckpt = await openCheckpoint(dir);

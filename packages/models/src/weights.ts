@@ -1,5 +1,6 @@
 // Turning state-dict tensors into the model's weights: shape checks, Conv1D transposes, optional 4-bit quantization.
-import { type QuantizedTensor, type StorageDtype, quantize4bit } from '@lora/quant-nf4';
+import type { DeviceMemory } from '@lora/core';
+import { type QuantizedTensor, quantize4bit, type StorageDtype } from '@lora/quant-nf4';
 import type { TensorSpec } from './architectures/index.js';
 import { ModelLoadError } from './errors.js';
 
@@ -19,14 +20,25 @@ export interface QuantizeOnLoad {
   skip?: string[];
 }
 
-/** Vocabulary rows the fused lm head + loss holds logits for at once, unless LoadOptions.vocabChunk says otherwise. */
-export const DEFAULT_VOCAB_CHUNK = 8192;
+/**
+ * Vocabulary rows the fused lm head + loss holds logits for at once, unless LoadOptions.vocabChunk says otherwise.
+ * The fused loss runs in tiles of rows × DEFAULT_VOCAB_CHUNK ÷ V whole rows, each tile reading the whole (V, C)
+ * weight twice: at V = 151,936 and 256 tokens, 8192 made tiles of 13 rows and the step 1.6× as long as 32768 (55
+ * rows), which holds 2 × 512 × 32768 f32 = 128 MiB of logits and their gradient at 512 tokens.
+ */
+export const DEFAULT_VOCAB_CHUNK = 32768;
 
 export interface LoadOptions {
   /** quantize the dense linears to 4 bits while loading (never the embeddings or lm_head) */
   quantize?: QuantizeOnLoad;
-  /** logits the fused lm head + loss holds at once: rows × vocabChunk, in whole vocabulary rows (default 8192) */
+  /** logits the fused lm head + loss holds at once: rows × vocabChunk, in whole vocabulary rows (default 32768) */
   vocabChunk?: number;
+  /**
+   * A host-addressable memory (`memory.host`, e.g. the wasm backend's `deviceMemory()`) that dense weights kept as
+   * they are stored (embeddings, norms, an unquantized linear) are read straight into, so none of them is also on
+   * the JS heap; useMemory(memory) later moves the rest and leaves these in place. Default: the JS heap.
+   */
+  memory?: DeviceMemory;
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

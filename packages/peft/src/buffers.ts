@@ -1,11 +1,24 @@
 // Buffer helpers shared by the LoRA layers: gradients allocated in the parameter's memory (Float64Array in gradient
-// checks), a layer-owned scratch grown on demand, and the host comparison merge reports use.
+// checks), a scratch grown on demand (a layer's own, or the dropout pair a model's LoRA layers share), and the host
+// comparison merge reports use.
 import { allocLike, type F32, memoryOf, type Parameter } from '@lora/core';
 
 /** The gradient buffer of a trainable parameter, allocated (zeroed) on first use. */
 export function gradOf(p: Parameter): F32 {
   p.grad ??= allocLike(p.data, p.data.length);
   return p.grad;
+}
+
+/**
+ * The dropout scratch every LoRA layer of a model shares: x_d (T, in) and its gradient live only inside one layer's
+ * forward or backward (backward redraws the mask from the forward's seed), so one pair serves all of them, where a
+ * pair per layer held 2·T·in floats for each adapted linear of each layer.
+ */
+export class LoraScratch {
+  /** x_d = dropout(x) (T, in) */
+  readonly dropped = new Scratch();
+  /** the gradient with respect to x_d (T, in) */
+  readonly droppedGrad = new Scratch();
 }
 
 /** A reusable array grown on demand, of `like`'s memory and element type: a layer's per-call scratch. */

@@ -36,6 +36,7 @@ export type { Uniform } from './init.js';
 export { initLoraWeights, kaimingUniform, normalInit } from './init.js';
 export type { LoraLinearOptions } from './lora-linear.js';
 export { LoraLinear, PEFT_PREFIX } from './lora-linear.js';
+export { LoraScratch } from './buffers.js';
 export type { LoraVariant, VariantForward, VariantGradient } from './variants/variant.js';
 export { LoraVariantDora } from './variants/dora.js';
 export { LoraVariantPlain } from './variants/lora.js';

@@ -13,7 +13,7 @@ import {
   type Parameter,
   uniformStream,
 } from '@lora/core';
-import { gradOf, Scratch } from './buffers.js';
+import { gradOf, LoraScratch, Scratch } from './buffers.js';
 import { type LoraInit, loraScaling } from './config.js';
 import { LoraConfigError, MergeError } from './errors.js';
 import { initAdapter, type Uniform } from './init.js';
@@ -38,6 +38,8 @@ export interface LoraLinearOptions {
   rng?: Uniform;
   /** overrides α/R (mlx-lm stores the scale itself) */
   scaling?: number;
+  /** dropout scratch shared with the model's other LoRA layers (injectLora passes one); the layer's own otherwise */
+  scratch?: LoraScratch;
 }
 
 interface LoraExtra {
@@ -85,10 +87,10 @@ export class LoraLinear implements LinearModule {
    * forward was overwritten by a later one fails instead of using the wrong values.
    */
   #h: { x: F32; rows: number; h: F32; version: number } | undefined;
-  /** the dropped-out input (T, in), backward's (T, R) and (T, in) scratch */
-  readonly #xd = new Scratch();
+  /** the dropped-out input (T, in) and its gradient: shared by the model's LoRA layers */
+  readonly #shared: LoraScratch;
+  /** backward's (T, R) scratch */
   readonly #dh = new Scratch();
-  readonly #dxd = new Scratch();
 
   constructor(base: LinearModule, options: LoraLinearOptions) {
     const { name, r, alpha } = options;
@@ -105,6 +107,7 @@ export class LoraLinear implements LinearModule {
     this.alpha = alpha;
     this.scaling = options.scaling ?? loraScaling(alpha, r, options.useRslora ?? false);
     this.dropout = dropout;
+    this.#shared = options.scratch ?? new LoraScratch();
     const rng = options.rng ?? uniformStream(0);
     // PiSSA / OLoRA read the base weight and leave the residual in it (a 4-bit base is re-quantized: a new base)
     const { a, b, ...made } = initAdapter(
@@ -145,7 +148,7 @@ export class LoraLinear implements LinearModule {
   /** x_d = dropout(x) with the stream `seed`, in the layer's scratch (x itself without dropout). */
   #dropped(x: F32, n: number, seed: number | undefined): F32 {
     if (seed === undefined) return x;
-    const xd = this.#xd.take(x, n); // (T, in)
+    const xd = this.#shared.dropped.take(x, n); // (T, in)
     kernel('dropout')({ x, out: xd, n, p: this.dropout, seed });
     return xd;
   }
@@ -214,7 +217,7 @@ export class LoraLinear implements LinearModule {
       matmul({ a: dh, b: this.loraA.data, out: dx, m: rows, n: I, k: R, accumulate: true }); // dx += dh · A
       return dx;
     }
-    const dxd = this.#dxd.take(dy, rows * I); // (T, in) gradient w.r.t. x_d
+    const dxd = this.#shared.droppedGrad.take(dy, rows * I); // (T, in) gradient w.r.t. x_d
     matmul({ a: dh, b: this.loraA.data, out: dxd, m: rows, n: I, k: R });
     if (gBase)
       matmul({

@@ -3,7 +3,7 @@
 
 import type { LinearContainer, Parameter } from '@lora/core';
 import { uniformStream } from '@lora/core';
-import { gradOf } from './buffers.js';
+import { gradOf, LoraScratch } from './buffers.js';
 import { type LoraConfig, type LoraInit, validateLoraConfig } from './config.js';
 import { LoraConfigError } from './errors.js';
 import type { Uniform } from './init.js';
@@ -182,6 +182,7 @@ export function injectPlanned(model: LinearContainer, plan: TargetPlan, rng: Uni
     );
   }
   const layers = new Map<string, LoraLinear>();
+  const scratch = new LoraScratch(); // one dropout scratch for every layer: each uses it only within a call
   for (const { name, r, alpha, scaling } of plan.targets) {
     const base = linears.get(name)!;
     if (base instanceof LoraLinear)
@@ -197,6 +198,7 @@ export function injectPlanned(model: LinearContainer, plan: TargetPlan, rng: Uni
       useDora: config.use_dora,
       init: config.init_lora_weights as LoraInit,
       rng,
+      scratch,
       ...(scaling !== undefined ? { scaling } : {}),
     });
     layers.set(name, layer);

@@ -57,7 +57,7 @@ export function alternatives(input: MemoryPlanInput): [string, number, Partial<M
   if (input.quant === 'none') options.push(["quant 'nf4' (QLoRA)", { quant: 'nf4' }]);
   if (input.quant !== 'none' && !input.doubleQuant) options.push(['doubleQuant', { doubleQuant: true }]);
   if ((input.loraDropout ?? 0) > 0)
-    options.push(['loraDropout 0 (no dropped copy of each adapted input)', { loraDropout: 0 }]);
+    options.push(['loraDropout 0 (no dropped copy of the adapted input)', { loraDropout: 0 }]);
   if (input.loraRank > 4)
     options.push([`loraRank ${input.loraRank >> 1}`, { loraRank: input.loraRank >> 1 }]);
   return options.map(([label, change]) => [label, planMemory({ ...input, ...change }).total, change]);

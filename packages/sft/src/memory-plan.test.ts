@@ -182,17 +182,23 @@ describe('planMemory parts', () => {
     expect(planMemory({ ...input, seqLen: 30 }).parts.activations).toBe(
       4 * (2 * (12 * 60 + 3600) + 20 * 60 + 3 * 3600 + 5 * 60),
     );
-    // LoRA on q and v: per layer and target x·Aᵀ and its gradient, 2·N·r; with dropout also 2·N·in
+    // LoRA on q and v: per layer and target x·Aᵀ and its gradient, 2·N·r; with dropout also one x_d and its
+    // gradient, 2·N·in, that every layer shares
     expect(plan.parts.loraBuffers).toBe(4 * 2 * 2 * (2 * 6 * 2));
     expect(planMemory({ ...input, loraDropout: 0.1 }).parts.loraBuffers).toBe(
-      4 * 2 * 2 * (2 * 6 * 2 + 2 * 6 * 8),
+      4 * (2 * 2 * (2 * 6 * 2) + 2 * 6 * 8),
     );
     // logits: 2·N·chunk + 6N floats
     expect(plan.parts.logitsChunk).toBe((2 * 6 * 100 + 36) * 4);
     expect(planMemory({ ...input, vocabChunk: 10 }).parts.logitsChunk).toBe((2 * 6 * 10 + 36) * 4);
-    // staging: the lm head's weight (800) with a tile of N·chunk/V = 6 rows of logits (100) and inputs (8)
-    expect(plan.parts.staging).toBe(4 * (800 + 6 * 108));
-    expect(planMemory({ ...input, stagesOperands: false }).parts.staging).toBe(0);
+    // staging: none for a dense model whose arrays are in the backend's memory; with float operands on the JS heap,
+    // the lm head's weight (800) with a tile of N·chunk/V = 6 rows of logits (100) and inputs (8)
+    expect(plan.parts.staging).toBe(0);
+    expect(planMemory({ ...input, stagesOperands: true }).parts.staging).toBe(4 * (800 + 6 * 108));
+    // a 4-bit model stages the codes and absmax of its largest linear (the codes stay on the JS heap)
+    const q = planMemory({ ...input, quant: 'nf4', doubleQuant: false, blocksize: 64 });
+    const largest = Math.max(...tiny.layerLinears.map((l) => l.inFeatures * l.outFeatures));
+    expect(q.parts.staging).toBe(Math.ceil(largest / 2) + 16 * 4 + Math.ceil(largest / 64) * 4);
     // a checkpoint serializes the adapter and the optimizer state: twice their bytes
     expect(plan.parts.checkpointSave).toBe(2 * (plan.parts.adapter + plan.parts.optimizer));
     expect(planMemory({ ...input, savesCheckpoints: false }).parts.checkpointSave).toBe(0);

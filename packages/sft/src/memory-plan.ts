@@ -69,7 +69,11 @@ export interface MemoryPlanInput {
   runtimeBytes?: number;
   /** the loaded tokenizer; default TOKENIZER_BYTES_PER_TOKEN · vocabSize */
   tokenizerBytes?: number;
-  /** the backend copies operands into a staging area that grows to the largest call and never shrinks (wasm); default true */
+  /**
+   * float operands live on the JS heap, so the backend copies them into a staging area that grows to the largest
+   * call and never shrinks (the wasm backend without its own memory: an unshared one); default false — the wasm
+   * backend keeps them in its memory and stages only the 4-bit codes
+   */
   stagesOperands?: boolean;
   /** a checkpoint is serialized while the step's buffers live; default true */
   savesCheckpoints?: boolean;
@@ -259,6 +263,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     N * Math.max(...m.layerLinears.map((l) => l.inFeatures + l.outFeatures)) + (quantized ? 0 : largest),
     S + 2 * N * C, // the attention scores of the batch with its queries and keys
   );
+  const largestQuantized = quantizedWeightBytes(largest, input.blocksize ?? 64, input.doubleQuant ?? false);
   const adapter = adapterParameters * F32;
   const gradients = (adapterParameters + full) * F32;
   // each trained tensor: lora_A (r, in) and lora_B (out, r) per adapted linear and layer, and the fully trained ones
@@ -277,9 +282,13 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     optimizer,
     activations:
       F32 * (kept + N * b.sharedPerToken + S * b.sharedPerScore + N * b.outsidePerToken + windowMask),
-    loraBuffers: F32 * L * adapted.reduce((a, l) => a + 2 * N * r + (dropout ? 2 * N * l.inFeatures : 0), 0),
+    // per adapted linear x·Aᵀ and its gradient (T, R); with dropout, one x_d and its gradient shared by all of them
+    loraBuffers:
+      F32 *
+      (L * adapted.length * 2 * N * r + (dropout ? 2 * N * Math.max(...adapted.map((l) => l.inFeatures)) : 0)),
     logitsChunk: logitsChunkBytes(N, chunk),
-    staging: (input.stagesOperands ?? true) ? F32 * staged : 0,
+    // resident float operands are used in place; the 4-bit codes stay on the JS heap and are staged per call
+    staging: (input.stagesOperands ?? false) ? F32 * staged : quantized ? largestQuantized : 0,
     checkpointSave: (input.savesCheckpoints ?? true) ? 2 * (gradients + optimizer) : 0, // values and moments
   };
   const resident = parts.runtime + parts.tokenizer + parts.baseWeights;
