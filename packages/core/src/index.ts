@@ -7,6 +7,7 @@ export {
   DeviceMemoryError,
   hostMemory,
   memoryOf,
+  readableOnHost,
   registerTypedArrayMemory,
   toHost,
   unregisterTypedArrayMemory,

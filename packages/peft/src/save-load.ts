@@ -4,7 +4,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer, Parameter } from '@lora/core';
-import { toHost, uniformStream, writeHost } from '@lora/core';
+import { readableOnHost, uniformStream, writeHost } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
 import { convertToLora } from './convert-to-lora.js';
@@ -52,7 +52,7 @@ export async function saveAdapter(
   if (converted) for (const [key, t] of converted.tensors) tensors[key] = { dtype: 'F32', ...t };
   else
     for (const [key, p] of adapterStateDict(lm))
-      tensors[key] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
+      tensors[key] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(p.data) }; // streamed, no copy
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
   const config = {
     ...(converted?.config ?? lm.config),

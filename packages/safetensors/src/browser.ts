@@ -10,4 +10,4 @@ export { SafetensorsError } from './errors.js';
 export type { TensorInfo } from './header.js';
 export { MAX_HEADER_SIZE } from './header.js';
 export type { TensorData, TensorInput, TensorInputs } from './serialize.js';
-export { serializeSafetensors } from './serialize.js';
+export { serializeSafetensors, serializeSafetensorsParts } from './serialize.js';

@@ -16,7 +16,7 @@ export type { TensorInfo } from './header.js';
 export { MAX_HEADER_SIZE } from './header.js';
 export type { TensorReader } from './reader.js';
 export type { TensorData, TensorInput, TensorInputs } from './serialize.js';
-export { serializeSafetensors } from './serialize.js';
+export { serializeSafetensors, serializeSafetensorsParts } from './serialize.js';
 export type { ShardedWriteOptions, ShardedWriteResult, ShardPlan } from './shards.js';
 export { DEFAULT_MAX_SHARD_BYTES, planShards, writeShardedCheckpoint } from './shards.js';
 export type { WriteOptions, WriteProgress } from './write.js';

@@ -184,13 +184,24 @@ export function serializeSafetensors(
   tensors: TensorInputs,
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const { head, tensors: prepared, totalBytes } = prepareSafetensors(tensors, metadata, '<serialize>');
-  const out = new Uint8Array(totalBytes);
-  out.set(head, 0);
-  let at = head.length;
-  for (const t of prepared) {
-    out.set(t.bytes(), at);
-    at += t.byteLength;
+  const parts = serializeSafetensorsParts(tensors, metadata);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
   return out;
+}
+
+/**
+ * The same file as parts to write in order: the header, then each tensor's bytes — views of the inputs, copied
+ * only where converted (f32 to F16/BF16) — so a writer that takes parts never holds the whole file at once.
+ */
+export function serializeSafetensorsParts(
+  tensors: TensorInputs,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array[] {
+  const { head, tensors: prepared } = prepareSafetensors(tensors, metadata, '<serialize>');
+  return [head, ...prepared.map((t) => t.bytes())];
 }

@@ -9,7 +9,12 @@ import { parseSafetensors } from './buffer.js';
 import { DTYPES, dtypeBits, type SafetensorsDtype } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { SafetensorsFile } from './file.js';
-import { serializeSafetensors, type TensorData, type TensorInputs } from './serialize.js';
+import {
+  serializeSafetensors,
+  serializeSafetensorsParts,
+  type TensorData,
+  type TensorInputs,
+} from './serialize.js';
 import { writeSafetensors } from './write.js';
 
 interface GoldenTensor {
@@ -55,9 +60,18 @@ describe('byte-exact against the independent Python writer (fixtures/golden-writ
     const want = Buffer.from(c.file_b64, 'base64');
     const metadata = c.metadata ?? undefined;
     expect(Buffer.from(serializeSafetensors(inputsOf(c), metadata)).equals(want)).toBe(true);
+    const parts = serializeSafetensorsParts(inputsOf(c), metadata);
+    expect(parts).toHaveLength(c.tensors.length + 1); // the header, then one part per tensor
+    expect(Buffer.concat(parts).equals(want)).toBe(true);
     const path = join(dir, `${c.case}.safetensors`);
     await writeSafetensors(path, inputsOf(c), metadata);
     expect((await readFile(path)).equals(want)).toBe(true);
+  });
+
+  test('an F32 part is a view of its input, not a copy', () => {
+    const data = Float32Array.of(1, 2, 3);
+    const [, part] = serializeSafetensorsParts({ w: { dtype: 'F32', shape: [3], data } });
+    expect(part!.buffer).toBe(data.buffer);
   });
 
   test('the dtype-own typed arrays give the same bytes as raw bytes', () => {

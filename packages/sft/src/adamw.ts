@@ -2,12 +2,12 @@
 // through the active backend's `adamw` kernel — one call per weight-decay group over the packed parameters (see
 // parameter-groups.ts); parameters with `decay: false` get weight decay 0 (transformers' get_decay_parameter_names
 // puts biases and norm weights in the no-decay group).
-import { allocLike, type F32, kernel, type Parameter, toHost, writeHost } from '@lora/core';
+import { allocLike, type F32, kernel, type Parameter, readableOnHost, writeHost } from '@lora/core';
 import type { TensorInputs } from '@lora/safetensors';
 import { CheckpointError, TrainerConfigError } from './errors.js';
-import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
 import { type GroupOptions, loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
-import { checkTrainable, packParameters, type ParameterGroup } from './parameter-groups.js';
+import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
+import { checkTrainable, type ParameterGroup, packParameters } from './parameter-groups.js';
 
 /** Options of `AdamW`: betas, eps and weight decay (torch's defaults), and LoRA+'s learning-rate ratio. */
 export interface AdamwOptions extends GroupOptions {
@@ -176,8 +176,12 @@ export class AdamW implements Optimizer {
     const tensors: Record<string, TensorInputs[string]> = {};
     for (const [i, p] of this.params.entries()) {
       const s = this.#state[i]!;
-      tensors[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvg) };
-      tensors[`${p.name}.exp_avg_sq`] = { dtype: 'F32', shape: p.shape, data: await toHost(s.expAvgSq) };
+      tensors[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(s.expAvg) };
+      tensors[`${p.name}.exp_avg_sq`] = {
+        dtype: 'F32',
+        shape: p.shape,
+        data: await readableOnHost(s.expAvgSq),
+      };
     }
     const metadata = {
       optimizer: this.name,

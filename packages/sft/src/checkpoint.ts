@@ -1,12 +1,9 @@
 // What a checkpoint-N/ folder holds and how it is read back: trainable parameters and the optimizer's state as
 // safetensors, scheduler, RNG and data position as JSON, trainer_state.json, and the caller's adapter files — in any
 // run storage (a Node folder, the browser's OPFS, memory).
-import { type Parameter, toHost } from '@lora/core';
-import { SafetensorsBuffer, serializeSafetensors, type TensorInputs } from '@lora/safetensors';
-import type { Optimizer } from './optimizer.js';
+import { type Parameter, readableOnHost } from '@lora/core';
+import { SafetensorsBuffer, serializeSafetensorsParts, type TensorInputs } from '@lora/safetensors';
 import { CHECKPOINT_PREFIX, listCheckpoints } from './checkpoint-io.js';
-import { CheckpointError } from './errors.js';
-import type { FolderWriter, RunStorage } from './run-storage.js';
 import {
   type DataState,
   parseDataState,
@@ -15,6 +12,9 @@ import {
   type RngState,
   type SchedulerState,
 } from './checkpoint-state.js';
+import { CheckpointError } from './errors.js';
+import type { Optimizer } from './optimizer.js';
+import type { FolderWriter, RunStorage } from './run-storage.js';
 import { parseTrainerState, serializeTrainerState, type TrainerState } from './trainer-state.js';
 
 export type { DataState, RngState, SchedulerState } from './checkpoint-state.js';
@@ -72,10 +72,12 @@ export async function saveCheckpoint(storage: RunStorage, c: CheckpointContents)
 
 async function fillCheckpoint(folder: FolderWriter, c: CheckpointContents): Promise<void> {
   const trainable: Record<string, TensorInputs[string]> = {};
-  for (const p of c.params) trainable[p.name] = { dtype: 'F32', shape: p.shape, data: await toHost(p.data) };
-  await folder.writeFile(TRAINABLE_FILE, serializeSafetensors(trainable, { format: 'pt' }));
+  for (const p of c.params)
+    trainable[p.name] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(p.data) };
+  // written in parts, from the arrays themselves where host code reads them (JS heap, wasm memory): no copy
+  await folder.writeFile(TRAINABLE_FILE, serializeSafetensorsParts(trainable, { format: 'pt' }));
   const state = await c.optimizer.saveState();
-  await folder.writeFile(OPTIMIZER_FILE, serializeSafetensors(state.tensors, state.metadata));
+  await folder.writeFile(OPTIMIZER_FILE, serializeSafetensorsParts(state.tensors, state.metadata));
   await folder.writeFile(SCHEDULER_FILE, json(c.scheduler));
   await folder.writeFile(RNG_FILE, json(c.rng));
   await folder.writeFile(DATA_FILE, json(c.data));

@@ -4,6 +4,7 @@
 // browser bundle of @lora/sft holds no `node:` import.
 import {
   describeFsError,
+  type FileContents,
   FilesError,
   isTempName,
   removeStaleTemps,
@@ -11,7 +12,21 @@ import {
   writeFolderAtomic,
 } from '@lora/files';
 import { StorageError } from './errors.js';
-import { entryName, pathSegments, type RunStorage, type StorageEntry } from './run-storage.js';
+import {
+  entryName,
+  pathSegments,
+  type RunStorage,
+  type StorageContents,
+  type StorageEntry,
+} from './run-storage.js';
+
+/** What writeFileAtomic writes: parts one after another into the file, never joined in memory. */
+function fileContents(contents: StorageContents): FileContents {
+  if (typeof contents === 'string' || contents instanceof Uint8Array) return contents;
+  return async (fh) => {
+    for (const part of contents) await fh.writeFile(part);
+  };
+}
 
 async function loadNode() {
   const [fs, path] = await Promise.all([import('node:fs/promises'), import('node:path')]);
@@ -68,7 +83,7 @@ export async function nodeStorage(dir: string): Promise<RunStorage> {
     },
     async writeFile(name, contents) {
       await ready();
-      await writeFileAtomic(path.join(dir, entryName(name)), contents);
+      await writeFileAtomic(path.join(dir, entryName(name)), fileContents(contents));
     },
     async appendFile(name, text) {
       await ready();
@@ -81,7 +96,8 @@ export async function nodeStorage(dir: string): Promise<RunStorage> {
       await writeFolderAtomic(dir, entryName(name), (temp) =>
         fill({
           localPath: temp,
-          writeFile: (file, contents) => writeFileAtomic(path.join(temp, entryName(file)), contents),
+          writeFile: (file, contents) =>
+            writeFileAtomic(path.join(temp, entryName(file)), fileContents(contents)),
         }),
       );
     },

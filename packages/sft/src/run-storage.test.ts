@@ -75,6 +75,17 @@ describe.each(CASES)('%s storage', (_, make) => {
     ]);
   });
 
+  test('writeFile, in the root and in a folder, takes parts written in order as one file', async () => {
+    const { storage } = await make();
+    const pool = new Uint8Array([9, 1, 2, 3, 4, 9]);
+    await storage.writeFile('parts.bin', [pool.subarray(1, 3), new Uint8Array(0), pool.subarray(3, 5)]);
+    expect(Array.from((await storage.readFile('parts.bin'))!)).toEqual([1, 2, 3, 4]);
+    await storage.writeFolder('checkpoint-1', (folder) =>
+      folder.writeFile('trainable.safetensors', [new Uint8Array([5]), pool.subarray(0, 2)]),
+    );
+    expect(Array.from((await storage.readFile('checkpoint-1/trainable.safetensors'))!)).toEqual([5, 9, 1]);
+  });
+
   test('appendFile creates the file, then adds to its end', async () => {
     const { storage } = await make();
     await storage.appendFile('training.log', 'one\n');

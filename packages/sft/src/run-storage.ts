@@ -4,8 +4,11 @@
 // `name` or `folder/name` (`metrics.jsonl`, `checkpoint-4/rng_state.json`).
 import { StorageError } from './errors.js';
 
-/** File contents: text (written as UTF-8) or bytes. */
-export type StorageContents = string | Uint8Array;
+/**
+ * File contents: text (written as UTF-8), bytes, or parts of bytes written in order (a safetensors file's header and
+ * each tensor's bytes, so a checkpoint is written without a whole-file copy where the storage streams).
+ */
+export type StorageContents = string | Uint8Array | readonly Uint8Array[];
 
 /** One entry of `RunStorage.list`. */
 export interface StorageEntry {
@@ -82,9 +85,17 @@ export function entryName(name: string): string {
 
 const utf8 = new TextEncoder();
 
-/** Contents as bytes (text as UTF-8). */
+/** Contents as bytes (text as UTF-8; parts joined). */
 export function contentBytes(contents: StorageContents): Uint8Array {
-  return typeof contents === 'string' ? utf8.encode(contents) : contents;
+  if (typeof contents === 'string') return utf8.encode(contents);
+  if (contents instanceof Uint8Array) return contents;
+  const out = new Uint8Array(contents.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of contents) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** A file's text, or undefined when there is none. */

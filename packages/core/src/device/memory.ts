@@ -152,6 +152,16 @@ export function toHost(array: DeviceArray): Promise<Float32Array | Int32Array | 
   return memoryOf(array).read(array as F32);
 }
 
+/**
+ * The values of `array` for host code to read right away, e.g. to write them to a file: the array itself when host
+ * code indexes it as float32 (the JS heap, the wasm memory), else a host copy (toHost; a Float64Array is converted).
+ * Not a snapshot: read it before the next kernel writes the array. Saves use it so a checkpoint copies nothing.
+ */
+export async function readableOnHost(array: F32): Promise<Float32Array> {
+  if (array instanceof Float32Array && memoryOf(array).host) return array;
+  return toHost(array);
+}
+
 /** dst[0 … data.length) = data, in dst's memory. */
 export function writeHost(dst: F32, data: Float32Array): void {
   memoryOf(dst).write(dst, data);
