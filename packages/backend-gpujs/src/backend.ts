@@ -4,7 +4,14 @@
 
 import type { HostKernelSignatures, KernelName } from '@lora/core';
 import { registerBackend, registerHostKernel } from '@lora/core';
-import { geluTanhBackwardPlan, geluTanhPlan, siluBackwardPlan, siluPlan } from './activations.js';
+import {
+  geluTanhBackwardPlan,
+  geluTanhPlan,
+  siluBackwardPlan,
+  siluPlan,
+  softcapBackwardPlan,
+  softcapPlan,
+} from './activations.js';
 import { adamwPlan } from './adamw.js';
 import { crossEntropyChunkBackwardPlan, crossEntropyChunkPlan } from './cross-entropy.js';
 import { GpujsDevice, isDeviceMode } from './device/device-backend.js';
@@ -39,6 +46,8 @@ export const GPUJS_KERNEL_NAMES = [
   'siluBackward',
   'geluTanh',
   'geluTanhBackward',
+  'softcap',
+  'softcapBackward',
   'crossEntropyChunk',
   'crossEntropyChunkBackward',
   'adamw',
@@ -62,6 +71,8 @@ const PLANS: { [K in GpujsKernelName]: (args: ArgsOf<K>) => Plan } = {
   siluBackward: siluBackwardPlan,
   geluTanh: geluTanhPlan,
   geluTanhBackward: geluTanhBackwardPlan,
+  softcap: softcapPlan,
+  softcapBackward: softcapBackwardPlan,
   crossEntropyChunk: crossEntropyChunkPlan,
   crossEntropyChunkBackward: crossEntropyChunkBackwardPlan,
   adamw: adamwPlan,

@@ -40,6 +40,8 @@ export const ELEMENTWISE_KINDS = [
   'EW_DEQUANTIZE_ABSMAX',
   'EW_SGD',
   'EW_ADAMW8BIT',
+  'EW_SOFTCAP',
+  'EW_SOFTCAP_BACKWARD',
 ] as const;
 
 export type ElementwiseKind = (typeof ELEMENTWISE_KINDS)[number];

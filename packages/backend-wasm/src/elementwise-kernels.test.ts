@@ -1,11 +1,11 @@
-import { type KernelCase, KernelArgumentError, referenceKernels } from '@lora/core';
+import { KernelArgumentError, type KernelCase, referenceKernels } from '@lora/core';
 import { expectClose, makeRng } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ELEMENTWISE_KERNELS, type ElementwiseKernelName } from './elementwise-register.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import { WasmGemmEngine } from './engine.js';
-import { residentCopy } from './test-support/resident-copy.js';
 import { caseRows, expectOutputs } from './test-support/catalogue.js';
+import { residentCopy } from './test-support/resident-copy.js';
 
 type Args = Record<string, unknown>;
 
@@ -19,6 +19,8 @@ const LAYER_KERNELS = [
   'siluBackward',
   'geluTanh',
   'geluTanhBackward',
+  'softcap',
+  'softcapBackward',
   'crossEntropyChunk',
   'crossEntropyChunkBackward',
   'layernorm',

@@ -6,6 +6,8 @@ import type {
   HostArgs,
   RmsnormArgs,
   RmsnormBackwardArgs,
+  SoftcapArgs,
+  SoftcapBackwardArgs,
   SoftmaxArgs,
   SoftmaxBackwardArgs,
   UnaryArgs,
@@ -34,6 +36,31 @@ export function siluBackward(run: ElementwiseRunner, args: HostArgs<UnaryBackwar
 
 export function geluTanhBackward(run: ElementwiseRunner, args: HostArgs<UnaryBackwardArgs>): void {
   unaryBackward(run, 'EW_GELU_TANH_BACKWARD', args);
+}
+
+/** out = cap · tanh(x / cap), as assembly/elementwise/softcap.ts computes it; out may alias x. */
+export function softcap(run: ElementwiseRunner, args: HostArgs<SoftcapArgs>): void {
+  const { x, out, n, cap } = args;
+  run.run(
+    'EW_SOFTCAP',
+    { x: [x, n, 'in'], out: [out, n, 'out'] },
+    (p) => [i32(p.x), i32(p.out), i32(n), f32(cap)],
+    {
+      units: Math.ceil(n / 4),
+      work: n * EXP_COST,
+    },
+  );
+}
+
+/** dx = dy · (1 − (y / cap)²); dx may alias dy. */
+export function softcapBackward(run: ElementwiseRunner, args: HostArgs<SoftcapBackwardArgs>): void {
+  const { y, dy, dx, n, cap } = args;
+  run.run(
+    'EW_SOFTCAP_BACKWARD',
+    { y: [y, n, 'in'], dy: [dy, n, 'in'], dx: [dx, n, 'out'] },
+    (p) => [i32(p.y), i32(p.dy), i32(p.dx), i32(n), f32(cap)],
+    { units: Math.ceil(n / 4), work: n },
+  );
 }
 
 function unary(run: ElementwiseRunner, kind: 'EW_SILU' | 'EW_GELU_TANH', args: HostArgs<UnaryArgs>): void {

@@ -44,6 +44,8 @@ export const ELEMENTWISE_KERNELS = {
   siluBackward: checked('siluBackward', kernels.siluBackward),
   geluTanh: checked('geluTanh', kernels.geluTanh),
   geluTanhBackward: checked('geluTanhBackward', kernels.geluTanhBackward),
+  softcap: checked('softcap', kernels.softcap),
+  softcapBackward: checked('softcapBackward', kernels.softcapBackward),
   crossEntropyChunk: checked('crossEntropyChunk', kernels.crossEntropyChunk),
   crossEntropyChunkBackward: checked('crossEntropyChunkBackward', kernels.crossEntropyChunkBackward),
   layernorm: checked('layernorm', layers.layernorm),

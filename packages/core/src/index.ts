@@ -83,6 +83,7 @@ export { checkRopeArgs } from './kernels/reference/rope.js';
 export { checkSgdArgs } from './kernels/reference/sgd.js';
 export { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './kernels/reference/softmax.js';
 export type * from './kernels/types.js';
+export { checkSoftcapArgs } from './kernels/reference/softcap.js';
 export { KERNEL_NAMES } from './kernels/types.js';
 export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
 export type { Prng, PrngState } from './random.js';

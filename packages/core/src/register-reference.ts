@@ -19,6 +19,7 @@ import { dropout, uniformNoise } from './kernels/reference/random.js';
 import { rmsnorm, rmsnormBackward } from './kernels/reference/rmsnorm.js';
 import { rope } from './kernels/reference/rope.js';
 import { sgd } from './kernels/reference/sgd.js';
+import { softcap, softcapBackward } from './kernels/reference/softcap.js';
 import { softmax, softmaxBackward } from './kernels/reference/softmax.js';
 import { type HostKernelSignatures, KERNEL_NAMES } from './kernels/types.js';
 import { REFERENCE_BACKEND, registerBackend, registerHostKernel } from './registry.js';
@@ -38,6 +39,8 @@ export const referenceKernels: Readonly<HostKernelSignatures> = Object.freeze({
   siluBackward,
   geluTanh,
   geluTanhBackward,
+  softcap,
+  softcapBackward,
   crossEntropyChunk,
   crossEntropyChunkBackward,
   embedding,

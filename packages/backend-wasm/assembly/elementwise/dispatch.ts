@@ -42,6 +42,8 @@ import {
   EW_SGD,
   EW_SILU,
   EW_SILU_BACKWARD,
+  EW_SOFTCAP,
+  EW_SOFTCAP_BACKWARD,
   EW_SOFTMAX,
   EW_SOFTMAX_BACKWARD,
   EW_STRIDED_COPY,
@@ -55,6 +57,7 @@ import { dropoutThread, uniformNoiseThread } from './random';
 import { rmsnormBackwardThread, rmsnormThread } from './rmsnorm';
 import { ropeThread } from './rope';
 import { sgdThread } from './sgd';
+import { softcapBackwardThread, softcapThread } from './softcap';
 import { softmaxBackwardThread, softmaxThread } from './softmax';
 
 /**
@@ -77,6 +80,12 @@ export function runThread(job: usize, tid: i32, nthreads: i32): i32 {
       break;
     case EW_GELU_TANH_BACKWARD:
       unaryBackwardThread(job, tid, nthreads, true);
+      break;
+    case EW_SOFTCAP:
+      softcapThread(job, tid, nthreads);
+      break;
+    case EW_SOFTCAP_BACKWARD:
+      softcapBackwardThread(job, tid, nthreads);
       break;
     case EW_SOFTMAX:
       softmaxThread(job, tid, nthreads);

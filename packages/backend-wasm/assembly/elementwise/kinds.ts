@@ -41,3 +41,6 @@ export const EW_DEQUANTIZE_ABSMAX: i32 = 33;
 /** the optimizers besides AdamW (sgd.ts, adamw8bit.ts) */
 export const EW_SGD: i32 = 34;
 export const EW_ADAMW8BIT: i32 = 35;
+/** tanh soft-capping and its gradient (softcap.ts) */
+export const EW_SOFTCAP: i32 = 36;
+export const EW_SOFTCAP_BACKWARD: i32 = 37;

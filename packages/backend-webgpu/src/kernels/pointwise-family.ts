@@ -1,10 +1,10 @@
 // The pointwise and gather family on webgpu: fills, copies, arithmetic, activations, RoPE, embeddings, dropout and
-// noise, AdamW, SGD and 8-bit AdamW, the absmax restore.
+// noise, soft-capping, AdamW, SGD and 8-bit AdamW, the absmax restore.
 import type { WebGpuKernels } from '../kernels.js';
 import { geluTanh, geluTanhBackward, silu, siluBackward } from './activations.js';
-import { addBias } from './add-bias.js';
 import { adamw } from './adamw.js';
 import { adamw8bit } from './adamw8bit.js';
+import { addBias } from './add-bias.js';
 import { stridedCopy } from './copy.js';
 import { dequantizeAbsmax } from './dequantize-absmax.js';
 import { add, axpy, fill, mul, scale } from './elementwise.js';
@@ -12,6 +12,7 @@ import { embedding, embeddingBackward } from './embedding.js';
 import { dropout, uniformNoise } from './random.js';
 import { rope } from './rope.js';
 import { sgd } from './sgd.js';
+import { softcap, softcapBackward } from './softcap.js';
 
 export const POINTWISE_KERNELS = {
   fill,
@@ -24,6 +25,8 @@ export const POINTWISE_KERNELS = {
   siluBackward,
   geluTanh,
   geluTanhBackward,
+  softcap,
+  softcapBackward,
   embedding,
   embeddingBackward,
   adamw,

@@ -25,6 +25,7 @@ import { checkDropoutArgs, checkUniformNoiseArgs } from './reference/random.js';
 import { checkRmsnormArgs, checkRmsnormBackwardArgs } from './reference/rmsnorm.js';
 import { checkRopeArgs } from './reference/rope.js';
 import { checkSgdArgs } from './reference/sgd.js';
+import { checkSoftcapArgs } from './reference/softcap.js';
 import { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './reference/softmax.js';
 import type { KernelName, KernelSignatures } from './types.js';
 
@@ -47,6 +48,8 @@ export const KERNEL_CHECKS: { readonly [K in KernelName]: (args: KernelArgs<K>) 
   siluBackward: (args) => checkUnaryArgs('siluBackward', args),
   geluTanh: (args) => checkUnaryArgs('geluTanh', args),
   geluTanhBackward: (args) => checkUnaryArgs('geluTanhBackward', args),
+  softcap: (args) => checkSoftcapArgs('softcap', args),
+  softcapBackward: (args) => checkSoftcapArgs('softcapBackward', args),
   crossEntropyChunk: checkCrossEntropyChunkArgs,
   crossEntropyChunkBackward: checkCrossEntropyChunkBackwardArgs,
   embedding: checkEmbeddingArgs,

@@ -37,6 +37,8 @@ export const KERNEL_ARRAYS: { readonly [K in KernelName]: ArraySpec<KernelArgs<K
   siluBackward: { x: 'f32', dout: 'f32', dx: 'f32' },
   geluTanh: { x: 'f32', out: 'f32' },
   geluTanhBackward: { x: 'f32', dout: 'f32', dx: 'f32' },
+  softcap: { x: 'f32', out: 'f32' },
+  softcapBackward: { y: 'f32', dy: 'f32', dx: 'f32' },
   crossEntropyChunk: {
     logits: 'f32',
     targets: 'i32',

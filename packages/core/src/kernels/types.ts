@@ -157,6 +157,32 @@ export interface UnaryBackwardArgs {
 }
 
 /**
+ * Tanh soft-capping (Gemma 2's attention scores and final logits): out = cap · tanh(x / cap), bounded by ±cap and
+ * ≈ x where |x| ≪ cap. out may alias x.
+ */
+export interface SoftcapArgs {
+  x: F32;
+  out: F32;
+  n: number;
+  /** the cap, > 0 */
+  cap: number;
+}
+
+/**
+ * The gradient of softcap from its output: dx = dy · (1 − (y / cap)²) = dy · (1 − tanh²(x / cap)), so the input
+ * need not be kept (the capped values overwrite it). dx may alias dy.
+ */
+export interface SoftcapBackwardArgs {
+  /** softcap's output */
+  y: F32;
+  dy: F32;
+  /** overwritten */
+  dx: F32;
+  n: number;
+  cap: number;
+}
+
+/**
  * Cross-entropy over a block of vocabulary logits with online log-sum-exp, so the full (T, V) logits never
  * need to exist: call once per vocab chunk [vocabStart, vocabStart + cols) with the running state.
  */
@@ -562,6 +588,8 @@ export interface KernelSignatures {
   stridedCopy: (args: StridedCopyArgs) => void;
   add: (args: AddArgs) => void;
   mul: (args: MulArgs) => void;
+  softcap: (args: SoftcapArgs) => void;
+  softcapBackward: (args: SoftcapBackwardArgs) => void;
   axpy: (args: AxpyArgs) => void;
   scale: (args: ScaleArgs) => void;
   addBias: (args: AddBiasArgs) => void;
@@ -612,6 +640,8 @@ export const KERNEL_NAMES = [
   'stridedCopy',
   'add',
   'mul',
+  'softcap',
+  'softcapBackward',
   'axpy',
   'scale',
   'addBias',

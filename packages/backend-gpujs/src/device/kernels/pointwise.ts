@@ -1,11 +1,13 @@
-// Elementwise device kernels: fill, add, mul, axpy, scale, addBias and the activations with their backwards
-// (torch's elementwise ops, nn.Linear's bias, F.silu and transformers' gelu_pytorch_tanh), one cell per element.
+// Elementwise device kernels: fill, add, mul, axpy, scale, addBias, the activations and soft-capping with their
+// backwards (torch's elementwise ops, nn.Linear's bias, F.silu, transformers' gelu_pytorch_tanh and Gemma 2's
+// tanh soft-capping), one cell per element.
 import {
   checkAddBiasArgs,
   checkAxpyArgs,
   checkBinaryArgs,
   checkFillArgs,
   checkScaleArgs,
+  checkSoftcapArgs,
   checkUnaryArgs,
 } from '@lora/core';
 import type { KernelThis } from '../../runner.js';
@@ -110,6 +112,39 @@ function geluTanhBackwardCell(
   return dout[doutOff + this.thread.x]! * (0.5 * onePlusT + 0.5 * v * oneMinusT2 * du);
 }
 
+// cap · tanh(x / cap), tanh as Cephes tanhf: an odd polynomial below |u| = 0.625 (relative accuracy where tanh u ≈ u),
+// (1 − e)/(1 + e) with e = exp(−2|u|) above (no overflow).
+function softcapCell(this: KernelThis<NoConstants>, x: Float32Array, xOff: number, cap: number): number {
+  const u = x[xOff + this.thread.x]! / cap;
+  const a = Math.abs(u);
+  const z = u * u;
+  let t =
+    ((((-5.70498872745e-3 * z + 2.06390887954e-2) * z - 5.37397155531e-2) * z + 1.33314422036e-1) * z -
+      3.33332819422e-1) *
+      z *
+      u +
+    u;
+  if (a >= 0.625) {
+    const e = Math.exp(-2 * a);
+    t = (1 - e) / (1 + e);
+    if (u < 0) t = -t;
+  }
+  return cap * t;
+}
+
+// dy · (1 − (y / cap)²), from softcap's output y
+function softcapBackwardCell(
+  this: KernelThis<NoConstants>,
+  y: Float32Array,
+  yOff: number,
+  dy: Float32Array,
+  dyOff: number,
+  cap: number,
+): number {
+  const t = y[yOff + this.thread.x]! / cap;
+  return dy[dyOff + this.thread.x]! * (1 - t * t);
+}
+
 export const POINTWISE_KERNELS = {
   fill(gx, args) {
     checkFillArgs(args);
@@ -192,6 +227,32 @@ export const POINTWISE_KERNELS = {
   geluTanh: (gx, args) => unary(gx, 'geluTanh', geluTanhCell, args),
   siluBackward: (gx, args) => unaryBackward(gx, 'siluBackward', siluBackwardCell, args),
   geluTanhBackward: (gx, args) => unaryBackward(gx, 'geluTanhBackward', geluTanhBackwardCell, args),
+  softcap(gx, args) {
+    checkSoftcapArgs('softcap', args);
+    const [x, out] = [own(gx, args.x, 'softcap', 'x'), own(gx, args.out, 'softcap', 'out')];
+    const launch = cells('softcap', softcapCell, args.n, [
+      ['x', x],
+      ['xOff', x.offset],
+      ['cap', args.cap],
+    ]);
+    gx.ex.write(out, args.n, launch);
+  },
+  softcapBackward(gx, args) {
+    checkSoftcapArgs('softcapBackward', args);
+    const [y, dy, dx] = [
+      own(gx, args.y, 'softcapBackward', 'y'),
+      own(gx, args.dy, 'softcapBackward', 'dy'),
+      own(gx, args.dx, 'softcapBackward', 'dx'),
+    ];
+    const launch = cells('softcapBackward', softcapBackwardCell, args.n, [
+      ['y', y],
+      ['yOff', y.offset],
+      ['dy', dy],
+      ['dyOff', dy.offset],
+      ['cap', args.cap],
+    ]);
+    gx.ex.write(dx, args.n, launch);
+  },
 } satisfies DeviceKernels;
 
 type Ctx = Parameters<NonNullable<DeviceKernels['silu']>>[0];

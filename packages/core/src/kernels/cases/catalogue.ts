@@ -1,10 +1,10 @@
 // The kernel case catalogue: every kernel at tiny, odd (not multiples of 4/8), model-sized and >1000 shapes, with its
 // edge values, in cases/<name>.ts beside reference/<name>.ts. Every backend's tests and the conformance suite run them.
 import { KERNEL_NAMES, type KernelName } from '../types.js';
-import type { KernelCase } from './case-list.js';
 import { ACTIVATION_CASES } from './activations.js';
 import { ADAMW_CASES } from './adamw.js';
 import { ADAMW8BIT_CASES } from './adamw8bit.js';
+import type { KernelCase } from './case-list.js';
 import { CAUSAL_SOFTMAX_CASES } from './causal-softmax.js';
 import { CROSS_ENTROPY_CASES } from './cross-entropy.js';
 import { DEQUANTIZE_ABSMAX_CASES } from './dequantize-absmax.js';
@@ -20,6 +20,7 @@ import { RANDOM_CASES } from './random.js';
 import { RMSNORM_CASES } from './rmsnorm.js';
 import { ROPE_CASES } from './rope.js';
 import { SGD_CASES } from './sgd.js';
+import { SOFTCAP_CASES } from './softcap.js';
 import { SOFTMAX_CASES } from './softmax.js';
 
 /** Every case of every kernel. */
@@ -32,6 +33,7 @@ export const KERNEL_CASES: readonly KernelCase[] = [
   ...CROSS_ENTROPY_CASES,
   ...ROPE_CASES,
   ...ACTIVATION_CASES,
+  ...SOFTCAP_CASES,
   ...EMBEDDING_CASES,
   ...ADAMW_CASES,
   ...SGD_CASES,

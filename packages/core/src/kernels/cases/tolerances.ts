@@ -70,6 +70,10 @@ export const OUTPUT_TOLERANCES: {
   siluBackward: { dx: { rtol: 1e-5, atol: 1e-6 } },
   geluTanh: { out: { rtol: 1e-5, atol: 1e-6 } },
   geluTanhBackward: { dx: { rtol: 1e-5, atol: 1e-6 } },
+  // a few ulp of tanh (or of exp, 1 − 2/(e²ᵘ + 1)); the backward's 1 − t² cancels where |y| → cap: an absolute
+  // 2·eps of |dy| ≈ 1.
+  softcap: { out: { rtol: 1e-5, atol: 1e-6 } },
+  softcapBackward: { dx: { rtol: 1e-5, atol: 1e-6 } },
   // the max and the target logit are copies of inputs, exact; the running sum is a float32 reduction.
   crossEntropyChunk: { runningMax: EXACT, targetLogit: EXACT, runningSum: { rtol: 2e-5, atol: 0 } },
   // (exp(l − lse) − onehot) · scale: a few ulp of exp, and p − 1 cancels at the target: relative to max |d|.
