@@ -6,6 +6,7 @@ import {
   checkEmbeddingIds,
   type EmbeddingArgs,
   type EmbeddingBackwardArgs,
+  embeddingRows,
   type HostArgs,
   KernelArgumentError,
   type LayernormArgs,
@@ -98,15 +99,24 @@ export function rope(run: ElementwiseRunner, args: HostArgs<RopeArgs>): void {
 export function embedding(run: ElementwiseRunner, args: HostArgs<EmbeddingArgs>): void {
   const { ids, table, out, tokens, dim } = args;
   if (dim === 0) return;
-  checkEmbeddingIds('embedding', ids, tokens, dim, table, 'table (V, C)');
+  const rows = embeddingRows('embedding', args, table, 'table');
+  if (!rows.block) checkEmbeddingIds('embedding', ids, tokens, dim, table, 'table (V, C)');
   if (!run.isResident(table)) {
-    for (let t = 0; t < tokens; t++) out.set(table.subarray(ids[t]! * dim, (ids[t]! + 1) * dim), t * dim); // (T, C)
+    for (let t = 0; t < tokens; t++) {
+      const row = ids[t]! - rows.start;
+      if (row >= 0 && row < rows.count) out.set(table.subarray(row * dim, (row + 1) * dim), t * dim); // (T, C)
+    }
     return;
   }
   run.run(
     'EW_EMBEDDING',
-    { ids: [ids, tokens, 'in'], table: [table, table.length, 'in'], out: [out, tokens * dim, 'out'] },
-    (p) => [p.ids, p.table, p.out, tokens, dim].map(i32),
+    // with a row block, out's rows of the other blocks are kept: it goes in as well as out
+    {
+      ids: [ids, tokens, 'in'],
+      table: [table, table.length, 'in'],
+      out: [out, tokens * dim, rows.block ? 'inout' : 'out'],
+    },
+    (p) => [p.ids, p.table, p.out, tokens, dim, rows.start, rows.count].map(i32),
     { units: tokens, work: tokens * dim },
   );
 }
@@ -118,7 +128,9 @@ export function embedding(run: ElementwiseRunner, args: HostArgs<EmbeddingArgs>)
 export function embeddingBackward(run: ElementwiseRunner, args: HostArgs<EmbeddingBackwardArgs>): void {
   const { ids, dout, dtableAccumulate: dtable, tokens, dim } = args;
   if (dim === 0) return;
-  checkEmbeddingIds('embeddingBackward', ids, tokens, dim, dtable, 'dtableAccumulate (V, C)');
+  const rows = embeddingRows('embeddingBackward', args, dtable, 'dtableAccumulate');
+  if (!rows.block)
+    checkEmbeddingIds('embeddingBackward', ids, tokens, dim, dtable, 'dtableAccumulate (V, C)');
   if (!run.isResident(dtable)) {
     referenceKernels.embeddingBackward(args);
     return;
@@ -126,7 +138,7 @@ export function embeddingBackward(run: ElementwiseRunner, args: HostArgs<Embeddi
   run.run(
     'EW_EMBEDDING_BACKWARD',
     { ids: [ids, tokens, 'in'], dout: [dout, tokens * dim, 'in'], dtable: [dtable, dtable.length, 'inout'] },
-    (p) => [p.ids, p.dout, p.dtable, tokens, dim].map(i32),
+    (p) => [p.ids, p.dout, p.dtable, tokens, dim, rows.start, rows.count].map(i32),
     { units: Math.ceil(dim / 4), work: tokens * dim },
   );
 }

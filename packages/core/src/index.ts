@@ -70,6 +70,8 @@ export {
   checkEmbeddingArgs,
   checkEmbeddingBackwardArgs,
   checkEmbeddingIds,
+  type EmbeddingRows,
+  embeddingRows,
 } from './kernels/reference/embedding.js';
 export { checkFillArgs, checkStridedCopyArgs } from './kernels/reference/fill-copy.js';
 export { checkGradClipArgs, checkReductionArgs } from './kernels/reference/grad-stats.js';

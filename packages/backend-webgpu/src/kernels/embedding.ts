@@ -1,12 +1,14 @@
 // Token embedding lookup and its scatter-add backward (torch.nn.functional.embedding) on webgpu. The backward runs
 // one invocation per channel, each adding the tokens' rows in token order: repeated ids need no atomics, nothing
 // races, and the sums round exactly as the reference's do. Ids are validated on the host (checking them here would
-// need a readback): a lookup of an id outside the table writes 0, and the backward skips it.
+// need a readback): a lookup of an id outside the table writes 0, and the backward skips it. A row block of a split
+// table (rowStart, rowCount) serves the ids in [rowStart, rowStart + rowCount) and leaves the others' rows alone.
 import {
   checkEmbeddingArgs,
   checkEmbeddingBackwardArgs,
   type EmbeddingArgs,
   type EmbeddingBackwardArgs,
+  embeddingRows,
 } from '@lora/core';
 import type { WebGpuState } from '../state.js';
 import { flatProgram, runFlat } from './flat-program.js';
@@ -14,7 +16,10 @@ import { flatProgram, runFlat } from './flat-program.js';
 const UNIFORMS = [
   { name: 'tokens', type: 'u32' },
   { name: 'dim', type: 'u32' },
-  { name: 'vocab', type: 'u32' },
+  { name: 'rowStart', type: 'u32' },
+  { name: 'rowCount', type: 'u32' },
+  /** 1: a row block, whose ids outside it are skipped; 0: the whole table, whose out-of-range ids read 0 */
+  { name: 'block', type: 'u32' },
 ] as const;
 
 /** out[t, c] = table[ids[t], c], one invocation per output element */
@@ -27,10 +32,9 @@ const EMBEDDING = flatProgram(
   ],
   UNIFORMS,
   `let t = i / p.dim;
-  let id = ld_ids(t);
-  var v = 0.0;
-  if (id >= 0 && u32(id) < p.vocab) { v = ld_table(u32(id) * p.dim + i % p.dim); }
-  st_out(i, v);`,
+  let row = ld_ids(t) - i32(p.rowStart);
+  if (row >= 0 && u32(row) < p.rowCount) { st_out(i, ld_table(u32(row) * p.dim + i % p.dim)); }
+  else if (p.block == 0u) { st_out(i, 0.0); }`,
 );
 
 /** dtable[ids[t], c] += dout[t, c] for t in order, one invocation per channel c (n = dim) */
@@ -43,9 +47,9 @@ const EMBEDDING_BACKWARD = flatProgram(
   ],
   UNIFORMS,
   `for (var t = 0u; t < p.tokens; t++) {
-    let id = ld_ids(t);
-    if (id < 0 || u32(id) >= p.vocab) { continue; }
-    let at = u32(id) * p.dim + i; // (V, C)
+    let row = ld_ids(t) - i32(p.rowStart);
+    if (row < 0 || u32(row) >= p.rowCount) { continue; }
+    let at = u32(row) * p.dim + i; // (V, C)
     st_dtable(at, ld_dtable(at) + ld_dout(t * p.dim + i));
   }`,
 );
@@ -54,12 +58,12 @@ export function embedding(gpu: WebGpuState, args: EmbeddingArgs): void {
   checkEmbeddingArgs(args);
   const { tokens, dim } = args;
   if (dim === 0) return;
-  const vocab = Math.floor(args.table.length / dim);
+  const rows = embeddingRows('embedding', args, args.table, 'table');
   runFlat(
     gpu,
     EMBEDDING,
     { ids: args.ids, table: args.table, out: args.out },
-    { n: tokens * dim, tokens, dim, vocab },
+    { n: tokens * dim, tokens, dim, rowStart: rows.start, rowCount: rows.count, block: rows.block ? 1 : 0 },
   );
 }
 
@@ -67,11 +71,11 @@ export function embeddingBackward(gpu: WebGpuState, args: EmbeddingBackwardArgs)
   checkEmbeddingBackwardArgs(args);
   const { tokens, dim } = args;
   if (dim === 0 || tokens === 0) return;
-  const vocab = Math.floor(args.dtableAccumulate.length / dim);
+  const rows = embeddingRows('embeddingBackward', args, args.dtableAccumulate, 'dtableAccumulate');
   runFlat(
     gpu,
     EMBEDDING_BACKWARD,
     { ids: args.ids, dout: args.dout, dtable: args.dtableAccumulate },
-    { n: dim, tokens, dim, vocab },
+    { n: dim, tokens, dim, rowStart: rows.start, rowCount: rows.count, block: rows.block ? 1 : 0 },
   );
 }

@@ -217,24 +217,36 @@ export interface CrossEntropyChunkBackwardArgs {
   dlogits: F32;
 }
 
-/** Arguments of `embedding`: token ids, the table, and the rows gathered out. */
-export interface EmbeddingArgs {
+/**
+ * A row block of a table split across arrays (a GPU's largest storage binding holds fewer than V rows): the array
+ * holds rows [rowStart, rowStart + rowCount) of the logical (V, C) table. Given both, ids outside the block are
+ * skipped (another block's call serves them); absent, the array is the whole table and every id must be a row of it.
+ */
+export interface RowBlock {
+  /** the first row the array holds */
+  rowStart?: number;
+  /** rows the array holds (at most ⌊array.length / C⌋) */
+  rowCount?: number;
+}
+
+/** Arguments of `embedding`: token ids, the table (or a row block of it), and the rows gathered out. */
+export interface EmbeddingArgs extends RowBlock {
   /** (T) */
   ids: I32;
-  /** (V, C) */
+  /** (V, C), or the (rowCount, C) rows of a RowBlock */
   table: F32;
-  /** (T, C) */
+  /** (T, C); with a RowBlock, the rows of ids outside the block are left as they are */
   out: F32;
   tokens: number;
   dim: number;
 }
 
 /** Arguments of `embeddingBackward`: token ids and the output gradient, summed into the table's gradient rows. */
-export interface EmbeddingBackwardArgs {
+export interface EmbeddingBackwardArgs extends RowBlock {
   ids: I32;
   /** (T, C) */
   dout: F32;
-  /** (V, C), accumulated into (scatter-add) */
+  /** (V, C), or the (rowCount, C) rows of a RowBlock, accumulated into (scatter-add) */
   dtableAccumulate: F32;
   tokens: number;
   dim: number;

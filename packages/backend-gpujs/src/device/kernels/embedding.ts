@@ -2,8 +2,9 @@
 // is turned around: a first pass finds, for each row v of the table, the first token whose id is v (−1: none); then
 // each cell (v, c) of the table adds dout[t, c] over the tokens t ≥ that first one whose id is v, in token order, as
 // the reference does. Rows no token names cost one read. Ids out of range cannot be checked on the device: such a
-// token reads (forward) or adds to (backward) nothing valid, as on the webgpu backend.
-import { checkEmbeddingArgs, checkEmbeddingBackwardArgs } from '@lora/core';
+// token reads (forward) or adds to (backward) nothing valid, as on the webgpu backend. A row block of a split table
+// (rowStart, rowCount) gathers the ids in [rowStart, rowStart + rowCount) and keeps out's other rows (it reads them).
+import { checkEmbeddingArgs, checkEmbeddingBackwardArgs, embeddingRows } from '@lora/core';
 import type { KernelThis } from '../../runner.js';
 import { cells, type DeviceKernels, divFloor, own } from './common.js';
 
@@ -21,17 +22,42 @@ function embeddingCell(
   return table[tableOff + ids[idsOff + t]! * this.constants.dim + c]!;
 }
 
-// (V): the first token whose id is v, or −1
-function firstTokenCell(this: KernelThis<{ tokens: number }>, ids: Float32Array, idsOff: number): number {
+// (T, C): a row block's table[ids[t] − rowStart, c] for the ids in it, out[t, c] for the others
+function embeddingBlockCell(
+  this: KernelThis<{ dim: number }>,
+  ids: Float32Array,
+  idsOff: number,
+  table: Float32Array,
+  tableOff: number,
+  out: Float32Array,
+  outOff: number,
+  rowStart: number,
+  rowCount: number,
+): number {
+  const i = this.thread.x;
+  const t = divFloor(i, this.constants.dim);
+  const c = i - t * this.constants.dim;
+  const row = ids[idsOff + t]! - rowStart;
+  if (row >= 0 && row < rowCount) return table[tableOff + row * this.constants.dim + c]!;
+  return out[outOff + i]!;
+}
+
+// (V): the first token whose id is rowStart + v, or −1
+function firstTokenCell(
+  this: KernelThis<{ tokens: number }>,
+  ids: Float32Array,
+  idsOff: number,
+  rowStart: number,
+): number {
   const v = this.thread.x;
   let first = -1;
   for (let t = 0; t < this.constants.tokens; t++) {
-    if (first < 0 && ids[idsOff + t]! === v) first = t;
+    if (first < 0 && ids[idsOff + t]! === rowStart + v) first = t;
   }
   return first;
 }
 
-// (V, C): dtable[v, c] + Σ dout[t, c] over the tokens t with ids[t] = v, in token order
+// (V, C): dtable[v, c] + Σ dout[t, c] over the tokens t with ids[t] = rowStart + v, in token order
 function scatterAddCell(
   this: KernelThis<{ tokens: number; dim: number }>,
   ids: Float32Array,
@@ -41,6 +67,7 @@ function scatterAddCell(
   dtable: Float32Array,
   dtableOff: number,
   first: Float32Array,
+  rowStart: number,
 ): number {
   const i = this.thread.x;
   const v = divFloor(i, this.constants.dim);
@@ -49,7 +76,7 @@ function scatterAddCell(
   const t0 = first[v]!;
   if (t0 < 0) return sum;
   for (let t = 0; t < this.constants.tokens; t++) {
-    if (t >= t0 && ids[idsOff + t]! === v) sum += dout[doutOff + t * this.constants.dim + c]!;
+    if (t >= t0 && ids[idsOff + t]! === rowStart + v) sum += dout[doutOff + t * this.constants.dim + c]!;
   }
   return sum;
 }
@@ -64,6 +91,27 @@ export const EMBEDDING_KERNELS = {
       own(gx, args.out, 'embedding', 'out'),
     ];
     if (tokens * dim === 0) return;
+    const rows = embeddingRows('embedding', args, table, 'table');
+    if (rows.block) {
+      const block = cells(
+        `embedding.block:${dim}`,
+        embeddingBlockCell,
+        tokens * dim,
+        [
+          ['ids', ids],
+          ['idsOff', ids.offset],
+          ['table', table],
+          ['tableOff', table.offset],
+          ['out', out],
+          ['outOff', out.offset],
+          ['rowStart', rows.start],
+          ['rowCount', rows.count],
+        ],
+        { constants: { dim } },
+      );
+      gx.ex.write(out, tokens * dim, block);
+      return;
+    }
     const launch = cells(
       `embedding:${dim}`,
       embeddingCell,
@@ -88,7 +136,8 @@ export const EMBEDDING_KERNELS = {
       own(gx, args.dtableAccumulate, k, 'dtableAccumulate'),
     ];
     if (tokens * dim === 0) return;
-    const vocab = Math.floor(dtable.length / dim);
+    const rows = embeddingRows(k, args, dtable, 'dtableAccumulate');
+    const vocab = rows.count;
     if (vocab === 0) return;
     const first = gx.ex.compute(
       vocab,
@@ -99,6 +148,7 @@ export const EMBEDDING_KERNELS = {
         [
           ['ids', ids],
           ['idsOff', ids.offset],
+          ['rowStart', rows.start],
         ],
         { constants: { tokens } },
       ),
@@ -115,6 +165,7 @@ export const EMBEDDING_KERNELS = {
         ['dtable', dtable],
         ['dtableOff', dtable.offset],
         ['first', first],
+        ['rowStart', rows.start],
       ],
       { constants: { tokens, dim } },
     );

@@ -71,3 +71,61 @@ describe('embedding (reference)', () => {
     );
   });
 });
+
+describe('embedding row blocks (a table split across arrays)', () => {
+  const [vocab, dim] = [10, 3];
+  const ids = Int32Array.from([9, 0, 4, 4, 7, 3, 9, 1]);
+  const tokens = ids.length;
+  const table = Float32Array.from({ length: vocab * dim }, () => rng.normal());
+  const dout = Float32Array.from({ length: tokens * dim }, () => rng.normal());
+  const blocks = [
+    [0, 4],
+    [4, 4],
+    [8, 2],
+  ] as const;
+
+  test('the blocks, each skipping the ids of the others, gather what the whole table does', () => {
+    const whole = new Float32Array(tokens * dim);
+    embedding({ ids, table, out: whole, tokens, dim });
+    const out = new Float32Array(tokens * dim).fill(Number.NaN);
+    for (const [rowStart, rowCount] of blocks) {
+      const part = table.subarray(rowStart * dim, (rowStart + rowCount) * dim);
+      embedding({ ids, table: part, out, tokens, dim, rowStart, rowCount });
+    }
+    expect(Array.from(out)).toEqual(Array.from(whole));
+  });
+
+  test('the blocks scatter-add into their rows what the whole table does, bit for bit', () => {
+    const whole = new Float32Array(vocab * dim);
+    embeddingBackward({ ids, dout, dtableAccumulate: whole, tokens, dim });
+    const split = new Float32Array(vocab * dim);
+    for (const [rowStart, rowCount] of blocks) {
+      const part = split.subarray(rowStart * dim, (rowStart + rowCount) * dim);
+      embeddingBackward({ ids, dout, dtableAccumulate: part, tokens, dim, rowStart, rowCount });
+    }
+    expect(Array.from(split)).toEqual(Array.from(whole));
+  });
+
+  test.each([
+    [
+      { rowStart: 2 },
+      /embedding: rowStart and rowCount expected together, got rowStart 2 and rowCount undefined/,
+    ],
+    [
+      { rowStart: 0, rowCount: 5 },
+      /embedding: table expected at least rowCount = 5 rows of 3, got 12 elements/,
+    ],
+    [{ rowStart: -1, rowCount: 1 }, /embedding: rowStart expected a non-negative integer, got -1/],
+  ])('rejects the block %j', (block, message) => {
+    const call = () =>
+      embedding({
+        ids,
+        table: new Float32Array(12),
+        out: new Float32Array(tokens * dim),
+        tokens,
+        dim,
+        ...block,
+      });
+    expect(call).toThrow(message);
+  });
+});
