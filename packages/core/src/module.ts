@@ -15,6 +15,12 @@ export interface Parameter {
   trainable: boolean;
   /** whether AdamW's weight decay applies (not for biases and norm weights) */
   decay: boolean;
+  /**
+   * Set on each row block of a tensor split across arrays because a memory's largest array (a GPU's largest storage
+   * binding) holds fewer of its rows: this parameter is rows [rowStart, rowStart + shape[0]) of the tensor `name`,
+   * of `rows` rows in all, and the tensor's other blocks are parameters of the same name. Absent: the whole tensor.
+   */
+  rowBlock?: { rowStart: number; rows: number };
 }
 
 /** Per-call state: training mode enables dropout; `rng` makes it reproducible (each dropout draws its seed from it). */

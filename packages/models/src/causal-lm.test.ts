@@ -181,7 +181,7 @@ describe('CausalLM.useMemory', () => {
       maxArrayBytes: limit,
     });
     await expect(model.useMemory(limited)).rejects.toThrow(
-      `useMemory: tensor "${biggest.name}" needs ${4 * largest} B, above the small memory's largest array of ${limit} B (tensors are not split across arrays yet)`,
+      `useMemory: tensor "${biggest.name}" needs ${4 * largest} B, above the small memory's largest array of ${limit} B (only the embeddings and lm_head are split into row blocks)`,
     );
     expect(model.memory).toBe(hostMemory); // nothing moved
     const roomy: DeviceMemory = Object.assign(Object.create(hostMemory), {
@@ -190,5 +190,17 @@ describe('CausalLM.useMemory', () => {
     });
     await model.useMemory(roomy);
     expect(model.memory).toBe(roomy);
+  });
+
+  test('refuses a table whose single row is larger than the memory holds, naming it', async () => {
+    const model = microModel('llama', 1, 'f32', { hidden_size: 64, num_attention_heads: 8, head_dim: 8 });
+    const small: DeviceMemory = Object.assign(Object.create(hostMemory), {
+      name: 'small',
+      maxArrayBytes: 255,
+    });
+    await expect(model.useMemory(small)).rejects.toThrow(
+      'tensor "model.embed_tokens.weight": one row of 64 f32 needs 256 B, above the memory\'s largest array of 255 B (a tensor is split by whole rows)',
+    );
+    expect(model.memory).toBe(hostMemory);
   });
 });

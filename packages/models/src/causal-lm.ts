@@ -44,6 +44,7 @@ import { lmHeadLogits, lmHeadLoss } from './lm-head.js';
 import { loadCheckpoint } from './load.js';
 import { buildModelParts, type ModelParts } from './model-parts.js';
 import { gradOf } from './parameter.js';
+import { type RowBlocks, showBytes } from './row-blocks.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
 import {
   DEFAULT_VOCAB_CHUNK,
@@ -57,24 +58,20 @@ import { Workspace } from './workspace.js';
 /** A step's loss totals in the model's memory: [Σ token loss, tokens, correct] (see CausalLM.stepInto). */
 export const STEP_STATS = 3;
 
-/** 933.4 MB, 12.0 kB, 800 B */
-function showBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`;
-}
-
 /**
- * Refuses, before anything moves, a parameter or 4-bit weight larger than the memory's largest array (a GPU's
- * largest storage binding), naming the tensor: such tensors would have to be split, which is not supported yet.
+ * Refuses, before anything moves, a tensor larger than the memory's largest array (a GPU's largest storage
+ * binding), naming it: a row of a table read by rows (split into row blocks instead), or any other parameter or
+ * 4-bit weight, which the linears read whole.
  */
 function checkFits(
+  tables: readonly RowBlocks[],
   params: readonly Parameter[],
   linears: ReadonlyMap<string, LinearModule>,
   memory: DeviceMemory,
 ): void {
   const limit = memory.maxArrayBytes;
   if (limit === undefined) return;
+  for (const table of tables) table.check(memory);
   const tensors: [string, number][] = params.map((p) => [p.name, 4 * p.data.length]);
   for (const [name, linear] of linears) {
     const packed = (linear as { weight?: { packed?: { length: number } } }).weight?.packed;
@@ -83,7 +80,7 @@ function checkFits(
   for (const [name, bytes] of tensors) {
     if (bytes > limit)
       throw new ModelInputError(
-        `useMemory: tensor "${name}" needs ${showBytes(bytes)}, above the ${memory.name} memory's largest array of ${showBytes(limit)} (tensors are not split across arrays yet)`,
+        `useMemory: tensor "${name}" needs ${showBytes(bytes)}, above the ${memory.name} memory's largest array of ${showBytes(limit)} (only the embeddings and lm_head are split into row blocks)`,
       );
   }
 }
@@ -150,15 +147,15 @@ export class CausalLM implements LinearContainer {
 
   /** Every parameter by Hugging Face name (the linears' own, e.g. LoRA's, once replaced); frozen unless made trainable. */
   parameters(): Parameter[] {
-    const out: Parameter[] = [this.#p.embed];
-    if (this.#p.positions) out.push(this.#p.positions);
+    const out: Parameter[] = [...this.#p.embed.parts];
+    if (this.#p.positions) out.push(...this.#p.positions.parts);
     const norms = new Map(this.#p.norms.map((n) => [n.weight.name, n]));
     for (const spec of this.#p.specs) {
       if (spec.role === 'norm' && spec.kind === 'weight') out.push(...norms.get(spec.name)!.parameters());
       if (spec.role === 'linear' && spec.kind === 'weight')
         out.push(...this.#p.linears.get(spec.module!)!.parameters());
     }
-    if (this.#p.lmHead !== this.#p.embed) out.push(this.#p.lmHead);
+    if (this.#p.lmHead !== this.#p.embed) out.push(...this.#p.lmHead.parts);
     return out;
   }
 
@@ -195,7 +192,7 @@ export class CausalLM implements LinearContainer {
    * Reads the totals back (one read); a training loop that accumulates micro-batches uses stepInto and reads once.
    */
   async step(batch: TokenBatch, options: StepOptions): Promise<StepResult> {
-    const stats = this.#workspace.take('step-stats', this.#p.embed.data, STEP_STATS, true); // zeroed
+    const stats = this.#workspace.take('step-stats', this.#like, STEP_STATS, true); // zeroed
     this.stepInto(batch, options, stats);
     const [lossSum, tokens, correct] = await toHost(stats);
     return { lossSum: lossSum!, tokens: tokens!, correct: correct! };
@@ -238,7 +235,7 @@ export class CausalLM implements LinearContainer {
     let x = embedForward(
       {
         ids,
-        table: this.#p.embed.data,
+        table: this.#p.embed.tables(),
         tokens: N,
         dim: C,
         scale: this.#p.embedScale,
@@ -279,7 +276,7 @@ export class CausalLM implements LinearContainer {
       {
         hidden,
         rows: M,
-        weight: this.#p.lmHead,
+        weight: this.#p.lmHead.parts,
         vocab: V,
         dim: C,
         targets: rowTargets,
@@ -314,9 +311,9 @@ export class CausalLM implements LinearContainer {
           tokens: N,
           dim: C,
           scale: this.#p.embedScale,
-          tableGrad: this.#p.embed.trainable ? gradOf(this.#p.embed) : undefined,
+          tableGrad: this.#p.embed.grads(gradOf),
           positions: layout.device.positions,
-          positionGrad: this.#p.positions?.trainable ? gradOf(this.#p.positions) : undefined,
+          positionGrad: this.#p.positions?.grads(gradOf),
         },
         ws.scope('embedding'),
       );
@@ -330,7 +327,10 @@ export class CausalLM implements LinearContainer {
    * reallocated there. Call it after injecting adapters (so theirs move too) and before creating an optimizer.
    */
   async useMemory(memory: DeviceMemory): Promise<void> {
-    checkFits(this.parameters(), this.#p.linears, memory);
+    const tables = this.#tables();
+    const blocked = new Set(tables.flatMap((t) => t.parts));
+    const params = this.parameters().filter((p) => !blocked.has(p));
+    checkFits(tables, params, this.#p.linears, memory);
     this.#workspace.clear();
     this.#decoding.clear();
     const move = async (a: F32): Promise<F32> => {
@@ -339,7 +339,9 @@ export class CausalLM implements LinearContainer {
       memoryOf(a).free(a); // nothing on the JS heap; a GPU buffer or a wasm block goes back to its memory
       return memory.upload(host);
     };
-    for (const p of new Set(this.parameters())) {
+    // the lm head's blocks hold whole vocabulary chunks, so a chunk of the loss never straddles two
+    for (const table of tables) await table.moveTo(memory, table === this.#p.lmHead ? this.vocabChunk : 1);
+    for (const p of new Set(params)) {
       if (p.data instanceof Float64Array || p.data.length === 0) continue;
       p.data = await move(p.data);
       if (p.grad) p.grad = await move(p.grad);
@@ -350,13 +352,24 @@ export class CausalLM implements LinearContainer {
     this.#decoding.memory = memory;
   }
 
+  /** The tables read by rows, each once (the embedding, GPT-2's positions, a separate lm_head). */
+  #tables(): RowBlocks[] {
+    const { embed, positions, lmHead } = this.#p;
+    return [...new Set([embed, ...(positions ? [positions] : []), lmHead])];
+  }
+
+  /** An array of the model's memory and element type, for allocating beside the weights. */
+  get #like(): F32 {
+    return this.#p.embed.parts[0]!.data;
+  }
+
   /** The memory the model's arrays live in (the host until useMemory moves them). */
   get memory(): DeviceMemory {
     return this.#memory;
   }
 
   #positionArgs(positions: I32) {
-    return this.#p.positions ? { positionTable: this.#p.positions.data, positions } : {};
+    return this.#p.positions ? { positionTable: this.#p.positions.tables(), positions } : {};
   }
 
   #checkPositions(positions: Int32Array): void {
@@ -392,7 +405,7 @@ export class CausalLM implements LinearContainer {
     let x = embedForward(
       {
         ids: ws.upload('ids', inputIds),
-        table: this.#p.embed.data,
+        table: this.#p.embed.tables(),
         tokens: N,
         dim: C,
         scale: this.#p.embedScale,
@@ -405,7 +418,7 @@ export class CausalLM implements LinearContainer {
       x = block.forward(x, layout, { training: false }, ws.scope(`layers.${i % 2}`)).out;
     });
     const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')).out;
-    const logits = lmHeadLogits(fin, N, this.#p.lmHead.data, V, C, ws.take('logits', fin, N * V));
+    const logits = lmHeadLogits(fin, N, this.#p.lmHead.tables(), V, C, ws.take('logits', fin, N * V), ws);
     return toHost(logits);
   }
 
@@ -459,7 +472,7 @@ export class CausalLM implements LinearContainer {
     let x = embedForward(
       {
         ids: ws.upload('ids', inputIds),
-        table: this.#p.embed.data,
+        table: this.#p.embed.tables(),
         tokens: N,
         dim: C,
         scale: this.#p.embedScale,
@@ -481,7 +494,8 @@ export class CausalLM implements LinearContainer {
       dstStrides: [C, 0, 0],
     });
     const fin = this.#p.finalNorm.forward(last, batch, ws.scope('final-norm')).out;
-    return toHost(lmHeadLogits(fin, batch, this.#p.lmHead.data, V, C, ws.take('logits', fin, batch * V)));
+    const logits = ws.take('logits', fin, batch * V); // (B, V)
+    return toHost(lmHeadLogits(fin, batch, this.#p.lmHead.tables(), V, C, logits, ws));
   }
 
   /**
@@ -492,11 +506,10 @@ export class CausalLM implements LinearContainer {
     return exportModelWeights(this.#p.specs, this.#p.linears, (name) => this.#denseParameter(name));
   }
 
-  #denseParameter(name: string): F32 {
-    if (name === this.#p.embed.name) return this.#p.embed.data;
-    if (this.#p.positions && name === this.#p.positions.name) return this.#p.positions.data;
-    if (name === this.#p.lmHead.name) return this.#p.lmHead.data;
-    for (const n of this.#p.norms) for (const p of n.parameters()) if (p.name === name) return p.data;
+  /** A dense parameter's values by name, read back to the host (a table's row blocks joined). */
+  #denseParameter(name: string): Promise<Float32Array> {
+    for (const table of this.#tables()) if (name === table.name) return table.read();
+    for (const n of this.#p.norms) for (const p of n.parameters()) if (p.name === name) return toHost(p.data);
     throw new ModelInputError(`exportWeights: no parameter named "${name}"`);
   }
 

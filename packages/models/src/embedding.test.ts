@@ -1,11 +1,25 @@
 import { counterUniform, gradcheck, weightedSum } from '@lora/core';
 import { describe, expect, test } from 'vitest';
 import { embedBackward, embedForward } from './embedding.js';
+import type { TableBlock } from './row-blocks.js';
 import { asF64, f64, host } from './test-support.test-support.js';
 
 const [V, C, P] = [6, 4, 5];
 const ids = Int32Array.from([2, 5, 2, 0]);
 const positions = Int32Array.from([0, 1, 2, 0]);
+
+/** A table of one block: the whole (rows, C) array. */
+const whole = (data: Float32Array, rows: number): TableBlock[] => [{ data, rowStart: 0, rowCount: rows }];
+
+/** The (rows, C) array as blocks of `per` rows, views of it. */
+function blocks(data: Float32Array, rows: number, per: number): TableBlock[] {
+  const out: TableBlock[] = [];
+  for (let r = 0; r < rows; r += per) {
+    const rowCount = Math.min(per, rows - r);
+    out.push({ data: data.subarray(r * C, (r + rowCount) * C), rowStart: r, rowCount });
+  }
+  return out;
+}
 
 describe('embedding', () => {
   test.each([
@@ -17,8 +31,8 @@ describe('embedding', () => {
     ({ scale, withPositions }) => {
       const table = f64(V * C, 1);
       const positionTable = f64(P * C, 2);
-      const pos = withPositions ? { positionTable, positions } : {};
-      const out = embedForward({ ids, table, tokens: 4, dim: C, scale, ...pos });
+      const pos = withPositions ? { positionTable: whole(positionTable, P), positions } : {};
+      const out = embedForward({ ids, table: whole(table, V), tokens: 4, dim: C, scale, ...pos });
       expect(host(out)[C * 2 + 1]).toBeCloseTo(
         table[2 * C + 1]! * (scale ?? 1) + (withPositions ? positionTable[2 * C + 1]! : 0),
         12,
@@ -32,12 +46,15 @@ describe('embedding', () => {
         tokens: 4,
         dim: C,
         scale,
-        tableGrad,
+        tableGrad: whole(tableGrad, V),
         positions,
-        positionGrad: withPositions ? positionGrad : undefined,
+        positionGrad: withPositions ? whole(positionGrad, P) : undefined,
       });
       const loss = () =>
-        weightedSum(host(embedForward({ ids, table, tokens: 4, dim: C, scale, ...pos })), wts);
+        weightedSum(
+          host(embedForward({ ids, table: whole(table, V), tokens: 4, dim: C, scale, ...pos })),
+          wts,
+        );
       const inputs = [{ name: 'dtable', value: asF64(table), grad: tableGrad }];
       if (withPositions) inputs.push({ name: 'dpositions', value: asF64(positionTable), grad: positionGrad });
       gradcheck(loss, inputs, { rtol: 1e-6, atol: 1e-9 });
@@ -51,7 +68,14 @@ describe('embedding', () => {
     const seed = 0x9e3779b9;
     const forward = (s: number) =>
       host(
-        embedForward({ ids, table, tokens: 4, dim: C, scale: 2, neftune: { alpha, seqLen, seed: s } }),
+        embedForward({
+          ids,
+          table: whole(table, V),
+          tokens: 4,
+          dim: C,
+          scale: 2,
+          neftune: { alpha, seqLen, seed: s },
+        }),
       ).slice();
     const out = forward(seed);
     const magnitude = alpha / Math.sqrt(seqLen * C);
@@ -67,4 +91,38 @@ describe('embedding', () => {
     expect(Array.from(forward(seed))).toEqual(Array.from(out));
     expect(Array.from(forward(seed + 1))).not.toEqual(Array.from(out));
   });
+
+  test.each([1, 2, 4])(
+    'a table split into blocks of %i rows gathers and scatter-adds what the whole table does, bit for bit',
+    (per) => {
+      const table = Float32Array.from(f64(V * C, 5));
+      const positionTable = Float32Array.from(f64(P * C, 6));
+      const dout = Float32Array.from(f64(4 * C, 7));
+      const run = (split: boolean) => {
+        const t = (data: Float32Array, rows: number) => (split ? blocks(data, rows, per) : whole(data, rows));
+        const out = host(
+          embedForward({
+            ids,
+            table: t(table, V),
+            tokens: 4,
+            dim: C,
+            positionTable: t(positionTable, P),
+            positions,
+          }),
+        ).slice();
+        const [dtable, dpos] = [new Float32Array(V * C), new Float32Array(P * C)];
+        embedBackward({
+          dout,
+          ids,
+          tokens: 4,
+          dim: C,
+          tableGrad: t(dtable, V),
+          positions,
+          positionGrad: t(dpos, P),
+        });
+        return [out, dtable, dpos].map((a) => Array.from(a));
+      };
+      expect(run(true)).toEqual(run(false));
+    },
+  );
 });

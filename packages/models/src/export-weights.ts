@@ -33,13 +33,14 @@ async function denseOf(
 export async function exportModelWeights(
   specs: readonly TensorSpec[],
   linears: ReadonlyMap<string, LinearModule>,
-  parameter: (name: string) => F32,
+  /** a dense parameter's values by name, on the host */
+  parameter: (name: string) => Promise<Float32Array>,
 ): Promise<Map<string, ExportedTensor>> {
   const out = new Map<string, ExportedTensor>();
   const merged = new Map<string, { weight: Float32Array; bias: Float32Array | undefined }>();
   for (const spec of specs) {
     if (spec.role !== 'linear') {
-      out.set(spec.name, { shape: [...spec.shape], data: await toHost(parameter(spec.name)) });
+      out.set(spec.name, { shape: [...spec.shape], data: await parameter(spec.name) });
       continue;
     }
     const module = spec.module!;

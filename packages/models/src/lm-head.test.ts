@@ -49,7 +49,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
     const r = headLoss({
       hidden,
       rows: M,
-      weight,
+      weight: [weight],
       vocab: V,
       dim: C,
       targets,
@@ -70,7 +70,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
     const r = headLoss({
       hidden,
       rows: M,
-      weight,
+      weight: [weight],
       vocab: V,
       dim: C,
       targets,
@@ -80,8 +80,17 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
     });
     const loss = () =>
       lossScale *
-      headLoss({ hidden, rows: M, weight, vocab: V, dim: C, targets, chunk: 7, backward: false, lossScale })
-        .lossSum;
+      headLoss({
+        hidden,
+        rows: M,
+        weight: [weight],
+        vocab: V,
+        dim: C,
+        targets,
+        chunk: 7,
+        backward: false,
+        lossScale,
+      }).lossSum;
     gradcheck(
       loss,
       [
@@ -102,7 +111,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
         const r = headLoss({
           hidden,
           rows: M,
-          weight: w,
+          weight: [w],
           vocab: V,
           dim: C,
           targets,
@@ -142,7 +151,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
       headLoss({
         hidden: Float32Array.from([1]),
         rows: 1,
-        weight: w,
+        weight: [w],
         vocab: 3,
         dim: 1,
         targets: Int32Array.from([t]),
@@ -154,7 +163,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
   });
 
   test('lmHeadLogits is hidden · Wᵀ', () => {
-    const logits = host(lmHeadLogits(hidden, M, weight.data, V, C));
+    const logits = host(lmHeadLogits(hidden, M, [{ data: weight.data, rowStart: 0, rowCount: V }], V, C));
     let s = 0;
     for (let c = 0; c < C; c++) s += hidden[2 * C + c]! * host(weight.data)[5 * C + c]!;
     expect(logits[2 * V + 5]).toBeCloseTo(s, 12);
@@ -164,7 +173,7 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
 test('lmHeadLoss adds into the stats it is given (micro-batches accumulate on the device)', () => {
   const hidden = f64(M * C, 3);
   const weight = makeParameter('lm_head.weight', [V, C], f64(V * C, 4), false);
-  const args = { hidden, rows: M, weight, vocab: V, dim: C, targets, chunk: 7, lossScale: 1 };
+  const args = { hidden, rows: M, weight: [weight], vocab: V, dim: C, targets, chunk: 7, lossScale: 1 };
   const once = new Float64Array(3);
   lmHeadLoss({ ...args, backward: false, stats: once });
   const twice = Float64Array.from([1, 2, 3]);

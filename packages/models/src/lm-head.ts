@@ -1,17 +1,20 @@
 // Output layer and loss (LlamaForCausalLM.lm_head + ForCausalLMLoss) without (M, V) logits at once: forward alone in
 // vocabulary chunks with online log-sum-exp (Milakov & Gimelshein); with backward fused over tiles of rows (Liger's
 // fused linear cross-entropy), each tile's loss and gradient done before the next, so nothing is recomputed. The
-// loss, token and hit totals are reduced on the device into a stats array; nothing is read back here.
+// loss, token and hit totals are reduced on the device into a stats array; nothing is read back here. A weight
+// split into row blocks (row-blocks.ts) is multiplied block by block: vocabulary chunks restart at each block, and
+// the fused path assembles each tile's (rows, V) logits from the blocks' columns, so the loss is that of one array.
 import { allocLike, type F32, type I32, kernel, memoryOf, type Parameter } from '@lora/core';
 import { gradOf } from './parameter.js';
+import { rowsOf, type TableBlock } from './row-blocks.js';
 import { buffer, type Workspace } from './workspace.js';
 
 export interface LmHeadArgs {
   /** (M, C) final hidden states of the rows that have a target */
   hidden: F32;
   rows: number;
-  /** (V, C) the output embedding (tied: the input embedding) */
-  weight: Parameter;
+  /** (V, C) the output embedding (tied: the input embedding) as its row blocks in order (one unless split) */
+  weight: readonly Parameter[];
   vocab: number;
   dim: number;
   /** (M) target ids; negative = ignored */
@@ -68,12 +71,16 @@ function chunkedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden?: F32 } {
   const temp = ws?.temp.scope('lm-head');
   const logits = buffer(temp, 'logits', hidden, M * chunk); // (M, chunk)
   const state = rowState(temp, hidden, M);
-  for (let v0 = 0; v0 < V; v0 += chunk) {
-    const cols = Math.min(chunk, V - v0);
-    const w = weight.data.subarray(v0 * C, (v0 + cols) * C); // (cols, C)
-    kernel('matmul')({ a: hidden, b: w, out: logits, m: M, n: cols, k: C, transB: true }); // (M, cols)
-    kernel('crossEntropyChunk')({ logits, rows: M, cols, vocabStart: v0, targets, ...state });
-    kernel('argmaxChunk')({ logits, rows: M, cols, vocabStart: v0, ...state });
+  for (const block of weight) {
+    const { rowStart, rowCount } = rowsOf(block); // a chunk never straddles two blocks
+    for (let b0 = 0; b0 < rowCount; b0 += chunk) {
+      const cols = Math.min(chunk, rowCount - b0);
+      const v0 = rowStart + b0;
+      const w = block.data.subarray(b0 * C, (b0 + cols) * C); // (cols, C)
+      kernel('matmul')({ a: hidden, b: w, out: logits, m: M, n: cols, k: C, transB: true }); // (M, cols)
+      kernel('crossEntropyChunk')({ logits, rows: M, cols, vocabStart: v0, targets, ...state });
+      kernel('argmaxChunk')({ logits, rows: M, cols, vocabStart: v0, ...state });
+    }
   }
   kernel('crossEntropyStats')({ rows: M, targets, ...state, stats });
   return {};
@@ -82,7 +89,7 @@ function chunkedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden?: F32 } {
 /** Forward and backward: tiles of whole rows (Liger's fused linear cross-entropy), nothing recomputed. */
 function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
   const { hidden, rows: M, weight, vocab: V, dim: C, targets, lossScale, stats } = args;
-  const tile = lmHeadTileRows(M, V, args.chunk);
+  const tile = Math.min(lmHeadTileRows(M, V, args.chunk), tileCap(hidden, V));
   const temp = ws?.temp.scope('lm-head');
   const matmul = kernel('matmul');
   const logits = buffer(temp, 'logits', hidden, tile * V); // (tile, V)
@@ -90,12 +97,14 @@ function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
   const rowScale = buffer(temp, 'scale', hidden, tile); // (tile)
   kernel('fill')({ x: rowScale, n: tile, value: lossScale });
   const dhidden = ws ? ws.take('dhidden', hidden, M * C) : allocLike(hidden, M * C); // (M, C)
-  const wgrad = weight.trainable ? gradOf(weight) : undefined;
+  const split = weight.length > 1;
+  const widest = Math.max(...weight.map((b) => rowsOf(b).rowCount));
+  const part = split ? buffer(temp, 'block', hidden, tile * widest) : undefined; // (tile, rows of a block)
   for (let r0 = 0; r0 < M; r0 += tile) {
     const n = Math.min(tile, M - r0);
     const h = hidden.subarray(r0 * C, (r0 + n) * C); // (n, C)
     const t = targets.subarray(r0, r0 + n); // (n)
-    matmul({ a: h, b: weight.data, out: logits, m: n, n: V, k: C, transB: true }); // (n, V)
+    blockLogits(h, n, tableBlocks(weight), V, C, logits, part); // (n, V)
     const state = rowState(temp, hidden, n);
     kernel('crossEntropyChunk')({ logits, rows: n, cols: V, vocabStart: 0, targets: t, ...state });
     kernel('argmaxChunk')({ logits, rows: n, cols: V, vocabStart: 0, ...state });
@@ -110,17 +119,89 @@ function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
       rowScale,
       dlogits,
     });
-    // (n, C) = (n, V) · (V, C)
-    matmul({ a: dlogits, b: weight.data, out: dhidden.subarray(r0 * C, (r0 + n) * C), m: n, n: C, k: V });
-    // (V, C) += (n, V)ᵀ · (n, C)
-    if (wgrad) matmul({ a: dlogits, b: h, out: wgrad, m: V, n: C, k: n, transA: true, accumulate: true });
+    const dh = dhidden.subarray(r0 * C, (r0 + n) * C); // (n, C)
+    weight.forEach((block, i) => {
+      const { rowStart, rowCount } = rowsOf(block);
+      // the block's columns of dlogits (n, rows), contiguous: a copy when the weight is split
+      const d = part ? columns(dlogits, n, V, rowStart, rowCount, part) : dlogits;
+      // (n, C) (+)= (n, rows) · (rows, C): a split weight sums its blocks' products
+      matmul({ a: d, b: block.data, out: dh, m: n, n: C, k: rowCount, accumulate: i > 0 });
+      // (rows, C) += (n, rows)ᵀ · (n, C)
+      if (block.trainable)
+        matmul({ a: d, b: h, out: gradOf(block), m: rowCount, n: C, k: n, transA: true, accumulate: true });
+    });
   }
   return { dhidden };
 }
 
-/** Full logits (N, V) = hidden (N, C) · Wᵀ, for evaluation and generation; in `out` when given. */
-export function lmHeadLogits(hidden: F32, rows: number, weight: F32, vocab: number, dim: number, out?: F32): F32 {
+/** Rows of (rows, V) logits an array of `like`'s memory holds (its largest array), at least one. */
+function tileCap(like: F32, vocab: number): number {
+  const limit = like instanceof Float64Array ? undefined : memoryOf(like).maxArrayBytes;
+  return limit === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(limit / (4 * vocab)));
+}
+
+function tableBlocks(weight: readonly Parameter[]): TableBlock[] {
+  return weight.map((p) => ({ data: p.data, ...rowsOf(p) }));
+}
+
+/** src's columns [start, start + count) of its (rows, cols) into dst (rows, count). */
+function columns(src: F32, rows: number, cols: number, start: number, count: number, dst: F32): F32 {
+  kernel('stridedCopy')({
+    src: src.subarray(start),
+    dst,
+    counts: [rows, 1, 1],
+    inner: count,
+    srcStrides: [cols, 0, 0],
+    dstStrides: [count, 0, 0],
+  });
+  return dst;
+}
+
+/** out (rows, V) = hidden (rows, C) · Wᵀ; a split W one block at a time through `part`, copied to its columns. */
+function blockLogits(
+  hidden: F32,
+  rows: number,
+  weight: readonly TableBlock[],
+  vocab: number,
+  dim: number,
+  out: F32,
+  part: F32 | undefined,
+): void {
+  const matmul = kernel('matmul');
+  if (weight.length === 1 || !part) {
+    matmul({ a: hidden, b: weight[0]!.data, out, m: rows, n: vocab, k: dim, transB: true });
+    return;
+  }
+  for (const { data, rowStart, rowCount } of weight) {
+    matmul({ a: hidden, b: data, out: part, m: rows, n: rowCount, k: dim, transB: true }); // (rows, count)
+    kernel('stridedCopy')({
+      src: part,
+      dst: out.subarray(rowStart),
+      counts: [rows, 1, 1],
+      inner: rowCount,
+      srcStrides: [rowCount, 0, 0],
+      dstStrides: [vocab, 0, 0],
+    });
+  }
+}
+
+/**
+ * Full logits (N, V) = hidden (N, C) · Wᵀ, for evaluation and generation; in `out` when given. A weight split into
+ * row blocks goes one block at a time through a (N, rows of a block) buffer (in `ws` when given).
+ */
+export function lmHeadLogits(
+  hidden: F32,
+  rows: number,
+  weight: readonly TableBlock[],
+  vocab: number,
+  dim: number,
+  out?: F32,
+  ws?: Workspace,
+): F32 {
   const logits = out ?? allocLike(hidden, rows * vocab); // (N, V)
-  kernel('matmul')({ a: hidden, b: weight, out: logits, m: rows, n: vocab, k: dim, transB: true });
+  const widest = Math.max(...weight.map((b) => b.rowCount));
+  const part =
+    weight.length > 1 ? buffer(ws?.temp.scope('lm-head'), 'block', hidden, rows * widest) : undefined;
+  blockLogits(hidden, rows, weight, vocab, dim, logits, part);
   return logits;
 }

@@ -1,8 +1,8 @@
 // Assembling a model's layers from its prepared weights (transformers' *Model __init__ plus weight tying).
 import type { LinearModule, Parameter } from '@lora/core';
 import { Nf4Linear } from '@lora/quant-nf4';
-import { Attention } from './attention.js';
 import { architectureSpec, type ModelNames, type TensorSpec } from './architectures/index.js';
+import { Attention } from './attention.js';
 import type { ModelConfig } from './config.js';
 import { DecoderBlock } from './decoder-block.js';
 import { DenseLinear } from './dense-linear.js';
@@ -11,18 +11,20 @@ import { Mlp } from './mlp.js';
 import { Norm } from './norm.js';
 import { makeParameter } from './parameter.js';
 import { RopeTables } from './rope.js';
-import { type PreparedWeight, isQuantized, linearShape } from './weights.js';
+import { RowBlocks } from './row-blocks.js';
+import { isQuantized, linearShape, type PreparedWeight } from './weights.js';
 
 export interface ModelParts {
   names: ModelNames;
   specs: TensorSpec[];
   /** every linear by Hugging Face module name; replaceable */
   linears: Map<string, LinearModule>;
-  embed: Parameter;
-  /** GPT-2's learned positions */
-  positions: Parameter | undefined;
-  /** the output embedding: `embed` itself when tied */
-  lmHead: Parameter;
+  /** the token embedding (V, C), as row blocks (one unless a memory's array limit split it) */
+  embed: RowBlocks;
+  /** GPT-2's learned positions (P, C) */
+  positions: RowBlocks | undefined;
+  /** the output embedding (V, C): `embed` itself when tied */
+  lmHead: RowBlocks;
   blocks: DecoderBlock[];
   finalNorm: Norm;
   norms: Norm[];
@@ -67,7 +69,7 @@ export function buildModelParts(
   }
   const param = (name: string, decay: boolean): Parameter =>
     makeParameter(name, bySpec.get(name)!.shape, dense.get(name)!, decay);
-  const embed = param(names.embed, true);
+  const embed = new RowBlocks(param(names.embed, true));
   const norms: Norm[] = [];
   const norm = (prefix: string): Norm => {
     const bias = names.normKind === 'layer' ? param(`${prefix}.bias`, false) : undefined;
@@ -99,8 +101,8 @@ export function buildModelParts(
     specs,
     linears,
     embed,
-    positions: names.positions ? param(names.positions, true) : undefined,
-    lmHead: names.lmHead ? param(names.lmHead, true) : embed,
+    positions: names.positions ? new RowBlocks(param(names.positions, true)) : undefined,
+    lmHead: names.lmHead ? new RowBlocks(param(names.lmHead, true)) : embed,
     blocks,
     finalNorm: norm(names.finalNorm),
     norms,

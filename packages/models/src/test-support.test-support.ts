@@ -140,9 +140,17 @@ const MICRO: Record<Architecture, Record<string, unknown>> = {
   },
 };
 
-/** A micro model (hidden 8, 2 layers, vocab 11) whose weights are Float64Array: float64 end to end for gradchecks. */
-export function microModel(architecture: Architecture, seed = 1, precision: 'f64' | 'f32' = 'f64'): CausalLM {
-  const config = parseModelConfig(MICRO[architecture], `micro ${architecture}`);
+/**
+ * A micro model (hidden 8, 2 layers, vocab 11) whose weights are Float64Array: float64 end to end for gradchecks.
+ * `overrides` change its config.json (e.g. vocab_size, tie_word_embeddings).
+ */
+export function microModel(
+  architecture: Architecture,
+  seed = 1,
+  precision: 'f64' | 'f32' = 'f64',
+  overrides: Record<string, unknown> = {},
+): CausalLM {
+  const config = parseModelConfig({ ...MICRO[architecture], ...overrides }, `micro ${architecture}`);
   const weights = new Map<string, Float32Array>();
   tensorSpecs(config).forEach((spec, i) => {
     const n = spec.shape.reduce((a, b) => a * b, 1);
