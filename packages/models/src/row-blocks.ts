@@ -105,17 +105,25 @@ export class RowBlocks {
     const n = this.cols;
     const slice = (whole: Float32Array, start: number) =>
       memory.upload(whole.subarray(start * n, Math.min(this.rows, start + per) * n));
-    this.parts = starts.map((start) => {
-      const count = Math.min(per, this.rows - start);
-      const p: Parameter = {
-        name: this.name,
-        shape: [count, n],
-        data: slice(data, start),
-        grad: grad ? slice(grad, start) : undefined,
-        trainable: first.trainable,
-        decay: first.decay,
-      };
+    // the first block stays the Parameter it was (whole again when there is one), so holders of it (an adapter's
+    // modules_to_save) keep seeing the tensor's values
+    this.parts = starts.map((start, i) => {
+      const p: Parameter =
+        i === 0
+          ? first
+          : {
+              name: this.name,
+              shape: [],
+              data,
+              grad: undefined,
+              trainable: first.trainable,
+              decay: first.decay,
+            };
+      p.shape = [Math.min(per, this.rows - start), n];
+      p.data = slice(data, start);
+      p.grad = grad ? slice(grad, start) : undefined;
       if (starts.length > 1) p.rowBlock = { rowStart: start, rows: this.rows };
+      else delete p.rowBlock;
       return p;
     });
   }
