@@ -83,11 +83,12 @@ export { checkDropoutArgs, checkUniformNoiseArgs } from './kernels/reference/ran
 export { checkRmsnormArgs, checkRmsnormBackwardArgs } from './kernels/reference/rmsnorm.js';
 export { checkRopeArgs } from './kernels/reference/rope.js';
 export { checkSgdArgs } from './kernels/reference/sgd.js';
+export { checkSoftcapArgs } from './kernels/reference/softcap.js';
 export { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './kernels/reference/softmax.js';
 export type * from './kernels/types.js';
-export { checkSoftcapArgs } from './kernels/reference/softcap.js';
 export { KERNEL_NAMES } from './kernels/types.js';
 export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
+export { parameterKey } from './module.js';
 export type { Prng, PrngState } from './random.js';
 export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
 export { referenceKernels, registerReferenceBackend } from './register-reference.js';

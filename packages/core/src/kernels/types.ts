@@ -588,6 +588,8 @@ export interface KernelSignatures {
   siluBackward: (args: UnaryBackwardArgs) => void;
   geluTanh: (args: UnaryArgs) => void;
   geluTanhBackward: (args: UnaryBackwardArgs) => void;
+  softcap: (args: SoftcapArgs) => void;
+  softcapBackward: (args: SoftcapBackwardArgs) => void;
   crossEntropyChunk: (args: CrossEntropyChunkArgs) => void;
   crossEntropyChunkBackward: (args: CrossEntropyChunkBackwardArgs) => void;
   embedding: (args: EmbeddingArgs) => void;
@@ -600,8 +602,6 @@ export interface KernelSignatures {
   stridedCopy: (args: StridedCopyArgs) => void;
   add: (args: AddArgs) => void;
   mul: (args: MulArgs) => void;
-  softcap: (args: SoftcapArgs) => void;
-  softcapBackward: (args: SoftcapBackwardArgs) => void;
   axpy: (args: AxpyArgs) => void;
   scale: (args: ScaleArgs) => void;
   addBias: (args: AddBiasArgs) => void;
@@ -640,6 +640,8 @@ export const KERNEL_NAMES = [
   'siluBackward',
   'geluTanh',
   'geluTanhBackward',
+  'softcap',
+  'softcapBackward',
   'crossEntropyChunk',
   'crossEntropyChunkBackward',
   'embedding',
@@ -652,8 +654,6 @@ export const KERNEL_NAMES = [
   'stridedCopy',
   'add',
   'mul',
-  'softcap',
-  'softcapBackward',
   'axpy',
   'scale',
   'addBias',
