@@ -23,6 +23,15 @@ export interface Parameter {
   rowBlock?: { rowStart: number; rows: number };
 }
 
+/**
+ * What stores keyed by parameter (a checkpoint's trainable tensors, the optimizer's state) call a parameter: its
+ * name, and for a row block of a split tensor the rows it holds, e.g. "model.embed_tokens.weight[0:16384]".
+ */
+export function parameterKey(p: Parameter): string {
+  const block = p.rowBlock;
+  return block ? `${p.name}[${block.rowStart}:${block.rowStart + p.shape[0]!}]` : p.name;
+}
+
 /** Per-call state: training mode enables dropout; `rng` makes it reproducible (each dropout draws its seed from it). */
 export interface ForwardContext {
   training: boolean;

@@ -1,4 +1,4 @@
-import { type DeviceMemory, hostMemory, type Parameter } from '@lora/core';
+import { type DeviceMemory, hostMemory, onOpaqueBackend, type Parameter, toHost } from '@lora/core';
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
 import type { CausalLM } from './causal-lm.js';
@@ -74,8 +74,8 @@ async function byName(model: CausalLM): Promise<Map<string, { data: number[]; gr
   const out = new Map<string, { data: number[]; grad: number[] }>();
   for (const p of model.parameters()) {
     const entry = out.get(p.name) ?? { data: [], grad: [] };
-    entry.data.push(...host(p.data));
-    if (p.grad) entry.grad.push(...host(p.grad));
+    entry.data.push(...(await toHost(p.data)));
+    if (p.grad) entry.grad.push(...(await toHost(p.grad)));
     out.set(p.name, entry);
   }
   return out;
@@ -130,4 +130,57 @@ describe.each(ARCHS)('CausalLM %s with its tables split into row blocks', (arch)
     );
     expect(await split.exportWeights()).toEqual(await whole.exportWeights());
   });
+});
+
+describe('CausalLM on a device whose largest array is 1,200 B (the opaque backend with a cap)', () => {
+  // 1,200 B holds the micro models' largest activation (GPT-2's (N, 3C) = 1,152 B); the tables split into 36, 36, 28
+  test.each(ARCHS)(
+    '%s: no array above the cap, and the losses of the whole model on the host',
+    async (arch) => {
+      const config = { vocab_size: VOCAB, ...(arch === 'gpt2' ? { n_positions: 32 } : {}) };
+      const make = () => {
+        const model = microModel(arch, 1, 'f32', config);
+        model.vocabChunk = CHUNK;
+        model.setTrainable(() => true);
+        return model;
+      };
+      const whole = make();
+      const scoring = { training: false, backward: false };
+      const training = { training: true, backward: true };
+      const prompt = batch.inputIds.subarray(0, 2 * 3);
+      const expected = {
+        scoring: await whole.step(batch, scoring),
+        training: await whole.step(batch, training),
+        params: await byName(whole),
+        next: await whole.forwardIncremental(prompt, 2, 3, whole.createKvCache(2, 8)),
+      };
+      const split = make();
+      await onOpaqueBackend(async (memory) => {
+        memory.maxArrayBytes = 1200;
+        try {
+          await split.useMemory(memory);
+          expect(
+            split
+              .parameters()
+              .filter((p) => p.rowBlock)
+              .map((p) => p.shape[0]),
+          ).toEqual(
+            arch === 'llama' || arch === 'mistral' || arch === 'phi3'
+              ? [37, 37, 26, 36, 36, 28]
+              : [36, 36, 28],
+          );
+          expect(await split.step(batch, scoring)).toEqual(expected.scoring);
+          expect(await split.step(batch, training)).toEqual(expected.training);
+          const got = await byName(split);
+          for (const [name, { grad }] of expected.params)
+            expectClose(got.get(name)!.grad, grad, { rtol: 1e-5, atol: 1e-6 }, name);
+          expect(await split.forwardIncremental(prompt, 2, 3, split.createKvCache(2, 8))).toEqual(
+            expected.next,
+          );
+        } finally {
+          memory.maxArrayBytes = undefined;
+        }
+      });
+    },
+  );
 });

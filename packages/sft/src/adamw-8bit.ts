@@ -13,6 +13,7 @@ import {
   kernel,
   memoryOf,
   type Parameter,
+  parameterKey,
   toHost,
   type U8,
   writeHost,
@@ -20,9 +21,9 @@ import {
 import type { TensorInputs } from '@lora/safetensors';
 import { type AdamwOptions, resolveAdamwOptions } from './adamw.js';
 import { CheckpointError, TrainerConfigError } from './errors.js';
-import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
 import { loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
-import { checkTrainable, packParameters, type ParameterGroup } from './parameter-groups.js';
+import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
+import { checkTrainable, type ParameterGroup, packParameters } from './parameter-groups.js';
 
 /** bitsandbytes' min_8bit_size: tensors with fewer elements keep 32-bit state. */
 export const MIN_8BIT_SIZE = 4096;
@@ -158,12 +159,12 @@ export class AdamW8bit implements Optimizer {
       for (const [i, p] of s.group.params.entries()) {
         const [start, end] = [s.group.offsets[i]!, s.group.offsets[i]! + p.data.length];
         if (!s.blockwise) {
-          tensors[`${p.name}.state1`] = {
+          tensors[`${parameterKey(p)}.state1`] = {
             dtype: 'F32',
             shape: p.shape,
             data: await toHost(s.m.subarray(start, end)),
           };
-          tensors[`${p.name}.state2`] = {
+          tensors[`${parameterKey(p)}.state2`] = {
             dtype: 'F32',
             shape: p.shape,
             data: await toHost(s.v.subarray(start, end)),
@@ -172,22 +173,22 @@ export class AdamW8bit implements Optimizer {
         }
         const blocks = [start / ADAMW8BIT_BLOCKSIZE, Math.ceil(end / ADAMW8BIT_BLOCKSIZE)] as const;
         const shape = [blocks[1] - blocks[0]];
-        tensors[`${p.name}.state1`] = {
+        tensors[`${parameterKey(p)}.state1`] = {
           dtype: 'U8',
           shape: p.shape,
           data: await toHost(s.state1.subarray(start, end)),
         };
-        tensors[`${p.name}.state2`] = {
+        tensors[`${parameterKey(p)}.state2`] = {
           dtype: 'U8',
           shape: p.shape,
           data: await toHost(s.state2.subarray(start, end)),
         };
-        tensors[`${p.name}.absmax1`] = {
+        tensors[`${parameterKey(p)}.absmax1`] = {
           dtype: 'F32',
           shape,
           data: await toHost(s.absmax1.subarray(...blocks)),
         };
-        tensors[`${p.name}.absmax2`] = {
+        tensors[`${parameterKey(p)}.absmax2`] = {
           dtype: 'F32',
           shape,
           data: await toHost(s.absmax2.subarray(...blocks)),
@@ -245,8 +246,14 @@ export class AdamW8bit implements Optimizer {
       if (!s.blockwise) {
         group.params.forEach((p, i) => {
           const [start, end] = [group.offsets[i]!, group.offsets[i]! + p.data.length];
-          writeHost(s.m.subarray(start, end), get<Float32Array>(`${p.name}.state1`, false, p.data.length));
-          writeHost(s.v.subarray(start, end), get<Float32Array>(`${p.name}.state2`, false, p.data.length));
+          writeHost(
+            s.m.subarray(start, end),
+            get<Float32Array>(`${parameterKey(p)}.state1`, false, p.data.length),
+          );
+          writeHost(
+            s.v.subarray(start, end),
+            get<Float32Array>(`${parameterKey(p)}.state2`, false, p.data.length),
+          );
         });
         continue;
       }
@@ -263,10 +270,10 @@ export class AdamW8bit implements Optimizer {
         const start = group.offsets[i]!;
         const n = p.data.length;
         const [b0, nb] = [start / ADAMW8BIT_BLOCKSIZE, Math.ceil(n / ADAMW8BIT_BLOCKSIZE)];
-        host.state1.set(get<Uint8Array>(`${p.name}.state1`, true, n), start);
-        host.state2.set(get<Uint8Array>(`${p.name}.state2`, true, n), start);
-        host.absmax1.set(get<Float32Array>(`${p.name}.absmax1`, false, nb), b0);
-        host.absmax2.set(get<Float32Array>(`${p.name}.absmax2`, false, nb), b0);
+        host.state1.set(get<Uint8Array>(`${parameterKey(p)}.state1`, true, n), start);
+        host.state2.set(get<Uint8Array>(`${parameterKey(p)}.state2`, true, n), start);
+        host.absmax1.set(get<Float32Array>(`${parameterKey(p)}.absmax1`, false, nb), b0);
+        host.absmax2.set(get<Float32Array>(`${parameterKey(p)}.absmax2`, false, nb), b0);
       });
       const memory = memoryOf(s.absmax1);
       memory.write(s.state1, host.state1);

@@ -2,7 +2,15 @@
 // through the active backend's `adamw` kernel — one call per weight-decay group over the packed parameters (see
 // parameter-groups.ts); parameters with `decay: false` get weight decay 0 (transformers' get_decay_parameter_names
 // puts biases and norm weights in the no-decay group).
-import { allocLike, type F32, kernel, type Parameter, readableOnHost, writeHost } from '@lora/core';
+import {
+  allocLike,
+  type F32,
+  kernel,
+  type Parameter,
+  parameterKey,
+  readableOnHost,
+  writeHost,
+} from '@lora/core';
 import type { TensorInputs } from '@lora/safetensors';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import { type GroupOptions, loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
@@ -176,8 +184,12 @@ export class AdamW implements Optimizer {
     const tensors: Record<string, TensorInputs[string]> = {};
     for (const [i, p] of this.params.entries()) {
       const s = this.#state[i]!;
-      tensors[`${p.name}.exp_avg`] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(s.expAvg) };
-      tensors[`${p.name}.exp_avg_sq`] = {
+      tensors[`${parameterKey(p)}.exp_avg`] = {
+        dtype: 'F32',
+        shape: p.shape,
+        data: await readableOnHost(s.expAvg),
+      };
+      tensors[`${parameterKey(p)}.exp_avg_sq`] = {
         dtype: 'F32',
         shape: p.shape,
         data: await readableOnHost(s.expAvgSq),
@@ -196,11 +208,14 @@ export class AdamW implements Optimizer {
 
   loadState(step: number, tensors: SavedOptimizerTensors, path: string): void {
     const states = this.params.map((p) => {
-      const [expAvg, expAvgSq] = [tensors.get(`${p.name}.exp_avg`), tensors.get(`${p.name}.exp_avg_sq`)];
+      const [expAvg, expAvgSq] = [
+        tensors.get(`${parameterKey(p)}.exp_avg`),
+        tensors.get(`${parameterKey(p)}.exp_avg_sq`),
+      ];
       if (!(expAvg instanceof Float32Array) || !(expAvgSq instanceof Float32Array)) {
         throw new CheckpointError(
           path,
-          `${path}: expected float32 "${p.name}.exp_avg" and "${p.name}.exp_avg_sq", got ${expAvg ? '' : 'no exp_avg '}${expAvgSq ? '' : 'no exp_avg_sq'}`.trim(),
+          `${path}: expected float32 "${parameterKey(p)}.exp_avg" and "${parameterKey(p)}.exp_avg_sq", got ${expAvg ? '' : 'no exp_avg '}${expAvgSq ? '' : 'no exp_avg_sq'}`.trim(),
         );
       }
       return { expAvg, expAvgSq };

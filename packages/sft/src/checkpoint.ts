@@ -1,7 +1,7 @@
 // What a checkpoint-N/ folder holds and how it is read back: trainable parameters and the optimizer's state as
 // safetensors, scheduler, RNG and data position as JSON, trainer_state.json, and the caller's adapter files — in any
 // run storage (a Node folder, the browser's OPFS, memory).
-import { type Parameter, readableOnHost } from '@lora/core';
+import { type Parameter, parameterKey, readableOnHost } from '@lora/core';
 import { SafetensorsBuffer, serializeSafetensorsParts, type TensorInputs } from '@lora/safetensors';
 import { CHECKPOINT_PREFIX, listCheckpoints } from './checkpoint-io.js';
 import {
@@ -73,7 +73,7 @@ export async function saveCheckpoint(storage: RunStorage, c: CheckpointContents)
 async function fillCheckpoint(folder: FolderWriter, c: CheckpointContents): Promise<void> {
   const trainable: Record<string, TensorInputs[string]> = {};
   for (const p of c.params)
-    trainable[p.name] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(p.data) };
+    trainable[parameterKey(p)] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(p.data) };
   // written in parts, from the arrays themselves where host code reads them (JS heap, wasm memory): no copy
   await folder.writeFile(TRAINABLE_FILE, serializeSafetensorsParts(trainable, { format: 'pt' }));
   const state = await c.optimizer.saveState();

@@ -56,3 +56,25 @@ describe.each(backends)('packParameters on %s', (_backend, on) => {
       expect(packParameters([])).toEqual([]);
     }));
 });
+
+test("in a memory with a largest array, a group's parameters are packed into as many arrays as fit it", () =>
+  onOpaqueBackend(async (memory) => {
+    memory.maxArrayBytes = 4 * 5;
+    try {
+      const params = [
+        param('model.embed_tokens.weight', [1, 2, 3], true), // a row block of a split tensor is a parameter too
+        param('model.embed_tokens.weight', [4, 5], true),
+        param('w', [6, 7, 8, 9], true),
+        param('b', [10], false),
+      ];
+      const groups = packParameters(params);
+      expect(groups.map((g) => [g.decay, g.params.map((p) => p.name), g.size])).toEqual([
+        [true, ['model.embed_tokens.weight', 'model.embed_tokens.weight'], 5],
+        [true, ['w'], 4],
+        [false, ['b'], 1],
+      ]);
+      expect(Array.from(await toHost(groups[1]!.data))).toEqual([6, 7, 8, 9]);
+    } finally {
+      memory.maxArrayBytes = undefined;
+    }
+  }));

@@ -1,7 +1,8 @@
 // Trainable parameters packed by optimizer group — weight decay on or off, learning-rate scale (LoRA+), blockwise
 // state — into one flat array each for values and one for gradients (the layout of PyTorch's fused AdamW and apex's
 // multi_tensor_apply): AdamW, the gradient norm, the NaN guard and zeroing then run as one kernel per group, however
-// many tensors a model trains.
+// many tensors a model trains. In a memory with a largest array (a GPU's largest storage binding) a group's tensors
+// are packed into as many arrays as that takes (a row block of a split tensor is a parameter like any other).
 import { allocLike, type F32, kernel, memoryOf, type Parameter } from '@lora/core';
 import { TrainerConfigError } from './errors.js';
 
@@ -65,12 +66,35 @@ export function packParameters(params: readonly Parameter[], options: PackOption
         const members = params.filter(
           (p) => p.decay === decay && scaleOf(p) === lrScale && (isBlockwise?.(p) ?? false) === blockwise,
         );
-        if (members.length > 0)
-          groups.push(packGroup(members, { decay, lrScale, blockwise }, blockwise ? blocksize : 1));
+        const align = blockwise ? blocksize : 1;
+        for (const run of withinLimit(members, align))
+          groups.push(packGroup(run, { decay, lrScale, blockwise }, align));
       }
     }
   }
   return groups;
+}
+
+/** `members` in order, in runs whose packed arrays fit their memory's largest array (one run without a limit). */
+function withinLimit(members: Parameter[], align: number): Parameter[][] {
+  if (members.length === 0) return [];
+  const like = members[0]!.data;
+  const limit = like instanceof Float64Array ? undefined : memoryOf(like).maxArrayBytes;
+  if (limit === undefined) return [members];
+  const runs: Parameter[][] = [];
+  let run: Parameter[] = [];
+  let bytes = 0;
+  for (const p of members) {
+    const size = 4 * Math.ceil(p.data.length / align) * align;
+    if (run.length > 0 && bytes + size > limit) {
+      runs.push(run);
+      [run, bytes] = [[], 0];
+    }
+    run.push(p);
+    bytes += size;
+  }
+  runs.push(run);
+  return runs;
 }
 
 function packGroup(

@@ -1,6 +1,6 @@
 // Restoring a run from checkpoint-N/: parameters, the optimizer's state and step, dropout RNG words, data position and
 // trainer state — after checking the checkpoint was written for the same data layout and parameters.
-import { type Parameter, writeHost } from '@lora/core';
+import { type Parameter, parameterKey, writeHost } from '@lora/core';
 import type { LoadedCheckpoint } from './checkpoint.js';
 import type { ResolvedConfig } from './config.js';
 import { CheckpointError } from './errors.js';
@@ -62,7 +62,7 @@ export function restoreCheckpoint(
     'the checkpoint is inconsistent',
   );
 
-  const names = new Set(params.map((p) => p.name));
+  const names = new Set(params.map(parameterKey));
   const extra = [...loaded.params.keys()].filter((n) => !names.has(n));
   if (extra.length > 0) {
     throw new CheckpointError(
@@ -71,20 +71,20 @@ export function restoreCheckpoint(
     );
   }
   for (const p of params) {
-    const saved = loaded.params.get(p.name);
+    const saved = loaded.params.get(parameterKey(p));
     if (!saved)
       throw new CheckpointError(
         path,
-        `resume from ${path}: expected trainable parameter "${p.name}" in the checkpoint, got none`,
+        `resume from ${path}: expected trainable parameter "${parameterKey(p)}" in the checkpoint, got none`,
       );
     if (saved.length !== p.data.length) {
       throw new CheckpointError(
         path,
-        `resume from ${path}: parameter "${p.name}" expected ${p.data.length} elements, got ${saved.length}`,
+        `resume from ${path}: parameter "${parameterKey(p)}" expected ${p.data.length} elements, got ${saved.length}`,
       );
     }
   }
-  for (const p of params) writeHost(p.data, loaded.params.get(p.name)!);
+  for (const p of params) writeHost(p.data, loaded.params.get(parameterKey(p))!);
   optimizer.loadState(loaded.optimizerStep, loaded.optimizerTensors, loaded.optimizerPath);
 
   const notes: string[] = [];

@@ -1,7 +1,7 @@
 // The SFT training loop, transformers' Trainer._inner_training_loop semantics: epochs of optimizer steps over
 // accumulated micro-batches; log, evaluate and save by step counts; resume from the latest checkpoint exactly. Its
 // files go through a RunStorage, so the CLI (a Node folder) and a page (OPFS or memory) run this same loop.
-import { allocLike, type Parameter } from '@lora/core';
+import { allocLike, type Parameter, parameterKey } from '@lora/core';
 import {
   type CollateSettings,
   checkExamples,
@@ -120,12 +120,13 @@ export class Trainer {
     const all = model.parameters();
     const seen = new Set<string>();
     for (const p of all) {
-      if (seen.has(p.name))
+      const key = parameterKey(p); // a row block of a split tensor: its name and rows
+      if (seen.has(key))
         throw new TrainerConfigError(
           'model',
-          `model.parameters(): expected unique names, got "${p.name}" twice`,
+          `model.parameters(): expected unique names, got "${key}" twice`,
         );
-      seen.add(p.name);
+      seen.add(key);
     }
     const trainable = all.filter((p) => p.trainable);
     for (const p of trainable) p.grad ??= allocLike(p.data, p.data.length); // models may allocate lazily

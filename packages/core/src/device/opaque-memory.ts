@@ -1,6 +1,7 @@
 // A device memory without a device: each array is an opaque handle over a host typed array — not indexable and not an
 // ArrayBuffer view, as a GPU buffer view is. Views of one allocation share it, freeing any view frees the allocation,
 // a freed array is refused everywhere, and what crosses to and from the "device" is counted. See opaque-backend.ts.
+// A test may give it a largest array (maxArrayBytes, as a GPU's largest storage binding): larger ones are refused.
 import type { DeviceArray, F32, I32, U8 } from './arrays.js';
 import { type DeviceCounters, type DeviceHandle, type DeviceMemory, DeviceMemoryError } from './memory.js';
 
@@ -62,6 +63,12 @@ export class OpaqueMemory implements DeviceMemory {
   #allocations = 0;
   #live = 0;
 
+  /**
+   * The largest array, in bytes: an allocation or upload above it throws, as creating a GPU binding that large
+   * would fail. Unbounded by default; tests set it to run a model as a device with a small binding limit would.
+   */
+  maxArrayBytes: number | undefined;
+
   constructor(readonly name = 'opaque') {}
 
   /** allocations made and not yet freed */
@@ -70,6 +77,10 @@ export class OpaqueMemory implements DeviceMemory {
   }
 
   #wrap(view: HostArray): OpaqueArray {
+    if (this.maxArrayBytes !== undefined && view.byteLength > this.maxArrayBytes)
+      throw new OpaqueArrayError(
+        `${this.name} alloc: expected at most maxArrayBytes = ${this.maxArrayBytes} bytes, got ${view.byteLength}`,
+      );
     this.#live++;
     return new OpaqueArray(this, { id: this.#allocations++, freed: false }, view);
   }
