@@ -28,6 +28,8 @@ export interface AttentionSpec {
   rope: RopeTables | undefined;
   /** sliding-window attention (Mistral): a query sees only the last `window` keys up to itself; undefined = all */
   window?: number;
+  /** Gemma 2's attn_logit_softcapping: scores = cap · tanh(scores / cap) before the masks; undefined = none */
+  softcap?: number;
   names: AttentionNames;
 }
 
@@ -141,9 +143,19 @@ export class Attention {
   }
 
   private sdpaShape(layout: BatchLayout): SdpaShape {
-    const { heads, kvHeads, headDim, scale, window } = this.spec;
+    const { heads, kvHeads, headDim, scale, window, softcap } = this.spec;
     const { keyMask, segmentStarts } = layout.device;
-    return { segments: layout.segments, heads, kvHeads, headDim, scale, keyMask, segmentStarts, window };
+    return {
+      segments: layout.segments,
+      heads,
+      kvHeads,
+      headDim,
+      scale,
+      keyMask,
+      segmentStarts,
+      window,
+      softcap,
+    };
   }
 
   /**
@@ -227,7 +239,7 @@ export class Attention {
     ctx: ForwardContext,
     ws?: Workspace,
   ): F32 {
-    const { heads, kvHeads, headDim: D, scale, names, window } = this.spec;
+    const { heads, kvHeads, headDim: D, scale, names, window, softcap } = this.spec;
     const { batch: B, queries: n, start, capacity } = layout;
     const positions = { host: layout.positions, device: layout.devicePositions };
     const { q, k, v } = this.project(x, B * n, positions, ctx, ws);
@@ -262,6 +274,7 @@ export class Attention {
         keyMask: layout.keyMask,
         maskOffsets: layout.maskOffsets,
         window,
+        softcap,
       },
       ws?.scope('sdpa'),
     );

@@ -284,6 +284,7 @@ export class CausalLM implements LinearContainer {
         backward: options.backward,
         lossScale: options.lossScale ?? 1,
         stats,
+        softcap: this.#p.logitSoftcap,
       },
       head,
     );
@@ -368,6 +369,14 @@ export class CausalLM implements LinearContainer {
     return this.#memory;
   }
 
+  /** (rows, V) logits soft-capped in place (Gemma 2's final_logit_softcapping), as every logits output is. */
+  #softcapped(logits: F32, rows: number): F32 {
+    const cap = this.#p.logitSoftcap;
+    if (cap !== undefined)
+      kernel('softcap')({ x: logits, out: logits, n: rows * this.config.vocabSize, cap });
+    return logits;
+  }
+
   #positionArgs(positions: I32) {
     return this.#p.positions ? { positionTable: this.#p.positions.tables(), positions } : {};
   }
@@ -419,7 +428,7 @@ export class CausalLM implements LinearContainer {
     });
     const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')).out;
     const logits = lmHeadLogits(fin, N, this.#p.lmHead.tables(), V, C, ws.take('logits', fin, N * V), ws);
-    return toHost(logits);
+    return toHost(this.#softcapped(logits, N));
   }
 
   createKvCache(batch: number, maxTokens: number): KvCache {
@@ -495,7 +504,8 @@ export class CausalLM implements LinearContainer {
     });
     const fin = this.#p.finalNorm.forward(last, batch, ws.scope('final-norm')).out;
     const logits = ws.take('logits', fin, batch * V); // (B, V)
-    return toHost(lmHeadLogits(fin, batch, this.#p.lmHead.tables(), V, C, logits, ws));
+    const out = lmHeadLogits(fin, batch, this.#p.lmHead.tables(), V, C, logits, ws);
+    return toHost(this.#softcapped(out, batch));
   }
 
   /**

@@ -150,10 +150,26 @@ describeWithFixtures('parseModelConfig on real config.json files', () => {
     expect(config.raw).toBe(json);
   });
 
-  test('Gemma2 (gemma2_2b) is refused, naming model_type', () => {
-    expect(() => parseModelConfig(preset('gemma2_2b'), 'gemma2/config.json')).toThrow(
-      'gemma2/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", got "gemma2"',
-    );
+  test('Gemma-2-2B-it (gemma2_2b): soft-capping, query_pre_attn_scalar, every other layer sliding', () => {
+    expect(parseModelConfig(preset('gemma2_2b'), 'config.json')).toMatchObject({
+      architecture: 'gemma2',
+      vocabSize: 256000,
+      hiddenSize: 2304,
+      intermediateSize: 9216,
+      numLayers: 26,
+      numHeads: 8,
+      numKvHeads: 4,
+      headDim: 256,
+      maxPositions: 8192,
+      hiddenAct: 'gelu_pytorch_tanh',
+      tieWordEmbeddings: true,
+      slidingWindow: 4096,
+      slidingLayers: Array.from({ length: 26 }, (_, i) => i % 2 === 0),
+      queryPreAttnScalar: 256,
+      attnLogitSoftcapping: 50,
+      finalLogitSoftcapping: 30,
+      eosTokenIds: [1, 107],
+    });
   });
 });
 
@@ -171,7 +187,7 @@ describe('parseModelConfig errors name the file and key', () => {
       label: 'unknown model_type',
       raw: { ...llama, model_type: 'falcon' },
       message:
-        'x/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", got "falcon"',
+        'x/config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", "gemma2", got "falcon"',
     },
     {
       label: 'heads not dividing hidden',

@@ -1,7 +1,8 @@
 // config.json of a supported model, normalised: the fields common to every architecture here, the rest by the
 // architecture's spec (architectures/<name>/), which follows its transformers *Config class and defaults.
-import { ARCHITECTURES, type Architecture, findArchitecture } from './architectures/index.js';
+
 import { ConfigReader } from './architectures/config-reader.js';
+import { ARCHITECTURES, type Architecture, findArchitecture } from './architectures/index.js';
 import { ModelConfigError } from './errors.js';
 
 export { ARCHITECTURES, type Architecture };
@@ -47,8 +48,16 @@ export interface ModelConfig {
   scaleAttnByInverseLayerIdx: boolean;
   /** sliding-window attention: a query at index i sees keys j with i − window < j ≤ i; undefined = full attention */
   slidingWindow: number | undefined;
-  /** tanh soft-capping of attention scores and final logits (Gemma 2's); no architecture here sets them yet */
+  /**
+   * the layers slidingWindow applies to (Gemma 2's layer_types: every other layer, the first sliding); undefined =
+   * every layer
+   */
+  slidingLayers?: readonly boolean[];
+  /** Gemma 2's query_pre_attn_scalar: attention scores scaled by its −½ power instead of head_dim's */
+  queryPreAttnScalar?: number;
+  /** tanh soft-capping (Gemma 2's): attention scores = cap · tanh(scores / cap) before the masks and softmax */
   attnLogitSoftcapping?: number;
+  /** tanh soft-capping of the final logits, before the loss and in every logits output */
   finalLogitSoftcapping?: number;
 }
 

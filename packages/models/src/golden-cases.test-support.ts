@@ -56,6 +56,15 @@ const GRADS: Record<Architecture, string[]> = {
     'model.layers.1.mlp.up_proj.weight',
     'model.norm.weight',
   ],
+  gemma2: [
+    'model.embed_tokens.weight',
+    'model.layers.0.self_attn.q_proj.weight',
+    'model.layers.0.post_attention_layernorm.weight',
+    'model.layers.0.pre_feedforward_layernorm.weight',
+    'model.layers.1.self_attn.k_proj.weight',
+    'model.layers.1.post_feedforward_layernorm.weight',
+    'model.norm.weight',
+  ],
 };
 
 export const GOLDEN_CASES: GoldenCase[] = (

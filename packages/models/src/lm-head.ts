@@ -29,6 +29,8 @@ export interface LmHeadArgs {
    * first maximum, as torch.argmax) is the target]
    */
   stats: F32;
+  /** Gemma 2's final_logit_softcapping: the loss is that of cap · tanh(logits / cap); undefined = none */
+  softcap?: number;
 }
 
 /** Rows per tile: as many whole vocabulary rows as `rows × chunk` logits hold, 1 … rows. */
@@ -78,6 +80,8 @@ function chunkedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden?: F32 } {
       const v0 = rowStart + b0;
       const w = block.data.subarray(b0 * C, (b0 + cols) * C); // (cols, C)
       kernel('matmul')({ a: hidden, b: w, out: logits, m: M, n: cols, k: C, transB: true }); // (M, cols)
+      if (args.softcap !== undefined)
+        kernel('softcap')({ x: logits, out: logits, n: M * cols, cap: args.softcap });
       kernel('crossEntropyChunk')({ logits, rows: M, cols, vocabStart: v0, targets, ...state });
       kernel('argmaxChunk')({ logits, rows: M, cols, vocabStart: v0, ...state });
     }
@@ -106,6 +110,8 @@ function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
     const t = targets.subarray(r0, r0 + n); // (n)
     blockLogits(h, n, tableBlocks(weight), V, C, logits, part); // (n, V)
     const state = rowState(temp, hidden, n);
+    if (args.softcap !== undefined)
+      kernel('softcap')({ x: logits, out: logits, n: n * V, cap: args.softcap });
     kernel('crossEntropyChunk')({ logits, rows: n, cols: V, vocabStart: 0, targets: t, ...state });
     kernel('argmaxChunk')({ logits, rows: n, cols: V, vocabStart: 0, ...state });
     kernel('crossEntropyStats')({ rows: n, targets: t, ...state, stats });
@@ -119,6 +125,8 @@ function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
       rowScale,
       dlogits,
     });
+    if (args.softcap !== undefined)
+      kernel('softcapBackward')({ y: logits, dy: dlogits, dx: dlogits, n: n * V, cap: args.softcap });
     const dh = dhidden.subarray(r0 * C, (r0 + n) * C); // (n, C)
     weight.forEach((block, i) => {
       const { rowStart, rowCount } = rowsOf(block);

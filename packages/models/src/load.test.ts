@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from '@lora/core';
-import { Nf4Linear, dequantize4bit, quantize4bit } from '@lora/quant-nf4';
+import { dequantize4bit, Nf4Linear, quantize4bit } from '@lora/quant-nf4';
 import { SafetensorsFile, writeSafetensors } from '@lora/safetensors';
 import { expectClose } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -119,7 +119,10 @@ async function corrupt(
 ): Promise<string> {
   const path = join(dir, 'model.safetensors');
   const file = await SafetensorsFile.open(path);
-  const all: Record<string, { dtype: 'F32' | 'F16' | 'BF16' | 'U8'; shape: number[]; data: Float32Array | Uint8Array }> = {};
+  const all: Record<
+    string,
+    { dtype: 'F32' | 'F16' | 'BF16' | 'U8'; shape: number[]; data: Float32Array | Uint8Array }
+  > = {};
   for (const key of file.tensorNames()) {
     const info = file.info(key);
     if (info.dtype === 'U8') all[key] = { dtype: 'U8', shape: info.shape, data: await file.readRaw(key) };
@@ -136,15 +139,48 @@ async function corrupt(
 
 describe('non-finite base weights are refused at load, naming the file and the tensor', () => {
   test.each([
-    { label: 'a NaN in an F32 linear', arch: 'llama', name: 'model.layers.1.mlp.up_proj.weight', at: [5, 9], value: Number.NaN, dtype: 'F32' },
-    { label: 'an Inf in the embedding', arch: 'qwen2', name: 'model.embed_tokens.weight', at: [0], value: Number.POSITIVE_INFINITY, dtype: 'F32' },
-    { label: 'a -Inf in a BF16 norm', arch: 'gemma', name: 'model.norm.weight', at: [31], value: Number.NEGATIVE_INFINITY, dtype: 'BF16' },
-    { label: 'a NaN in a GPT-2 Conv1D weight (F16)', arch: 'gpt2', name: 'transformer.h.0.attn.c_attn.weight', at: [7], value: Number.NaN, dtype: 'F16' },
+    {
+      label: 'a NaN in an F32 linear',
+      arch: 'llama',
+      name: 'model.layers.1.mlp.up_proj.weight',
+      at: [5, 9],
+      value: Number.NaN,
+      dtype: 'F32',
+    },
+    {
+      label: 'an Inf in the embedding',
+      arch: 'qwen2',
+      name: 'model.embed_tokens.weight',
+      at: [0],
+      value: Number.POSITIVE_INFINITY,
+      dtype: 'F32',
+    },
+    {
+      label: 'a -Inf in a BF16 norm',
+      arch: 'gemma',
+      name: 'model.norm.weight',
+      at: [31],
+      value: Number.NEGATIVE_INFINITY,
+      dtype: 'BF16',
+    },
+    {
+      label: 'a NaN in a GPT-2 Conv1D weight (F16)',
+      arch: 'gpt2',
+      name: 'transformer.h.0.attn.c_attn.weight',
+      at: [7],
+      value: Number.NaN,
+      dtype: 'F16',
+    },
   ] as const)('$label', async ({ arch, name, at, value, dtype }) => {
     const { dir } = await writeTinyCheckpoint(fresh(), arch, { seed: 13 });
-    const path = await corrupt(dir, name, (d) => {
-      for (const i of at) d[i] = value;
-    }, dtype);
+    const path = await corrupt(
+      dir,
+      name,
+      (d) => {
+        for (const i of at) d[i] = value;
+      },
+      dtype,
+    );
     const message = `${path}: tensor "${name}": expected finite values, got ${at.length} non-finite of`;
     for (const options of [{}, { quantize: { quantType: 'nf4', doubleQuant: true } } as const]) {
       await expect(CausalLM.load(dir, options)).rejects.toThrow(ModelLoadError);
@@ -174,7 +210,9 @@ describe('non-finite base weights are refused at load, naming the file and the t
       CausalLM.fromWeights(m.config, (name) => (name === 'model.norm.weight' ? bad : w.get(name)?.data), {
         source: 'upload',
       }),
-    ).toThrow('upload: tensor "model.norm.weight": expected finite values, got 1 non-finite of 32 (first: element 3 is NaN)');
+    ).toThrow(
+      'upload: tensor "model.norm.weight": expected finite values, got 1 non-finite of 32 (first: element 3 is NaN)',
+    );
   });
 });
 
@@ -208,7 +246,8 @@ describe('load errors name the file and the tensor or key', () => {
       label: 'unknown model_type',
       edit: { model_type: 'falcon' },
       error: ModelConfigError,
-      message: 'config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", got "falcon"',
+      message:
+        'config.json: model_type expected one of "llama", "qwen2", "gpt2", "gemma", "mistral", "phi3", "gemma2", got "falcon"',
     },
     {
       label: 'unsupported rope_scaling',

@@ -82,13 +82,23 @@ export function memoryShapes(config: ModelConfig): MemoryShapes {
   const fusedGateUp = layer !== undefined && 'gateUp' in layer.mlp;
   const normStats = names.normKind === 'layer' ? 2 : 1; // rstd (and mean) per row
   // kept per layer: norm1 out, q/k/v by head, attention output, residual, norm2 out, MLP intermediates and output
-  const keptPerToken = 4 * C + 2 * Q + 2 * K + (gated ? 3 : 2) * I + 2 * normStats;
+  // Gemma 2's post-norms keep their outputs and stats, and the attention output's copy they read in backward
+  const postNorms = (layer?.postAttentionNorm ? 1 : 0) + (layer?.postMlpNorm ? 1 : 0);
+  const postAttentionCopy = layer?.postAttentionNorm ? C : 0;
+  const keptPerToken =
+    4 * C +
+    2 * Q +
+    2 * K +
+    (gated ? 3 : 2) * I +
+    2 * normStats +
+    postNorms * (C + normStats) +
+    postAttentionCopy;
   // shared: forward q/k/v (+ fused qkv), attention out, sdpa out; backward dO, dO by head, dq/dk/dv twice (by head
   // and by row), dx (+ fused dqkv); MLP backward intermediates and dx; norm dx in two alternating gradient sets
   const attention = Q + 2 * K + C + Q + (Q + Q + Q + 2 * K + C) + (Q + 2 * K) + (fused ? 2 * (Q + 2 * K) : 0);
   // a fused gate_up (Phi-3) adds its (T, 2I) output and its gradient
   const mlp = (gated ? 5 : 2) * I + C + (fusedGateUp ? 4 * I : 0);
-  const sharedPerToken = attention + mlp + 4 * C;
+  const sharedPerToken = attention + mlp + 4 * C + postNorms * 2 * C; // a post-norm's dx in each gradient set
   // outside: embedding out (+ GPT-2's positions), final norm out and stats and dx, lm-head rows, dhidden, dfin
   const outsidePerToken = C + (names.positions ? C : 0) + C + normStats + C + 3 * C;
   return {

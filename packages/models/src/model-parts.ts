@@ -30,6 +30,8 @@ export interface ModelParts {
   norms: Norm[];
   /** Gemma's √hidden embedding normaliser, in float32 */
   embedScale: number | undefined;
+  /** Gemma 2's final_logit_softcapping: logits = cap · tanh(logits / cap) */
+  logitSoftcap: number | undefined;
 }
 
 export function buildModelParts(
@@ -37,10 +39,6 @@ export function buildModelParts(
   weight: (spec: TensorSpec) => PreparedWeight,
 ): ModelParts {
   const arch = architectureSpec(config);
-  if (config.attnLogitSoftcapping !== undefined || config.finalLogitSoftcapping !== undefined)
-    throw new ModelLoadError(
-      `${arch.modelType}: logit soft-capping expected none, got a config that sets it (not supported yet)`,
-    );
   const names = arch.names(config);
   const specs = arch.tensors(config);
   const linears = new Map<string, LinearModule>();
@@ -83,18 +81,25 @@ export function buildModelParts(
   const linear = (name: string) => linears.get(name)!;
   const blocks = names.layers.map((layer, i) => {
     const n1 = norm(layer.norm1);
-    const scale = 1 / Math.sqrt(headDim) / (config.scaleAttnByInverseLayerIdx ? i + 1 : 1);
+    // transformers: head_dim^−½ (Gemma 2: query_pre_attn_scalar^−½), GPT-2 also / (layer + 1)
+    const scale =
+      1 / Math.sqrt(config.queryPreAttnScalar ?? headDim) / (config.scaleAttnByInverseLayerIdx ? i + 1 : 1);
     const attentionSpec = {
       heads: numHeads,
       kvHeads: numKvHeads,
       headDim,
       scale,
       rope,
-      window: config.slidingWindow,
+      window: config.slidingLayers?.[i] === false ? undefined : config.slidingWindow,
+      softcap: config.attnLogitSoftcapping,
       names: layer.attention,
     };
     const attention = new Attention(attentionSpec, linear);
-    return new DecoderBlock(n1, attention, norm(layer.norm2), new Mlp(arch.activation, layer.mlp, linear));
+    const postAttention = layer.postAttentionNorm ? norm(layer.postAttentionNorm) : undefined;
+    const n2 = norm(layer.norm2);
+    const mlp = new Mlp(arch.activation, layer.mlp, linear);
+    const postMlp = layer.postMlpNorm ? norm(layer.postMlpNorm) : undefined;
+    return new DecoderBlock(n1, attention, n2, mlp, { attention: postAttention, mlp: postMlp });
   });
   return {
     names,
@@ -107,5 +112,6 @@ export function buildModelParts(
     finalNorm: norm(names.finalNorm),
     norms,
     embedScale: arch.embedScale(config),
+    logitSoftcap: config.finalLogitSoftcapping,
   };
 }

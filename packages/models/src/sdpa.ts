@@ -22,6 +22,8 @@ export interface SdpaShape {
   segmentStarts: I32;
   /** sliding window: the query at index i of a segment sees keys i − window < j ≤ i; undefined = all j ≤ i */
   window?: number;
+  /** tanh soft-capping of the scaled scores before the masks (Gemma 2's attn_logit_softcapping); undefined = none */
+  softcap?: number;
 }
 
 export interface SdpaCache {
@@ -82,7 +84,7 @@ export function sdpaForward(
   shape: SdpaShape,
   ws?: Workspace,
 ): { out: F32; cache: SdpaCache } {
-  const { segments, heads, kvHeads, headDim: D, scale, keyMask, segmentStarts, window } = shape;
+  const { segments, heads, kvHeads, headDim: D, scale, keyMask, segmentStarts, window, softcap } = shape;
   const g = heads / kvHeads;
   const { runs, scoreSize } = segmentRuns(segments, heads);
   const temp = ws?.temp.scope('sdpa');
@@ -107,6 +109,8 @@ export function sdpaForward(
       transB: true,
       alpha: scale,
     });
+    if (softcap !== undefined)
+      kernel('softcap')({ x: sv, out: sv, n: run.count * heads * L * L, cap: softcap });
     if (window !== undefined && L > window) {
       // keys that left the window: the same (L, L) mask for every segment and head, made once per length
       const fillBias = (b: F32) => fillWindowBias(b, L, L, 0, window); // (L, L)
@@ -141,7 +145,7 @@ export function sdpaBackward(
   shape: SdpaShape,
   ws?: Workspace,
 ): { dq: F32; dk: F32; dv: F32 } {
-  const { segments, heads, kvHeads, headDim: D, scale } = shape;
+  const { segments, heads, kvHeads, headDim: D, scale, softcap } = shape;
   const { q, k, v, p } = cache;
   const g = heads / kvHeads;
   const { runs, scoreSize } = segmentRuns(segments, heads);
@@ -166,6 +170,13 @@ export function sdpaBackward(
     bmm({ a: doutv, b: vv, out: dpv, batch: nb, m: g * L, n: L, k: D, transB: true });
     bmm({ a: pv, b: doutv, out: dv.subarray(...r.kv), batch: nb, m: L, n: D, k: g * L, transA: true });
     kernel('softmaxBackward')({ y: pv, dy: dpv, dx: dsv, rows: run.count * heads * L, cols: L });
+    if (softcap !== undefined) {
+      // through the soft-cap: the capped scores recomputed (cheaper than keeping them) into dp, read no more
+      const n = run.count * heads * L * L;
+      bmm({ a: qv, b: kv, out: dpv, batch: nb, m: g * L, n: L, k: D, transB: true, alpha: scale });
+      kernel('softcap')({ x: dpv, out: dpv, n, cap: softcap });
+      kernel('softcapBackward')({ y: dpv, dy: dsv, dx: dsv, n, cap: softcap });
+    }
     bmm({ a: dsv, b: kv, out: dq.subarray(...r.q), batch: nb, m: g * L, n: D, k: L, alpha: scale });
     bmm({
       a: dsv,
@@ -200,6 +211,8 @@ export interface SdpaIncrementalShape {
   maskOffsets: I32;
   /** sliding window, as SdpaShape's: the query at cache index start + i sees keys start + i − window < j */
   window?: number;
+  /** tanh soft-capping of the scores, as SdpaShape's */
+  softcap?: number;
 }
 
 /**
@@ -225,6 +238,7 @@ export function sdpaIncremental(
     keyMask,
     maskOffsets,
     window,
+    softcap,
   } = shape;
   const g = heads / kvHeads;
   const keys = start + n;
@@ -252,6 +266,7 @@ export function sdpaIncremental(
         transB: true,
         alpha: scale,
       });
+      if (softcap !== undefined) kernel('softcap')({ x: s, out: s, n: g * n * keys, cap: softcap });
       if (bias) kernel('addBias')({ x: s, bias, rows: g, cols: n * keys }); // (g, n·keys)
       kernel('causalSoftmax')({
         x: s,

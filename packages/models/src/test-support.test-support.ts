@@ -13,7 +13,7 @@ import {
   type U8,
 } from '@lora/core';
 import { makeRng } from '@lora/testing';
-import { tensorSpecs } from './architectures/index.js';
+import { modelNames, tensorSpecs } from './architectures/index.js';
 import type { BatchLayout } from './attention.js';
 import { batchLayout, placeLayout } from './batch.js';
 import { CausalLM, STEP_STATS } from './causal-lm.js';
@@ -138,6 +138,22 @@ const MICRO: Record<Architecture, Record<string, unknown>> = {
     rope_theta: 10000,
     sliding_window: 3,
   },
+  gemma2: {
+    model_type: 'gemma2',
+    hidden_size: 8,
+    intermediate_size: 12,
+    num_hidden_layers: 2,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    head_dim: 6,
+    vocab_size: 11,
+    rms_norm_eps: 1e-6,
+    rope_theta: 10000,
+    query_pre_attn_scalar: 5,
+    sliding_window: 2, // layer 0 slides, shorter than the test sequences; layer 1 attends to every key
+    attn_logit_softcapping: 1.5, // small caps: tanh bends on the micro model's scores and logits
+    final_logit_softcapping: 2,
+  },
 };
 
 /**
@@ -156,14 +172,14 @@ export function microModel(
     const n = spec.shape.reduce((a, b) => a * b, 1);
     const scale = spec.role === 'linear' && spec.kind === 'weight' ? 0.6 : 0.4;
     const data = f64(n, seed * 1000 + i, scale);
-    if (spec.role === 'norm' && spec.kind === 'weight' && architecture !== 'gemma')
+    if (spec.role === 'norm' && spec.kind === 'weight' && modelNames(config).normKind !== 'rms1p')
       for (let j = 0; j < n; j++) data[j]! += 1;
     weights.set(spec.name, precision === 'f64' ? data : Float32Array.from(data));
   });
   return CausalLM.fromWeights(config, (name) => weights.get(name));
 }
 
-export const ARCHS = ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral', 'phi3'] as const;
+export const ARCHS = ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral', 'phi3', 'gemma2'] as const;
 
 /**
  * A step's [Σ token loss, tokens, correct] in float64, synchronously: stepInto on the host with Float64Array stats

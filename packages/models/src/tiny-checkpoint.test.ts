@@ -147,6 +147,7 @@ describeWithFixtures('writeTinyCheckpoint config.json follows the real schemas',
     { arch: 'gemma' as const, real: () => preset('gemma_2b') },
     { arch: 'mistral' as const, real: () => local('mistral-7b-v0.3.json') },
     { arch: 'phi3' as const, real: () => local('phi-3-mini-4k-instruct.json') },
+    { arch: 'gemma2' as const, real: () => preset('gemma2_2b') },
   ])('$arch has every key of the real config, with the same JSON types', async ({ arch, real }) => {
     const { config } = await writeTinyCheckpoint(fresh(), arch);
     const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);

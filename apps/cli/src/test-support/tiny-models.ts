@@ -38,6 +38,13 @@ export const ARCHITECTURE_TOKENS: Record<Architecture, ArchitectureTokens> = {
     pad: '<pad>',
     chatTemplate: 'gemma',
   },
+  gemma2: {
+    specials: ['<pad>', '<eos>', '<bos>', '<start_of_turn>', '<end_of_turn>'],
+    bos: '<bos>',
+    eos: '<eos>',
+    pad: '<pad>',
+    chatTemplate: 'gemma',
+  },
   mistral: { specials: ['<unk>', '<s>', '</s>'], bos: '<s>', eos: '</s>', chatTemplate: 'llama2' },
   phi3: { specials: ['<unk>', '<s>', '</s>'], bos: '<s>', eos: '</s>', pad: '<unk>', chatTemplate: 'zephyr' },
   gpt2: {

@@ -1,6 +1,7 @@
 // The architectures this package runs, one spec each in its own folder, and the lookups everything else uses.
 import type { ModelConfig } from '../config.js';
 import { gemma } from './gemma/index.js';
+import { gemma2 } from './gemma2/index.js';
 import { gpt2 } from './gpt2/index.js';
 import { llama } from './llama/index.js';
 import { mistral } from './mistral/index.js';
@@ -9,7 +10,7 @@ import { qwen2 } from './qwen2/index.js';
 import type { ArchitectureSpec, ModelNames, TensorSpec } from './spec.js';
 
 /** config.json model_type of each architecture this package runs. */
-export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma' | 'mistral' | 'phi3';
+export type Architecture = 'llama' | 'qwen2' | 'gpt2' | 'gemma' | 'mistral' | 'phi3' | 'gemma2';
 
 /** Every architecture's spec, by model_type. Adding one is a folder and a line here. */
 export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>> = Object.freeze({
@@ -19,6 +20,7 @@ export const ARCHITECTURE_SPECS: Readonly<Record<Architecture, ArchitectureSpec>
   gemma,
   mistral,
   phi3,
+  gemma2,
 });
 
 /** Every architecture this package runs. */

@@ -1,8 +1,9 @@
 // What an architecture is, in one object per architecture (transformers.js models/<name>/): its config.json fields,
 // Hugging Face tensor names and stored shapes, norm, activation, positions, embedding scale, PEFT's defaults and a
 // tiny checkpoint's config. Everything else reads the spec of a config (architectureSpec) and never its name.
-import type { ModelConfig } from '../config.js';
+
 import type { AttentionNames } from '../attention.js';
+import type { ModelConfig } from '../config.js';
 import type { Activation, MlpNames } from '../mlp.js';
 import type { NormKind } from '../norm.js';
 import type { ConfigReader } from './config-reader.js';
@@ -25,11 +26,18 @@ export interface TensorSpec {
   kind: 'weight' | 'bias';
 }
 
-/** The module names of one decoder layer: its two norms, attention projections (split or fused) and MLP. */
+/**
+ * The module names of one decoder layer: its two pre-norms (before attention, before the MLP), attention projections
+ * (split or fused) and MLP, and Gemma 2's post-norms of the attention and MLP outputs when it has them.
+ */
 export interface LayerNames {
   prefix: string;
   norm1: string;
   norm2: string;
+  /** a norm of the attention output before the residual add (Gemma 2's post_attention_layernorm) */
+  postAttentionNorm?: string;
+  /** a norm of the MLP output before the residual add (Gemma 2's post_feedforward_layernorm) */
+  postMlpNorm?: string;
   attention: AttentionNames;
   mlp: MlpNames;
 }

@@ -18,6 +18,7 @@ const PEFT_TARGETS: Record<string, string[]> = {
   gpt2: ['c_attn'],
   mistral: ['q_proj', 'v_proj'],
   phi3: [], // no entry: PEFT asks for target_modules
+  gemma2: ['q_proj', 'v_proj'],
 };
 
 describe.each(ARCHITECTURES)('%s spec', (architecture) => {
