@@ -1,6 +1,6 @@
 // Short float64 SGD runs on every weight of a tiny checkpoint against PyTorch (fixtures/golden.py train_case, llm.c's
 // expected losses): the architectures added with a new mechanism (Mistral's and Phi-3's sliding window, Phi-3's fused
-// projections) train as the reference does, step after step.
+// projections, Gemma 2's post-norms, soft-capping and alternating windows) train as the reference does, step after step.
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -62,6 +62,6 @@ describe('a short float64 SGD run equals PyTorch', () => {
     // float64 on both sides but for the RoPE tables, float32 in both (torch's float32 cos/sin and JS's rounded ones
     // may differ by an ulp): the runs agree to ~4e-7 after 6 steps
     expectClose(losses, [...g.losses, g.final_loss], { rtol: 1e-6, atol: 0 }, 'mean loss per step');
-    expect(losses.at(-1)!).toBeLessThan(losses[0]! / 5);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! / run.drop);
   });
 });
