@@ -2,11 +2,12 @@
 // path_initial_model_for_weight_conversion, LoraModel.subtract_mutated_init): W = W_res + s·B₀A₀ and the trained
 // layer computes W_res + s·BA, so W + s·(BA − B₀A₀) = W + s·[B | −B₀]·[A; A₀] — a LoRA of rank 2R whose config
 // doubles r and α (α·√2 with rsLoRA), keeping s, and says init_lora_weights: true.
-import { type Parameter, toHost } from '@lora/core';
+import { toHost } from '@lora/core';
 import { isBaseInit } from './base-init.js';
 import type { LoraConfig } from './config.js';
 import { LoraConfigError } from './errors.js';
-import type { LoraModel } from './lora-model.js';
+import { type LoraModel, modelParameters } from './lora-model.js';
+import { blocksOf, readTensor, tensorShape } from './tensor-blocks.js';
 
 /** A tensor as an adapter file holds it. */
 export interface AdapterTensor {
@@ -51,7 +52,9 @@ export async function convertToLora(
     tensors.set(layer.loraA.name, { shape: [2 * R, I], data: a2 });
     tensors.set(layer.loraB.name, { shape: [O, 2 * R], data: b2 });
   }
-  for (const [key, p] of lm.extraTrainable) tensors.set(key, await hostTensor(p));
+  const params = modelParameters(lm.model);
+  for (const [key, p] of lm.extraTrainable)
+    tensors.set(key, { shape: tensorShape(p), data: await readTensor(blocksOf(p, params)) });
   const c = lm.config;
   const double = (pattern: Record<string, number>) =>
     Object.fromEntries(Object.entries(pattern).map(([k, v]) => [k, 2 * v]));
@@ -67,8 +70,4 @@ export async function convertToLora(
     ),
   };
   return { tensors, config };
-}
-
-async function hostTensor(p: Parameter): Promise<AdapterTensor> {
-  return { shape: [...p.shape], data: await toHost(p.data) };
 }

@@ -10,6 +10,7 @@ import type { Uniform } from './init.js';
 import { LoraLinear } from './lora-linear.js';
 import { selectExtraTrainable } from './state-dict.js';
 import { adapterDefaultsOf, planTargets, type TargetPlan, type TargetPlanOptions } from './targets.js';
+import { blocksOf } from './tensor-blocks.js';
 
 /** Options of `injectLora`: target planning, and the generator of the initial weights. */
 export interface InjectOptions extends TargetPlanOptions {
@@ -132,7 +133,9 @@ function markTrainable(
       `modules_to_save: expected ${JSON.stringify(unmatched)} to name modules with parameters, got none among ${params.length} parameters`,
     );
   }
-  for (const p of extra.values()) setTrainable(p, !config.inference_mode); // inference_mode freezes these too
+  // inference_mode freezes these too; a tensor split into row blocks is trained in every block
+  for (const p of extra.values())
+    for (const b of blocksOf(p, params)) setTrainable(b, !config.inference_mode);
   return extra;
 }
 

@@ -4,7 +4,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LinearContainer, Parameter } from '@lora/core';
-import { readableOnHost, uniformStream, writeHost } from '@lora/core';
+import { uniformStream } from '@lora/core';
 import { SafetensorsFile, type TensorInputs, writeSafetensors } from '@lora/safetensors';
 import { ADAPTER_CONFIG_NAME, readAdapterConfig, writeAdapterConfig } from './config-json.js';
 import { convertToLora } from './convert-to-lora.js';
@@ -12,6 +12,7 @@ import { AdapterFormatError, AdapterMismatchError } from './errors.js';
 import { type InjectOptions, injectPlanned, type LoraModel, modelParameters } from './lora-model.js';
 import { checkAdapterTensors, expectedAdapterTensors, selectExtraTrainable } from './state-dict.js';
 import { adapterDefaultsOf, planTargets } from './targets.js';
+import { blocksOf, readTensor, tensorShape, writeTensor } from './tensor-blocks.js';
 
 /** The weights file of a PEFT adapter (PEFT's `SAFETENSORS_WEIGHTS_NAME`). */
 export const ADAPTER_WEIGHTS_NAME = 'adapter_model.safetensors';
@@ -50,9 +51,13 @@ export async function saveAdapter(
   await mkdir(dir, { recursive: true });
   const tensors: Record<string, TensorInputs[string]> = {};
   if (converted) for (const [key, t] of converted.tensors) tensors[key] = { dtype: 'F32', ...t };
-  else
-    for (const [key, p] of adapterStateDict(lm))
-      tensors[key] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(p.data) }; // streamed, no copy
+  else {
+    const params = modelParameters(lm.model);
+    for (const [key, p] of adapterStateDict(lm)) {
+      // streamed, no copy (a tensor split into row blocks is joined)
+      tensors[key] = { dtype: 'F32', shape: tensorShape(p), data: await readTensor(blocksOf(p, params)) };
+    }
+  }
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS_NAME), tensors, { format: 'pt' });
   const config = {
     ...(converted?.config ?? lm.config),
@@ -163,6 +168,7 @@ export async function loadAdapter(
   }
   const lm = injectPlanned(model, plan, options.rng ?? uniformStream(options.seed ?? 0));
   const params = adapterStateDict(lm);
-  for (const [key, data] of values) writeHost(params.get(key)!.data, data);
+  const all = modelParameters(model);
+  for (const [key, data] of values) writeTensor(blocksOf(params.get(key)!, all), data);
   return lm;
 }

@@ -6,6 +6,7 @@ import type { LoraConfig } from './config.js';
 import type { AdapterProblem } from './errors.js';
 import { PEFT_PREFIX } from './lora-linear.js';
 import { layerIndexOf, type TargetPlan } from './targets.js';
+import { tensorShape } from './tensor-blocks.js';
 
 /** PEFT key of a base parameter: a LoRA-wrapped linear's bias sits under base_layer. */
 export function peftKeyOf(p: Parameter, wrapped: ReadonlySet<string>): string {
@@ -38,7 +39,8 @@ export function selectExtraTrainable(
   for (const m of config.modules_to_save ?? []) {
     const hits = params.filter((p) => moduleOf(p.name).endsWith(m) && !exclude.has(p));
     if (hits.length === 0) unmatched.push(m);
-    for (const p of hits) extra.set(peftKeyOf(p, names), p);
+    // a tensor split into row blocks is its first block here (tensor-blocks.ts finds the others)
+    for (const p of hits) if ((p.rowBlock?.rowStart ?? 0) === 0) extra.set(peftKeyOf(p, names), p);
   }
   return { extra, unmatched };
 }
@@ -91,7 +93,7 @@ export function expectedAdapterTensors(
   }
   for (const [key, p] of extra) {
     const optional = plan.config.bias === 'lora_only' && key.endsWith('.base_layer.bias');
-    out.set(key, { shape: [...p.shape], role: 'extra', rankDim: -1, optional });
+    out.set(key, { shape: tensorShape(p), role: 'extra', rankDim: -1, optional });
   }
   return out;
 }
