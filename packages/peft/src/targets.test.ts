@@ -225,6 +225,7 @@ describe.each(ARCHITECTURES)(
       mistral: { targets: ['q_proj', 'v_proj'], fanInFanOut: false },
       gpt2: { targets: ['c_attn'], fanInFanOut: true },
       phi3: { targets: [], fanInFanOut: false }, // no entry in PEFT's mapping: target_modules must be given
+      gemma2: { targets: ['q_proj', 'v_proj'], fanInFanOut: false },
     };
     test('target_modules null wraps its default modules in every layer', () => {
       const { tensors, modelConfig } = tinyCheckpointTensors(arch);

@@ -14,6 +14,7 @@ const CASES: { architecture: Architecture; quant: 'nf4' | 'none' }[] = [
   { architecture: 'gpt2', quant: 'none' },
   { architecture: 'mistral', quant: 'nf4' },
   { architecture: 'phi3', quant: 'nf4' },
+  { architecture: 'gemma2', quant: 'nf4' },
 ];
 
 describe.each(CASES)('lora on a tiny $architecture checkpoint ($quant base)', ({ architecture, quant }) => {
