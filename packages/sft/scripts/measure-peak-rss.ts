@@ -8,7 +8,7 @@
 //
 // The checkpoint is written as one bf16 model.safetensors (as the Hub's Qwen2.5 ones are) with uniform values (norm
 // weights 1) under --dir; the data is `--examples` pre-tokenized rows of exactly `--tokens` ids; the run is QLoRA
-// (NF4 + double quant, r16 on every linear, batch 1, --max-steps 1) under `/usr/bin/time -f %M`, whose maximum
+// (NF4 + double quant, r16 on every linear, batch 1, --max-steps 1, --gradient-checkpointing when asked) under `/usr/bin/time -f %M`, whose maximum
 // resident set size is the peak of the training process (the largest waited-for descendant of the wrapper).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: join(os.tmpdir(), 'lora-peak-rss') },
     'lora-dropout': { type: 'string', default: '0.05' },
     keep: { type: 'boolean', default: false },
+    'gradient-checkpointing': { type: 'boolean', default: false },
   },
 });
 if (!args.name || !args.config || !args.tokenizer)
@@ -94,7 +95,7 @@ const settings = {
   batch_size: 1,
   grad_accum: 1,
   max_length: tokens,
-  gradient_checkpointing: false,
+  gradient_checkpointing: args['gradient-checkpointing'] === true,
   max_steps: 1,
 };
 const output = join(args.dir, `${args.name}-run`);
@@ -107,6 +108,7 @@ const cli = [
   ...['--lora-dropout', String(settings.lora_dropout), '--target-modules', 'all-linear'],
   ...['--batch-size', '1', '--grad-accum', '1', '--max-length', String(tokens), '--max-steps', '1'],
   ...['--eval-prompts', '0', '--save-steps', '1000', '--backend', 'wasm'],
+  ...(settings.gradient_checkpointing ? ['--gradient-checkpointing'] : []),
 ];
 const started = performance.now();
 const run = spawnSync('/usr/bin/time', ['-f', '%M %e', '-o', timeFile, process.execPath, ...cli], {

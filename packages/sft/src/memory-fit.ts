@@ -21,7 +21,6 @@ export const PART_LABELS: Readonly<Record<keyof MemoryParts, string>> = {
   loraBuffers: 'LoRA buffers',
   logitsChunk: 'logits chunk',
   staging: 'staging',
-  checkpointSave: 'checkpoint save',
 };
 
 /** The parts in the training peak, largest first: [label, bytes]. */

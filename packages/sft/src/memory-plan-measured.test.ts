@@ -49,6 +49,13 @@ test('the fixture holds the 0.5B- and 1.5B-shaped QLoRA runs at short and 512-to
   const names = runs.map((r) => r.name);
   for (const shape of ['qwen2.5-0.5b', 'qwen2.5-1.5b'])
     for (const tokens of [93, 512]) expect(names).toContain(`${shape}-t${tokens}`);
+  expect(names).toContain('qwen2.5-1.5b-t512-gc');
+});
+
+test('QLoRA of the 1.5B shape at 512 tokens with gradient checkpointing is planned within 3 GB', () => {
+  const run = runs.find((r) => r.name === 'qwen2.5-1.5b-t512-gc')!;
+  expect(run.settings.gradient_checkpointing).toBe(true);
+  expect(planMemory(planOf(run)).total).toBeLessThanOrEqual(3e9);
 });
 
 test.each(runs)('$name: the plan is within 15 percent of the measured peak RSS', (run) => {

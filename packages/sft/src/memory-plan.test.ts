@@ -172,7 +172,7 @@ describe('planMemory parts', () => {
   };
   const fixed = { runtimeBytes: 1000, tokenizerBytes: 300 };
 
-  test('activations, LoRA buffers, staging and checkpoint save of a tiny model, by hand', () => {
+  test('activations, LoRA buffers and staging of a tiny model, by hand', () => {
     // N = B·T = 6, scores S = H·B·T² = 2·2·9 = 36. Kept per layer 12N + S = 108; shared 20N + 3S = 228; outside
     // 5N = 30. No checkpointing: 2 · 108 + 228 + 30 = 474 floats; checkpointing: 2 · 8N + 108 + 228 + 30 = 462
     const input = base(tiny, { quant: 'none', loraRank: 2, batchSize: 2, seqLen: 3, ...fixed });
@@ -199,9 +199,6 @@ describe('planMemory parts', () => {
     const q = planMemory({ ...input, quant: 'nf4', doubleQuant: false, blocksize: 64 });
     const largest = Math.max(...tiny.layerLinears.map((l) => l.inFeatures * l.outFeatures));
     expect(q.parts.staging).toBe(Math.ceil(largest / 2) + 16 * 4 + Math.ceil(largest / 64) * 4);
-    // a checkpoint serializes the adapter and the optimizer state: twice their bytes
-    expect(plan.parts.checkpointSave).toBe(2 * (plan.parts.adapter + plan.parts.optimizer));
-    expect(planMemory({ ...input, savesCheckpoints: false }).parts.checkpointSave).toBe(0);
   });
 
   test('a sliding window keeps one (T, T) mask once the sequence is longer than it', () => {
@@ -215,14 +212,13 @@ describe('planMemory parts', () => {
     );
   });
 
-  test('modules trained in full (modulesToSave) add their gradients and moments, and their checkpoint copies', () => {
+  test('modules trained in full (modulesToSave) add their gradients and moments', () => {
     const lora = planMemory(base(tiny, fixed));
     const plan = planMemory(base(tiny, { ...fixed, modulesToSave: ['embed_tokens', 'lm_head'] }));
     expect(plan.counts.fullyTrainedParameters).toBe(1600);
     expect(plan.parts.gradients).toBe(lora.parts.gradients + 4 * 1600);
     expect(plan.parts.optimizer).toBe(lora.parts.optimizer + 8 * 1600);
     expect(plan.parts.adapter).toBe(lora.parts.adapter);
-    expect(plan.parts.checkpointSave).toBe(2 * (plan.parts.gradients + plan.parts.optimizer));
     expect(() => planMemory(base(tiny, { modulesToSave: ['wte'] }))).toThrow(
       'planMemory modulesToSave: expected names of modules with parameters (e.g. model.embed_tokens), got "wte"',
     );

@@ -75,8 +75,6 @@ export interface MemoryPlanInput {
    * backend keeps them in its memory and stages only the 4-bit codes
    */
   stagesOperands?: boolean;
-  /** a checkpoint is serialized while the step's buffers live; default true */
-  savesCheckpoints?: boolean;
   /** the optimizer, whose state the plan counts; default 'adamw_torch' (two f32 moments per trained value) */
   optimizer?: PlannedOptimizer;
 }
@@ -118,7 +116,6 @@ export interface MemoryParts {
   loraBuffers: number;
   logitsChunk: number;
   staging: number;
-  checkpointSave: number;
 }
 
 /** Parts held only while the base loads (the rest count in the training peak). */
@@ -289,7 +286,6 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     logitsChunk: logitsChunkBytes(N, chunk),
     // resident float operands are used in place; the 4-bit codes stay on the JS heap and are staged per call
     staging: (input.stagesOperands ?? false) ? F32 * staged : quantized ? largestQuantized : 0,
-    checkpointSave: (input.savesCheckpoints ?? true) ? 2 * (gradients + optimizer) : 0, // values and moments
   };
   const resident = parts.runtime + parts.tokenizer + parts.baseWeights;
   const load = resident + parts.loadTransient;

@@ -177,3 +177,41 @@ describeWithFixtures('lora plan on real config.json files', () => {
     }
   });
 });
+
+describe('lora plan against measured runs', () => {
+  interface MeasuredRun {
+    name: string;
+    config: Record<string, unknown>;
+    tokens: number;
+    settings: { gradient_checkpointing: boolean; lora_r: number; lora_dropout: number; batch_size: number };
+    peakRssBytes: number;
+    command: string;
+  }
+  // the real `lora train` runs whose peak RSS @lora/sft's scripts/measure-peak-rss.ts recorded
+  const { runs } = JSON.parse(
+    readFileSync(
+      new URL('../../../../packages/sft/fixtures/measured-peak-rss.json', import.meta.url),
+      'utf8',
+    ),
+  ) as { runs: MeasuredRun[] };
+
+  test.each(runs.filter((r) => r.name.startsWith('qwen2.5-')).map((r) => [r.name, r] as const))(
+    '%s: the plan `lora plan` prints with the run’s flags is within 15% of its peak RSS',
+    async (name, run) => {
+      const config = join(root, `${name}.config.json`);
+      writeFileSync(config, JSON.stringify(run.config));
+      const s = run.settings;
+      const { plan } = await json([
+        ...['--model', config, '--quant', 'nf4', '--double-quant', '--target-modules', 'all-linear'],
+        ...['--lora-r', String(s.lora_r), '--lora-dropout', String(s.lora_dropout)],
+        ...['--batch-size', String(s.batch_size), '--max-length', String(run.tokens)],
+        ...(s.gradient_checkpointing ? ['--gradient-checkpointing'] : []),
+      ]);
+      const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+      expect(
+        Math.abs(plan.total / run.peakRssBytes - 1),
+        `planned ${gib(plan.total)}, measured ${gib(run.peakRssBytes)} (${run.command})`,
+      ).toBeLessThanOrEqual(0.15);
+    },
+  );
+});

@@ -22,10 +22,9 @@ const PART_NOTES: Record<keyof MemoryParts, string> = {
   optimizer: "AdamW's two moments",
   activations: 'what each layer keeps for backward, and the buffers all layers share',
   loraBuffers:
-    "each adapted linear's x·Aᵀ and its gradient (with dropout, the dropped input and its gradient)",
+    "each adapted linear's x·Aᵀ and its gradient (with dropout, one dropped input and its gradient, shared)",
   logitsChunk: "the lm head's tile of logits and their gradient",
-  staging: "the wasm backend's copy of the largest call's operands (the lm head's weight); it never shrinks",
-  checkpointSave: 'a checkpoint: the adapter and optimizer state serialized while the step buffers live',
+  staging: "the wasm backend's copy of the largest 4-bit linear's codes, which stay on the JS heap",
 };
 
 /** config.json of --model: a model folder, or the file itself. */
