@@ -2,6 +2,7 @@
 // has loaded and while it trains, in the bytes the @lora JS runtime stores — f32 for every dense tensor,
 // bitsandbytes' layout for 4-bit weights — from a model's shapes (@lora/models' memoryShapes(config), any
 // architecture) and the run's settings. README "Memory planner" has the formulas and the runs they are held to.
+import { type PlannedRowBlocks, planRowBlocks } from './memory-blocks.js';
 import { RUNTIME_BYTES, TOKENIZER_BYTES_PER_TOKEN } from './memory-runtime.js';
 import type { OptimizerName } from './optimizer.js';
 
@@ -77,6 +78,11 @@ export interface MemoryPlanInput {
   stagesOperands?: boolean;
   /** the optimizer, whose state the plan counts; default 'adamw_torch' (two f32 moments per trained value) */
   optimizer?: PlannedOptimizer;
+  /**
+   * the device's largest array in bytes (a GPU's maxStorageBufferBindingSize): the embeddings and lm_head are planned
+   * as row blocks within it, and a tensor that cannot fit is refused, naming it; default none (the host, wasm)
+   */
+  maxArrayBytes?: number;
 }
 
 /** The trainer's optimizers, by their state: two f32 moments, bitsandbytes' 8-bit blockwise moments, none (SGD). */
@@ -135,6 +141,8 @@ export interface MemoryPlan {
     /** base parameters trained in full (modulesToSave): their gradients and moments count, their values already do */
     fullyTrainedParameters: number;
   };
+  /** each dense tensor (embeddings, norms, lm_head) as the row blocks of the device's largest array it is kept in */
+  rowBlocks: PlannedRowBlocks[];
   input: MemoryPlanInput;
 }
 
@@ -217,6 +225,9 @@ function checkInput(input: MemoryPlanInput): LinearShape[] {
     fail('blocksize', 'a power of two from 32 to 4096', bs);
   const chunk = input.vocabChunk ?? m.vocabSize;
   if (!Number.isInteger(chunk) || chunk <= 0) fail('vocabChunk', 'an integer > 0', chunk);
+  const limit = input.maxArrayBytes;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit <= 0))
+    fail('maxArrayBytes', 'an integer > 0', limit);
   const targets = input.targetModules;
   if (targets === 'all-linear') return [...m.layerLinears];
   if (!Array.isArray(targets) || targets.length === 0)
@@ -261,6 +272,17 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     S + 2 * N * C, // the attention scores of the batch with its queries and keys
   );
   const largestQuantized = quantizedWeightBytes(largest, input.blocksize ?? 64, input.doubleQuant ?? false);
+  const weightBytes = (l: LinearShape) =>
+    quantized
+      ? Math.ceil((l.inFeatures * l.outFeatures) / 2) // the 4-bit codes, the largest of a 4-bit weight's arrays
+      : F32 * l.inFeatures * l.outFeatures;
+  const { tables: rowBlocks, tooLarge } = planRowBlocks(m, weightBytes, input.maxArrayBytes);
+  if (tooLarge.length > 0) {
+    const t = tooLarge[0]!;
+    throw new MemoryPlanError(
+      `planMemory maxArrayBytes: tensor "${t.name}" needs ${t.bytes} bytes in one array, ${t.detail}, above the device's largest array of ${input.maxArrayBytes} bytes`,
+    );
+  }
   const adapter = adapterParameters * F32;
   const gradients = (adapterParameters + full) * F32;
   // each trained tensor: lora_A (r, in) and lora_B (out, r) per adapted linear and layer, and the fully trained ones
@@ -301,6 +323,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
       adapterParameters,
       fullyTrainedParameters: full,
     },
+    rowBlocks,
     input,
   };
 }
