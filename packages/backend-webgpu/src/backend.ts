@@ -17,11 +17,20 @@ export const WEBGPU_PRIORITY = 200;
 let state: WebGpuState | undefined;
 let unavailable = 'registerWebgpuBackend() has not run';
 
+/** Options of `registerWebgpuBackend`. */
+export interface WebgpuBackendOptions {
+  /**
+   * A largest array below the device's own (bytes): the memory refuses larger arrays and a model splits its
+   * embeddings into row blocks as on a device with that storage binding limit (tests; a browser's 128 MiB default)
+   */
+  maxArrayBytes?: number;
+}
+
 /**
  * Register backend "webgpu" (priority 200) and its kernels. Finds navigator.gpu, or in Node the `webgpu` package
  * (Dawn); where neither gives an adapter the backend is registered as unavailable, with the reason.
  */
-export async function registerWebgpuBackend(): Promise<void> {
+export async function registerWebgpuBackend(options: WebgpuBackendOptions = {}): Promise<void> {
   await disposeState();
   let opened: Awaited<ReturnType<typeof openGpu>>;
   try {
@@ -40,7 +49,11 @@ export async function registerWebgpuBackend(): Promise<void> {
       if (info.reason !== 'destroyed') errors.push(`device lost: ${info.message}`);
     });
     const queue = new GpuQueue(device);
-    const maxBytes = Math.min(description.maxStorageBufferBindingSize, description.maxBufferSize);
+    const maxBytes = Math.min(
+      description.maxStorageBufferBindingSize,
+      description.maxBufferSize,
+      options.maxArrayBytes ?? Number.POSITIVE_INFINITY,
+    );
     let programs: ProgramCache | undefined;
     const takeError = () => {
       const all = [...(programs?.errors.splice(0) ?? []), ...errors.splice(0)];
