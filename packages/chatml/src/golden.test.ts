@@ -105,8 +105,6 @@ describeWithFixtures(
       'internlm/internlm2-chat-7b': "appends eos_token when the last message is the assistant's",
       'codellama/CodeLlama-70b-Instruct-hf':
         "always ends with 'Source: assistant\\nDestination: user', unlike a rendered turn",
-      'TheBloke/deepseek-coder-33B-instruct-AWQ':
-        "always ends with '### Response:\\n', add_generation_prompt or not",
     };
     /** Entries whose target render() cannot give, and why. */
     const RENDER_DIFFERENCES: Record<string, string> = {
@@ -185,28 +183,8 @@ describeWithFixtures(
         now: JUL_10,
       }).render(goldens.conversations[c.conversation]!, { addGenerationPrompt: c.add_generation_prompt });
 
-    /** Real templates whose render of a conversation's prefix is not the start of the whole one, and why. */
-    const NOT_PREFIX_STABLE: Record<string, string> = {
-      'phi-3-roles': 'puts eos_token after the last message only, not after each assistant turn',
-    };
     const agree = goldens.cases.filter((c) => !knownJinjaDifference(c));
     test.each(agree.map((c) => [label(c), c] as const))('%s', (_, c) => {
-      if (c.template in NOT_PREFIX_STABLE && c.error === undefined) {
-        // the text is Python's; render(), which finds each message's span by rendering prefixes, refuses by name
-        const format = jinjaChatFormat(realTemplates()[c.template]!, c.special_tokens, { name: c.template });
-        const messages = goldens.conversations[c.conversation]!;
-        const context = { messages, add_generation_prompt: c.add_generation_prompt, ...c.special_tokens };
-        expect(format.renderText(context)).toBe(c.text);
-        try {
-          expect(render(c).text).toBe(c.text);
-        } catch (error) {
-          expect(error).toBeInstanceOf(ChatTemplateError);
-          expect((error as Error).message).toMatch(
-            new RegExp(`^${c.template}: messages\\[\\d+\\] \\(\\w+\\): template is not prefix-stable`),
-          );
-        }
-        return;
-      }
       if (c.error !== undefined) {
         expect(() => render(c)).toThrow(
           new ChatTemplateError(`${c.template}: chat template raised: ${c.error}`),
@@ -217,6 +195,18 @@ describeWithFixtures(
       expect(rendered.text).toBe(c.text);
       // SmolLM3 has {% generation %} blocks: its segments must equal transformers' generation spans.
       if (c.segments) expect(rendered.segments).toEqual(c.segments);
+    });
+
+    test("Phi-3's eos_token after the last message trains with the last turn, not with the ones before", () => {
+      const phi3 = jinjaChatFormat(realTemplates()['phi-3-roles']!, {
+        bos_token: '<s>',
+        eos_token: '<|endoftext|>',
+      });
+      const rendered = phi3.render(goldens.conversations['multi-turn']!);
+      expect(rendered.segments.filter((s) => s.train).map((s) => s.text)).toEqual([
+        'Hello! How can I help?<|end|>\n',
+        'Why did the tensor break up? It lost its shape.<|end|>\n<|endoftext|>',
+      ]);
     });
 
     const differ = goldens.cases.filter((c) => knownJinjaDifference(c));

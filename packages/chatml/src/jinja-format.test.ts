@@ -30,12 +30,25 @@ describe('jinjaChatFormat: segments by incremental rendering', () => {
     },
   );
 
-  test('a template that appends EOS only after a final assistant turn is not prefix-stable', () => {
+  test('text a template writes once, after the last message (an EOS), trains with the last turn only', () => {
     const template = `${CHATML}{% if not add_generation_prompt and messages[-1]['role'] == 'assistant' %}{{ eos_token }}{% endif %}`;
     const format = jinjaChatFormat(template, { eos_token: '<eos>' }, { name: 'zephyr-gemma' });
-    expect(() => format.render(conversation)).toThrow(ChatTemplateError);
-    expect(() => format.render(conversation)).toThrow(
-      /^zephyr-gemma: messages\[2\] \(assistant\): template is not prefix-stable: messages\[0\.\.2\] render differently when later messages follow, at char \d+: expected "[^"]*<eos>", got "[^"]*<\|im_start\|>user/,
+    const rendered = format.render(conversation);
+    expect(rendered.text).toBe(format.renderText({ messages: conversation, eos_token: '<eos>' }));
+    expect(rendered.text.endsWith('Bye!<|im_end|>\n<eos>')).toBe(true);
+    expect(rendered.segments.filter((s) => s.train).map((s) => s.text)).toEqual([
+      'Hello!<|im_end|>\n',
+      'Bye!<|im_end|>\n<eos>',
+    ]);
+    expect(rendered.segments.map((s) => s.text).join('')).toBe(rendered.text);
+  });
+
+  test('a turn rendered differently when later messages follow is not prefix-stable, and refused by name', () => {
+    // the last assistant message is shouted, earlier ones are not: no closing text explains the difference
+    const template =
+      "{% for m in messages %}{% if loop.last and m.role == 'assistant' %}{{ m.content | upper }}{% else %}{{ m.content }}{% endif %}|{% endfor %}";
+    expect(() => jinjaChatFormat(template, {}, { name: 'shouting' }).render(conversation)).toThrow(
+      /^shouting: messages\[2\] \(assistant\): template is not prefix-stable: messages\[0\.\.2\] render differently when later messages follow, at char \d+: expected "[^"]*HELLO!\|", got "[^"]*Hello!\|Bye\|/,
     );
   });
 

@@ -83,7 +83,11 @@ export function jinjaChatFormat(
         return compiled.renderMarked(contextFor(messages, addGenerationPrompt, o));
       const render = (count: number, agp: boolean) =>
         compiled.render(contextFor(messages.slice(0, count), agp, o));
-      return segmentsByPrefix(name, messages, render, addGenerationPrompt);
+      const context = contextFor(messages, addGenerationPrompt, o);
+      const tokens = Object.entries(context).flatMap(([key, value]) =>
+        key.endsWith('_token') && typeof value === 'string' ? [value] : [],
+      );
+      return segmentsByPrefix(name, messages, render, addGenerationPrompt, tokens);
     },
     renderText(context) {
       return compiled.render({ ...base, ...context });
