@@ -36,6 +36,8 @@ export interface OptionSpec {
   type: OptionType;
   description: string;
   choices?: readonly string[];
+  /** a choice also takes the values this matches, shown in messages as `shown` (e.g. pissa_niter_<K>) */
+  pattern?: { readonly test: RegExp; readonly shown: string };
   /** inclusive bounds unless `exclusive`; every int and number option has both (no absurd magnitudes) */
   min?: number;
   max?: number;
@@ -278,6 +280,16 @@ export const LORA_OPTIONS = [
   ),
   o('use_rslora', 'boolean', 'rank-stabilised scaling alpha/sqrt(r)', { aliases: also('peft_use_rslora') }),
   o('use_dora', 'boolean', 'weight-decomposed LoRA (DoRA)', { aliases: also('peft_use_dora') }),
+  o(
+    'init_lora_weights',
+    'choice',
+    "PEFT's init_lora_weights: true (A Kaiming, B 0), gaussian, false, or PiSSA/OLoRA from the base weight (the final adapter is saved as a plain LoRA of the original base)",
+    {
+      choices: ['true', 'false', 'gaussian', 'pissa', 'olora'],
+      pattern: { test: /^pissa_niter_[1-9]\d*$/, shown: 'pissa_niter_<K>' },
+      default: 'true',
+    },
+  ),
   o('init_adapter', 'path', 'start from this PEFT adapter folder instead of a fresh one', {
     arg: 'dir',
     aliases: ADAPTER_ALIASES,

@@ -29,7 +29,7 @@ function expectedOf(spec: OptionSpec): string {
     case 'boolean':
       return 'true or false';
     case 'choice':
-      return `one of ${spec.choices?.join(', ')}`;
+      return `one of ${[...(spec.choices ?? []), ...(spec.pattern ? [spec.pattern.shown] : [])].join(', ')}`;
     case 'list':
       return 'a list or a comma-separated string';
     case 'object':
@@ -91,7 +91,10 @@ export function coerce(
       if (raw === 'true' || raw === 'false') return raw === 'true';
       return fail();
     case 'choice': {
-      if (typeof raw === 'string' && spec.choices?.includes(raw)) return raw;
+      // a YAML true/false for a choice that lists 'true' and 'false' (PEFT's init_lora_weights)
+      const text = typeof raw === 'boolean' ? String(raw) : raw;
+      if (typeof text === 'string' && (spec.choices?.includes(text) || spec.pattern?.test.test(text)))
+        return text;
       const why = typeof raw === 'string' ? spec.refused?.[raw] : undefined;
       if (why !== undefined)
         throw makeError(`${label}: expected ${expectedOf(spec)}, got ${shown(raw)}: ${why}`);

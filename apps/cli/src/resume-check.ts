@@ -51,6 +51,7 @@ export const SAME_RUN: readonly RunSetting[] = [
   { key: 'target_modules', fixed: TENSORS },
   { key: 'use_rslora' },
   { key: 'use_dora', fixed: TENSORS },
+  { key: 'init_lora_weights', absent: 'true', fixed: TENSORS },
   { key: 'data_file', flag: '--data (its contents)', always: true },
   { key: 'eval_data_file', flag: '--eval-data (its contents)' },
   { key: 'format' },

@@ -1,6 +1,6 @@
 // The CLI's options as @lora/sft's TrainingConfig, and LoRA as PEFT's LoraConfig.
 import type { CausalLM } from '@lora/models';
-import { injectLora, type LoraModel, loraConfig } from '@lora/peft';
+import { injectLora, type LoraConfig, type LoraModel, loraConfig } from '@lora/peft';
 import type { TrainingConfig } from '@lora/sft';
 import { sftOptimizer } from './optimizer-names.js';
 import type { TrainOptions } from './verb-options.js';
@@ -35,6 +35,17 @@ export function trainingConfig(
   };
 }
 
+/** --init-lora-weights as PEFT's init_lora_weights: true and false are booleans there, the rest names. */
+export function initLoraWeights(value: string): LoraConfig['init_lora_weights'] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return value as LoraConfig['init_lora_weights'];
+}
+
+/** Whether the adapter is initialised from the base weight (PiSSA, OLoRA): saved converted to a plain LoRA. */
+export function readsBaseWeight(value: string): boolean {
+  return value === 'olora' || value.startsWith('pissa');
+}
+
 /** A fresh LoRA adapter on `model` from --lora-* and --target-modules (GPT-2's Conv1D: fan_in_fan_out). */
 export function injectFromOptions(model: CausalLM, opts: TrainOptions, modelDir: string): LoraModel {
   const { target_modules: targets, modules_to_save: modulesToSave } = opts;
@@ -46,6 +57,7 @@ export function injectFromOptions(model: CausalLM, opts: TrainOptions, modelDir:
     target_modules: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets,
     use_rslora: opts.use_rslora,
     use_dora: opts.use_dora,
+    init_lora_weights: initLoraWeights(opts.init_lora_weights),
     fan_in_fan_out: model.adapterDefaults.fanInFanOut,
     base_model_name_or_path: modelDir,
     task_type: 'CAUSAL_LM',

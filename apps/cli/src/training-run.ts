@@ -29,7 +29,7 @@ import { createProgressView } from './progress.js';
 import { writeRunConfig } from './run-config.js';
 import { describeSnapshot, type EvalMetrics, makeEvaluator, type Snapshot } from './run-evaluation.js';
 import { writeRunFiles } from './run-files.js';
-import { trainingConfig } from './trainer-options.js';
+import { readsBaseWeight, trainingConfig } from './trainer-options.js';
 import {
   type LoadedModel,
   loadTrainable,
@@ -331,7 +331,12 @@ async function saveResult(
   await writeIntoFolder(
     run.outputDir,
     async (dir) => {
-      await saveAdapter(dir, lora, { baseModelNameOrPath: run.modelDir });
+      // a PiSSA/OLoRA adapter was trained on a residual base: saved as the plain LoRA of the original base that
+      // computes the same (PEFT's path_initial_model_for_weight_conversion), so eval, chat and merge load it as any
+      await saveAdapter(dir, lora, {
+        baseModelNameOrPath: run.modelDir,
+        convertToLora: readsBaseWeight(options.values.init_lora_weights),
+      });
       await writeRunConfig(dir, { ...options.toRecord(), ...runExtra });
     },
     { last: ['adapter_config.json', 'run_config.json'] },
