@@ -12,8 +12,8 @@ import {
   planMemory,
 } from '@lora/sft';
 import { UsageError } from './errors.js';
-import type { Options } from './options.js';
 import { sftOptimizer } from './optimizer-names.js';
+import type { Options } from './options.js';
 import type { PlanOptions, TrainOptions } from './verb-options.js';
 
 /** What a memory plan reads: lora plan's options, and train's optimizer when there is one. */
@@ -78,11 +78,15 @@ export function memoryLimit(options: Options<Pick<PlanOptions, 'max_memory'>>): 
   return { bytes, source: `${options.label('max_memory')} ${given}` };
 }
 
-/** The planner's input for `config`'s model trained with `options` on sequences of `seqLen` tokens. */
+/**
+ * The planner's input for `config`'s model trained with `options` on sequences of `seqLen` tokens, on a device whose
+ * largest array is `maxArrayBytes` (the selected backend's memory; none on the CPU).
+ */
 export function memoryPlanInput(
   config: ModelConfig,
   opts: PlanInputOptions,
   seqLen: number,
+  maxArrayBytes?: number,
 ): MemoryPlanInput {
   const targets = opts.target_modules;
   return {
@@ -98,16 +102,29 @@ export function memoryPlanInput(
     gradientCheckpointing: opts.gradient_checkpointing,
     vocabChunk: DEFAULT_VOCAB_CHUNK,
     optimizer: sftOptimizer(opts.optim ?? 'adamw_torch'),
+    ...(maxArrayBytes !== undefined ? { maxArrayBytes } : {}),
   };
 }
 
-/** The plan, with a bad target list reported against --target-modules. */
-export function planRun(config: ModelConfig, options: Options<PlanInputOptions>, seqLen: number): MemoryPlan {
+/**
+ * The plan, with a bad target list reported against --target-modules; with the device's largest array, a tensor
+ * that cannot fit it (a row of the embedding, a linear's weight) is refused naming it.
+ */
+export function planRun(
+  config: ModelConfig,
+  options: Options<PlanInputOptions>,
+  seqLen: number,
+  maxArrayBytes?: number,
+): MemoryPlan {
   try {
-    return planMemory(memoryPlanInput(config, options.values, seqLen));
+    return planMemory(memoryPlanInput(config, options.values, seqLen, maxArrayBytes));
   } catch (cause) {
     const key =
       cause instanceof MemoryPlanError && /^planMemory (targetModules|modulesToSave): /.exec(cause.message);
+    if (cause instanceof MemoryPlanError && cause.message.startsWith('planMemory maxArrayBytes: '))
+      throw new UsageError(`the selected backend's memory: ${cause.message.slice('planMemory '.length)}`, {
+        cause,
+      });
     if (!key) throw cause;
     const option = key[1] === 'targetModules' ? 'target_modules' : 'modules_to_save';
     throw new UsageError(`${options.label(option)}: ${cause.message.slice(key[0].length)}`, { cause });

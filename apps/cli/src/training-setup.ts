@@ -2,6 +2,7 @@
 // (backend, model config, tokenizer, chat format, length), load and tokenize its data, plan its memory (refusing a
 // run that will not fit before any weight loads), and load the base with its adapter.
 import type { ChatFormat } from '@lora/chatml';
+import { deviceMemory } from '@lora/core';
 import type { CompletionTemplates, TokenizedExample } from '@lora/datasets';
 import { type CausalLM, type ModelConfig, readModelConfig } from '@lora/models';
 import { type LoraModel, loadAdapter } from '@lora/peft';
@@ -146,7 +147,8 @@ export function planOrRefuse(
   out: Out,
 ): MemoryPlan {
   const longest = Math.max(...data.trainExamples.map((e) => e.inputIds.length));
-  const plan = planRun(run.modelConfig, options, longest);
+  // on a GPU the embeddings are kept as row blocks of its largest array: a tensor that cannot be is refused here
+  const plan = planRun(run.modelConfig, options, longest, deviceMemory().maxArrayBytes);
   const limit = memoryLimit(options);
   refuseOverLimit('train', plan, limit);
   const largest = largestParts(plan, 3).map(([part, bytes]) => `${part} ${formatBytes(bytes)}`);
