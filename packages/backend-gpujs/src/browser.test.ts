@@ -29,7 +29,7 @@ describe.skipIf(!chromiumPresent)(title, () => {
 
   test('the host-array kernels (gpujsKernels, gpujsAsyncKernels) match the reference on odd shapes', () => {
     const webgl2 = report.checks.filter((c) => c.backend === 'gpujs-webgl2 (host arrays)');
-    expect(new Set(webgl2.map((c) => c.kernel)).size).toBe(16);
+    expect(new Set(webgl2.map((c) => c.kernel)).size).toBe(18);
     const failed = report.checks.filter((c) => !c.ok);
     expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
   });
