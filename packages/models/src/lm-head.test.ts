@@ -12,6 +12,7 @@ const targets = Int32Array.from([3, -100, 22, 0]);
 function directLoss(
   hidden: ArrayLike<number>,
   weight: ArrayLike<number>,
+  softcap?: number,
 ): { loss: number; argmax: number[] } {
   let loss = 0;
   const argmax: number[] = [];
@@ -19,7 +20,7 @@ function directLoss(
     const logits = Array.from({ length: V }, (_, v) => {
       let s = 0;
       for (let c = 0; c < C; c++) s += hidden[r * C + c]! * weight[v * C + c]!;
-      return s;
+      return softcap === undefined ? s : softcap * Math.tanh(s / softcap);
     });
     const max = Math.max(...logits);
     const lse = max + Math.log(logits.reduce((a, l) => a + Math.exp(l - max), 0));
@@ -160,6 +161,56 @@ describe('lmHeadLoss (fused over tiles of rows)', () => {
         lossScale: 1,
       }).correct;
     expect([hit(0), hit(1), hit(2)]).toEqual([1, 0, 0]);
+  });
+
+  describe('with a final soft-cap (Gemma 2: the loss of cap · tanh(logits / cap))', () => {
+    const softcap = 0.7; // below the logits' scale: tanh bends
+    test.each([1, 7, 23])('chunk %i, forward alone and fused, gives the soft-capped loss', (chunk) => {
+      const d = directLoss(hidden, host(weight.data), softcap);
+      expect(Math.abs(d.loss - directLoss(hidden, host(weight.data)).loss)).toBeGreaterThan(0.1);
+      for (const backward of [false, true]) {
+        const w = makeParameter('lm_head.weight', [V, C], weight.data, true);
+        const r = headLoss({
+          hidden,
+          rows: M,
+          weight: [w],
+          vocab: V,
+          dim: C,
+          targets,
+          chunk,
+          backward,
+          lossScale: 1,
+          softcap,
+        });
+        expectClose([r.lossSum], [d.loss], { rtol: 1e-12 }, `lossSum, backward ${backward}`);
+        expect(r.correct).toBe([0, 2, 3].filter((i) => d.argmax[i] === targets[i]).length);
+      }
+    });
+
+    test('d(lossScale · lossSum) w.r.t. hidden and the weight match finite differences through the cap', () => {
+      const w = makeParameter('lm_head.weight', [V, C], weight.data, true);
+      w.trainable = true;
+      const args = {
+        hidden,
+        rows: M,
+        weight: [w],
+        vocab: V,
+        dim: C,
+        targets,
+        chunk: 7,
+        lossScale: 0.5,
+        softcap,
+      };
+      const r = headLoss({ ...args, backward: true });
+      gradcheck(
+        () => 0.5 * headLoss({ ...args, backward: false }).lossSum,
+        [
+          { name: 'dhidden', value: asF64(hidden), grad: r.dhidden! },
+          { name: 'dweight', value: asF64(w.data), grad: host(w.grad!) },
+        ],
+        { rtol: 1e-6, atol: 1e-9 },
+      );
+    });
   });
 
   test('lmHeadLogits is hidden · Wᵀ', () => {
