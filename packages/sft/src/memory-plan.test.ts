@@ -87,6 +87,15 @@ describeWithFixtures('planMemory parameter counts against real configs', () => {
     expect(plan.counts.adapterParameters).toBe(6_815_744);
   });
 
+  test('Gemma-2-2B-it: 2,614,341,888 parameters (four norms per layer), and 3,194,880 trainable for r 16 on q_proj, v_proj', () => {
+    // 256000 · 2304 (tied) + 26 · (2304 · 2048 · 2 + 2304 · 1024 · 2 + 3 · 2304 · 9216 + 4 · 2304) + 2304;
+    // LoRA: 26 · 16 · ((2304 + 2048) + (2304 + 1024))
+    const presets = readJson('configs', 'mlc-llm-model-presets.json') as Record<string, unknown>;
+    const plan = planMemory(base(shapesOf(presets.gemma2_2b)));
+    expect(plan.counts.baseParameters).toBe(2_614_341_888);
+    expect(plan.counts.adapterParameters).toBe(3_194_880);
+  });
+
   test("a target naming one layer's linear (PEFT accepts it) is planned as that linear in every layer: high, not low", () => {
     const model = shapesOf(readJson('gpt2', 'config.json'));
     const one = planMemory(base(model, { targetModules: ['transformer.h.0.attn.c_attn'] }));
