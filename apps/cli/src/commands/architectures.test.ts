@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Architecture } from '@lora/models';
 import { describe, expect, test } from 'vitest';
-import { tempDir } from '../test-support/temp-dir.js';
 import { lastLine, runCli } from '../test-support/capture-io.js';
+import { tempDir } from '../test-support/temp-dir.js';
 import { ARCHITECTURE_TOKENS, writeTinyModel, writeTopicData } from '../test-support/tiny-models.js';
 
 const CASES: { architecture: Architecture; quant: 'nf4' | 'none' }[] = [

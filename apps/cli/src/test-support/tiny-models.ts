@@ -2,9 +2,9 @@
 // with the architecture's own special tokens, and a seeded checkpoint whose vocab and bos/eos ids match it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Architecture, writeTinyCheckpoint } from '@lora/models';
 import { type BuiltinFormatName, getChatFormat } from '@lora/chatml';
 import { TOPIC_INSTRUCTION, type TopicExample, topicClassificationTask, topicCorpus } from '@lora/datasets';
+import { type Architecture, writeTinyCheckpoint } from '@lora/models';
 import { Tokenizer, trainByteLevelBpe, writeTokenizerFiles } from '@lora/tokenize';
 
 /** ChatML as a jinja chat_template, for the Qwen2 tokenizers (it renders as @lora/chatml's builtin ChatML). */
