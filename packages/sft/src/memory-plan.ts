@@ -304,7 +304,8 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     // per adapted linear x·Aᵀ and its gradient (T, R); with dropout, one x_d and its gradient shared by all of them
     loraBuffers:
       F32 *
-      (L * adapted.length * 2 * N * r + (dropout ? 2 * N * Math.max(...adapted.map((l) => l.inFeatures)) : 0)),
+      (L * adapted.length * 2 * N * r +
+        (dropout ? 2 * N * Math.max(...adapted.map((l) => l.inFeatures)) : 0)),
     logitsChunk: logitsChunkBytes(N, chunk),
     // resident float operands are used in place; the 4-bit codes stay on the JS heap and are staged per call
     staging: (input.stagesOperands ?? false) ? F32 * staged : quantized ? largestQuantized : 0,
