@@ -112,3 +112,13 @@ export function loadMemory(): DeviceMemory | undefined {
 export async function releaseBackend(): Promise<void> {
   await disposeBackends();
 }
+
+/**
+ * Releases the backends and forgets their registration, so the next selectBackend registers them afresh: a new wasm
+ * memory or GPU device. Between sweep trials: the wasm memory never shrinks and a trial's model is never freed array
+ * by array, so without this every trial would leave its arrays in it and the next would spill to the JS heap.
+ */
+export async function renewBackends(): Promise<void> {
+  await disposeBackends();
+  tried.clear();
+}

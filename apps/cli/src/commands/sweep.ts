@@ -3,16 +3,17 @@
 import { join } from 'node:path';
 import { markdownTable } from '@lora/metrics';
 import { writeFileAtomic } from '../atomic.js';
+import { renewBackends } from '../backend.js';
 import { where } from '../config-file.js';
 import { applyEmbeddedDefault, defaultRunPaths } from '../default-setup.js';
 import { CliError, ConfigError, oneLine, UsageError } from '../errors.js';
+import type { CliIo } from '../io.js';
 import { printer } from '../io.js';
+import type { Options } from '../options.js';
 import { claimOutput, existingPolicy } from '../output-guard.js';
 import { formatDuration } from '../progress.js';
 import { parseSweep, planTrials, type SweepSpec } from '../sweep-plan.js';
 import { runTraining } from '../training-run.js';
-import type { CliIo } from '../io.js';
-import type { Options } from '../options.js';
 import type { SweepOptions } from '../verb-options.js';
 import type { CommandContext } from '../verbs.js';
 
@@ -185,6 +186,8 @@ async function sweepInto(root: string, options: Options<SweepOptions>, io: CliIo
       steps: null,
     };
     try {
+      // each trial in a fresh backend memory: an earlier model is garbage, and goes with its memory
+      await renewBackends();
       const o = await runTraining(trialOptions, io, { title: `Sweep trial ${trial.name}` });
       if (o.stopped) {
         results.push({
