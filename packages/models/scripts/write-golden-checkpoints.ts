@@ -7,7 +7,11 @@ import { writeTinyCheckpoint } from '../src/tiny-checkpoint.js';
 
 async function main(out: string): Promise<void> {
   for (const c of GOLDEN_CASES)
-    await writeTinyCheckpoint(join(out, c.name), c.architecture, { dtype: c.dtype, seed: c.seed });
+    await writeTinyCheckpoint(join(out, c.name), c.architecture, {
+      dtype: c.dtype,
+      seed: c.seed,
+      overrides: c.overrides,
+    });
   await writeFile(
     join(out, 'cases.json'),
     `${JSON.stringify({ batch: GOLDEN_BATCH, cases: GOLDEN_CASES, training: GOLDEN_TRAINING }, null, 2)}\n`,

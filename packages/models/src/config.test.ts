@@ -246,14 +246,48 @@ describe('parseModelConfig errors name the file and key', () => {
       message: 'n_head expected a divisor of n_embd 8, got 3',
     },
     {
-      label: 'Qwen2 sliding window',
-      raw: { ...llama, model_type: 'qwen2', use_sliding_window: true },
-      message: 'use_sliding_window expected false (sliding-window attention is not supported), got true',
+      label: 'Qwen2 max_window_layers negative',
+      raw: {
+        ...llama,
+        model_type: 'qwen2',
+        use_sliding_window: true,
+        sliding_window: 4,
+        max_window_layers: -1,
+      },
+      message: 'max_window_layers expected an integer >= 0, got -1',
+    },
+    {
+      label: 'Qwen2 use_sliding_window not a boolean',
+      raw: { ...llama, model_type: 'qwen2', use_sliding_window: 'yes' },
+      message: 'use_sliding_window expected true or false, got "yes"',
+    },
+    {
+      label: 'Qwen2 layer_types of the wrong length',
+      raw: { ...llama, model_type: 'qwen2', use_sliding_window: true, layer_types: ['full_attention', 'x'] },
+      message:
+        'layer_types expected a list of 1 "sliding_attention" or "full_attention", got ["full_attention","x"]',
     },
     { label: 'not an object', raw: [1, 2], message: 'x/config.json: expected a JSON object, got an array' },
   ])('$label', ({ raw, message }) => {
     expect(() => parseModelConfig(raw, 'x/config.json')).toThrow(ModelConfigError);
     expect(() => parseModelConfig(raw, 'x/config.json')).toThrow(message);
+  });
+
+  test.each([
+    [{}, undefined, undefined],
+    [{ use_sliding_window: false, sliding_window: 4, max_window_layers: 0 }, undefined, undefined],
+    [{ use_sliding_window: true, sliding_window: 4, max_window_layers: 1 }, 4, [false, true]],
+    [{ use_sliding_window: true, sliding_window: 4 }, 4, [false, false]], // max_window_layers defaults to 28
+    [{ use_sliding_window: true, max_window_layers: 0 }, 4096, [true, true]],
+    [
+      { use_sliding_window: true, sliding_window: 4, layer_types: ['sliding_attention', 'full_attention'] },
+      4,
+      [true, false],
+    ],
+  ])('Qwen2Config %j: window %s on layers %j', (keys, window, layers) => {
+    const c = parseModelConfig({ ...llama, model_type: 'qwen2', num_hidden_layers: 2, ...keys });
+    expect(c.slidingWindow).toBe(window);
+    expect(c.slidingLayers).toEqual(layers);
   });
 
   test('linear rope_scaling and per-architecture defaults', () => {

@@ -10,6 +10,8 @@ export interface GoldenCase {
   architecture: Architecture;
   dtype: NonNullable<TinyCheckpointOptions['dtype']>;
   seed: number;
+  /** config.json keys over the architecture's tiny config (writeTinyCheckpoint's overrides) */
+  overrides?: Record<string, unknown>;
   /** parameters whose gradients are compared (as if trainable), by Hugging Face name */
   grads: string[];
 }
@@ -69,15 +71,28 @@ const GRADS: Record<Architecture, string[]> = {
 
 export const GOLDEN_CASES: GoldenCase[] = (
   ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral', 'phi3', 'gemma2'] as const
-).flatMap((architecture, i) =>
-  (['float32', 'bfloat16'] as const).map((dtype) => ({
-    name: `${architecture}-${dtype}`,
-    architecture,
-    dtype,
-    seed: 1000 + i,
-    grads: GRADS[architecture],
-  })),
-);
+)
+  .flatMap((architecture, i) =>
+    (['float32', 'bfloat16'] as const).map((dtype) => ({
+      name: `${architecture}-${dtype}`,
+      architecture,
+      dtype,
+      seed: 1000 + i,
+      grads: GRADS[architecture],
+    })),
+  )
+  .concat([
+    // Qwen2's sliding window: use_sliding_window with max_window_layers 1, so layer 0 attends in full and layer 1
+    // through a window of 3 keys, shorter than the batch's rows
+    {
+      name: 'qwen2-sliding-float32',
+      architecture: 'qwen2',
+      dtype: 'float32',
+      seed: 1101,
+      overrides: { use_sliding_window: true, sliding_window: 3, max_window_layers: 1 },
+      grads: GRADS.qwen2,
+    },
+  ]);
 
 /**
  * Short float64 SGD runs on every weight of a case's checkpoint (golden.py train_case): Mistral's window masks,

@@ -26,12 +26,16 @@ describe('a short float64 SGD run equals PyTorch', () => {
     const c = GOLDEN_CASES.find((x) => x.name === run.name)!;
     const g = golden.training.find((x) => x.name === run.name)!;
     const dir = join(root, run.name);
-    await writeTinyCheckpoint(dir, c.architecture, { dtype: c.dtype, seed: c.seed });
+    await writeTinyCheckpoint(dir, c.architecture, { dtype: c.dtype, seed: c.seed, overrides: c.overrides });
     const sha = createHash('sha256')
       .update(await readFile(join(dir, 'model.safetensors')))
       .digest('hex');
     expect(sha, 'the checkpoint golden.py trained').toBe(g.sha256);
-    const { tensors, modelConfig } = tinyCheckpointTensors(c.architecture, { dtype: c.dtype, seed: c.seed });
+    const { tensors, modelConfig } = tinyCheckpointTensors(c.architecture, {
+      dtype: c.dtype,
+      seed: c.seed,
+      overrides: c.overrides,
+    });
     const model = CausalLM.fromWeights(
       modelConfig,
       (name) => Float64Array.from((tensors[name] as { data: Float32Array }).data) as unknown as Float32Array,

@@ -15,7 +15,7 @@ import { expectClose, useSoftwareVulkan } from '@lora/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tensorSpecs } from './architectures/index.js';
 import { CausalLM } from './causal-lm.js';
-import { GOLDEN_BATCH, GOLDEN_CASES, f32FromBase64, loadGolden } from './golden-cases.test-support.js';
+import { f32FromBase64, GOLDEN_BATCH, GOLDEN_CASES, loadGolden } from './golden-cases.test-support.js';
 import { writeTinyCheckpoint } from './tiny-checkpoint.js';
 import { linearShape, transpose2d } from './weights.js';
 
@@ -76,7 +76,11 @@ describe.each(BACKENDS)('on the $backend backend', ({ backend, skip }) => {
 
     beforeAll(async () => {
       const dir = join(root, c.name);
-      await writeTinyCheckpoint(dir, c.architecture, { dtype: c.dtype, seed: c.seed });
+      await writeTinyCheckpoint(dir, c.architecture, {
+        dtype: c.dtype,
+        seed: c.seed,
+        overrides: c.overrides,
+      });
       const sha = createHash('sha256')
         .update(await readFile(join(dir, 'model.safetensors')))
         .digest('hex');

@@ -10,10 +10,9 @@
 import type { ModelConfig } from '../../config.js';
 import type { ConfigReader } from '../config-reader.js';
 import { parseDecoderConfig } from '../decoder-layout.js';
+import { slidingLayers } from '../layer-types.js';
 import type { ArchitectureFields, ArchitectureSpec, LayerNames, ModelNames } from '../spec.js';
 import { TensorList } from '../tensor-list.js';
-
-const LAYER_TYPES = ['sliding_attention', 'full_attention'] as const;
 
 function names(config: ModelConfig): ModelNames {
   const layers: LayerNames[] = [];
@@ -44,19 +43,6 @@ function softcap(r: ConfigReader, key: string, fallback: number): number | undef
   return r.raw[key] === null ? undefined : r.num(key, fallback);
 }
 
-/** Which layers slide: layer_types when given (one per layer), else Gemma2Config's default (even layers). */
-function slidingLayers(r: ConfigReader, numLayers: number): boolean[] {
-  const types = r.raw.layer_types;
-  if (types === undefined || types === null) return Array.from({ length: numLayers }, (_, i) => i % 2 === 0);
-  if (
-    !Array.isArray(types) ||
-    types.length !== numLayers ||
-    !types.every((t) => (LAYER_TYPES as readonly unknown[]).includes(t))
-  )
-    r.fail('layer_types', `a list of ${numLayers} "sliding_attention" or "full_attention"`, types);
-  return types.map((t) => t === 'sliding_attention');
-}
-
 function parseConfig(r: ConfigReader): ArchitectureFields {
   if (r.raw.use_bidirectional_attention)
     r.fail(
@@ -82,7 +68,7 @@ function parseConfig(r: ConfigReader): ArchitectureFields {
   });
   return {
     ...fields,
-    slidingLayers: slidingLayers(r, fields.numLayers),
+    slidingLayers: slidingLayers(r, fields.numLayers, (i) => i % 2 === 0), // Gemma2Config: sliding when (i + 1) % 2
     queryPreAttnScalar: r.num('query_pre_attn_scalar', 256),
     attnLogitSoftcapping: softcap(r, 'attn_logit_softcapping', 50),
     finalLogitSoftcapping: softcap(r, 'final_logit_softcapping', 30),

@@ -1,23 +1,32 @@
 // Qwen2ForCausalLM (transformers modeling_qwen2.py, Qwen2Config): Llama's layout with biases on q/k/v (not o_proj),
-// tied embeddings by default; sliding-window attention (use_sliding_window with max_window_layers) is refused.
+// tied embeddings by default. Sliding-window attention only with use_sliding_window (Qwen2Config sets sliding_window
+// None otherwise), on the layers layer_types names "sliding_attention" — by default layers i >= max_window_layers
+// (28 when absent); masked as Mistral's, keys i − window < j ≤ i.
+import type { ConfigReader } from '../config-reader.js';
 import { decoderNames, decoderTensors, parseDecoderConfig } from '../decoder-layout.js';
-import type { ArchitectureSpec } from '../spec.js';
+import { slidingLayers } from '../layer-types.js';
+import type { ArchitectureFields, ArchitectureSpec } from '../spec.js';
+
+function parseConfig(r: ConfigReader): ArchitectureFields {
+  const sliding = r.bool('use_sliding_window', false);
+  const fields = parseDecoderConfig(r, {
+    activation: { key: 'hidden_act', fallback: 'silu', allowed: ['silu'] },
+    tieWordEmbeddings: false,
+    attentionBias: true,
+    mlpBias: false,
+    slidingWindow: (r) => (sliding ? r.int('sliding_window', 4096) : undefined),
+  });
+  if (!sliding) return fields;
+  const firstSliding = r.raw.max_window_layers ?? 28;
+  if (typeof firstSliding !== 'number' || !Number.isInteger(firstSliding) || firstSliding < 0)
+    r.fail('max_window_layers', 'an integer >= 0', firstSliding);
+  return { ...fields, slidingLayers: slidingLayers(r, fields.numLayers, (i) => i >= firstSliding) };
+}
 
 export const qwen2: ArchitectureSpec = {
   modelType: 'qwen2',
   reference: 'Qwen2ForCausalLM (modeling_qwen2.py)',
-  parseConfig: (r) =>
-    parseDecoderConfig(r, {
-      activation: { key: 'hidden_act', fallback: 'silu', allowed: ['silu'] },
-      tieWordEmbeddings: false,
-      attentionBias: true,
-      mlpBias: false,
-      slidingWindow: (r) => {
-        if (r.raw.use_sliding_window === true)
-          r.fail('use_sliding_window', 'false (sliding-window attention is not supported)', true);
-        return undefined;
-      },
-    }),
+  parseConfig,
   names: (config) => decoderNames(config, 'rms'),
   tensors: (config) => decoderTensors(config, qwen2.names(config), false),
   activation: 'silu',
