@@ -2,8 +2,9 @@
 // fixtures/golden.py) and golden.test.ts (which checks the model against fixtures/golden.json).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Architecture } from './config.js';
-import type { TinyCheckpointOptions } from './tiny-checkpoint.js';
+import { CausalLM } from './causal-lm.js';
+import type { Architecture, ModelConfig } from './config.js';
+import { type TinyCheckpointOptions, tinyCheckpointTensors } from './tiny-checkpoint.js';
 
 export interface GoldenCase {
   name: string;
@@ -72,7 +73,7 @@ const GRADS: Record<Architecture, string[]> = {
 export const GOLDEN_CASES: GoldenCase[] = (
   ['llama', 'qwen2', 'gpt2', 'gemma', 'mistral', 'phi3', 'gemma2'] as const
 )
-  .flatMap((architecture, i) =>
+  .flatMap((architecture, i): GoldenCase[] =>
     (['float32', 'bfloat16'] as const).map((dtype) => ({
       name: `${architecture}-${dtype}`,
       architecture,
@@ -159,4 +160,37 @@ export function loadGolden(): Golden {
 export function f32FromBase64(b64: string): Float32Array {
   const bytes = Buffer.from(b64, 'base64');
   return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/**
+ * A golden case's tiny model in memory, PyTorch's logits for the batch's real tokens (golden.json), and the model's
+ * own for any config over the same weights: for tests that switch one mechanism off and see the logits move.
+ */
+export function goldenLogits(name: string): {
+  modelConfig: ModelConfig;
+  expected: number[];
+  logits: (config: ModelConfig) => Promise<number[]>;
+} {
+  const c = GOLDEN_CASES.find((x) => x.name === name)!;
+  const { tensors, modelConfig } = tinyCheckpointTensors(c.architecture, {
+    seed: c.seed,
+    dtype: c.dtype,
+    overrides: c.overrides,
+  });
+  const weights = (tensor: string) => (tensors[tensor] as { data: Float32Array }).data;
+  const { batch: B, seqLen: T } = GOLDEN_BATCH;
+  const ids = Int32Array.from(GOLDEN_BATCH.inputIds);
+  const mask = Uint8Array.from(GOLDEN_BATCH.attentionMask);
+  const V = modelConfig.vocabSize;
+  const real = (x: Float32Array) =>
+    Array.from({ length: B * T }, (_, i) => i)
+      .filter((i) => mask[i] === 1)
+      .flatMap((i) => Array.from(x.subarray(i * V, (i + 1) * V)));
+  const bytes = Buffer.from(loadGolden().cases.find((x) => x.name === name)!.logits_f32_b64, 'base64');
+  const expected = real(
+    new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+  );
+  const logits = async (config: ModelConfig) =>
+    real(await CausalLM.fromWeights(config, weights).logits(ids, B, T, mask));
+  return { modelConfig, expected, logits };
 }

@@ -4,10 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { describeWithFixtures, expectClose, sharedFixture } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
-import { CausalLM } from '../../causal-lm.js';
-import { type ModelConfig, parseModelConfig } from '../../config.js';
-import { GOLDEN_BATCH, GOLDEN_CASES, loadGolden } from '../../golden-cases.test-support.js';
-import { tinyCheckpointTensors } from '../../tiny-checkpoint.js';
+import { parseModelConfig } from '../../config.js';
+import { goldenLogits } from '../../golden-cases.test-support.js';
 import { tensorSpecs } from '../index.js';
 
 const minimal = {
@@ -120,24 +118,7 @@ describeWithFixtures("gemma-2-2b-it's config.json", () => {
 });
 
 describe("each mechanism moves the logits away from PyTorch's (golden.json)", () => {
-  const golden = loadGolden();
-  const c = GOLDEN_CASES.find((x) => x.name === 'gemma2-float32')!;
-  const { tensors, modelConfig } = tinyCheckpointTensors('gemma2', { seed: c.seed, dtype: c.dtype });
-  const weights = (name: string) => (tensors[name] as { data: Float32Array }).data;
-  const { batch: B, seqLen: T } = GOLDEN_BATCH;
-  const ids = Int32Array.from(GOLDEN_BATCH.inputIds);
-  const mask = Uint8Array.from(GOLDEN_BATCH.attentionMask);
-  const V = modelConfig.vocabSize;
-  const real = (x: Float32Array) =>
-    Array.from({ length: B * T }, (_, i) => i)
-      .filter((i) => mask[i] === 1)
-      .flatMap((i) => Array.from(x.subarray(i * V, (i + 1) * V)));
-  const bytes = Buffer.from(golden.cases.find((x) => x.name === c.name)!.logits_f32_b64, 'base64');
-  const expected = real(
-    new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
-  );
-  const logits = async (config: ModelConfig) =>
-    real(await CausalLM.fromWeights(config, weights).logits(ids, B, T, mask));
+  const { modelConfig, expected, logits } = goldenLogits('gemma2-float32');
 
   test('the tiny config: window 3 < 7 tokens on layer 0, layer 1 full, scalar 12 ≠ head_dim 8, caps 5 and 3', async () => {
     expect(modelConfig).toMatchObject({

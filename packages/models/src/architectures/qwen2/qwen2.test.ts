@@ -3,34 +3,10 @@
 // ones PyTorch computes, so the golden case holds them both.
 import { expectClose } from '@lora/testing';
 import { describe, expect, test } from 'vitest';
-import { CausalLM } from '../../causal-lm.js';
-import type { ModelConfig } from '../../config.js';
-import { GOLDEN_BATCH, GOLDEN_CASES, loadGolden } from '../../golden-cases.test-support.js';
-import { tinyCheckpointTensors } from '../../tiny-checkpoint.js';
+import { goldenLogits } from '../../golden-cases.test-support.js';
 
 describe("Qwen2's sliding window against PyTorch's logits (golden.json)", () => {
-  const golden = loadGolden();
-  const c = GOLDEN_CASES.find((x) => x.name === 'qwen2-sliding-float32')!;
-  const { tensors, modelConfig } = tinyCheckpointTensors('qwen2', {
-    seed: c.seed,
-    dtype: c.dtype,
-    overrides: c.overrides,
-  });
-  const weights = (name: string) => (tensors[name] as { data: Float32Array }).data;
-  const { batch: B, seqLen: T } = GOLDEN_BATCH;
-  const ids = Int32Array.from(GOLDEN_BATCH.inputIds);
-  const mask = Uint8Array.from(GOLDEN_BATCH.attentionMask);
-  const V = modelConfig.vocabSize;
-  const real = (x: Float32Array) =>
-    Array.from({ length: B * T }, (_, i) => i)
-      .filter((i) => mask[i] === 1)
-      .flatMap((i) => Array.from(x.subarray(i * V, (i + 1) * V)));
-  const bytes = Buffer.from(golden.cases.find((x) => x.name === c.name)!.logits_f32_b64, 'base64');
-  const expected = real(
-    new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
-  );
-  const logits = async (config: ModelConfig) =>
-    real(await CausalLM.fromWeights(config, weights).logits(ids, B, T, mask));
+  const { modelConfig, expected, logits } = goldenLogits('qwen2-sliding-float32');
 
   test('the case: a window of 3 < 7 tokens on layer 1 (max_window_layers 1), layer 0 in full', async () => {
     expect(modelConfig).toMatchObject({ slidingWindow: 3, slidingLayers: [false, true] });
