@@ -9,32 +9,24 @@
 // (use_bidirectional_attention) and attention dropout this runtime does not apply.
 import type { ModelConfig } from '../../config.js';
 import type { ConfigReader } from '../config-reader.js';
-import { parseDecoderConfig } from '../decoder-layout.js';
+import { decoderNames, parseDecoderConfig } from '../decoder-layout.js';
 import { slidingLayers } from '../layer-types.js';
 import type { ArchitectureFields, ArchitectureSpec, LayerNames, ModelNames } from '../spec.js';
 import { TensorList } from '../tensor-list.js';
 
+/** The model.layers.N names with Gemma 2's four norms: pre_feedforward_layernorm is the second pre-norm. */
 function names(config: ModelConfig): ModelNames {
-  const layers: LayerNames[] = [];
-  for (let i = 0; i < config.numLayers; i++) {
-    const p = `model.layers.${i}`;
-    const a = `${p}.self_attn`;
-    layers.push({
-      prefix: p,
-      norm1: `${p}.input_layernorm`,
-      norm2: `${p}.pre_feedforward_layernorm`,
-      postAttentionNorm: `${p}.post_attention_layernorm`,
-      postMlpNorm: `${p}.post_feedforward_layernorm`,
-      attention: { q: `${a}.q_proj`, k: `${a}.k_proj`, v: `${a}.v_proj`, o: `${a}.o_proj` },
-      mlp: { gate: `${p}.mlp.gate_proj`, up: `${p}.mlp.up_proj`, down: `${p}.mlp.down_proj` },
-    });
-  }
+  const base = decoderNames(config, 'rms1p');
   return {
-    embed: 'model.embed_tokens.weight',
-    finalNorm: 'model.norm',
-    lmHead: config.tieWordEmbeddings ? undefined : 'lm_head.weight',
-    normKind: 'rms1p',
-    layers,
+    ...base,
+    layers: base.layers.map(
+      (layer): LayerNames => ({
+        ...layer,
+        norm2: `${layer.prefix}.pre_feedforward_layernorm`,
+        postAttentionNorm: `${layer.prefix}.post_attention_layernorm`,
+        postMlpNorm: `${layer.prefix}.post_feedforward_layernorm`,
+      }),
+    ),
   };
 }
 
