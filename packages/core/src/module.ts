@@ -24,8 +24,9 @@ export interface Parameter {
 }
 
 /**
- * What stores keyed by parameter (a checkpoint's trainable tensors, the optimizer's state) call a parameter: its
- * name, and for a row block of a split tensor the rows it holds, e.g. "model.embed_tokens.weight[0:16384]".
+ * What tells one parameter from another (the trainer's unique-parameter check, messages): its name, and for a row
+ * block of a split tensor the rows it holds, e.g. "model.embed_tokens.weight[0:16384]". Checkpoints and optimizer
+ * state do not use it: they save each tensor whole under its name, so a run resumes under any split.
  */
 export function parameterKey(p: Parameter): string {
   const block = p.rowBlock;

@@ -1,10 +1,11 @@
 // 8-bit AdamW as bitsandbytes' AdamW8bit runs it (Hugging Face optim "adamw_8bit", "adamw_bnb_8bit",
-// "paged_adamw_8bit"): a parameter of at least min_8bit_size (4096) elements keeps its moments as 8-bit codes with one
+// "paged_adamw_8bit"): a tensor of at least min_8bit_size (4096) elements keeps its moments as 8-bit codes with one
 // absmax per block of 256 (signed dynamic map for m, unsigned for v) and steps through the core `adamw8bit` kernel;
-// a smaller one keeps float32 moments and steps through `adamw`. Parameters are packed by (decay, 8-bit) group, each
-// 8-bit parameter starting at a multiple of 256 so that no block spans two tensors, as bitsandbytes' per-tensor
-// blocks never do. The state is saved under bitsandbytes' state_dict names: state1/state2 (uint8 codes, or float32
-// moments for small tensors) and absmax1/absmax2 per parameter, the two maps once as qmap1/qmap2.
+// a smaller one keeps float32 moments and steps through `adamw` (decided per tensor: a tensor's row blocks alike).
+// Parameters are packed by (decay, 8-bit) group, each 8-bit parameter starting at a multiple of 256 so that no block
+// spans two tensors, as bitsandbytes' per-tensor blocks never do. The state is saved under bitsandbytes' state_dict
+// names, whole per tensor (see adamw-8bit-splits.ts for row blocks): state1/state2 (uint8 codes, or float32 moments
+// for small tensors) and absmax1/absmax2, the two maps once as qmap1/qmap2.
 import {
   ADAMW8BIT_BLOCKSIZE,
   allocLike,
@@ -13,17 +14,18 @@ import {
   kernel,
   memoryOf,
   type Parameter,
-  parameterKey,
   toHost,
   type U8,
   writeHost,
 } from '@lora/core';
 import type { TensorInputs } from '@lora/safetensors';
 import { type AdamwOptions, resolveAdamwOptions } from './adamw.js';
+import { blockAbsmax, parseRowBlocks, quantBlocks } from './adamw-8bit-splits.js';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import { loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
 import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
 import { checkTrainable, type ParameterGroup, packParameters } from './parameter-groups.js';
+import { joinParts, tensorElements, wholeTensors } from './whole-tensors.js';
 
 /** bitsandbytes' min_8bit_size: tensors with fewer elements keep 32-bit state. */
 export const MIN_8BIT_SIZE = 4096;
@@ -36,9 +38,9 @@ export interface Adamw8bitOptions extends AdamwOptions {
   min8bitSize?: number;
 }
 
-type GroupState =
-  | { group: ParameterGroup; blockwise: true; state1: U8; state2: U8; absmax1: F32; absmax2: F32 }
-  | { group: ParameterGroup; blockwise: false; m: F32; v: F32 };
+type Wise = { group: ParameterGroup; blockwise: true; state1: U8; state2: U8; absmax1: F32; absmax2: F32 };
+type Float = { group: ParameterGroup; blockwise: false; m: F32; v: F32 };
+type GroupState = Wise | Float;
 
 /** AdamW with bitsandbytes' blockwise 8-bit moments, over parameters packed into groups. */
 export class AdamW8bit implements Optimizer {
@@ -81,7 +83,7 @@ export class AdamW8bit implements Optimizer {
     this.params = params;
     this.groups = packParameters(params, {
       lrScale: loraplusLrScale(this.loraplusLrRatio),
-      blockwise: (p) => p.data.length >= min8bitSize,
+      blockwise: (p) => tensorElements(p) >= min8bitSize, // per tensor, its row blocks alike
       blocksize: ADAMW8BIT_BLOCKSIZE,
     });
     const like = this.groups[0]!.data;
@@ -149,50 +151,71 @@ export class AdamW8bit implements Optimizer {
     }
   }
 
-  /** Each parameter's state1/state2 (and absmax1/absmax2 for 8-bit ones), as bitsandbytes' state_dict names them. */
+  /** Where each parameter's state lies: its group's state and its offset there. */
+  #slots(): Map<Parameter, { s: GroupState; start: number }> {
+    const slots = new Map<Parameter, { s: GroupState; start: number }>();
+    for (const s of this.#groups)
+      s.group.params.forEach((p, i) => {
+        slots.set(p, { s, start: s.group.offsets[i]! });
+      });
+    return slots;
+  }
+
+  /**
+   * Each tensor's state1/state2 (and absmax1/absmax2 for 8-bit ones), as bitsandbytes' state_dict names them, whole:
+   * a tensor kept in row blocks has its blocks' state joined, and metadata "row_blocks" records where its blocks start
+   * (its absmax are per block of 256 of each row block: the whole tensor's own where every block holds whole 256s).
+   */
   async saveState(): Promise<OptimizerStateFile> {
     const tensors: Record<string, TensorInputs[string]> = {
       qmap1: { dtype: 'F32', shape: [256], data: await toHost(this.#qmap1) },
       qmap2: { dtype: 'F32', shape: [256], data: await toHost(this.#qmap2) },
     };
-    for (const s of this.#groups) {
-      for (const [i, p] of s.group.params.entries()) {
-        const [start, end] = [s.group.offsets[i]!, s.group.offsets[i]! + p.data.length];
-        if (!s.blockwise) {
-          tensors[`${parameterKey(p)}.state1`] = {
-            dtype: 'F32',
-            shape: p.shape,
-            data: await toHost(s.m.subarray(start, end)),
-          };
-          tensors[`${parameterKey(p)}.state2`] = {
-            dtype: 'F32',
-            shape: p.shape,
-            data: await toHost(s.v.subarray(start, end)),
-          };
-          continue;
-        }
-        const blocks = [start / ADAMW8BIT_BLOCKSIZE, Math.ceil(end / ADAMW8BIT_BLOCKSIZE)] as const;
-        const shape = [blocks[1] - blocks[0]];
-        tensors[`${parameterKey(p)}.state1`] = {
-          dtype: 'U8',
-          shape: p.shape,
-          data: await toHost(s.state1.subarray(start, end)),
-        };
-        tensors[`${parameterKey(p)}.state2`] = {
-          dtype: 'U8',
-          shape: p.shape,
-          data: await toHost(s.state2.subarray(start, end)),
-        };
-        tensors[`${parameterKey(p)}.absmax1`] = {
+    const slots = this.#slots();
+    const rowBlocks: Record<string, number[]> = {};
+    for (const t of wholeTensors(this.params)) {
+      const at = t.blocks.map((b) => ({ ...slots.get(b.param)!, n: b.param.data.length }));
+      if (t.blocks.length > 1) rowBlocks[t.name] = t.blocks.map((b) => b.param.rowBlock!.rowStart);
+      // each block's elements, or its absmax (one per 256 from its start, which is aligned to 256)
+      const range = (start: number, n: number, absmax: boolean): [number, number] =>
+        absmax
+          ? [start / ADAMW8BIT_BLOCKSIZE, start / ADAMW8BIT_BLOCKSIZE + quantBlocks(n)]
+          : [start, start + n];
+      const f32 = async (pick: (s: GroupState) => F32, absmax = false) =>
+        joinParts(
+          await Promise.all(
+            at.map(({ s, start, n }) => toHost(pick(s).subarray(...range(start, n, absmax)))),
+          ),
+        );
+      const u8 = async (pick: (s: GroupState) => U8) =>
+        joinParts(await Promise.all(at.map(({ s, start, n }) => toHost(pick(s).subarray(start, start + n)))));
+      const first = at[0]!.s;
+      if (!first.blockwise) {
+        tensors[`${t.name}.state1`] = {
           dtype: 'F32',
-          shape,
-          data: await toHost(s.absmax1.subarray(...blocks)),
+          shape: t.shape,
+          data: await f32((s) => (s as Float).m),
         };
-        tensors[`${parameterKey(p)}.absmax2`] = {
+        tensors[`${t.name}.state2`] = {
           dtype: 'F32',
-          shape,
-          data: await toHost(s.absmax2.subarray(...blocks)),
+          shape: t.shape,
+          data: await f32((s) => (s as Float).v),
         };
+        continue;
+      }
+      tensors[`${t.name}.state1`] = {
+        dtype: 'U8',
+        shape: t.shape,
+        data: await u8((s) => (s as Wise).state1),
+      };
+      tensors[`${t.name}.state2`] = {
+        dtype: 'U8',
+        shape: t.shape,
+        data: await u8((s) => (s as Wise).state2),
+      };
+      for (const key of ['absmax1', 'absmax2'] as const) {
+        const data = await f32((s) => (s as Wise)[key], true);
+        tensors[`${t.name}.${key}`] = { dtype: 'F32', shape: [data.length], data };
       }
     }
     const metadata = {
@@ -204,12 +227,18 @@ export class AdamW8bit implements Optimizer {
       optim_bits: '8',
       min_8bit_size: String(this.min8bitSize),
       block_size: String(ADAMW8BIT_BLOCKSIZE),
+      ...(Object.keys(rowBlocks).length > 0 ? { row_blocks: JSON.stringify(rowBlocks) } : {}),
       ...loraplusMetadata(this.loraplusLrRatio),
     };
     return { tensors, metadata };
   }
 
-  loadState(step: number, tensors: SavedOptimizerTensors, path: string): void {
+  loadState(
+    step: number,
+    tensors: SavedOptimizerTensors,
+    path: string,
+    metadata: Readonly<Record<string, string>> = {},
+  ): void {
     if (!Number.isInteger(step) || step < 0)
       throw new CheckpointError(path, `${path}: step: expected an integer >= 0, got ${step}`);
     const get = <T extends Float32Array | Uint8Array>(
@@ -241,19 +270,48 @@ export class AdamW8bit implements Optimizer {
           `${path}: ${key}: expected bitsandbytes' ${signed ? 'signed' : 'unsigned'} dynamic map, got another`,
         );
     }
+    const savedSplits = parseRowBlocks(metadata.row_blocks, path);
+    // each parameter's saved state: its rows of the whole tensor's (and its blocks' absmax, see blockAbsmax)
+    const sources = new Map<
+      Parameter,
+      {
+        state1: Float32Array | Uint8Array;
+        state2: Float32Array | Uint8Array;
+        /** blockwise state only */
+        absmax: [Float32Array, Float32Array];
+      }
+    >();
+    const slots = this.#slots();
+    for (const t of wholeTensors(this.params)) {
+      const wise = slots.get(t.blocks[0]!.param)!.s.blockwise;
+      const [state1, state2] = (['state1', 'state2'] as const).map((k) =>
+        wise
+          ? get<Uint8Array>(`${t.name}.${k}`, true, t.size)
+          : get<Float32Array>(`${t.name}.${k}`, false, t.size),
+      ) as [Float32Array | Uint8Array, Float32Array | Uint8Array];
+      // float32 state is elementwise: it re-splits under any split; blockwise state only where its blocks do
+      const starts = wise ? blockAbsmax(t, savedSplits[t.name], path) : undefined;
+      const absmax = (['absmax1', 'absmax2'] as const).map((k) =>
+        starts ? get<Float32Array>(`${t.name}.${k}`, false, starts.total) : undefined,
+      );
+      t.blocks.forEach((b, i) => {
+        const n = b.param.data.length;
+        const at = starts?.at[i] ?? 0;
+        sources.set(b.param, {
+          state1: state1.subarray(b.offset, b.offset + n),
+          state2: state2.subarray(b.offset, b.offset + n),
+          absmax: absmax.map((a) => a?.subarray(at, at + quantBlocks(n))) as [Float32Array, Float32Array],
+        });
+      });
+    }
     for (const s of this.#groups) {
       const { group } = s;
       if (!s.blockwise) {
         group.params.forEach((p, i) => {
           const [start, end] = [group.offsets[i]!, group.offsets[i]! + p.data.length];
-          writeHost(
-            s.m.subarray(start, end),
-            get<Float32Array>(`${parameterKey(p)}.state1`, false, p.data.length),
-          );
-          writeHost(
-            s.v.subarray(start, end),
-            get<Float32Array>(`${parameterKey(p)}.state2`, false, p.data.length),
-          );
+          const src = sources.get(p)!;
+          writeHost(s.m.subarray(start, end), src.state1 as Float32Array);
+          writeHost(s.v.subarray(start, end), src.state2 as Float32Array);
         });
         continue;
       }
@@ -268,12 +326,12 @@ export class AdamW8bit implements Optimizer {
       };
       group.params.forEach((p, i) => {
         const start = group.offsets[i]!;
-        const n = p.data.length;
-        const [b0, nb] = [start / ADAMW8BIT_BLOCKSIZE, Math.ceil(n / ADAMW8BIT_BLOCKSIZE)];
-        host.state1.set(get<Uint8Array>(`${parameterKey(p)}.state1`, true, n), start);
-        host.state2.set(get<Uint8Array>(`${parameterKey(p)}.state2`, true, n), start);
-        host.absmax1.set(get<Float32Array>(`${parameterKey(p)}.absmax1`, false, nb), b0);
-        host.absmax2.set(get<Float32Array>(`${parameterKey(p)}.absmax2`, false, nb), b0);
+        const b0 = start / ADAMW8BIT_BLOCKSIZE;
+        const src = sources.get(p)!;
+        host.state1.set(src.state1, start);
+        host.state2.set(src.state2, start);
+        host.absmax1.set(src.absmax[0], b0);
+        host.absmax2.set(src.absmax[1], b0);
       });
       const memory = memoryOf(s.absmax1);
       memory.write(s.state1, host.state1);

@@ -2,20 +2,13 @@
 // through the active backend's `adamw` kernel — one call per weight-decay group over the packed parameters (see
 // parameter-groups.ts); parameters with `decay: false` get weight decay 0 (transformers' get_decay_parameter_names
 // puts biases and norm weights in the no-decay group).
-import {
-  allocLike,
-  type F32,
-  kernel,
-  type Parameter,
-  parameterKey,
-  readableOnHost,
-  writeHost,
-} from '@lora/core';
+import { allocLike, type F32, kernel, type Parameter, readableOnHost, writeHost } from '@lora/core';
 import type { TensorInputs } from '@lora/safetensors';
 import { CheckpointError, TrainerConfigError } from './errors.js';
 import { type GroupOptions, loraplusLrScale, loraplusMetadata, resolveLoraplusRatio } from './loraplus.js';
 import type { Optimizer, OptimizerStateFile, SavedOptimizerTensors } from './optimizer.js';
 import { checkTrainable, type ParameterGroup, packParameters } from './parameter-groups.js';
+import { joinParts, wholeTensors } from './whole-tensors.js';
 
 /** Options of `AdamW`: betas, eps and weight decay (torch's defaults), and LoRA+'s learning-rate ratio. */
 export interface AdamwOptions extends GroupOptions {
@@ -179,21 +172,20 @@ export class AdamW implements Optimizer {
     this.#step = step;
   }
 
-  /** exp_avg and exp_avg_sq of each parameter (torch's state_dict keys), as `<name>.exp_avg` and `<name>.exp_avg_sq`. */
+  /**
+   * exp_avg and exp_avg_sq of each tensor (torch's state_dict keys), as `<name>.exp_avg` and `<name>.exp_avg_sq`: a
+   * tensor kept in row blocks saved whole (the moments are elementwise), so the state loads under any split.
+   */
   async saveState(): Promise<OptimizerStateFile> {
     const tensors: Record<string, TensorInputs[string]> = {};
-    for (const [i, p] of this.params.entries()) {
-      const s = this.#state[i]!;
-      tensors[`${parameterKey(p)}.exp_avg`] = {
-        dtype: 'F32',
-        shape: p.shape,
-        data: await readableOnHost(s.expAvg),
-      };
-      tensors[`${parameterKey(p)}.exp_avg_sq`] = {
-        dtype: 'F32',
-        shape: p.shape,
-        data: await readableOnHost(s.expAvgSq),
-      };
+    for (const t of wholeTensors(this.params)) {
+      for (const [suffix, key] of [
+        ['exp_avg', 'expAvg'],
+        ['exp_avg_sq', 'expAvgSq'],
+      ] as const) {
+        const parts = await Promise.all(t.blocks.map((b) => readableOnHost(this.#state[b.index]![key])));
+        tensors[`${t.name}.${suffix}`] = { dtype: 'F32', shape: t.shape, data: joinParts(parts) };
+      }
     }
     const metadata = {
       optimizer: this.name,
@@ -207,19 +199,34 @@ export class AdamW implements Optimizer {
   }
 
   loadState(step: number, tensors: SavedOptimizerTensors, path: string): void {
-    const states = this.params.map((p) => {
-      const [expAvg, expAvgSq] = [
-        tensors.get(`${parameterKey(p)}.exp_avg`),
-        tensors.get(`${parameterKey(p)}.exp_avg_sq`),
-      ];
+    const states: { expAvg: Float32Array; expAvgSq: Float32Array }[] = [];
+    for (const t of wholeTensors(this.params)) {
+      const [expAvg, expAvgSq] = [tensors.get(`${t.name}.exp_avg`), tensors.get(`${t.name}.exp_avg_sq`)];
       if (!(expAvg instanceof Float32Array) || !(expAvgSq instanceof Float32Array)) {
         throw new CheckpointError(
           path,
-          `${path}: expected float32 "${parameterKey(p)}.exp_avg" and "${parameterKey(p)}.exp_avg_sq", got ${expAvg ? '' : 'no exp_avg '}${expAvgSq ? '' : 'no exp_avg_sq'}`.trim(),
+          `${path}: expected float32 "${t.name}.exp_avg" and "${t.name}.exp_avg_sq", got ${expAvg ? '' : 'no exp_avg '}${expAvgSq ? '' : 'no exp_avg_sq'}`.trim(),
         );
       }
-      return { expAvg, expAvgSq };
-    });
+      for (const [key, saved] of [
+        ['exp_avg', expAvg],
+        ['exp_avg_sq', expAvgSq],
+      ] as const) {
+        if (saved.length !== t.size) {
+          throw new CheckpointError(
+            path,
+            `${path}: "${t.name}.${key}": expected ${t.size} elements, got ${saved.length}`,
+          );
+        }
+      }
+      for (const b of t.blocks) {
+        const end = b.offset + b.param.data.length;
+        states[b.index] = {
+          expAvg: expAvg.subarray(b.offset, end),
+          expAvgSq: expAvgSq.subarray(b.offset, end),
+        };
+      }
+    }
     try {
       this.load(step, states);
     } catch (cause) {

@@ -1,7 +1,7 @@
 // What a checkpoint-N/ folder holds and how it is read back: trainable parameters and the optimizer's state as
 // safetensors, scheduler, RNG and data position as JSON, trainer_state.json, and the caller's adapter files — in any
 // run storage (a Node folder, the browser's OPFS, memory).
-import { type Parameter, parameterKey, readableOnHost } from '@lora/core';
+import { type Parameter, readableOnHost } from '@lora/core';
 import { SafetensorsBuffer, serializeSafetensorsParts, type TensorInputs } from '@lora/safetensors';
 import { CHECKPOINT_PREFIX, listCheckpoints } from './checkpoint-io.js';
 import {
@@ -16,6 +16,7 @@ import { CheckpointError } from './errors.js';
 import type { Optimizer } from './optimizer.js';
 import type { FolderWriter, RunStorage } from './run-storage.js';
 import { parseTrainerState, serializeTrainerState, type TrainerState } from './trainer-state.js';
+import { joinParts, wholeTensors } from './whole-tensors.js';
 
 export type { DataState, RngState, SchedulerState } from './checkpoint-state.js';
 
@@ -72,8 +73,11 @@ export async function saveCheckpoint(storage: RunStorage, c: CheckpointContents)
 
 async function fillCheckpoint(folder: FolderWriter, c: CheckpointContents): Promise<void> {
   const trainable: Record<string, TensorInputs[string]> = {};
-  for (const p of c.params)
-    trainable[parameterKey(p)] = { dtype: 'F32', shape: p.shape, data: await readableOnHost(p.data) };
+  // each tensor whole under its name, its row blocks (if the model splits it) joined: resumable under any split
+  for (const t of wholeTensors(c.params)) {
+    const parts = await Promise.all(t.blocks.map((b) => readableOnHost(b.param.data)));
+    trainable[t.name] = { dtype: 'F32', shape: t.shape, data: joinParts(parts) };
+  }
   // written in parts, from the arrays themselves where host code reads them (JS heap, wasm memory): no copy
   await folder.writeFile(TRAINABLE_FILE, serializeSafetensorsParts(trainable, { format: 'pt' }));
   const state = await c.optimizer.saveState();
@@ -95,6 +99,8 @@ export interface LoadedCheckpoint {
   loraplusLrRatio: number | undefined;
   /** optimizer.safetensors' tensors: float32 ones checked finite, uint8 ones (8-bit state) as saved */
   optimizerTensors: Map<string, Float32Array | Uint8Array>;
+  /** optimizer.safetensors' metadata (the optimizer's settings; 8-bit state: where split tensors' blocks start) */
+  optimizerMetadata: Record<string, string>;
   /** where they were read from, for messages */
   optimizerPath: string;
   scheduler: SchedulerState;
@@ -222,6 +228,7 @@ export async function loadCheckpoint(storage: RunStorage, name: string): Promise
     optimizerStep,
     loraplusLrRatio,
     optimizerTensors: opt.tensors,
+    optimizerMetadata: opt.metadata,
     optimizerPath: read.pathOf(OPTIMIZER_FILE),
     scheduler: parseSchedulerState(read.pathOf(SCHEDULER_FILE), await read.json(SCHEDULER_FILE)),
     rng: parseRngState(read.pathOf(RNG_FILE), await read.json(RNG_FILE)),

@@ -50,7 +50,12 @@ export interface Optimizer {
   saveState(): Promise<OptimizerStateFile>;
   /**
    * Restore the step count and state from what saveState wrote. Throws CheckpointError naming `path` and the tensor
-   * that is missing or of the wrong size or type.
+   * that is missing or of the wrong size or type. `metadata` is what saveState wrote beside them.
    */
-  loadState(step: number, tensors: SavedOptimizerTensors, path: string): void;
+  loadState(
+    step: number,
+    tensors: SavedOptimizerTensors,
+    path: string,
+    metadata?: Readonly<Record<string, string>>,
+  ): void;
 }

@@ -1,10 +1,11 @@
 // Restoring a run from checkpoint-N/: parameters, the optimizer's state and step, dropout RNG words, data position and
 // trainer state — after checking the checkpoint was written for the same data layout and parameters.
-import { type Parameter, parameterKey, writeHost } from '@lora/core';
+import { type Parameter, writeHost } from '@lora/core';
 import type { LoadedCheckpoint } from './checkpoint.js';
 import type { ResolvedConfig } from './config.js';
 import { CheckpointError } from './errors.js';
 import type { Optimizer } from './optimizer.js';
+import { wholeTensors } from './whole-tensors.js';
 
 export interface RestoredPosition {
   epoch: number;
@@ -62,7 +63,9 @@ export function restoreCheckpoint(
     'the checkpoint is inconsistent',
   );
 
-  const names = new Set(params.map(parameterKey));
+  // each tensor was saved whole under its name: its rows go into whatever row blocks the model keeps it in now
+  const tensors = wholeTensors(params);
+  const names = new Set(tensors.map((t) => t.name));
   const extra = [...loaded.params.keys()].filter((n) => !names.has(n));
   if (extra.length > 0) {
     throw new CheckpointError(
@@ -70,22 +73,31 @@ export function restoreCheckpoint(
       `resume from ${path}: the checkpoint holds parameters the model does not train: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`,
     );
   }
-  for (const p of params) {
-    const saved = loaded.params.get(parameterKey(p));
+  for (const t of tensors) {
+    const saved = loaded.params.get(t.name);
     if (!saved)
       throw new CheckpointError(
         path,
-        `resume from ${path}: expected trainable parameter "${parameterKey(p)}" in the checkpoint, got none`,
+        `resume from ${path}: expected trainable parameter "${t.name}" in the checkpoint, got none`,
       );
-    if (saved.length !== p.data.length) {
+    if (saved.length !== t.size) {
       throw new CheckpointError(
         path,
-        `resume from ${path}: parameter "${parameterKey(p)}" expected ${p.data.length} elements, got ${saved.length}`,
+        `resume from ${path}: parameter "${t.name}" expected ${t.size} elements, got ${saved.length}`,
       );
     }
   }
-  for (const p of params) writeHost(p.data, loaded.params.get(parameterKey(p))!);
-  optimizer.loadState(loaded.optimizerStep, loaded.optimizerTensors, loaded.optimizerPath);
+  for (const t of tensors) {
+    const saved = loaded.params.get(t.name)!;
+    for (const b of t.blocks)
+      writeHost(b.param.data, saved.subarray(b.offset, b.offset + b.param.data.length));
+  }
+  optimizer.loadState(
+    loaded.optimizerStep,
+    loaded.optimizerTensors,
+    loaded.optimizerPath,
+    loaded.optimizerMetadata,
+  );
 
   const notes: string[] = [];
   const schedNow = { type: config.lrSchedulerType, base_lr: config.learningRate };
