@@ -393,7 +393,9 @@ export class CausalLM implements LinearContainer {
 
   /**
    * (B, T, V) logits of every position, for tests and evaluation (padding positions hold meaningless values);
-   * `positionIds` as in TokenBatch (packed rows). Read back to the host.
+   * `positionIds` as in TokenBatch (packed rows). Read back to the host into one array; on the device they are made
+   * in row chunks that each fit the memory's largest array (a GPU's largest storage binding), and a memory whose
+   * largest array holds less than one row of V is refused before anything runs.
    */
   async logits(
     inputIds: Int32Array,
@@ -405,12 +407,19 @@ export class CausalLM implements LinearContainer {
     const { vocabSize: V, hiddenSize: C } = this.config;
     checkTokens('logits', inputIds, batch, seqLen, V, attentionMask);
     if (positionIds !== undefined) checkPositionIds('logits', positionIds, batch, seqLen, attentionMask);
+    const N = batch * seqLen;
+    const limit = this.#memory.maxArrayBytes;
+    if (limit !== undefined && 4 * V > limit) {
+      throw new ModelInputError(
+        `logits: one row of ${V} f32 logits needs ${showBytes(4 * V)}, above the memory's largest array of ${showBytes(limit)}`,
+      );
+    }
+    const chunk = limit === undefined ? N : Math.min(N, Math.floor(limit / (4 * V))); // rows of (chunk, V) at a time
     const ws = this.#decoding.scope('logits');
     const layout = placeLayout(batchLayout(batch, seqLen, attentionMask, positionIds), (k, d) =>
       ws.upload(k, d),
     );
     this.#checkPositions(layout.positions);
-    const N = batch * seqLen;
     let x = embedForward(
       {
         ids: ws.upload('ids', inputIds),
@@ -427,8 +436,23 @@ export class CausalLM implements LinearContainer {
       x = block.forward(x, layout, { training: false }, ws.scope(`layers.${i % 2}`)).out;
     });
     const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')).out;
-    const logits = lmHeadLogits(fin, N, this.#p.lmHead.tables(), V, C, ws.take('logits', fin, N * V), ws);
-    return toHost(this.#softcapped(logits, N));
+    const buffer = ws.take('logits', fin, chunk * V);
+    const out = new Float32Array(N * V); // (N, V)
+    for (let r = 0; r < N; r += chunk) {
+      const rows = Math.min(chunk, N - r);
+      const hidden = fin.subarray(r * C, (r + rows) * C); // (rows, C)
+      const logits = lmHeadLogits(
+        hidden,
+        rows,
+        this.#p.lmHead.tables(),
+        V,
+        C,
+        buffer.subarray(0, rows * V),
+        ws,
+      );
+      out.set(await toHost(this.#softcapped(logits, rows)), r * V);
+    }
+    return out;
   }
 
   createKvCache(batch: number, maxTokens: number): KvCache {

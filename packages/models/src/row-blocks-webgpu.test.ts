@@ -32,37 +32,45 @@ async function gradients(model: CausalLM): Promise<Map<string, number[]>> {
 }
 
 describe.skipIf(skip !== undefined)('webgpu with a 1,200 B largest array: vocabulary 100, hidden 8', () => {
-  test.each(ARCHS)('%s: losses, gradients and next-token logits of the unsplit model', async (arch) => {
-    const make = () => {
-      const model = microModel(arch, 1, 'f32', { vocab_size: 100 });
-      model.vocabChunk = 4;
-      model.setTrainable(() => true);
-      return model;
-    };
-    const prompt = batch.inputIds.subarray(0, 6);
-    await setBackend(REFERENCE_BACKEND);
-    const whole = make();
-    const scoring = { training: false, backward: false };
-    const training = { training: true, backward: true };
-    const expected = {
-      scoring: await whole.step(batch, scoring),
-      training: await whole.step(batch, training),
-      grads: await gradients(whole),
-      next: await whole.forwardIncremental(prompt, 2, 3, whole.createKvCache(2, 8)),
-    };
-    await setBackend('webgpu');
-    const split = make();
-    await split.useMemory(deviceMemory());
-    expect(split.parameters().some((p) => p.rowBlock)).toBe(true);
-    for (const [name, expect_] of Object.entries({ scoring, training })) {
-      const r = await split.step(batch, expect_);
-      const e = expected[name as 'scoring' | 'training'];
-      expect([r.tokens, r.correct], name).toEqual([e.tokens, e.correct]);
-      expectClose([r.lossSum], [e.lossSum], { rtol: 1e-5 }, `${name} loss`);
-    }
-    for (const [name, grad] of await gradients(split))
-      expectClose(grad, expected.grads.get(name)!, { rtol: 1e-3, atol: 1e-5 }, `grad ${name}`);
-    const next = await split.forwardIncremental(prompt, 2, 3, split.createKvCache(2, 8));
-    expectClose(next, expected.next, { rtol: 1e-4, atol: 1e-5 }, 'next-token logits');
-  });
+  test.each(ARCHS)(
+    '%s: losses, gradients, logits and next-token logits of the unsplit model',
+    async (arch) => {
+      const make = () => {
+        const model = microModel(arch, 1, 'f32', { vocab_size: 100 });
+        model.vocabChunk = 4;
+        model.setTrainable(() => true);
+        return model;
+      };
+      const prompt = batch.inputIds.subarray(0, 6);
+      await setBackend(REFERENCE_BACKEND);
+      const whole = make();
+      const scoring = { training: false, backward: false };
+      const training = { training: true, backward: true };
+      const expected = {
+        scoring: await whole.step(batch, scoring),
+        training: await whole.step(batch, training),
+        grads: await gradients(whole),
+        next: await whole.forwardIncremental(prompt, 2, 3, whole.createKvCache(2, 8)),
+        logits: await whole.logits(batch.inputIds, batch.batch, batch.seqLen, batch.attentionMask),
+      };
+      await setBackend('webgpu');
+      const split = make();
+      await split.useMemory(deviceMemory());
+      expect(split.parameters().some((p) => p.rowBlock)).toBe(true);
+      for (const [name, expect_] of Object.entries({ scoring, training })) {
+        const r = await split.step(batch, expect_);
+        const e = expected[name as 'scoring' | 'training'];
+        expect([r.tokens, r.correct], name).toEqual([e.tokens, e.correct]);
+        expectClose([r.lossSum], [e.lossSum], { rtol: 1e-5 }, `${name} loss`);
+      }
+      for (const [name, grad] of await gradients(split))
+        expectClose(grad, expected.grads.get(name)!, { rtol: 1e-3, atol: 1e-5 }, `grad ${name}`);
+      const next = await split.forwardIncremental(prompt, 2, 3, split.createKvCache(2, 8));
+      expectClose(next, expected.next, { rtol: 1e-4, atol: 1e-5 }, 'next-token logits');
+      // every position's logits are above the largest array: made in row chunks within it
+      const logits = await split.logits(batch.inputIds, batch.batch, batch.seqLen, batch.attentionMask);
+      expect(4 * logits.length).toBeGreaterThan(1200);
+      expectClose(logits, expected.logits, { rtol: 1e-4, atol: 1e-5 }, 'logits');
+    },
+  );
 });

@@ -153,6 +153,7 @@ describe('CausalLM on a device whose largest array is 1,200 B (the opaque backen
         training: await whole.step(batch, training),
         params: await byName(whole),
         next: await whole.forwardIncremental(prompt, 2, 3, whole.createKvCache(2, 8)),
+        logits: await whole.logits(batch.inputIds, 2, 6, batch.attentionMask),
       };
       const split = make();
       await onOpaqueBackend(async (memory) => {
@@ -177,6 +178,17 @@ describe('CausalLM on a device whose largest array is 1,200 B (the opaque backen
           expect(await split.forwardIncremental(prompt, 2, 3, split.createKvCache(2, 8))).toEqual(
             expected.next,
           );
+          // (12, 100) logits are 4,800 B: made in chunks of 3 rows (1,200 B), read into one host array
+          const reads = memory.reads.length;
+          expect(await split.logits(batch.inputIds, 2, 6, batch.attentionMask)).toEqual(expected.logits);
+          expect(memory.reads.slice(reads).filter((n) => n === 3 * VOCAB)).toHaveLength(4);
+          memory.maxArrayBytes = 399; // below one row of 100 f32 logits: refused before anything runs
+          await expect(split.logits(batch.inputIds, 2, 6, batch.attentionMask)).rejects.toThrow(
+            new ModelInputError(
+              "logits: one row of 100 f32 logits needs 400 B, above the memory's largest array of 399 B",
+            ),
+          );
+          expect(memory.reads.length).toBe(reads + 4);
         } finally {
           memory.maxArrayBytes = undefined;
         }
