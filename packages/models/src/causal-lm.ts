@@ -437,6 +437,10 @@ export class CausalLM implements LinearContainer {
     });
     const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')).out;
     const buffer = ws.take('logits', fin, chunk * V);
+    if (chunk === N) {
+      const logits = lmHeadLogits(fin, N, this.#p.lmHead.tables(), V, C, buffer, ws);
+      return toHost(this.#softcapped(logits, N)); // (N, V) at once: no second host copy
+    }
     const out = new Float32Array(N * V); // (N, V)
     for (let r = 0; r < N; r += chunk) {
       const rows = Math.min(chunk, N - r);
