@@ -1,5 +1,6 @@
 // Profiles one LoRA training step of @lora/models on the wasm backend: a 4-layer, hidden-512 Llama (the models
-// benchmark's shape), LoRA r=16 on every linear, 256 tokens, batch 1; and the same model in PyTorch in the same run.
+// benchmark's shape; --shape qwen2.5-0.5b for Qwen2.5-0.5B's dimensions, --tokens N), LoRA r=16 on every linear,
+// 256 tokens, batch 1; and the same model in PyTorch in the same run.
 //
 //   taskset -c 0,1 npx tsx [--experimental-wasm-relaxed-simd] --conditions=@lora/source \
 //     packages/models/scripts/profile-step.ts [--reps 5] [--threads 2] [--no-torch] [--no-phases] [--no-allocs]
@@ -43,7 +44,6 @@ export const PROFILE_OVERRIDES: Record<string, unknown> = {
   rope_theta: 10000.0,
   tie_word_embeddings: false,
 };
-const TOKENS = 256;
 const RANK = 16;
 const TORCH_SCRIPT = fileURLToPath(new URL('./torch_lora_step.py', import.meta.url));
 
@@ -58,16 +58,40 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** the vocabulary (32,000 by default; the issue's small case uses 2,000, where the per-step overhead shows) */
     vocab: { type: 'string' },
+    /** qwen2.5-0.5b: the Llama layout at Qwen2.5-0.5B's dimensions (24 layers, hidden 896, tied 151,936 vocabulary) */
+    shape: { type: 'string' },
+    /** tokens per step (256 by default) */
+    tokens: { type: 'string', default: '256' },
     /** logits held at once by the loss (rows × chunk; CausalLM's vocabChunk), the model's default when absent */
     'vocab-chunk': { type: 'string' },
   },
 });
+/** Qwen2.5-0.5B's dimensions (its config.json) in the Llama layout: the q/k/v biases aside, the same work per step. */
+const QWEN2_5_0_5B: Record<string, unknown> = {
+  vocab_size: 151936,
+  hidden_size: 896,
+  intermediate_size: 4864,
+  num_hidden_layers: 24,
+  num_attention_heads: 14,
+  num_key_value_heads: 2,
+  head_dim: 64,
+  rope_theta: 1000000.0,
+  tie_word_embeddings: true,
+};
+if (args.shape !== undefined) {
+  if (args.shape !== 'qwen2.5-0.5b') throw new Error(`--shape: expected qwen2.5-0.5b, got ${args.shape}`);
+  Object.assign(PROFILE_OVERRIDES, QWEN2_5_0_5B);
+}
 if (args.vocab) PROFILE_OVERRIDES.vocab_size = Number(args.vocab);
+const TOKENS = Number(args.tokens);
 const reps = Number(args.reps);
 const threads = Number(args.threads);
 
 async function buildModel(): Promise<CausalLM> {
-  const dir = join(tmpdir(), `lora-profile-llama-512-v${PROFILE_OVERRIDES.vocab_size}`);
+  const dir = join(
+    tmpdir(),
+    `lora-profile-llama-${PROFILE_OVERRIDES.hidden_size}-v${PROFILE_OVERRIDES.vocab_size}`,
+  );
   const stamp = join(dir, 'overrides.json');
   const want = JSON.stringify(PROFILE_OVERRIDES);
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
@@ -195,8 +219,9 @@ async function main(): Promise<void> {
   const zeroGrads = () => {
     for (const p of trainable) if (p.grad) kernel('fill')({ x: p.grad, n: p.grad.length, value: 0 });
   };
+  const c = model.config;
   console.log(
-    `model: Llama 4×512 (I 1408, 8/4 heads, V ${model.config.vocabSize}), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +
+    `model: Llama ${c.numLayers}×${c.hiddenSize} (I ${c.intermediateSize}, ${c.numHeads}/${c.numKvHeads} heads, V ${c.vocabSize}), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +
       `${TOKENS} tokens; memory: ${model.memory.name}`,
   );
   console.log(backendReport(KERNEL_NAMES));
