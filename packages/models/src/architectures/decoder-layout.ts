@@ -30,7 +30,10 @@ export function decoderNames(config: ModelConfig, normKind: NormKind): ModelName
   };
 }
 
-/** Every tensor of a model.layers.N model; `oBias`: whether o_proj has a bias when the config's attentionBias is set. */
+/**
+ * Every tensor of a model.layers.N model, with the post-norms where the names have them (Gemma 2); `oBias`: whether
+ * o_proj has a bias when the config's attentionBias is set.
+ */
 export function decoderTensors(config: ModelConfig, names: ModelNames, oBias: boolean): TensorSpec[] {
   const {
     hiddenSize: C,
@@ -49,11 +52,13 @@ export function decoderTensors(config: ModelConfig, names: ModelNames, oBias: bo
     list.linear(a.k, C, Hkv * D, config.attentionBias);
     list.linear(a.v, C, Hkv * D, config.attentionBias);
     list.linear(a.o, H * D, C, config.attentionBias && oBias);
+    if (layer.postAttentionNorm) list.norm(layer.postAttentionNorm, C, false); // Gemma 2's post-norms
     list.norm(layer.norm2, C, false);
     const m = layer.mlp as { gate: string; up: string; down: string };
     list.linear(m.gate, C, I, config.mlpBias);
     list.linear(m.up, C, I, config.mlpBias);
     list.linear(m.down, I, C, config.mlpBias);
+    if (layer.postMlpNorm) list.norm(layer.postMlpNorm, C, false);
   }
   list.norm(names.finalNorm, C, false);
   if (names.lmHead) list.table(names.lmHead, 'lm_head', V, C);

@@ -9,10 +9,9 @@
 // (use_bidirectional_attention) and attention dropout this runtime does not apply.
 import type { ModelConfig } from '../../config.js';
 import type { ConfigReader } from '../config-reader.js';
-import { decoderNames, parseDecoderConfig } from '../decoder-layout.js';
+import { decoderNames, decoderTensors, parseDecoderConfig } from '../decoder-layout.js';
 import { slidingLayers } from '../layer-types.js';
 import type { ArchitectureFields, ArchitectureSpec, LayerNames, ModelNames } from '../spec.js';
-import { TensorList } from '../tensor-list.js';
 
 /** The model.layers.N names with Gemma 2's four norms: pre_feedforward_layernorm is the second pre-norm. */
 function names(config: ModelConfig): ModelNames {
@@ -72,38 +71,7 @@ export const gemma2: ArchitectureSpec = {
   reference: 'Gemma2ForCausalLM (modeling_gemma2.py)',
   parseConfig,
   names,
-  tensors: (config) => {
-    const {
-      hiddenSize: C,
-      intermediateSize: I,
-      numHeads: H,
-      numKvHeads: Hkv,
-      headDim: D,
-      vocabSize: V,
-      attentionBias: bias,
-    } = config;
-    const n = names(config);
-    const list = new TensorList();
-    list.table(n.embed, 'embedding', V, C);
-    for (const layer of n.layers) {
-      const a = layer.attention as { q: string; k: string; v: string; o: string };
-      const m = layer.mlp as { gate: string; up: string; down: string };
-      list.norm(layer.norm1, C, false);
-      list.linear(a.q, C, H * D, bias);
-      list.linear(a.k, C, Hkv * D, bias);
-      list.linear(a.v, C, Hkv * D, bias);
-      list.linear(a.o, H * D, C, bias);
-      list.norm(layer.postAttentionNorm!, C, false);
-      list.norm(layer.norm2, C, false);
-      list.linear(m.gate, C, I, false);
-      list.linear(m.up, C, I, false);
-      list.linear(m.down, I, C, false);
-      list.norm(layer.postMlpNorm!, C, false);
-    }
-    list.norm(n.finalNorm, C, false);
-    if (n.lmHead) list.table(n.lmHead, 'lm_head', V, C);
-    return list.specs;
-  },
+  tensors: (config) => decoderTensors(config, names(config), true),
   activation: 'geluTanh',
   positions: 'rope',
   // Gemma2Model: hidden_states * torch.tensor(hidden_size ** 0.5, dtype=hidden_states.dtype)
