@@ -4,45 +4,23 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type OpaqueMemory, onOpaqueBackend } from '@lora/core';
-import { CausalLM, writeTinyCheckpoint } from '@lora/models';
-import { injectLora, type LoraModel, loraConfig, saveAdapter } from '@lora/peft';
+import { type CausalLM, writeTinyCheckpoint } from '@lora/models';
+import { type LoraModel, saveAdapter } from '@lora/peft';
 import { SafetensorsBuffer } from '@lora/safetensors';
 import { expectClose } from '@lora/testing';
 import { expect, test } from 'vitest';
 import type { TrainingConfig } from './config.js';
 import { memoryStorage } from './memory-storage.js';
 import type { RunStorage } from './run-storage.js';
-import { Trainer } from './trainer.js';
-import { readMetrics, tempDir, toyExamples } from './trainer.test-support.js';
+import { splitEmbeddingModel, splitRun } from './split-embedding.test-support.js';
+import { tempDir } from './trainer.test-support.js';
 
-const examples = toyExamples(8, 128, 4);
 const CAP = 8192; // 64 of the embedding's 128 rows of 32 float32
-
-const config = (optim: TrainingConfig['optim'], resume: boolean): TrainingConfig => ({
-  padTokenId: 0,
-  learningRate: 0.01,
-  batchSize: 2,
-  gradientAccumulationSteps: 1,
-  maxSteps: 4,
-  maxGradNorm: 1,
-  loggingSteps: 1,
-  saveSteps: 2,
-  optim,
-  resume,
-});
 
 /** The model with its adapter, in `memory` capped at `cap` bytes an array (undefined: whole tables). */
 async function model(dir: string, memory: OpaqueMemory, cap: number | undefined): Promise<LoraModel> {
-  const m = await CausalLM.load(dir);
-  const lm = injectLora(
-    m,
-    loraConfig({
-      r: 2,
-      lora_alpha: 4,
-      target_modules: ['q_proj', 'v_proj'],
-      modules_to_save: ['embed_tokens'],
-    }),
-  );
+  const lm = await splitEmbeddingModel(dir);
+  const m = lm.model as CausalLM;
   memory.maxArrayBytes = cap;
   await m.useMemory(memory);
   expect(m.parameters().filter((p) => p.rowBlock).length).toBe(cap === undefined ? 0 : 2);
@@ -54,17 +32,9 @@ async function run(
   lm: LoraModel,
   optim: TrainingConfig['optim'],
   storage: RunStorage,
-  { stopAt, resume = false }: { stopAt?: number; resume?: boolean } = {},
+  options: { stopAt?: number; resume?: boolean } = {},
 ) {
-  const trainer: Trainer = new Trainer({
-    model: lm.model as CausalLM,
-    trainDataset: examples,
-    storage,
-    config: config(optim, resume),
-    onProgress: (e) => e.step === stopAt && trainer.requestStop(),
-  });
-  await trainer.train();
-  const losses = (await readMetrics(storage)).filter((e) => 'loss' in e).map((e) => e.loss!);
+  const losses = await splitRun(lm.model as CausalLM, optim, storage, options);
   const out = await tempDir('split-resume-adapter');
   await saveAdapter(out, lm);
   return { losses, adapter: new Uint8Array(await readFile(join(out, 'adapter_model.safetensors'))) };
