@@ -35,6 +35,7 @@ export {
   numericalGradient,
   weightedSum,
 } from './gradcheck.js';
+export { joinArrays } from './join-arrays.js';
 export type { KernelCase } from './kernels/cases/case-list.js';
 export { casesFor, KERNEL_CASES, KERNELS_WITHOUT_CASES } from './kernels/cases/catalogue.js';
 export type { KernelTolerance } from './kernels/cases/tolerances.js';

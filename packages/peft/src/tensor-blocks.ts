@@ -1,7 +1,7 @@
 // A base tensor an adapter saves whole (modules_to_save, e.g. embed_tokens) that the model keeps as row blocks — its
 // memory's largest array (a GPU's largest storage binding) holds fewer rows (Parameter.rowBlock): the blocks are
 // parameters of one name, joined when saved and filled in order when loaded. A whole tensor is its one block.
-import { type Parameter, readableOnHost, toHost, writeHost } from '@lora/core';
+import { joinArrays, type Parameter, readableOnHost, toHost, writeHost } from '@lora/core';
 
 /** The tensor's shape: a row block's rows are those of the whole tensor. */
 export function tensorShape(p: Parameter): number[] {
@@ -19,14 +19,7 @@ export function blocksOf(p: Parameter, params: readonly Parameter[]): Parameter[
 /** The tensor's values on the host: the array itself where host code reads it, the blocks joined otherwise. */
 export async function readTensor(blocks: readonly Parameter[]): Promise<Float32Array> {
   if (blocks.length === 1) return readableOnHost(blocks[0]!.data);
-  const parts = await Promise.all(blocks.map((b) => toHost(b.data)));
-  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of parts) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
+  return joinArrays(Float32Array, await Promise.all(blocks.map((b) => toHost(b.data))));
 }
 
 /** Writes the whole tensor's values into its blocks, each its rows. */

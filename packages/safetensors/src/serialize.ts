@@ -1,6 +1,6 @@
 // Lay out a safetensors file as the Rust crate's `serialize` does: tensors by descending dtype alignment then name,
 // compact JSON header with `__metadata__` first, padded with spaces to a multiple of 8 bytes.
-import { f32ToBf16, f32ToF16 } from '@lora/core';
+import { f32ToBf16, f32ToF16, joinArrays } from '@lora/core';
 import { dtypeRank, isDtype, type SafetensorsDtype, tensorByteLength } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
 import { MAX_HEADER_SIZE } from './header.js';
@@ -184,14 +184,7 @@ export function serializeSafetensors(
   tensors: TensorInputs,
   metadata?: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const parts = serializeSafetensorsParts(tensors, metadata);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinArrays(Uint8Array, serializeSafetensorsParts(tensors, metadata));
 }
 
 /**

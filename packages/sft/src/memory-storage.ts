@@ -11,13 +11,6 @@ export function memoryStorage(): RunStorage {
     files.delete(path);
     for (const k of [...files.keys()]) if (k.startsWith(`${path}/`)) files.delete(k);
   };
-  const concat = (a: Uint8Array, b: Uint8Array) => {
-    const out = new Uint8Array(a.length + b.length);
-    out.set(a, 0);
-    out.set(b, a.length);
-    return out;
-  };
-
   return {
     location: 'memory',
     pathOf: key,
@@ -29,7 +22,7 @@ export function memoryStorage(): RunStorage {
     },
     async appendFile(name, text) {
       const k = entryName(name);
-      files.set(k, concat(files.get(k) ?? new Uint8Array(0), contentBytes(text)));
+      files.set(k, contentBytes([files.get(k) ?? new Uint8Array(0), contentBytes(text)]));
     },
     async writeFolder(name, fill) {
       const folder = entryName(name);

@@ -2,6 +2,7 @@
 // trainer_state.json into a Node folder (nodeStorage), the browser's Origin Private File System (opfsStorage) or a
 // Map (memoryStorage). A run is one level deep: files and folders in the root, files in the folders; a path is
 // `name` or `folder/name` (`metrics.jsonl`, `checkpoint-4/rng_state.json`).
+import { joinArrays } from '@lora/core';
 import { StorageError } from './errors.js';
 
 /**
@@ -89,13 +90,7 @@ const utf8 = new TextEncoder();
 export function contentBytes(contents: StorageContents): Uint8Array {
   if (typeof contents === 'string') return utf8.encode(contents);
   if (contents instanceof Uint8Array) return contents;
-  const out = new Uint8Array(contents.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of contents) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return joinArrays(Uint8Array, contents);
 }
 
 /** A file's text, or undefined when there is none. */
