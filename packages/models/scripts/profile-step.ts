@@ -1,5 +1,5 @@
 // Profiles one LoRA training step of @lora/models on the wasm backend: a 4-layer, hidden-512 Llama (the models
-// benchmark's shape; --shape qwen2.5-0.5b for Qwen2.5-0.5B's dimensions, --tokens N), LoRA r=16 on every linear,
+// benchmark's shape; --shape qwen2.5-0.5b for Qwen2.5-0.5B's dimensions, --tokens N, --layers N), LoRA r=16 on every linear,
 // 256 tokens, batch 1; and the same model in PyTorch in the same run.
 //
 //   taskset -c 0,1 npx tsx [--experimental-wasm-relaxed-simd] --conditions=@lora/source \
@@ -64,6 +64,8 @@ const { values: args } = parseArgs({
     tokens: { type: 'string', default: '256' },
     /** logits held at once by the loss (rows × chunk; CausalLM's vocabChunk), the model's default when absent */
     'vocab-chunk': { type: 'string' },
+    /** decoder layers (the shape's own count by default; issue 14's 0.5B case uses 8 of 24) */
+    layers: { type: 'string' },
   },
 });
 /** Qwen2.5-0.5B's dimensions (its config.json) in the Llama layout: the q/k/v biases aside, the same work per step. */
@@ -83,6 +85,7 @@ if (args.shape !== undefined) {
   Object.assign(PROFILE_OVERRIDES, QWEN2_5_0_5B);
 }
 if (args.vocab) PROFILE_OVERRIDES.vocab_size = Number(args.vocab);
+if (args.layers) PROFILE_OVERRIDES.num_hidden_layers = Number(args.layers);
 const TOKENS = Number(args.tokens);
 const reps = Number(args.reps);
 const threads = Number(args.threads);
