@@ -1,6 +1,6 @@
 // Profiles one LoRA training step of @lora/models on the wasm backend: a 4-layer, hidden-512 Llama (the models
-// benchmark's shape; --shape qwen2.5-0.5b for Qwen2.5-0.5B's dimensions, --tokens N, --layers N), LoRA r=16 on every linear,
-// 256 tokens, batch 1; and the same model in PyTorch in the same run.
+// benchmark's shape; --shape qwen2.5-0.5b for Qwen2.5-0.5B's dimensions, --tokens N, --layers N), LoRA r=16 on
+// every linear, 256 tokens, batch 1; and the same model in PyTorch in the same run.
 //
 //   taskset -c 0,1 npx tsx [--experimental-wasm-relaxed-simd] --conditions=@lora/source \
 //     packages/models/scripts/profile-step.ts [--reps 5] [--threads 2] [--no-torch] [--no-phases] [--no-allocs]
