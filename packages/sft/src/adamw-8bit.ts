@@ -3,7 +3,8 @@
 // absmax per block of 256 (signed dynamic map for m, unsigned for v) and steps through the core `adamw8bit` kernel;
 // a smaller one keeps float32 moments and steps through `adamw` (decided per tensor: a tensor's row blocks alike).
 // Parameters are packed by (decay, 8-bit) group, each 8-bit parameter starting at a multiple of 256 so that no block
-// spans two tensors, as bitsandbytes' per-tensor blocks never do. The state is saved under bitsandbytes' state_dict
+// spans two tensors, as bitsandbytes' per-tensor blocks never do; a group ends where its last tensor does (its last
+// block partial), so no state array of a row block sized to the memory's largest array is larger than the block. The state is saved under bitsandbytes' state_dict
 // names, whole per tensor (see adamw-8bit-splits.ts for row blocks): state1/state2 (uint8 codes, or float32 moments
 // for small tensors) and absmax1/absmax2, the two maps once as qmap1/qmap2.
 import {
@@ -31,6 +32,8 @@ import { joinParts, tensorElements, wholeTensors } from './whole-tensors.js';
 export const MIN_8BIT_SIZE = 4096;
 /** The code of 0 in the signed map (its 127 negative values come first): padding between tensors codes m = 0. */
 const ZERO_CODE_1 = 127;
+/** Bytes of an array of `n` codes in whole 4-byte words (at most 4n: within the largest array the f32 values fit). */
+const codeWords = (n: number) => Math.ceil(n / 4) * 4;
 
 /** Options of `AdamW8bit`: AdamW's, and bitsandbytes' min_8bit_size. */
 export interface Adamw8bitOptions extends AdamwOptions {
@@ -38,7 +41,17 @@ export interface Adamw8bitOptions extends AdamwOptions {
   min8bitSize?: number;
 }
 
-type Wise = { group: ParameterGroup; blockwise: true; state1: U8; state2: U8; absmax1: F32; absmax2: F32 };
+type Wise = {
+  group: ParameterGroup;
+  blockwise: true;
+  /** the codes of the group's elements: views of `words` */
+  state1: U8;
+  state2: U8;
+  absmax1: F32;
+  absmax2: F32;
+  /** the code arrays, whole 4-byte words (a device may write bytes only by whole words) */
+  words: [U8, U8];
+};
 type Float = { group: ParameterGroup; blockwise: false; m: F32; v: F32 };
 type GroupState = Wise | Float;
 
@@ -93,15 +106,17 @@ export class AdamW8bit implements Optimizer {
     this.#groups = this.groups.map((group): GroupState => {
       if (!group.blockwise)
         return { group, blockwise: false, m: allocLike(like, group.size), v: allocLike(like, group.size) };
-      const blocks = group.size / ADAMW8BIT_BLOCKSIZE;
+      const blocks = quantBlocks(group.size);
+      // bitsandbytes' init_state: codes 0 and absmax 0 (every moment dequantizes to 0)
+      const words: [U8, U8] = [memory.u8(codeWords(group.size)), memory.u8(codeWords(group.size))];
       return {
         group,
         blockwise: true,
-        // bitsandbytes' init_state: codes 0 and absmax 0 (every moment dequantizes to 0)
-        state1: memory.u8(group.size),
-        state2: memory.u8(group.size),
+        state1: words[0].subarray(0, group.size),
+        state2: words[1].subarray(0, group.size),
         absmax1: allocLike(like, blocks),
         absmax2: allocLike(like, blocks),
+        words,
       };
     });
   }
@@ -110,12 +125,12 @@ export class AdamW8bit implements Optimizer {
     return this.#step;
   }
 
-  /** Bytes of optimizer state: 2 codes per element and 2 float32 scales per 256 for 8-bit tensors, 8 bytes per element
-   * for the others, and the two maps. */
+  /** Bytes of optimizer state: 2 codes per element (in whole words) and 2 float32 scales per 256 for 8-bit tensors,
+   * 8 bytes per element for the others, and the two maps. */
   stateBytes(): number {
     let bytes = 2 * 256 * 4;
     for (const s of this.#groups)
-      bytes += s.blockwise ? 2 * s.group.size + (8 * s.group.size) / ADAMW8BIT_BLOCKSIZE : 8 * s.group.size;
+      bytes += s.blockwise ? 2 * codeWords(s.group.size) + 8 * quantBlocks(s.group.size) : 8 * s.group.size;
     return bytes;
   }
 
@@ -317,10 +332,10 @@ export class AdamW8bit implements Optimizer {
       }
       // codes are written a group at a time (a device may store bytes only by whole words); the padding between
       // tensors codes 0, as the kernel leaves it
-      const blocks = group.size / ADAMW8BIT_BLOCKSIZE;
+      const blocks = quantBlocks(group.size);
       const host = {
-        state1: new Uint8Array(group.size).fill(ZERO_CODE_1),
-        state2: new Uint8Array(group.size),
+        state1: new Uint8Array(codeWords(group.size)).fill(ZERO_CODE_1),
+        state2: new Uint8Array(codeWords(group.size)),
         absmax1: new Float32Array(blocks),
         absmax2: new Float32Array(blocks),
       };
@@ -334,8 +349,8 @@ export class AdamW8bit implements Optimizer {
         host.absmax2.set(src.absmax[1], b0);
       });
       const memory = memoryOf(s.absmax1);
-      memory.write(s.state1, host.state1);
-      memory.write(s.state2, host.state2);
+      memory.write(s.words[0], host.state1);
+      memory.write(s.words[1], host.state2);
       writeHost(s.absmax1, host.absmax1);
       writeHost(s.absmax2, host.absmax2);
     }

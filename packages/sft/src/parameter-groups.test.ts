@@ -78,3 +78,26 @@ test("in a memory with a largest array, a group's parameters are packed into as 
       memory.maxArrayBytes = undefined;
     }
   }));
+
+test('blockwise parameters start at multiples of the block size, and no padding follows the last of a group', () =>
+  onOpaqueBackend(async (memory) => {
+    memory.maxArrayBytes = 4 * 10; // the opaque memory refuses any larger array
+    try {
+      const params = [
+        param('a', [1, 2, 3, 4, 5], true),
+        param('b', [6, 7], true), // from 8: 10 elements with the padding between, exactly the limit
+        param('c', [10, 11, 12, 13, 14, 15, 16, 17, 18, 19], true), // the limit: alone, not padded to 12
+        param('d', [20], true),
+      ];
+      const groups = packParameters(params, { blockwise: () => true, blocksize: 4 });
+      expect(groups.map((g) => [g.blockwise, g.params.map((p) => p.name), g.offsets, g.size])).toEqual([
+        [true, ['a', 'b'], [0, 8], 10],
+        [true, ['c'], [0], 10],
+        [true, ['d'], [0], 1],
+      ]);
+      expect(Array.from(await toHost(groups[0]!.data))).toEqual([1, 2, 3, 4, 5, 0, 0, 0, 6, 7]);
+      expect(Array.from(await toHost(groups[0]!.grad))).toEqual([-1, -2, -3, -4, -5, 0, 0, 0, -6, -7]);
+    } finally {
+      memory.maxArrayBytes = undefined;
+    }
+  }));

@@ -2,7 +2,9 @@
 // state — into one flat array each for values and one for gradients (the layout of PyTorch's fused AdamW and apex's
 // multi_tensor_apply): AdamW, the gradient norm, the NaN guard and zeroing then run as one kernel per group, however
 // many tensors a model trains. In a memory with a largest array (a GPU's largest storage binding) a group's tensors
-// are packed into as many arrays as that takes (a row block of a split tensor is a parameter like any other).
+// are packed into as many arrays as that takes (a row block of a split tensor is a parameter like any other). Blockwise
+// parameters start at multiples of the block size, but nothing pads the last one: a group of one parameter is that
+// parameter's size, so a row block the model sized to the largest array never grows past it here.
 import { allocLike, type F32, kernel, memoryOf, type Parameter } from '@lora/core';
 import { TrainerConfigError } from './errors.js';
 
@@ -19,7 +21,7 @@ export interface ParameterGroup {
   data: F32;
   /** every parameter's gradient; each `param.grad` is a view of it */
   grad: F32;
-  /** elements of data and grad, any zero padding between blockwise parameters included */
+  /** elements of data and grad: the last parameter's end, any zero padding between blockwise parameters included */
   size: number;
   /** a group of PackOptions.blockwise parameters, each starting at a multiple of the block size */
   blockwise: boolean;
@@ -31,7 +33,8 @@ export interface PackOptions {
   blockwise?: (p: Parameter) => boolean;
   /**
    * each parameter of a blockwise group starts at a multiple of this (bitsandbytes quantizes each tensor's state in
-   * blocks of 256 from its first element); the gap before the next is zero in data and grad, and stays zero
+   * blocks of 256 from its first element); the gap before the next is zero in data and grad, and stays zero; the last
+   * parameter's final block is partial, as a lone tensor's is in bitsandbytes
    */
   blocksize?: number;
   /** each parameter's learning-rate multiplier (1 by default); parameters with different ones go in different groups */
@@ -75,7 +78,13 @@ export function packParameters(params: readonly Parameter[], options: PackOption
   return groups;
 }
 
-/** `members` in order, in runs whose packed arrays fit their memory's largest array (one run without a limit). */
+/** Where the parameter after one of `n` elements at `offset` starts: the next multiple of `align`. */
+const nextOffset = (offset: number, n: number, align: number) => Math.ceil((offset + n) / align) * align;
+
+/**
+ * `members` in order, in runs whose packed arrays fit their memory's largest array (one run without a limit): a run's
+ * f32 arrays end where its last parameter does, so a parameter that fits the limit fits in a run of its own.
+ */
 function withinLimit(members: Parameter[], align: number): Parameter[][] {
   if (members.length === 0) return [];
   const like = members[0]!.data;
@@ -83,15 +92,14 @@ function withinLimit(members: Parameter[], align: number): Parameter[][] {
   if (limit === undefined) return [members];
   const runs: Parameter[][] = [];
   let run: Parameter[] = [];
-  let bytes = 0;
+  let offset = 0; // where the next parameter of the run would start
   for (const p of members) {
-    const size = 4 * Math.ceil(p.data.length / align) * align;
-    if (run.length > 0 && bytes + size > limit) {
+    if (run.length > 0 && 4 * (offset + p.data.length) > limit) {
       runs.push(run);
-      [run, bytes] = [[], 0];
+      [run, offset] = [[], 0];
     }
     run.push(p);
-    bytes += size;
+    offset = nextOffset(offset, p.data.length, align);
   }
   runs.push(run);
   return runs;
@@ -103,10 +111,11 @@ function packGroup(
   align: number,
 ): ParameterGroup {
   const offsets: number[] = [];
-  let size = 0;
+  let [size, next] = [0, 0];
   for (const p of members) {
-    offsets.push(size);
-    size += Math.ceil(p.data.length / align) * align;
+    offsets.push(next);
+    size = next + p.data.length; // no padding after the last
+    next = nextOffset(next, p.data.length, align);
   }
   const data = allocLike(members[0]!.data, size);
   const grad = allocLike(members[0]!.data, size);
