@@ -11,6 +11,8 @@ export type ChildOutcome = { stdout: string } | { error: string };
 export interface ChildOptions {
   timeoutMs: number;
   cwd?: string;
+  /** variables added to this process's environment (a baseline's thread limits) */
+  env?: Record<string, string>;
 }
 
 /** Run `command args` to completion; an error names what failed: spawn, exit status or signal, with stderr's last line. */
@@ -26,6 +28,7 @@ export function runChild(
     timeout: options.timeoutMs,
     maxBuffer: 1 << 24,
     ...(options.cwd !== undefined && { cwd: options.cwd }),
+    ...(options.env !== undefined && { env: { ...process.env, ...options.env } }),
   });
   if (run.error) {
     const code = (run.error as NodeJS.ErrnoException).code;

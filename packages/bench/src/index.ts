@@ -1,10 +1,53 @@
 export type { ChildOptions, ChildOutcome } from './child-json.js';
 export { BenchOutputError, lastJsonLine, runChild } from './child-json.js';
+export type {
+  DecodeBenchOptions,
+  DecodeCase,
+  DecodeMeasurement,
+  LoraDecodeOutcome,
+  TorchDecodeRun,
+} from './decode-bench.js';
+export { decodeCase, runDecodeBench } from './decode-bench.js';
 export type { GemmBenchOptions, GemmResult } from './gemm-bench.js';
 export { relativeError, runGemmBench } from './gemm-bench.js';
 export type { GemmCase } from './gemm-cases.js';
 export { flopsOf, GEMM_CASES } from './gemm-cases.js';
 export { baselineLines, gemmTable, MISMATCH_REL_ERR } from './gemm-table.js';
+export type {
+  LoraStepModelOptions,
+  StepTiming,
+  TorchLoraStepOptions,
+  TorchLoraStepRun,
+} from './lora-step.js';
+export {
+  bestOf,
+  LORA_STEP_RANK,
+  loraStepModel,
+  loraStepRunner,
+  parseTorchLoraStep,
+  QWEN25_05B_LLAMA_OVERRIDES,
+  SMALL_LLAMA_OVERRIDES,
+  TORCH_LORA_STEP_SCRIPT,
+  torchLoraStep,
+  torchLoraStepArgs,
+} from './lora-step.js';
+export type {
+  LoraStepBenchOptions,
+  LoraStepBenchRecord,
+  LoraStepCase,
+  LoraStepCaseName,
+  LoraStepCaseResult,
+  StepOutcome,
+  StepRun,
+} from './lora-step-bench.js';
+export {
+  isStepRun,
+  loraStepCases,
+  loraStepTable,
+  runLoraStepBench,
+  summarizeStepCase,
+  TORCH_STEP_THREADS,
+} from './lora-step-bench.js';
 export type { MachineInfo } from './machine.js';
 export { machineInfo } from './machine.js';
 export type { Clock, Measurement, MeasureOptions } from './measure.js';
@@ -24,14 +67,6 @@ export {
   parseNativeOutput,
   runNativeCeiling,
 } from './native-ceiling.js';
-export type {
-  DecodeBenchOptions,
-  DecodeCase,
-  DecodeMeasurement,
-  LoraDecodeOutcome,
-  TorchDecodeRun,
-} from './decode-bench.js';
-export { decodeCase, runDecodeBench } from './decode-bench.js';
 export type { Nf4Case, Nf4Result } from './nf4-bench.js';
 export { dequantizeInto, NF4_CASES, runNf4Bench, runNf4BenchMain } from './nf4-bench.js';
 export type { BenchBackendEntry, CreateRunnersOptions, GemmRunner, Operands, RunnerSet } from './runners.js';

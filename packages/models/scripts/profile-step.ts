@@ -9,43 +9,35 @@
 // Prints best-of-N forward and forward+backward times (tokens/s) with their least CPU time, a per-phase breakdown
 // (phases are the layers' forward/backward methods, wrapped from here; kernels are wrapped in the registry; no timing
 // code lives in the layers), the Float32Array allocations over 4 KB per step after the first, and PyTorch's
-// (scripts/torch_lora_step.py: same shapes, same thread count) with the ratio. On a shared machine compare CPU times
-// and repeat: wall-clock best-of-N swings with the load. The model moves into the backend's deviceMemory() unless
+// (@lora/bench's python/torch_lora_step.py: same shapes, same thread count) with the ratio. The shapes, the model and
+// both engines' timing are @lora/bench's src/lora-step.ts, which its LoRA-step table (pnpm bench) uses too. On a
+// shared machine compare CPU times and repeat: wall-clock best-of-N swings with the load. The model moves into the backend's deviceMemory() unless
 // --no-resident (then the JS heap: operands are copied into wasm memory per call); on wasm it is the wasm memory.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { backendReport, deviceMemory, disposeBackends, KERNEL_NAMES, kernel, setBackend } from '@lora/core';
+import { backendReport, disposeBackends, KERNEL_NAMES, setBackend } from '@lora/core';
 import { registerWasmBackend } from '../../backend-wasm/src/index.js';
-import { injectLora, LoraLinear, loraConfig } from '../../peft/src/index.js';
+import {
+  bestOf,
+  LORA_STEP_RANK,
+  loraStepModel,
+  loraStepRunner,
+  QWEN25_05B_LLAMA_OVERRIDES,
+  SMALL_LLAMA_OVERRIDES,
+  torchLoraStep,
+} from '../../bench/src/lora-step.js';
+import { LoraLinear } from '../../peft/src/index.js';
 import { Attention } from '../src/attention.js';
 import { CausalLM } from '../src/causal-lm.js';
 import { DecoderBlock } from '../src/decoder-block.js';
 import { DenseLinear } from '../src/dense-linear.js';
 import { Mlp } from '../src/mlp.js';
 import { Norm } from '../src/norm.js';
-import { writeTinyCheckpoint } from '../src/tiny-checkpoint.js';
 import { AllocationCounter, Tracer } from './profile-tracer.js';
 
 /** The models benchmark's Llama (packages/bench LLAMA_BENCH_CONFIG): TinyLlama's shape scaled to hidden 512. */
-export const PROFILE_OVERRIDES: Record<string, unknown> = {
-  vocab_size: 32000,
-  hidden_size: 512,
-  intermediate_size: 1408,
-  num_hidden_layers: 4,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
-  head_dim: 64,
-  max_position_embeddings: 2048,
-  rope_scaling: null,
-  rope_theta: 10000.0,
-  tie_word_embeddings: false,
-};
-const RANK = 16;
-const TORCH_SCRIPT = fileURLToPath(new URL('./torch_lora_step.py', import.meta.url));
+export const PROFILE_OVERRIDES: Record<string, unknown> = { ...SMALL_LLAMA_OVERRIDES };
+const RANK = LORA_STEP_RANK;
 
 const { values: args } = parseArgs({
   options: {
@@ -68,71 +60,15 @@ const { values: args } = parseArgs({
     layers: { type: 'string' },
   },
 });
-/** Qwen2.5-0.5B's dimensions (its config.json) in the Llama layout: the q/k/v biases aside, the same work per step. */
-const QWEN2_5_0_5B: Record<string, unknown> = {
-  vocab_size: 151936,
-  hidden_size: 896,
-  intermediate_size: 4864,
-  num_hidden_layers: 24,
-  num_attention_heads: 14,
-  num_key_value_heads: 2,
-  head_dim: 64,
-  rope_theta: 1000000.0,
-  tie_word_embeddings: true,
-};
 if (args.shape !== undefined) {
   if (args.shape !== 'qwen2.5-0.5b') throw new Error(`--shape: expected qwen2.5-0.5b, got ${args.shape}`);
-  Object.assign(PROFILE_OVERRIDES, QWEN2_5_0_5B);
+  Object.assign(PROFILE_OVERRIDES, QWEN25_05B_LLAMA_OVERRIDES);
 }
 if (args.vocab) PROFILE_OVERRIDES.vocab_size = Number(args.vocab);
 if (args.layers) PROFILE_OVERRIDES.num_hidden_layers = Number(args.layers);
 const TOKENS = Number(args.tokens);
 const reps = Number(args.reps);
 const threads = Number(args.threads);
-
-async function buildModel(): Promise<CausalLM> {
-  const dir = join(
-    tmpdir(),
-    `lora-profile-llama-${PROFILE_OVERRIDES.hidden_size}-v${PROFILE_OVERRIDES.vocab_size}`,
-  );
-  const stamp = join(dir, 'overrides.json');
-  const want = JSON.stringify(PROFILE_OVERRIDES);
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== want) {
-    await writeTinyCheckpoint(dir, 'llama', { overrides: PROFILE_OVERRIDES, seed: 1 });
-    writeFileSync(stamp, want);
-  }
-  const model = await CausalLM.load(dir);
-  if (args['vocab-chunk']) model.vocabChunk = Number(args['vocab-chunk']);
-  injectLora(model, loraConfig({ r: RANK, lora_alpha: 2 * RANK, target_modules: 'all-linear' }), { seed: 1 });
-  // the active backend's memory: on wasm the wasm memory, so no operand is copied in or out per call
-  if (!args['no-resident']) await model.useMemory(deviceMemory());
-  return model;
-}
-
-function batchOf(vocab: number) {
-  const ids = Int32Array.from({ length: TOKENS }, (_, i) => (i * 7919 + 13) % vocab);
-  return { inputIds: ids, labels: ids, batch: 1, seqLen: TOKENS };
-}
-
-/** Best and median wall time of `n` runs after a warm-up, and the least CPU time (all threads) of one run. */
-async function bestOf(
-  n: number,
-  fn: () => Promise<unknown>,
-): Promise<{ best: number; median: number; cpu: number }> {
-  await fn(); // warm-up (the first step allocates its buffers)
-  const times: number[] = [];
-  let cpu = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await fn(); // a step ends with its one read of the loss totals
-    times.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  return { best: times[0]!, median: times[times.length >> 1]!, cpu };
-}
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const num = (x: number, d = 1) => x.toFixed(d).padStart(8);
@@ -187,41 +123,19 @@ function printPhases(phases: Phases): void {
   );
 }
 
-function runTorch(): Record<string, number> | undefined {
-  const run = spawnSync(
-    '/usr/bin/python3',
-    [TORCH_SCRIPT, '--tokens', String(TOKENS), '--rank', String(RANK), '--threads', String(threads)].concat([
-      '--reps',
-      String(reps),
-      '--overrides',
-      JSON.stringify(PROFILE_OVERRIDES),
-    ]),
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 30 * 60_000,
-      // torch.set_num_threads covers torch's own pool; Debian's torch calls OpenBLAS, whose pool needs its own limit
-      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
-    },
-  );
-  if (run.status !== 0) {
-    console.error(`PyTorch run failed (${run.error?.message ?? `exit ${run.status}`})`);
-    return undefined;
-  }
-  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+function runTorch() {
+  const run = torchLoraStep({ overrides: PROFILE_OVERRIDES, tokens: TOKENS, threads, reps });
+  if (!('error' in run)) return run;
+  console.error(`PyTorch run failed (${run.error})`);
+  return undefined;
 }
 
 async function main(): Promise<void> {
   await registerWasmBackend({ threads });
   await setBackend('wasm');
-  const model = await buildModel();
-  const batch = batchOf(model.config.vocabSize);
-  const forward = () => model.step(batch, { training: true, backward: false });
-  const train = () => model.step(batch, { training: true, backward: true, lossScale: 1 / (TOKENS - 1) });
-  const trainable = model.parameters().filter((p) => p.trainable);
-  const zeroGrads = () => {
-    for (const p of trainable) if (p.grad) kernel('fill')({ x: p.grad, n: p.grad.length, value: 0 });
-  };
+  const vocabChunk = args['vocab-chunk'] ? Number(args['vocab-chunk']) : undefined;
+  const model = await loraStepModel(PROFILE_OVERRIDES, { vocabChunk, resident: !args['no-resident'] });
+  const { forward, train, trainable, zeroGrads } = loraStepRunner(model, TOKENS);
   const c = model.config;
   console.log(
     `model: Llama ${c.numLayers}×${c.hiddenSize} (I ${c.intermediateSize}, ${c.numHeads}/${c.numKvHeads} heads, V ${c.vocabSize}), LoRA r=${RANK} on ${trainable.length / 2} linears, ` +

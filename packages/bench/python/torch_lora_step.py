@@ -1,26 +1,29 @@
-"""PyTorch baseline of scripts/profile-step.ts: the models benchmark's plain-torch Llama (packages/bench/python/
-torch_llama.py) with LoRA (PEFT's Linear: frozen base, trainable A (R, in) and B (out, R), scale alpha/R) on every
-decoder linear, forward and forward + backward on (1, tokens) ids, best of N after a warm-up.
+"""PyTorch baseline of the LoRA-step table (src/lora-step-bench.ts) and of @lora/models' scripts/profile-step.ts: the
+models benchmark's plain-torch Llama (torch_llama.py) with LoRA (PEFT's Linear: frozen base, trainable A (R, in) and
+B (out, R), scale alpha/R) on every decoder linear, forward and forward + backward on (1, tokens) ids, best of N after a warm-up.
 
-    /usr/bin/python3 torch_lora_step.py --overrides '<config.json keys>' [--tokens 256] [--rank 16] [--threads 2] [--reps 5]
+    /usr/bin/python3 torch_lora_step.py --overrides '<config.json keys>' [--tokens 256] [--rank 16] [--threads 2]
+        [--reps 5] [--step-only]
 
-Run it with OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS) set to --threads, as profile-step.ts does: Debian's torch
+Run it with OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS) set to --threads, as src/lora-step.ts does: Debian's torch
 multiplies through OpenBLAS, whose thread pool torch.set_num_threads does not limit.
 
-Prints one JSON line: forwardMs, stepMs, their tokens/s and CPU ms (all threads).
+Prints one JSON line: forwardMs, stepMs, their tokens/s and CPU ms (all threads), and the process's peak RSS in MiB;
+with --step-only the forward figures are absent (not timed).
 """
 
 import argparse
 import json
 import math
 import os
+import resource
 import sys
 import time
 
 import torch
 from torch import nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "python"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_llama import CausalLM, Config, init_weights  # noqa: E402
 
 
@@ -48,6 +51,7 @@ def main():
     ap.add_argument("--rank", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--step-only", action="store_true", help="time the training step only, not the forward")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -84,24 +88,21 @@ def main():
             cpus.append(time.process_time() - c0)
         return min(times) * 1000, min(cpus) * 1000
 
-    forward_ms, forward_cpu = best_of(forward)
-    step_ms, step_cpu = best_of(step)
-    print(
-        json.dumps(
-            {
-                "torch": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "openblasThreads": os.environ.get("OPENBLAS_NUM_THREADS"),
-                "trainable": sum(p.numel() for p in trainable),
-                "forwardMs": forward_ms,
-                "stepMs": step_ms,
-                "forwardCpuMs": forward_cpu,
-                "stepCpuMs": step_cpu,
-                "forwardTokensPerSecond": args.tokens / forward_ms * 1000,
-                "stepTokensPerSecond": args.tokens / step_ms * 1000,
-            }
+    out = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "openblasThreads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "trainable": sum(p.numel() for p in trainable),
+    }
+    if not args.step_only:
+        forward_ms, forward_cpu = best_of(forward)
+        out.update(
+            forwardMs=forward_ms, forwardCpuMs=forward_cpu, forwardTokensPerSecond=args.tokens / forward_ms * 1000
         )
-    )
+    step_ms, step_cpu = best_of(step)
+    out.update(stepMs=step_ms, stepCpuMs=step_cpu, stepTokensPerSecond=args.tokens / step_ms * 1000)
+    out["peakRssMiB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
