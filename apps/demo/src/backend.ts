@@ -1,6 +1,15 @@
 // Compute backend of the worker: the WebAssembly SIMD backend by default, WebGPU or gpu.js WebGL2 on request (loaded
-// only then), or the plain TypeScript reference; one report line says which runs and what falls back.
-import { BackendError, backendReport, disposeBackends, KERNEL_NAMES, setBackend } from '@lora/core';
+// only then), or the plain TypeScript reference; one report line says which runs and what falls back. Before a run,
+// the memory estimate asks a GPU backend for its largest array.
+import {
+  BackendError,
+  backendMemory,
+  backendReport,
+  disposeBackends,
+  KERNEL_NAMES,
+  setBackend,
+} from '@lora/core';
+import type { ArrayLimit } from './memory-estimate.js';
 import type { BackendChoice } from './protocol.js';
 
 let wasm: { threads: number; registered: Promise<string | undefined> } | undefined;
@@ -49,6 +58,19 @@ function registerWebgl2(): Promise<string | undefined> {
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
   return webgl2;
+}
+
+/**
+ * The largest array of `choice`'s memory — the figure its memory refuses larger arrays by (webgpu: the adapter's
+ * largest storage binding), and that the model splits its tables by — registering the backend if it has not been
+ * (opening the adapter, as Train would). Undefined for wasm and the reference, whose memories have no such limit, and
+ * where the backend cannot load here (Train then says why).
+ */
+export async function arrayLimitOf(choice: BackendChoice): Promise<ArrayLimit | undefined> {
+  const register = { webgpu: registerWebgpu, 'gpujs-webgl2': registerWebgl2 }[choice as string];
+  if (!register || (await register()) !== undefined) return undefined;
+  const bytes = backendMemory(choice).maxArrayBytes;
+  return bytes === undefined ? undefined : { bytes, backend: choice };
 }
 
 export interface SelectedBackend {

@@ -1,11 +1,11 @@
 // The page: starts the training worker, forwards the controls to it and draws what it reports. While a run goes,
 // the controls that would change it (model, data, backend, format, steps) are locked.
 import type { ChatMessage } from '@lora/chatml';
+import type { ChatFormatChoice } from './chat-setup.js';
 import { CHAT_FORMAT_CHOICES } from './chat-setup.js';
 import { droppedFiles } from './dropped-files.js';
 import { folderNameOf } from './model-store.js';
 import type { BackendChoice, EvalResult, FromWorker, ModelChoice, ToWorker } from './protocol.js';
-import type { ChatFormatChoice } from './chat-setup.js';
 import { DEFAULT_SETTINGS } from './run-settings.js';
 import { byId, clearError, showData, showError, showMemory, showModel } from './view.js';
 import {
@@ -89,7 +89,12 @@ function setRunning(on: boolean): void {
 
 function sendSettings(): void {
   const steps = Math.max(1, Math.round(Number(stepsInput.value) || DEFAULT_SETTINGS.steps));
-  send({ type: 'settings', chatFormat: formatSelect.value as ChatFormatChoice, steps });
+  send({
+    type: 'settings',
+    chatFormat: formatSelect.value as ChatFormatChoice,
+    steps,
+    backend: backendSelect.value as BackendChoice,
+  });
 }
 
 function loadModel(choice: ModelChoice): void {
@@ -300,6 +305,7 @@ function showDataChoice(label: string): void {
 }
 formatSelect.addEventListener('change', sendSettings);
 stepsInput.addEventListener('change', sendSettings);
+backendSelect.addEventListener('change', sendSettings); // the estimate is within the backend's largest array
 
 chatInput.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;

@@ -58,6 +58,57 @@ describe('estimateMemory', () => {
   });
 });
 
+describe('estimateMemory on a GPU backend: within its largest array', () => {
+  const tab = tabMemoryLimit(undefined);
+  const estimate = (bytes?: number) =>
+    estimateMemory(
+      stories,
+      DEFAULT_SETTINGS,
+      96,
+      1_044_992,
+      tab,
+      bytes === undefined ? undefined : { bytes, backend: 'webgpu' },
+    );
+
+  test.each([
+    [128 * 2 ** 20, "webgpu's largest array 128.0 MiB: every tensor fits whole"],
+    [
+      40_000, // 156 rows of 64 f32 (39,936 B) an array: 512 rows in 4 blocks
+      "webgpu's largest array 39.1 KiB: model.embed_tokens.weight in 4 row blocks of 156 rows, lm_head.weight in 4 row blocks of 156 rows",
+    ],
+  ])('under %i B the line says which tables the run keeps in row blocks', (bytes, blocks) => {
+    const m = estimate(bytes);
+    expect(m.fits).toBe(true);
+    expect(m.line).toBe(`${estimate().line}; ${blocks}`);
+    expect(m.total).toBe(estimate().total);
+  });
+
+  test('a largest array below one row of the embedding is the refusal, naming the tensor and both sizes', () => {
+    const m = estimate(255);
+    expect(m.fits).toBe(false);
+    expect(m.refusal).toBe(
+      'webgpu\'s largest array: tensor "model.embed_tokens.weight" needs 256 bytes in one array, one row of 64 f32 (a tensor is split by whole rows), above the device\'s largest array of 255 bytes',
+    );
+    expect(m.line).toBe(estimate().line); // the plan without the limit, for its parts
+  });
+
+  test('a picked folder whose embedding rows do not fit the largest array is refused before it is read', () => {
+    const config = JSON.stringify(stories.raw);
+    const limit = tabMemoryLimit(undefined);
+    expect(() =>
+      refuseUnfitModel('stories/', config, 1e6, DEFAULT_SETTINGS, limit, { bytes: 255, backend: 'webgpu' }),
+    ).toThrow(
+      /^stories\/: refused before loading: webgpu's largest array: tensor "model\.embed_tokens\.weight" needs 256 bytes/,
+    );
+    expect(() =>
+      refuseUnfitModel('stories/', config, 1e6, DEFAULT_SETTINGS, limit, {
+        bytes: 40_000,
+        backend: 'webgpu',
+      }),
+    ).not.toThrow();
+  });
+});
+
 describe('refuseUnfitModel', () => {
   test('a picked 7B folder is refused from its config.json and file sizes, before any weight is read', () => {
     const config = JSON.stringify(llama7b.raw);

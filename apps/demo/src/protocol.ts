@@ -38,8 +38,11 @@ export interface ChatRequest {
 export type ToWorker =
   | { type: 'model'; choice: ModelChoice }
   | { type: 'data'; choice: DataChoice }
-  /** the settings the person sets; the worker answers with the data preview and the memory estimate */
-  | { type: 'settings'; chatFormat: ChatFormatChoice; steps: number }
+  /**
+   * the settings the person sets; the worker answers with the data preview and the memory estimate (on a GPU
+   * backend, within its largest array)
+   */
+  | { type: 'settings'; chatFormat: ChatFormatChoice; steps: number; backend: BackendChoice }
   | TrainRequest
   /** end the training (at the next step, with a checkpoint) or the evaluation (after the current batch) */
   | { type: 'stop' }

@@ -8,7 +8,7 @@ import { chatReply } from './chat-reply.js';
 import { type ChatFormatChoice, resolveChatFormat, stopTokenIds } from './chat-setup.js';
 import { type DataSource, storySource } from './data-source.js';
 import { type HfFolder, readHfFolder } from './hf-folder.js';
-import { estimateMemory } from './memory-estimate.js';
+import { type ArrayLimit, estimateMemory } from './memory-estimate.js';
 import type { ModelFiles } from './model-files.js';
 import { nf4Stats } from './nf4-stats.js';
 import type { ChatRequest, DataInfo, FromWorker, MemoryInfo, ModelInfo } from './protocol.js';
@@ -114,12 +114,13 @@ export class DemoSession {
 
   /**
    * Tokenize the data for the base with `chatFormat`, `steps` optimizer steps; returns the preview and the memory
-   * estimate against `limit` (what the tab may use).
+   * estimate against `limit` (what the tab may use) and, on a GPU backend, within its largest array `array`.
    */
   configure(
     chatFormat: ChatFormatChoice,
     steps: number,
     limit: { bytes: number; source: string },
+    array?: ArrayLimit,
   ): { data: DataInfo; memory: MemoryInfo } {
     const base = this.#base;
     if (!base) throw new Error('configure: expected a base model, got none yet (load one first)');
@@ -154,7 +155,7 @@ export class DemoSession {
       steps,
     };
     const seqLen = Math.max(...train.examples.map((e) => e.inputIds.length));
-    const estimate = estimateMemory(config, settings, seqLen, base.folder.weightBytes, limit);
+    const estimate = estimateMemory(config, settings, seqLen, base.folder.weightBytes, limit, array);
     const memory: MemoryInfo = { line: estimate.line, fits: estimate.fits, refusal: estimate.refusal };
     this.#settings = settings;
     this.#prepared = {

@@ -3,19 +3,19 @@
 // the model folder and data file the person picked, live in the origin private file system where the worker has one
 // (else in memory), so a reload can resume a run or use the picked model without asking again.
 import { memoryStorage, opfsStorage, type RunStorage } from '@lora/sft';
+import { arrayLimitOf, selectBackend } from './backend.js';
 import type { ChatFormatChoice } from './chat-setup.js';
 import { type DataSource, uploadedSource } from './data-source.js';
 import { stories260kFiles } from './fetched-files.js';
 import { refuseUnfitModel, tabMemoryLimit } from './memory-estimate.js';
 import { baseName, type ModelFiles, ModelFolderError } from './model-files.js';
 import { storeData, storedData, storedModel, storeModel } from './model-store.js';
-import type { DataChoice, FromWorker, ModelChoice, ModelInfo, ToWorker } from './protocol.js';
+import type { BackendChoice, DataChoice, FromWorker, ModelChoice, ModelInfo, ToWorker } from './protocol.js';
 import { type RunRecord, resumableRun } from './run-record.js';
 import { DEFAULT_SETTINGS } from './run-settings.js';
 import { DemoSession } from './session.js';
 import { StopSwitch } from './stop-switch.js';
 import { trainRun } from './training-run.js';
-import { selectBackend } from './backend.js';
 
 interface WorkerScope {
   crossOriginIsolated?: boolean;
@@ -53,6 +53,8 @@ let settings: { chatFormat: ChatFormatChoice; steps: number } = {
   chatFormat: DEFAULT_SETTINGS.chatFormat,
   steps: DEFAULT_SETTINGS.steps,
 };
+/** the backend the page has selected: the estimate plans within its largest array */
+let backend: BackendChoice = 'wasm';
 
 async function start(): Promise<void> {
   let report: string;
@@ -81,6 +83,7 @@ async function checkPicked(files: readonly File[], folder: string): Promise<void
     weightBytes,
     { ...session.settings, ...settings },
     limit,
+    await arrayLimitOf(backend),
   );
 }
 
@@ -118,11 +121,12 @@ async function loadData(choice: DataChoice): Promise<void> {
   dataRecord = { kind: 'upload', name: choice.name };
 }
 
-/** Tokenize for the current base, format and steps; post the preview and the memory estimate. */
-function configure(): void {
+/** Tokenize for the current base, format and steps; post the preview and the memory estimate (for the backend). */
+async function configure(): Promise<void> {
   if (!session.model) return;
   const limit = tabMemoryLimit(scope.navigator?.deviceMemory);
-  const { data, memory } = session.configure(settings.chatFormat, settings.steps, limit);
+  const array = await arrayLimitOf(backend);
+  const { data, memory } = session.configure(settings.chatFormat, settings.steps, limit, array);
   post({ type: 'data', info: data });
   post({ type: 'memory', info: memory });
 }
@@ -145,11 +149,16 @@ async function resume(request: Train): Promise<void> {
     await loadData({ kind: 'upload', name: r.data.name, bytes });
   }
   settings = { chatFormat: r.chatFormat, steps: r.steps };
-  configure();
+  backend = request.backend;
+  await configure();
   await train(request);
 }
 
 async function train(request: Train): Promise<void> {
+  if (request.backend !== backend) {
+    backend = request.backend; // the run is checked against the plan for the backend it runs on
+    await configure();
+  }
   stops = new StopSwitch();
   const record: RunRecord = { model: modelRecord, data: dataRecord, ...settings, finished: false };
   await trainRun(session, request.backend, isolated, post, {
@@ -171,6 +180,7 @@ async function handle(request: Exclude<ToWorker, { type: 'stop' }>): Promise<voi
       return configure();
     case 'settings':
       settings = { chatFormat: request.chatFormat, steps: request.steps };
+      backend = request.backend;
       return configure();
     case 'train':
       return request.resume ? resume(request) : train(request);
