@@ -42,6 +42,7 @@ export const ELEMENTWISE_KINDS = [
   'EW_ADAMW8BIT',
   'EW_SOFTCAP',
   'EW_SOFTCAP_BACKWARD',
+  'EW_QUANTIZE_4BIT',
 ] as const;
 
 export type ElementwiseKind = (typeof ELEMENTWISE_KINDS)[number];

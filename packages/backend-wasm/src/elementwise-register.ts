@@ -14,6 +14,7 @@ import * as copies from './elementwise-fill-copy.js';
 import * as kernels from './elementwise-kernels.js';
 import * as layers from './elementwise-layers.js';
 import * as optimizers from './elementwise-optimizers.js';
+import * as quantize from './elementwise-quantize.js';
 import * as random from './elementwise-random.js';
 import { ElementwiseRunner } from './elementwise-run.js';
 import * as stats from './elementwise-stats.js';
@@ -73,6 +74,7 @@ export const ELEMENTWISE_KERNELS = {
   gradClip: checked('gradClip', stats.gradClip),
   countNonFinite: checked('countNonFinite', stats.countNonFinite),
   dequantizeAbsmax: checked('dequantizeAbsmax', stats.dequantizeAbsmax),
+  quantize4bitBlockwise: checked('quantize4bitBlockwise', quantize.quantize4bitBlockwise),
 } satisfies {
   [K in KernelName]?: (run: ElementwiseRunner, args: Parameters<HostKernelSignatures[K]>[0]) => void;
 };

@@ -4,6 +4,9 @@ import {
   casesFor,
   disposeBackends,
   getKernelImpl,
+  HOST_KERNEL_NAMES,
+  hostMemory,
+  isHostKernel,
   KERNEL_CASES,
   KERNEL_NAMES,
   KERNELS_WITHOUT_CASES,
@@ -59,14 +62,18 @@ for (const backend of underTest) {
   const skipped = availability.get(backend);
   const title = skipped ? `backend ${backend} (skipped: ${skipped})` : `backend ${backend}`;
   describe.skipIf(skipped !== undefined)(title, () => {
+    const known: readonly string[] = [...KERNEL_NAMES, ...HOST_KERNEL_NAMES];
     test('implements only known kernels', () => {
-      expect(kernelsOf(backend).filter((k) => !(KERNEL_NAMES as readonly string[]).includes(k))).toEqual([]);
+      expect(kernelsOf(backend).filter((k) => !known.includes(k))).toEqual([]);
     });
 
-    for (const kernel of KERNEL_NAMES.filter((k) => kernelsOf(backend).includes(k))) {
+    for (const kernel of [...KERNEL_NAMES, ...HOST_KERNEL_NAMES].filter((k) =>
+      kernelsOf(backend).includes(k),
+    )) {
       describe(kernel, () => {
         test.each(casesFor(kernel).map((c) => [c.name, c] as const))('%s', async (_, c) => {
-          const memory = backendMemory(backend);
+          // a host kernel (a load-time job) takes host arrays on every backend
+          const memory = isHostKernel(kernel) ? hostMemory : backendMemory(backend);
           await checkCase(getKernelImpl(kernel, backend), c, await expected(c), `backend ${backend}`, memory);
         });
       });

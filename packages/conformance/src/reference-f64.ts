@@ -1,8 +1,8 @@
 // A trivially-wrapped backend: the reference kernels run on float64 copies of every Float32Array argument.
 import {
+  type HostKernelSignatures,
   KERNEL_NAMES,
   type KernelName,
-  type HostKernelSignatures,
   referenceKernels,
   registerBackend,
   registerHostKernel,
@@ -52,7 +52,7 @@ export async function registerReferenceF64Backend(): Promise<void> {
     registerHostKernel({
       name,
       backend: REFERENCE_F64_BACKEND,
-      impl: promoteToFloat64(referenceKernels[name]),
+      impl: promoteToFloat64<typeof name>(referenceKernels[name]),
     });
   }
 }

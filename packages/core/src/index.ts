@@ -80,6 +80,7 @@ export { checkLayernormArgs, checkLayernormBackwardArgs } from './kernels/refere
 export { checkArgmaxChunkArgs, checkCrossEntropyStatsArgs } from './kernels/reference/loss-stats.js';
 export { checkMatmulArgs } from './kernels/reference/matmul.js';
 export { checkNf4MatmulArgs } from './kernels/reference/nf4-matmul.js';
+export { checkQuantize4bitBlockwiseArgs } from './kernels/reference/quantize-4bit.js';
 export { checkDropoutArgs, checkUniformNoiseArgs } from './kernels/reference/random.js';
 export { checkRmsnormArgs, checkRmsnormBackwardArgs } from './kernels/reference/rmsnorm.js';
 export { checkRopeArgs } from './kernels/reference/rope.js';
@@ -87,9 +88,15 @@ export { checkSgdArgs } from './kernels/reference/sgd.js';
 export { checkSoftcapArgs } from './kernels/reference/softcap.js';
 export { checkSoftmaxArgs, checkSoftmaxBackwardArgs } from './kernels/reference/softmax.js';
 export type * from './kernels/types.js';
-export { KERNEL_NAMES } from './kernels/types.js';
+export { HOST_KERNEL_NAMES, isHostKernel, KERNEL_NAMES } from './kernels/types.js';
 export type { ForwardContext, LinearCache, LinearContainer, LinearModule, Parameter } from './module.js';
 export { parameterKey } from './module.js';
+export {
+  NEAREST_CODE_BUCKETS,
+  nearestCode,
+  nearestCodeBuckets,
+  nearestCodeFinder,
+} from './nearest-code.js';
 export type { Prng, PrngState } from './random.js';
 export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';
 export { referenceKernels, registerReferenceBackend } from './register-reference.js';

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import {
   backendReport,
   getBackend,
+  HOST_KERNEL_NAMES,
   KERNEL_NAMES,
   kernel,
   kernelsOf,
@@ -12,10 +13,11 @@ import {
 } from './index.js';
 
 describe('the reference backend, registered on import', () => {
-  test('serves every kernel in KERNEL_NAMES before any setBackend', () => {
+  test('serves every kernel in KERNEL_NAMES and HOST_KERNEL_NAMES before any setBackend', () => {
     expect(getBackend()).toBe(REFERENCE_BACKEND);
-    for (const name of KERNEL_NAMES) expect(kernel(name)).toBe(referenceKernels[name]);
-    expect(new Set(kernelsOf(REFERENCE_BACKEND))).toEqual(new Set(KERNEL_NAMES));
+    const all = [...KERNEL_NAMES, ...HOST_KERNEL_NAMES];
+    for (const name of all) expect(kernel(name)).toBe(referenceKernels[name]);
+    expect(new Set(kernelsOf(REFERENCE_BACKEND))).toEqual(new Set(all));
   });
 
   test('is registered, always available, and reports no fallbacks', async () => {

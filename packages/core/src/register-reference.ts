@@ -15,13 +15,14 @@ import { layernorm, layernormBackward } from './kernels/reference/layernorm.js';
 import { argmaxChunk, crossEntropyStats } from './kernels/reference/loss-stats.js';
 import { matmul } from './kernels/reference/matmul.js';
 import { nf4Matmul } from './kernels/reference/nf4-matmul.js';
+import { quantize4bitBlockwise } from './kernels/reference/quantize-4bit.js';
 import { dropout, uniformNoise } from './kernels/reference/random.js';
 import { rmsnorm, rmsnormBackward } from './kernels/reference/rmsnorm.js';
 import { rope } from './kernels/reference/rope.js';
 import { sgd } from './kernels/reference/sgd.js';
 import { softcap, softcapBackward } from './kernels/reference/softcap.js';
 import { softmax, softmaxBackward } from './kernels/reference/softmax.js';
-import { type HostKernelSignatures, KERNEL_NAMES } from './kernels/types.js';
+import { HOST_KERNEL_NAMES, type HostKernelSignatures, KERNEL_NAMES } from './kernels/types.js';
 import { REFERENCE_BACKEND, registerBackend, registerHostKernel } from './registry.js';
 
 /** Every reference kernel by name: the oracle, and what `kernel(name)` falls back to on host backends. */
@@ -66,6 +67,7 @@ export const referenceKernels: Readonly<HostKernelSignatures> = Object.freeze({
   gradClip,
   countNonFinite,
   dequantizeAbsmax,
+  quantize4bitBlockwise,
 });
 
 /** Registers backend "reference" and all its kernels (idempotent; runs once when @lora/core is imported). */
@@ -76,7 +78,7 @@ export function registerReferenceBackend(): void {
     isAvailable: () => true,
     describe: () => 'plain TypeScript, float64 sums',
   });
-  for (const name of KERNEL_NAMES)
+  for (const name of [...KERNEL_NAMES, ...HOST_KERNEL_NAMES])
     registerHostKernel({ name, backend: REFERENCE_BACKEND, impl: referenceKernels[name] });
 }
 

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { registerOpaqueBackend } from './device/opaque-backend.js';
+import { referenceKernels } from './register-reference.js';
 import {
   BackendError,
   backendReport,
@@ -45,5 +47,23 @@ describe('kernel registry', () => {
     registerBackend({ name: 'broken', priority: 2000, isAvailable: () => false });
     await expect(setBackend('nope')).rejects.toThrow(/backend "nope" is not registered: expected one of/);
     await expect(setBackend('broken')).rejects.toThrow(BackendError);
+  });
+
+  test('a device backend lacking a kernel throws, but a host kernel falls back to the reference there', async () => {
+    registerOpaqueBackend('opaque-registry-test');
+    registerBackend({
+      name: 'device-without-kernels',
+      priority: -100,
+      isAvailable: () => true,
+      memory: () => registerOpaqueBackend('opaque-registry-test'),
+    });
+    await setBackend('device-without-kernels');
+    expect(() => kernel('softmax')).toThrow(
+      'kernel "softmax" has no implementation on device backend "device-without-kernels"',
+    );
+    expect(kernel('quantize4bitBlockwise')).toBe(referenceKernels.quantize4bitBlockwise);
+    expect(backendReport(['quantize4bitBlockwise'])).toBe(
+      'backend: device-without-kernels; reference serves quantize4bitBlockwise',
+    );
   });
 });

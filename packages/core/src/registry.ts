@@ -2,7 +2,12 @@
 // memory their arrays live in; the active backend serves them. On a host backend a kernel it lacks is served by the
 // reference — reported, never silent; a device backend (arrays in GPU memory) must implement every kernel it is asked.
 import { type DeviceMemory, hostMemory } from './device/memory.js';
-import type { HostKernelSignatures, KernelName, KernelSignatures } from './kernels/types.js';
+import {
+  type HostKernelSignatures,
+  isHostKernel,
+  type KernelName,
+  type KernelSignatures,
+} from './kernels/types.js';
 
 /** One kernel implementation for one backend, as `registerKernel` takes it. */
 export interface KernelConfig<K extends KernelName> {
@@ -157,13 +162,14 @@ export function backendMemory(name: string): DeviceMemory {
 
 /**
  * The active backend's kernel; on a host backend the reference implementation when the backend lacks it. A device
- * backend gets no fallback (the reference cannot read its arrays): a missing kernel throws BackendError.
+ * backend gets no fallback (the reference cannot read its arrays): a missing kernel throws BackendError — except a
+ * host kernel (HOST_KERNEL_NAMES), whose arrays are host arrays everywhere, which the reference serves on any backend.
  */
 export function kernel<K extends KernelName>(name: K): KernelSignatures[K] {
   const backend = getBackend();
   const own = getKernelImpl(name, backend);
   if (own) return own;
-  if (!deviceMemory().host)
+  if (!deviceMemory().host && !isHostKernel(name))
     throw new BackendError(`kernel "${name}" has no implementation on device backend "${backend}"`);
   const impl = getKernelImpl(name, REFERENCE_BACKEND);
   if (!impl)

@@ -1,7 +1,8 @@
 // Blockwise absmax quantization, as bitsandbytes' default backend does it (backends/default/ops.py:
 // quantize_4bit, dequantize_4bit, quantize_blockwise, dequantize_blockwise), over the flattened row-major tensor.
-import { nearestCode, nearestCodeFinder } from './codebooks.js';
-import { QuantizationError, describeArgument, nonFiniteMessage } from './errors.js';
+import { kernel } from '@lora/core';
+import { nearestCode } from './codebooks.js';
+import { describeArgument, nonFiniteMessage, QuantizationError } from './errors.js';
 
 const f32 = Math.fround;
 
@@ -83,8 +84,9 @@ function forEachScaled(
 }
 
 /**
- * 4-bit blockwise quantization: (n) f32 → ((n+1)/2) packed bytes + (blocks) absmax. Throws QuantizationError for
- * arguments of the wrong kind and for a non-finite value (the first one named by `label` and index).
+ * 4-bit blockwise quantization: (n) f32 → ((n+1)/2) packed bytes + (blocks) absmax, by the active backend's
+ * quantize4bitBlockwise kernel (the reference's where it has none). Throws QuantizationError for arguments of the
+ * wrong kind and for a non-finite value (the first one named by `label` and index).
  */
 export function quantize4bitBlockwise(
   values: Float32Array,
@@ -93,22 +95,17 @@ export function quantize4bitBlockwise(
   label = 'quantize4bitBlockwise: values',
 ): BlockwiseResult {
   checkBlockwiseArgs('quantize4bitBlockwise', values, code, 16, blocksize);
-  const nearest = nearestCodeFinder(code);
   const n = values.length;
-  const codes = new Uint8Array(Math.ceil(n / 2)); // each nibble is written once, into zeros
-  // an odd tail is padded with 0.0 before packing, as bitsandbytes pads `scaled`
-  if (n % 2 === 1) codes[codes.length - 1] = nearest(0) & 0x0f;
+  const codes = new Uint8Array(Math.ceil(n / 2));
   const absmax = new Float32Array(blockCount(n, blocksize));
+  kernel('quantize4bitBlockwise')({ values, code, blocksize, n, packed: codes, absmax });
+  // a block holding NaN or ±Infinity has a non-finite absmax: name its first such element
   for (let b = 0; b < absmax.length; b++) {
-    const start = b * blocksize;
-    const end = Math.min(start + blocksize, n);
-    const max = blockAbsmax(values, start, end, label);
-    absmax[b] = max;
-    const inv = f32(1 / f32(max));
-    for (let i = start; i < end; i++) {
-      const q = nearest(scaledValue(values[i]!, inv));
-      codes[i >> 1]! |= (i & 1) === 0 ? q << 4 : q;
-    }
+    if (Number.isFinite(absmax[b]!)) continue;
+    blockAbsmax(values, b * blocksize, Math.min((b + 1) * blocksize, n), label); // throws, naming the element
+    throw new QuantizationError(
+      `${label}: block ${b}: expected a finite absmax from the kernel, got ${absmax[b]}`,
+    );
   }
   return { codes, absmax };
 }

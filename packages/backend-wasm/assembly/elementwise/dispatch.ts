@@ -35,6 +35,7 @@ import {
   EW_LAYERNORM_BACKWARD,
   EW_MATH,
   EW_MUL,
+  EW_QUANTIZE_4BIT,
   EW_RMSNORM,
   EW_RMSNORM_BACKWARD,
   EW_ROPE,
@@ -53,6 +54,7 @@ import {
 import { layernormBackwardThread, layernormThread } from './layernorm';
 import { argmaxChunkThread, crossEntropyStatsThread } from './loss-stats';
 import { mathThread } from './math';
+import { quantize4bitThread } from './quantize-4bit';
 import { dropoutThread, uniformNoiseThread } from './random';
 import { rmsnormBackwardThread, rmsnormThread } from './rmsnorm';
 import { ropeThread } from './rope';
@@ -179,6 +181,9 @@ export function runThread(job: usize, tid: i32, nthreads: i32): i32 {
       break;
     case EW_ADAMW8BIT:
       adamw8bitThread(job, tid, nthreads);
+      break;
+    case EW_QUANTIZE_4BIT:
+      quantize4bitThread(job, tid, nthreads);
       break;
     default:
       unreachable();

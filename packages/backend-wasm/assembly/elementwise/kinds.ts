@@ -44,3 +44,5 @@ export const EW_ADAMW8BIT: i32 = 35;
 /** tanh soft-capping and its gradient (softcap.ts) */
 export const EW_SOFTCAP: i32 = 36;
 export const EW_SOFTCAP_BACKWARD: i32 = 37;
+/** blockwise 4-bit quantization of a tensor as it loads (quantize-4bit.ts) */
+export const EW_QUANTIZE_4BIT: i32 = 38;

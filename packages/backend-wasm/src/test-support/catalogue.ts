@@ -25,6 +25,7 @@ export const EXACT_OUTPUTS: { readonly [K in ElementwiseKernelName]?: readonly s
   countNonFinite: ['out'],
   gradClip: ['factor'],
   dequantizeAbsmax: ['out'],
+  quantize4bitBlockwise: ['packed', 'absmax'],
 };
 
 /** The catalogue's cases of `kernels`, as [`kernel name`, case] rows for test.each. */

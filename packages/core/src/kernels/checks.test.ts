@@ -4,7 +4,9 @@ import { casesFor } from './cases/catalogue.js';
 import { KernelArgumentError } from './check.js';
 import { checkKernelArgs, KERNEL_CHECKS } from './checks.js';
 import { KERNEL_ARRAYS } from './host-arrays.js';
-import { KERNEL_NAMES, type KernelName } from './types.js';
+import { HOST_KERNEL_NAMES, KERNEL_NAMES, type KernelName } from './types.js';
+
+const ALL_KERNELS = [...KERNEL_NAMES, ...HOST_KERNEL_NAMES];
 
 type Args = Record<string, unknown>;
 
@@ -35,14 +37,14 @@ function thrown(fn: () => void): Error | undefined {
 
 describe('one argument check per kernel (KERNEL_CHECKS)', () => {
   test('every kernel has one', () => {
-    expect(Object.keys(KERNEL_CHECKS).sort()).toEqual([...KERNEL_NAMES].sort());
+    expect(Object.keys(KERNEL_CHECKS).sort()).toEqual([...ALL_KERNELS].sort());
   });
 
-  test.each(KERNEL_NAMES.map((k) => [k] as const))('%s accepts every case of the catalogue', (kernel) => {
+  test.each(ALL_KERNELS.map((k) => [k] as const))('%s accepts every case of the catalogue', (kernel) => {
     for (const c of casesFor(kernel)) checkKernelArgs(kernel, c.args() as never);
   });
 
-  test.each(KERNEL_NAMES.map((k) => [k] as const))(
+  test.each(ALL_KERNELS.map((k) => [k] as const))(
     '%s refuses an empty array argument with the message the reference gives',
     (kernel) => {
       const { args } = shortened(kernel);

@@ -21,6 +21,7 @@ import { checkLayernormArgs, checkLayernormBackwardArgs } from './reference/laye
 import { checkArgmaxChunkArgs, checkCrossEntropyStatsArgs } from './reference/loss-stats.js';
 import { checkMatmulArgs } from './reference/matmul.js';
 import { checkNf4MatmulArgs } from './reference/nf4-matmul.js';
+import { checkQuantize4bitBlockwiseArgs } from './reference/quantize-4bit.js';
 import { checkDropoutArgs, checkUniformNoiseArgs } from './reference/random.js';
 import { checkRmsnormArgs, checkRmsnormBackwardArgs } from './reference/rmsnorm.js';
 import { checkRopeArgs } from './reference/rope.js';
@@ -74,6 +75,7 @@ export const KERNEL_CHECKS: { readonly [K in KernelName]: (args: KernelArgs<K>) 
   countNonFinite: (args) => checkReductionArgs('countNonFinite', args),
   gradClip: checkGradClipArgs,
   dequantizeAbsmax: checkDequantizeAbsmaxArgs,
+  quantize4bitBlockwise: checkQuantize4bitBlockwiseArgs,
 };
 
 /** Checks `args` of `kernel` at a backend's boundary; throws KernelArgumentError naming the bad argument. */

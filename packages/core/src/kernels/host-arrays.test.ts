@@ -2,14 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { casesFor } from './cases/catalogue.js';
 import { KernelArgumentError } from './check.js';
 import { checkHostArrays, KERNEL_ARRAYS } from './host-arrays.js';
-import { KERNEL_NAMES } from './types.js';
+import { HOST_KERNEL_NAMES, KERNEL_NAMES } from './types.js';
+
+const ALL_KERNELS = [...KERNEL_NAMES, ...HOST_KERNEL_NAMES];
 
 describe('checkHostArrays: the exact typed array of every array argument', () => {
-  test.each(KERNEL_NAMES.map((k) => [k] as const))('%s: every case of the catalogue passes', (kernel) => {
+  test.each(ALL_KERNELS.map((k) => [k] as const))('%s: every case of the catalogue passes', (kernel) => {
     for (const c of casesFor(kernel)) checkHostArrays(kernel, c.args());
   });
 
-  test.each(KERNEL_NAMES.map((k) => [k] as const))(
+  test.each(ALL_KERNELS.map((k) => [k] as const))(
     '%s: a Float64Array in place of each array argument is refused, naming it',
     (kernel) => {
       const args = casesFor(kernel)[0]!.args();

@@ -88,6 +88,7 @@ export const KERNEL_ARRAYS: { readonly [K in KernelName]: ArraySpec<KernelArgs<K
   gradClip: { sumSquares: 'f32', factor: 'f32' },
   countNonFinite: { x: 'f32', out: 'f32' },
   dequantizeAbsmax: { qabsmax: 'u8', nestedAbsmax: 'f32', nestedCode: 'f32', out: 'f32' },
+  quantize4bitBlockwise: { values: 'f32', code: 'f32', packed: 'u8', absmax: 'f32' },
 };
 
 const TYPES: Record<ArrayDtype, readonly (typeof Float32Array | typeof Int32Array | typeof Uint8Array)[]> = {

@@ -573,6 +573,27 @@ export interface DequantizeAbsmaxArgs {
   n: number;
 }
 
+/**
+ * Blockwise 4-bit quantization of host values (bitsandbytes quantize_4bit, default backend): per block of
+ * `blocksize` elements absmax = max |v| (the ragged last block its own); each v · f32(1/absmax) in float32, clamped
+ * to [-1, 1] (0 for an all-zero block), coded as its nearest entry of `code` (torch.argmin in float32, the first
+ * index on ties); two codes per byte, the first element in the high nibble, an odd tail padded with the code of 0.
+ * A block holding NaN or ±Infinity gets a non-finite absmax (NaN when it holds a NaN) and codes left unspecified:
+ * the caller refuses it. A load-time job on host arrays on every backend (HOST_KERNEL_NAMES).
+ */
+export interface Quantize4bitBlockwiseArgs {
+  /** (n) */
+  values: F32;
+  /** (16) the codebook, e.g. NF4 */
+  code: F32;
+  blocksize: number;
+  n: number;
+  /** (⌈n / 2⌉) written */
+  packed: U8;
+  /** (⌈n / blocksize⌉) written */
+  absmax: F32;
+}
+
 /** Every kernel name and its signature. Backends register any subset; the reference registers all. */
 export interface KernelSignatures {
   matmul: (args: MatmulArgs) => void;
@@ -615,6 +636,7 @@ export interface KernelSignatures {
   gradClip: (args: GradClipArgs) => void;
   countNonFinite: (args: CountNonFiniteArgs) => void;
   dequantizeAbsmax: (args: DequantizeAbsmaxArgs) => void;
+  quantize4bitBlockwise: (args: Quantize4bitBlockwiseArgs) => void;
 }
 
 /** A kernel's signature as a host backend implements it: typed arrays in place of device arrays. */
@@ -625,7 +647,7 @@ export type HostKernelSignatures = {
 /** The name of a kernel, as `kernel(name)` and `registerKernel` take it. */
 export type KernelName = keyof KernelSignatures;
 
-/** Every kernel a complete backend implements (the conformance suite runs each on each backend). */
+/** Every kernel a complete backend implements (the conformance suite runs each on each backend); the load-time host jobs are HOST_KERNEL_NAMES. */
 export const KERNEL_NAMES = [
   'matmul',
   'batchedMatmul',
@@ -668,3 +690,18 @@ export const KERNEL_NAMES = [
   'countNonFinite',
   'dequantizeAbsmax',
 ] as const satisfies readonly KernelName[];
+
+/**
+ * Kernels whose arrays are host typed arrays on every backend (load-time jobs, such as quantizing a tensor as it
+ * comes off the disk): a backend may implement them on the host; any backend without one, a device backend
+ * included, is served by the reference.
+ */
+export const HOST_KERNEL_NAMES = ['quantize4bitBlockwise'] as const satisfies readonly KernelName[];
+
+/** A kernel of HOST_KERNEL_NAMES. */
+export type HostKernelName = (typeof HOST_KERNEL_NAMES)[number];
+
+/** Whether `name` is a host kernel (host arrays on every backend). */
+export function isHostKernel(name: KernelName): name is HostKernelName {
+  return (HOST_KERNEL_NAMES as readonly string[]).includes(name);
+}

@@ -1,6 +1,6 @@
 // The kernel case catalogue: every kernel at tiny, odd (not multiples of 4/8), model-sized and >1000 shapes, with its
 // edge values, in cases/<name>.ts beside reference/<name>.ts. Every backend's tests and the conformance suite run them.
-import { KERNEL_NAMES, type KernelName } from '../types.js';
+import { HOST_KERNEL_NAMES, KERNEL_NAMES, type KernelName } from '../types.js';
 import { ACTIVATION_CASES } from './activations.js';
 import { ADAMW_CASES } from './adamw.js';
 import { ADAMW8BIT_CASES } from './adamw8bit.js';
@@ -16,6 +16,7 @@ import { LAYERNORM_CASES } from './layernorm.js';
 import { LOSS_STATS_CASES } from './loss-stats.js';
 import { MATMUL_CASES } from './matmul.js';
 import { NF4_MATMUL_CASES } from './nf4-matmul.js';
+import { QUANTIZE_4BIT_CASES } from './quantize-4bit.js';
 import { RANDOM_CASES } from './random.js';
 import { RMSNORM_CASES } from './rmsnorm.js';
 import { ROPE_CASES } from './rope.js';
@@ -45,14 +46,15 @@ export const KERNEL_CASES: readonly KernelCase[] = [
   ...LOSS_STATS_CASES,
   ...GRAD_STATS_CASES,
   ...DEQUANTIZE_ABSMAX_CASES,
+  ...QUANTIZE_4BIT_CASES,
 ];
 
-/** The cases of one kernel (every kernel in KERNEL_NAMES has some). */
+/** The cases of one kernel (every kernel in KERNEL_NAMES and HOST_KERNEL_NAMES has some). */
 export function casesFor(kernel: KernelName): KernelCase[] {
   return KERNEL_CASES.filter((c) => c.kernel === kernel);
 }
 
-/** Kernels of KERNEL_NAMES that have no case (the catalogue's own test keeps this empty). */
-export const KERNELS_WITHOUT_CASES: readonly KernelName[] = KERNEL_NAMES.filter(
+/** Kernels of KERNEL_NAMES or HOST_KERNEL_NAMES that have no case (the catalogue's own test keeps this empty). */
+export const KERNELS_WITHOUT_CASES: readonly KernelName[] = [...KERNEL_NAMES, ...HOST_KERNEL_NAMES].filter(
   (k) => casesFor(k).length === 0,
 );

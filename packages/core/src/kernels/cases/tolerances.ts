@@ -126,6 +126,8 @@ export const OUTPUT_TOLERANCES: {
   gradClip: { factor: { rtol: 4 * EPS32, atol: 0 } },
   // two float32 products, each rounded as the reference rounds it: exact.
   dequantizeAbsmax: { out: EXACT },
+  // a maximum of magnitudes and a nearest code chosen by float32 comparisons: exact.
+  quantize4bitBlockwise: { packed: EXACT, absmax: EXACT },
 };
 
 /**
