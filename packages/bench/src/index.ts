@@ -69,6 +69,25 @@ export {
 } from './native-ceiling.js';
 export type { Nf4Case, Nf4Result } from './nf4-bench.js';
 export { dequantizeInto, NF4_CASES, runNf4Bench, runNf4BenchMain } from './nf4-bench.js';
+export type { PeakRssRun, PeakRssRunOptions } from './peak-rss-run.js';
+export {
+  measurePeakRss,
+  PeakRssRunError,
+  parseTimeOutput,
+  qloraRunSettings,
+  REPO_ROOT,
+  trainArgs,
+  trainRuntimeOf,
+} from './peak-rss-run.js';
+export type { QloraMemoryBenchOptions, QloraMemoryOutcome, QloraMemoryResult } from './qlora-memory-bench.js';
+export {
+  memoryFixtures,
+  planAgainst,
+  QLORA_MEMORY_CASE,
+  qloraMemoryLines,
+  runQloraMemoryBench,
+  sharedFixtureDirs,
+} from './qlora-memory-bench.js';
 export type { BenchBackendEntry, CreateRunnersOptions, GemmRunner, Operands, RunnerSet } from './runners.js';
 export { BENCH_BACKENDS, createRunners } from './runners.js';
 export { formatTable } from './table.js';

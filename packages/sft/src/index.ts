@@ -54,6 +54,8 @@ export {
   planMemory,
   quantizedWeightBytes,
 } from './memory-plan.js';
+export type { MeasuredRun, MeasuredRunSettings } from './memory-plan-measured.js';
+export { measuredRunPlanInput } from './memory-plan-measured.js';
 export { RUNTIME_BYTES, TOKENIZER_BYTES_PER_TOKEN } from './memory-runtime.js';
 export { memoryStorage } from './memory-storage.js';
 export type { StepOptions, StepResult, TokenBatch, TrainableModel, TrainExample } from './model.js';

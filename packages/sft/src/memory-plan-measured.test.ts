@@ -4,46 +4,16 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_VOCAB_CHUNK, memoryShapes, parseModelConfig } from '@lora/models';
 import { expect, test } from 'vitest';
-import { type MemoryPlanInput, planMemory, type QuantKind } from './memory-plan.js';
-
-interface MeasuredRun {
-  name: string;
-  config: Record<string, unknown>;
-  tokens: number;
-  settings: {
-    quant: QuantKind;
-    double_quant: boolean;
-    lora_r: number;
-    lora_dropout: number;
-    target_modules: string[];
-    batch_size: number;
-    gradient_checkpointing: boolean;
-  };
-  peakRssBytes: number;
-  command: string;
-}
+import { type MemoryPlanInput, planMemory } from './memory-plan.js';
+import { type MeasuredRun, measuredRunPlanInput } from './memory-plan-measured.js';
 
 const { runs } = JSON.parse(
   readFileSync(new URL('../fixtures/measured-peak-rss.json', import.meta.url), 'utf8'),
 ) as { runs: MeasuredRun[] };
 
 /** The plan `lora train` makes for a recorded run. */
-function planOf(run: MeasuredRun): MemoryPlanInput {
-  const s = run.settings;
-  const targets = s.target_modules;
-  return {
-    model: memoryShapes(parseModelConfig(run.config, run.name)),
-    quant: s.quant,
-    doubleQuant: s.double_quant,
-    loraRank: s.lora_r,
-    targetModules: targets.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets,
-    loraDropout: s.lora_dropout,
-    batchSize: s.batch_size,
-    seqLen: run.tokens,
-    gradientCheckpointing: s.gradient_checkpointing,
-    vocabChunk: DEFAULT_VOCAB_CHUNK,
-  };
-}
+const planOf = (run: MeasuredRun): MemoryPlanInput =>
+  measuredRunPlanInput(run, memoryShapes(parseModelConfig(run.config, run.name)), DEFAULT_VOCAB_CHUNK);
 
 test('the fixture holds the 0.5B- and 1.5B-shaped QLoRA runs at short and 512-token sequences', () => {
   const names = runs.map((r) => r.name);
