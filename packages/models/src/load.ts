@@ -87,13 +87,23 @@ async function readQuantized(
   }
 }
 
+/** A tensor as read from the checkpoint: a stored 4-bit weight, or dense values (f32) with their stored dtype. */
+type StoredTensor =
+  | { quantized: QuantizedTensor }
+  | { dense: Float32Array; file: string; dtype: StorageDtype };
+
+/** Whether `spec`'s values are read straight into LoadOptions.memory (a wasm kernel may move that memory meanwhile). */
+function readsIntoMemory(spec: TensorSpec, options: LoadOptions): boolean {
+  return options.memory !== undefined && !spec.conv1d && !shouldQuantize(spec, options.quantize);
+}
+
 async function readTensor(
   ckpt: SafetensorsCheckpoint,
   spec: TensorSpec,
   name: string,
   options: LoadOptions,
   where: string,
-): Promise<PreparedWeight> {
+): Promise<StoredTensor> {
   const has = (key: string) => ckpt.has(key);
   if (spec.role === 'linear' && spec.kind === 'weight' && isQuantizedWeight(name, has)) {
     const file = ckpt.fileOf(name);
@@ -103,7 +113,7 @@ async function readTensor(
         `${file}: tensor "${name}": 4-bit weight shape expected ${showShape(linearShape(spec))}, got ${showShape(q.shape)}`,
       );
     }
-    return q;
+    return { quantized: q };
   }
   if (!has(name))
     throw new ModelLoadError(`${where}: missing tensor "${name}" (expected shape ${showShape(spec.shape)})`);
@@ -119,19 +129,27 @@ async function readTensor(
     throw new ModelLoadError(
       `${file}: tensor "${name}": dtype expected F32, BF16, F16 or F64, got ${info.dtype}`,
     );
-  let data: Float32Array;
   try {
-    const into = options.memory && !spec.conv1d && !shouldQuantize(spec, options.quantize);
-    data = into
+    const dense = readsIntoMemory(spec, options)
       ? await ckpt.readF32Into(name, options.memory!.f32(info.elements) as Float32Array)
       : await ckpt.readF32(name);
+    return { dense, file, dtype };
   } catch (cause) {
     throw new ModelLoadError(`${file}: tensor "${name}": cannot read: ${message(cause)}`, { cause });
   }
-  return prepareDense(spec, data, file, options.quantize, dtype);
 }
 
-/** The config and every weight of the checkpoint in `dir`, in the model's layout. Tensors are read one at a time. */
+/** A read tensor in the model's layout: checked, transposed when Conv1D, quantized when asked (prepareDense). */
+function prepareTensor(spec: TensorSpec, stored: StoredTensor, options: LoadOptions): PreparedWeight {
+  if ('quantized' in stored) return stored.quantized;
+  return prepareDense(spec, stored.dense, stored.file, options.quantize, stored.dtype);
+}
+
+/**
+ * The config and every weight of the checkpoint in `dir`, in the model's layout. Each tensor is read once, and at
+ * most one ahead of the one being prepared: tensor i + 1 comes off the disk (the reads are async) while tensor i is
+ * quantized (on the wasm backend, on its worker threads), so the load holds its result plus about two tensors.
+ */
 export async function loadCheckpoint(
   dir: string,
   options: LoadOptions,
@@ -149,13 +167,24 @@ export async function loadCheckpoint(
   }
   const where = ckpt.indexPath ?? ckpt.files[0] ?? dir;
   const weights = new Map<string, PreparedWeight>();
+  let ahead: Promise<StoredTensor> | undefined;
   try {
     const nameOf = checkpointNaming(config, (key) => ckpt.has(key)); // e.g. the Hub's "gpt2" omits "transformer."
-    for (const spec of tensorSpecs(config)) {
-      const name = nameOf(spec.name);
-      weights.set(spec.name, await readTensor(ckpt, spec, name, options, where));
+    const specs = tensorSpecs(config);
+    const read = (i: number) => readTensor(ckpt, specs[i]!, nameOf(specs[i]!.name), options, where);
+    ahead = specs.length > 0 ? read(0) : undefined;
+    for (let i = 0; ahead !== undefined; i++) {
+      const stored = await ahead;
+      ahead = undefined;
+      const next = specs[i + 1];
+      // a read into the backend's memory waits: a kernel may grow (and so move) that memory while preparing this one
+      const early = next !== undefined && !readsIntoMemory(next, options);
+      if (early) ahead = read(i + 1);
+      weights.set(specs[i]!.name, prepareTensor(specs[i]!, stored, options));
+      if (next !== undefined && !early) ahead = read(i + 1);
     }
   } finally {
+    await ahead?.catch(() => undefined); // a read still in flight after a failure settles before the files close
     await ckpt.close();
   }
   return { config, weights };
