@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 /** The tensor with `values` (seeded ones by default) and a fixed gradient. */
-function params(values = Float32Array.from({ length: N }, (_, i) => Math.sin(i))): Parameter[] {
+function params(values: Float32Array = Float32Array.from({ length: N }, (_, i) => Math.sin(i))): Parameter[] {
   const memory = deviceMemory();
   const grads = Float32Array.from({ length: N }, (_, i) => 0.01 * Math.cos(3 * i));
   return [
