@@ -162,8 +162,19 @@ export interface DecodeBenchOptions {
   outFile?: string;
 }
 
+/** What the decode table measured: bench-results/decode.json. */
+export interface DecodeBenchRecord {
+  machine: ReturnType<typeof machineInfo>;
+  case: DecodeCase;
+  qwenConfigSource: string;
+  lora: LoraDecodeOutcome | { error: string };
+  torch: (TorchDecodeRun | { error: string })[];
+  /** the faster PyTorch run's thread count; null where none ran */
+  torchBestThreads: number | null;
+}
+
 /** Runs the decode case on @lora/models (dense and NF4) and PyTorch, prints the table and writes the JSON record. */
-export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<void> {
+export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<DecodeBenchRecord> {
   const python = options.python ?? process.env.LORA_BENCH_PYTHON ?? '/usr/bin/python3';
   const qwen = qwenBenchConfig();
   const c = decodeCase(options.quick ?? false, options.layers, qwen.config);
@@ -211,7 +222,7 @@ export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<
   console.log('\ndecoding tokens/s (median of the timed runs, prefill excluded); ratios in the same run\n');
   console.log(formatTable(['engine', 'tokens/s', '÷ @lora dense', '÷ PyTorch best', 'build s'], rows));
   if (ok(lora)) console.log(`@lora child peak RSS (both models): ${lora.peakRssMiB.toFixed(0)} MiB`);
-  const record = {
+  const record: DecodeBenchRecord = {
     machine,
     case: c,
     qwenConfigSource: qwen.source,
@@ -222,6 +233,7 @@ export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<
   const outFile = options.outFile ?? OUT_FILE;
   await writeResultsFile(outFile, record);
   console.log(`wrote ${outFile}`);
+  return record;
 }
 
 function flagNumber(name: string): number | undefined {

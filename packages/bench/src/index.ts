@@ -2,6 +2,7 @@ export type { ChildOptions, ChildOutcome } from './child-json.js';
 export { BenchOutputError, lastJsonLine, runChild } from './child-json.js';
 export type {
   DecodeBenchOptions,
+  DecodeBenchRecord,
   DecodeCase,
   DecodeMeasurement,
   LoraDecodeOutcome,
@@ -52,6 +53,15 @@ export type { MachineInfo } from './machine.js';
 export { machineInfo } from './machine.js';
 export type { Clock, Measurement, MeasureOptions } from './measure.js';
 export { measure, median } from './measure.js';
+export type { ModelTarget, NotRun, TargetId, TargetInputs } from './model-targets.js';
+export {
+  modelTargets,
+  modelTargetsLines,
+  NF4_DECODE_TARGET,
+  PEAK_RSS_LIMIT_BYTES,
+  PLAN_TOLERANCE,
+  STEP_TARGETS,
+} from './model-targets.js';
 export type {
   InstructionMix,
   NativeCeilingOptions,
@@ -82,6 +92,7 @@ export {
 export type { QloraMemoryBenchOptions, QloraMemoryOutcome, QloraMemoryResult } from './qlora-memory-bench.js';
 export {
   memoryFixtures,
+  memoryRowWanted,
   planAgainst,
   QLORA_MEMORY_CASE,
   qloraMemoryLines,

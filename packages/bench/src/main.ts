@@ -7,28 +7,35 @@
 // host-device traffic per step on wasm and, where an adapter opens, webgpu; --step-shape qwen2.5-0.5b for the real
 // shape), --no-kernels (skip the per-kernel table: every kernel at its largest conformance case on wasm and webgpu),
 // --no-decode (skip the decode table: NF4 vs dense greedy decoding of the Qwen2.5-0.5B shape against PyTorch;
-// --decode-layers N of its 24 layers, 8 by default).
+// --decode-layers N of its 24 layers, 8 by default), --no-gemm (skip the GEMM table and its baselines), --no-lora-step
+// (skip the LoRA-step table: issue 14's small and 0.5B-shape cases against PyTorch at 1 and 2 threads),
+// --memory-15b / --no-memory-15b (the QLoRA 1.5B memory row, minutes: on in a full run, off with --quick unless
+// asked). Last, the issue 14 targets summary (bench-results/targets.json) from this run's tables.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { type DecodeBenchRecord, runDecodeBench } from './decode-bench.js';
 import { runGemmBench } from './gemm-bench.js';
 import { GEMM_CASES } from './gemm-cases.js';
 import { baselineLines, gemmTable } from './gemm-table.js';
+import { runKernelBench } from './kernel-bench.js';
+import { type LoraStepBenchRecord, runLoraStepBench } from './lora-step-bench.js';
 import { machineInfo } from './machine.js';
+import { modelTargets, modelTargetsLines, type NotRun } from './model-targets.js';
 import { runModelsBench } from './models-bench.js';
 import { type NativeCeilingOutcome, runNativeCeiling } from './native-ceiling.js';
 import { runNf4BenchMain } from './nf4-bench.js';
-import { runDecodeBench } from './decode-bench.js';
-import { runKernelBench } from './kernel-bench.js';
-import { runStepBench } from './step-bench.js';
+import { memoryRowWanted, type QloraMemoryOutcome, runQloraMemoryBench } from './qlora-memory-bench.js';
+import { writeResultsFile } from './results-file.js';
 import { createRunners } from './runners.js';
+import { runStepBench } from './step-bench.js';
 import { bestWasmTable, targetChecks, targetPreamble, targetSummary } from './targets.js';
 import { runTorchGemm, type TorchGemmOutcome } from './torch-gemm.js';
-import { writeResultsFile } from './results-file.js';
 
 /** thread counts of the baselines: those the issue's targets name */
 const BASELINE_THREADS = [1, 2];
 
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/gemm.json', import.meta.url));
+const TARGETS_FILE = fileURLToPath(new URL('../../../bench-results/targets.json', import.meta.url));
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -37,14 +44,41 @@ function flag(name: string): string | undefined {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const machine = machineInfo();
+  console.log(
+    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
+  );
+  if (!process.argv.includes('--no-gemm')) await runGemmTables(quick); // bench-results/gemm.json
+  if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json
+  if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
+  if (!process.argv.includes('--no-step')) await runStepBench({ quick, shape: flag('--step-shape') }); // step.json
+  if (!process.argv.includes('--no-kernels')) await runKernelBench({ quick }); // bench-results/kernels.json
+  const step: LoraStepBenchRecord | NotRun = process.argv.includes('--no-lora-step')
+    ? { skipped: 'LoRA step table: --no-lora-step' }
+    : await runLoraStepBench({ quick }); // bench-results/lora-step.json
+  let decode: DecodeBenchRecord | NotRun = { skipped: 'decode table: --no-decode' };
+  if (!process.argv.includes('--no-decode')) {
+    const layers = flag('--decode-layers');
+    decode = await runDecodeBench({ quick, layers: layers === undefined ? undefined : Number(layers) }); // decode.json
+  }
+  const wanted = memoryRowWanted(process.argv);
+  const memory: QloraMemoryOutcome = 'skipped' in wanted ? wanted : await runQloraMemoryBench(); // qlora-memory.json
+
+  const targets = modelTargets({ step, decode, memory, quick });
+  console.log(`\nissue 14 targets (ratios within this run; "—" where a table or baseline did not run)\n`);
+  console.log(modelTargetsLines(targets).join('\n'));
+  const command = `pnpm --filter @lora/bench bench ${process.argv.slice(2).join(' ')}`.trim();
+  await writeResultsFile(TARGETS_FILE, { machine, command, targets });
+  console.log(`\nwrote ${TARGETS_FILE}`);
+}
+
+/** The GEMM table, its baselines and its target checks: bench-results/gemm.json. */
+async function runGemmTables(quick: boolean): Promise<void> {
   const filter = flag('--filter');
   const cores = availableParallelism();
   const wasmThreads = flag('--threads')?.split(',').map(Number) ?? (cores > 2 ? [1, 2, cores] : [1, 2]);
   const cases = GEMM_CASES.filter((c) => !filter || c.name.includes(filter));
   const machine = machineInfo();
-  console.log(
-    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
-  );
 
   const { runners, skipped } = await createRunners({
     wasmThreads,
@@ -110,15 +144,6 @@ async function main(): Promise<void> {
   };
   await writeResultsFile(OUT_FILE, record);
   console.log(`\nwrote ${OUT_FILE}`);
-
-  if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json
-  if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
-  if (!process.argv.includes('--no-step')) await runStepBench({ quick, shape: flag('--step-shape') }); // step.json
-  if (!process.argv.includes('--no-kernels')) await runKernelBench({ quick }); // bench-results/kernels.json
-  if (!process.argv.includes('--no-decode')) {
-    const layers = flag('--decode-layers');
-    await runDecodeBench({ quick, layers: layers === undefined ? undefined : Number(layers) }); // decode.json
-  }
 }
 
 main().catch((error: unknown) => {

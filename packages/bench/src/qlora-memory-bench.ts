@@ -49,6 +49,14 @@ export function memoryFixtures(
   };
 }
 
+/** Whether the QLoRA 1.5B memory row runs: on in a full run, off with --quick unless --memory-15b asks for it. */
+export function memoryRowWanted(argv: readonly string[]): { run: true } | { skipped: string } {
+  if (argv.includes('--no-memory-15b')) return { skipped: 'QLoRA 1.5B memory: --no-memory-15b' };
+  if (argv.includes('--quick') && !argv.includes('--memory-15b'))
+    return { skipped: 'QLoRA 1.5B memory: off with --quick (add --memory-15b; it takes minutes)' };
+  return { run: true };
+}
+
 export interface QloraMemoryResult {
   run: MeasuredRun;
   /** the planner's total for the same run, bytes */
