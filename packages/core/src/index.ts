@@ -15,6 +15,7 @@ export {
 } from './device/memory.js';
 export { OPAQUE_BACKEND, onOpaqueBackend, registerOpaqueBackend } from './device/opaque-backend.js';
 export { OpaqueArrayError, OpaqueMemory } from './device/opaque-memory.js';
+export { rowsPerArray } from './device/row-split.js';
 export {
   bf16BitsToNumber,
   bf16ToF32,

@@ -52,6 +52,11 @@ export interface MemoryShapes {
   denseTensors: { name: string; elements: number }[];
   /** elements of the output embedding (lm_head, or the tied input embedding): the lm head multiplies by all of it */
   lmHeadElements: number;
+  /**
+   * that tensor's name: in a memory with a largest array its row blocks hold whole vocabulary chunks where one fits
+   * (CausalLM.useMemory), and the planner predicts them so
+   */
+  lmHeadTensor: string;
   buffers: StepBufferShapes;
 }
 
@@ -64,10 +69,11 @@ export function memoryShapes(config: ModelConfig): MemoryShapes {
   const layerLinears: LinearMemoryShape[] = [];
   const denseTensors: { name: string; elements: number }[] = [];
   let lmHeadElements = 0;
+  let lmHeadTensor = '';
   for (const spec of tensorSpecs(config)) {
     const elements = spec.shape.reduce((a, b) => a * b, 1);
     if (spec.role === 'lm_head' || (spec.role === 'embedding' && config.tieWordEmbeddings))
-      lmHeadElements = elements;
+      [lmHeadElements, lmHeadTensor] = [elements, spec.name];
     if (spec.role === 'linear' && spec.kind === 'weight') {
       if (layer && spec.module!.startsWith(prefix)) {
         const [outFeatures, inFeatures] = linearShape(spec);
@@ -111,6 +117,7 @@ export function memoryShapes(config: ModelConfig): MemoryShapes {
     denseElements: denseTensors.reduce((a, t) => a + t.elements, 0),
     denseTensors,
     lmHeadElements,
+    lmHeadTensor,
     buffers: {
       keptPerToken,
       keptPerScore: 1, // the probabilities, per head

@@ -3,7 +3,15 @@
 // is 933 MB, WebGPU's default binding limit 128 MiB). Each block is a Parameter of the tensor's name with its
 // `rowBlock` set, so the optimizer, the gradient norm and the NaN guard see arrays as they see any other parameter;
 // what needs the tensor whole (export, save) joins the blocks here. A memory without a limit holds one block.
-import { type DeviceMemory, DeviceMemoryError, type F32, memoryOf, type Parameter, toHost } from '@lora/core';
+import {
+  type DeviceMemory,
+  DeviceMemoryError,
+  type F32,
+  memoryOf,
+  type Parameter,
+  rowsPerArray,
+  toHost,
+} from '@lora/core';
 import { ModelInputError } from './errors.js';
 
 /** One block of a table as the embedding and lm-head kernels take it: rows [rowStart, rowStart + rowCount). */
@@ -23,7 +31,8 @@ export function showBytes(bytes: number): string {
 /**
  * Rows of a (rows, cols) f32 tensor per array of a memory that holds at most `maxArrayBytes` (all of them without a
  * limit); with `align`, a multiple of it when at least one fits (the lm head's vocabulary chunks then never straddle a
- * block). Throws ModelInputError naming the tensor when a single row is larger than the limit.
+ * block) — core's rowsPerArray, which @lora/sft's planner predicts the blocks by. Throws ModelInputError naming the
+ * tensor when a single row is larger than the limit.
  */
 export function blockRows(
   name: string,
@@ -32,13 +41,12 @@ export function blockRows(
   maxArrayBytes: number | undefined,
   align = 1,
 ): number {
-  if (maxArrayBytes === undefined || 4 * rows * cols <= maxArrayBytes) return rows;
-  const fit = Math.floor(maxArrayBytes / (4 * cols));
-  if (fit < 1)
+  const per = rowsPerArray(rows, cols, maxArrayBytes, align);
+  if (per < 1)
     throw new ModelInputError(
-      `tensor "${name}": one row of ${cols} f32 needs ${showBytes(4 * cols)}, above the memory's largest array of ${showBytes(maxArrayBytes)} (a tensor is split by whole rows)`,
+      `tensor "${name}": one row of ${cols} f32 needs ${showBytes(4 * cols)}, above the memory's largest array of ${showBytes(maxArrayBytes!)} (a tensor is split by whole rows)`,
     );
-  return fit >= align ? fit - (fit % align) : fit;
+  return per;
 }
 
 /** The rows a parameter holds of its tensor: its rowBlock's, or all of them. */

@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { memoryShapes, parseModelConfig } from '@lora/models';
+import { join } from 'node:path';
+import { onOpaqueBackend } from '@lora/core';
+import {
+  type Architecture,
+  CausalLM,
+  memoryShapes,
+  parseModelConfig,
+  writeTinyCheckpoint,
+} from '@lora/models';
 import { describeWithFixtures, sharedFixture } from '@lora/testing';
 import { expect, test } from 'vitest';
 import { MemoryPlanError, type MemoryPlanInput, planMemory } from './memory-plan.js';
+import { tempDir } from './trainer.test-support.js';
 
 const MiB = 2 ** 20;
 const qwen15 = () =>
@@ -65,5 +74,47 @@ describeWithFixtures(
     test('maxArrayBytes must be a positive integer', () => {
       expect(() => planMemory(input(0))).toThrow('planMemory maxArrayBytes: expected an integer > 0, got 0');
     });
+  },
+);
+
+// The plan predicts the blocks the model keeps: a tiny checkpoint (vocabulary 128, hidden 32) in the opaque memory
+// capped at 9,000 B (70 rows of 32 f32), vocabulary chunks of 16 — the lm head's table (the tied embedding, or lm_head)
+// in blocks of 64 rows, whole chunks, an untied embedding in blocks of 70.
+test.each([
+  ['qwen2', true],
+  ['qwen2', false],
+  ['llama', false],
+] as [Architecture, boolean][])(
+  '%s tied %s: the planned row blocks are the ones CausalLM.useMemory keeps',
+  async (arch, tied) => {
+    const [cap, chunk] = [9000, 16];
+    const dir = join(await tempDir('plan-row-blocks'), 'model');
+    await writeTinyCheckpoint(dir, arch, { overrides: { tie_word_embeddings: tied } });
+    const model = await CausalLM.load(dir);
+    model.vocabChunk = chunk;
+    const plan = planMemory({
+      model: memoryShapes(model.config),
+      quant: 'none',
+      loraRank: 2,
+      targetModules: 'all-linear',
+      batchSize: 1,
+      seqLen: 8,
+      vocabChunk: chunk,
+      maxArrayBytes: cap,
+    });
+    const planned = plan.rowBlocks.filter((t) => t.blocks > 1).map((t) => [t.name, t.rowsPerBlock, t.blocks]);
+    await onOpaqueBackend(async (memory) => {
+      memory.maxArrayBytes = cap;
+      try {
+        await model.useMemory(memory);
+      } finally {
+        memory.maxArrayBytes = undefined;
+      }
+    });
+    const kept = new Map<string, number[]>();
+    for (const p of model.parameters())
+      if (p.rowBlock) kept.set(p.name, [...(kept.get(p.name) ?? []), p.shape[0]!]);
+    expect(planned).toEqual([...kept].map(([name, rows]) => [name, rows[0], rows.length]));
+    expect(planned.length).toBeGreaterThan(0);
   },
 );

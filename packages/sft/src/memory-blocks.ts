@@ -1,7 +1,9 @@
 // The device's largest array in the memory plan (a GPU's largest storage binding, WebGPU's maxStorageBufferBindingSize):
 // a model's dense tensors — the embedding, GPT-2's positions, a separate lm_head — are rows of hiddenSize f32 that
-// @lora/models keeps as row blocks within it (CausalLM.useMemory); every other tensor (a linear's weight, its 4-bit
-// codes) is read whole and must fit. What does not fit is refused before anything loads, naming the tensor.
+// @lora/models keeps as row blocks within it (CausalLM.useMemory), by the same rule (core's rowsPerArray: the lm head's
+// table in whole vocabulary chunks where one fits); every other tensor (a linear's weight, its 4-bit codes) is read
+// whole and must fit. What does not fit is refused before anything loads, naming the tensor.
+import { rowsPerArray } from '@lora/core';
 import type { LinearShape, ModelShapes } from './memory-plan.js';
 
 const F32 = 4;
@@ -22,14 +24,16 @@ export interface TooLarge {
 }
 
 /**
- * The row blocks of each dense tensor (rows of hiddenSize f32) within `maxArrayBytes`, and the tensors that cannot
- * fit: a dense tensor one of whose rows is larger, a layer's linear weight (`linearBytes` each: f32, or 4-bit codes)
- * larger than it. Without a limit every tensor is one block.
+ * The row blocks of each dense tensor (rows of hiddenSize f32) within `maxArrayBytes` — the lm head's table
+ * (`model.lmHeadTensor`) in whole chunks of `vocabChunk` rows where one fits — and the tensors that cannot fit: a
+ * dense tensor one of whose rows is larger, a layer's linear weight (`linearBytes` each: f32, or 4-bit codes) larger
+ * than it. Without a limit every tensor is one block.
  */
 export function planRowBlocks(
   model: ModelShapes,
   linearBytes: (l: LinearShape) => number,
   maxArrayBytes: number | undefined,
+  vocabChunk = model.vocabSize,
 ): { tables: PlannedRowBlocks[]; tooLarge: TooLarge[] } {
   const C = model.hiddenSize;
   const dense = model.denseTensors ?? [{ name: 'embed_tokens.weight', elements: model.vocabSize * C }];
@@ -37,16 +41,14 @@ export function planRowBlocks(
   const tables = dense.map(({ name, elements }) => {
     const rows = Math.max(1, Math.ceil(elements / C));
     const width = Math.min(elements, C);
-    if (maxArrayBytes === undefined || F32 * elements <= maxArrayBytes)
-      return { name, rows, rowsPerBlock: rows, blocks: 1 };
-    const fit = Math.floor(maxArrayBytes / (F32 * width));
-    if (fit < 1)
+    const per = rowsPerArray(rows, width, maxArrayBytes, name === model.lmHeadTensor ? vocabChunk : 1);
+    if (per < 1)
       tooLarge.push({
         name,
         bytes: F32 * width,
         detail: `one row of ${width} f32 (a tensor is split by whole rows)`,
       });
-    const rowsPerBlock = Math.max(1, fit);
+    const rowsPerBlock = Math.max(1, per);
     return { name, rows, rowsPerBlock, blocks: Math.ceil(rows / rowsPerBlock) };
   });
   if (maxArrayBytes !== undefined)

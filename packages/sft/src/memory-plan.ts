@@ -40,6 +40,11 @@ export interface ModelShapes {
   denseTensors?: readonly { name: string; elements: number }[];
   /** elements of the output embedding, which the lm head multiplies by at once */
   lmHeadElements: number;
+  /**
+   * the output embedding's name (lm_head, or the tied input embedding): on a device with a largest array its row
+   * blocks hold whole vocabChunk rows where one fits, as CausalLM keeps them; absent, planned as any other table
+   */
+  lmHeadTensor?: string;
   buffers: StepBuffers;
 }
 
@@ -276,7 +281,7 @@ export function planMemory(input: MemoryPlanInput): MemoryPlan {
     quantized
       ? Math.ceil((l.inFeatures * l.outFeatures) / 2) // the 4-bit codes, the largest of a 4-bit weight's arrays
       : F32 * l.inFeatures * l.outFeatures;
-  const { tables: rowBlocks, tooLarge } = planRowBlocks(m, weightBytes, input.maxArrayBytes);
+  const { tables: rowBlocks, tooLarge } = planRowBlocks(m, weightBytes, input.maxArrayBytes, chunk);
   if (tooLarge.length > 0) {
     const t = tooLarge[0]!;
     throw new MemoryPlanError(
