@@ -49,11 +49,16 @@ export async function registerWebgpuBackend(options: WebgpuBackendOptions = {}):
       if (info.reason !== 'destroyed') errors.push(`device lost: ${info.message}`);
     });
     const queue = new GpuQueue(device);
-    const maxBytes = Math.min(
-      description.maxStorageBufferBindingSize,
-      description.maxBufferSize,
-      options.maxArrayBytes ?? Number.POSITIVE_INFINITY,
-    );
+    // in whole 16-byte units, as the memory allocates buffers: an array whose values fit the limit fits once rounded
+    // (a driver's 2^31 − 4 would otherwise refuse a table's row block sized right at it)
+    const maxBytes =
+      Math.floor(
+        Math.min(
+          description.maxStorageBufferBindingSize,
+          description.maxBufferSize,
+          options.maxArrayBytes ?? Number.POSITIVE_INFINITY,
+        ) / 16,
+      ) * 16;
     let programs: ProgramCache | undefined;
     const takeError = () => {
       const all = [...(programs?.errors.splice(0) ?? []), ...errors.splice(0)];

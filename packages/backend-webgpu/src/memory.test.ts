@@ -192,4 +192,18 @@ describe.skipIf(!gpu)(title, () => {
     expect(() => memory().u8(1.5)).toThrow(WebGpuError);
     expect(() => memory().f32(gpu!.maxStorageBufferBindingSize)).toThrow(/largest storage binding/);
   });
+
+  test('the largest array is in whole 16-byte buffer units: an array whose values fit it allocates', async () => {
+    await registerWebgpuBackend({ maxArrayBytes: 1000 });
+    try {
+      expect(memory().maxArrayBytes).toBe(992);
+      expect(memory().f32(992 / 4).length).toBe(248); // a row block sized to the limit (1,000 B would round to 1,008)
+      expect(memory().u8(992).length).toBe(992);
+      expect(() => memory().f32(249)).toThrow(
+        /needs 1008 bytes, above this device's largest storage binding of 992/,
+      );
+    } finally {
+      await registerWebgpuBackend();
+    }
+  });
 });
