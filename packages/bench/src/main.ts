@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
   const targets = modelTargets({ step, decode, memory, quick });
   console.log(`\nissue 14 targets (ratios within this run; "—" where a table or baseline did not run)\n`);
-  console.log(modelTargetsLines(targets).join('\n'));
+  console.log(modelTargetsLines(targets, machine.cores).join('\n'));
   const command = `pnpm --filter @lora/bench bench ${process.argv.slice(2).join(' ')}`.trim();
   await writeResultsFile(TARGETS_FILE, { machine, command, targets });
   console.log(`\nwrote ${TARGETS_FILE}`);

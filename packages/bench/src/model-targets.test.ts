@@ -156,6 +156,10 @@ describe('modelTargets', () => {
     expect(lines).toContain(
       '  step-small: load 1.5 2 2.5; tsx --conditions=@lora/source packages/bench/src/lora-step-bench.ts --case small --quick',
     );
+    expect(modelTargetsLines(rows, 1)).toContain(
+      '  step-small: load 1.5 2 2.5 (above 1 cores: contended timings); ' +
+        'tsx --conditions=@lora/source packages/bench/src/lora-step-bench.ts --case small --quick',
+    );
   });
 
   test('a failed @lora run keeps the baseline and says why there is no ratio', () => {

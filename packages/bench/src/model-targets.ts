@@ -159,14 +159,19 @@ export function modelTargets(inputs: TargetInputs): ModelTarget[] {
   ];
 }
 
-/** The summary table, then one line per row: the reason where there is no value, else the load and command. */
-export function modelTargetsLines(rows: readonly ModelTarget[]): string[] {
+/**
+ * The summary table, then one line per row: the reason where there is no value, else the load and command — marked
+ * when the 1-minute load average was above `cores` (other work shared the cores: the timings are contended).
+ */
+export function modelTargetsLines(rows: readonly ModelTarget[], cores = Number.POSITIVE_INFINITY): string[] {
   const table = formatTable(
     ['target', 'goal', 'measured', 'verdict', 'baseline'],
     rows.map((r) => [r.target, r.goal, r.measured, r.verdict, r.baseline]),
   );
   const notes = rows.map((r) => {
-    const load = r.loadAverage ? `load ${r.loadAverage.join(' ')}` : 'not run';
+    const busy =
+      r.loadAverage && r.loadAverage[0]! > cores ? ` (above ${cores} cores: contended timings)` : '';
+    const load = r.loadAverage ? `load ${r.loadAverage.join(' ')}${busy}` : 'not run';
     return `  ${r.id}: ${r.reason === null ? `${load}; ${r.command}` : `— because ${r.reason}`}`;
   });
   return [table, '', ...notes];
