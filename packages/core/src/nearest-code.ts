@@ -1,6 +1,6 @@
 // The nearest entry of a quantization code table, with bitsandbytes' rule (torch.argmin over |x − code| in float32,
-// the first index on ties): the scan itself, and a bucket table over [-1, 1] that answers it with one lookup for all
-// but the few buckets holding a decision boundary. Blockwise 4-bit quantization (the quantize4bitBlockwise kernel)
+// the first index on ties): the scan itself, a binary search over the sorted table that keeps the scan's ties, and a
+// bucket table over [-1, 1] that answers it with one lookup for all but the few buckets holding a decision boundary. Blockwise 4-bit quantization (the quantize4bitBlockwise kernel)
 // codes every element with it; the wasm backend takes the bucket table as it is.
 
 const f32 = Math.fround;
@@ -9,8 +9,8 @@ const f32 = Math.fround;
 export const NEAREST_CODE_BUCKETS = 4096;
 /**
  * Adjacent distinct codes closer than this could round to the same |x − code| in float32 (|x − code| ≤ 2 has an ulp
- * of at most 2⁻²²), where only a full scan keeps torch.argmin's first-on-ties: such tables (the 8-bit dynamic map
- * near 0) take nearestCode.
+ * of at most 2⁻²²), so more than two codes may tie: such tables (the 8-bit dynamic map near 0) get no bucket table,
+ * only the tie-keeping search.
  */
 const MIN_GAP = 2 ** -20;
 
@@ -28,19 +28,45 @@ export function nearestCode(x: number, code: Float32Array): number {
   return best;
 }
 
-/** A table's distinct values ascending (0 and −0 are one) and the lowest index holding each; none when two are closer than MIN_GAP. */
-function distinctCodes(code: Float32Array): { values: number[]; first: number[] } | undefined {
+/** A table's distinct values ascending (0 and −0 are one), the lowest index holding each, and whether all are ≥ MIN_GAP apart. */
+function distinctCodes(code: Float32Array): { values: number[]; first: number[]; spaced: boolean } {
   const order = Array.from(code.keys()).sort((a, b) => code[a]! - code[b]! || a - b);
   const values: number[] = [];
   const first: number[] = [];
+  let spaced = true;
   for (const c of order) {
     const v = code[c]!;
     if (values.length > 0 && values[values.length - 1] === v) continue;
-    if (values.length > 0 && v - values[values.length - 1]! < MIN_GAP) return undefined;
+    if (values.length > 0 && v - values[values.length - 1]! < MIN_GAP) spaced = false;
     values.push(v);
     first.push(c);
   }
-  return { values, first };
+  return { values, first, spaced };
+}
+
+/**
+ * nearestCode(x, code) for a non-NaN x by binary search: |f32(x − v)| never decreases as v moves away from x on either
+ * side (rounding is monotonic), so the least distance is at the value just below or just above x, and the values at
+ * that same distance are runs next to them: the lowest table index over those runs is the scan's answer.
+ */
+function nearestBySearch(values: readonly number[], first: readonly number[], x: number): number {
+  let lo = 0; // the first value > x is at lo once lo === hi
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  const below = lo - 1;
+  const dBelow = below >= 0 ? Math.abs(f32(x - values[below]!)) : Number.POSITIVE_INFINITY;
+  const dAbove = lo < values.length ? Math.abs(f32(x - values[lo]!)) : Number.POSITIVE_INFINITY;
+  const best = Math.min(dBelow, dAbove);
+  let index = Number.POSITIVE_INFINITY;
+  for (let i = below; i >= 0 && Math.abs(f32(x - values[i]!)) === best; i--)
+    index = Math.min(index, first[i]!);
+  for (let i = lo; i < values.length && Math.abs(f32(x - values[i]!)) === best; i++)
+    index = Math.min(index, first[i]!);
+  return index;
 }
 
 /** The position in `values` of x's nearest code: the last value ≤ x or the next, the lower table index on ties. */
@@ -71,7 +97,7 @@ function bucketsOf(values: readonly number[], first: readonly number[]): Int8Arr
  */
 export function nearestCodeBuckets(code: Float32Array): Int8Array {
   const distinct = distinctCodes(code);
-  if (!distinct) return new Int8Array(NEAREST_CODE_BUCKETS + 1).fill(-1);
+  if (!distinct.spaced) return new Int8Array(NEAREST_CODE_BUCKETS + 1).fill(-1);
   return bucketsOf(distinct.values, distinct.first);
 }
 
@@ -81,12 +107,11 @@ export function nearestCodeBuckets(code: Float32Array): Int8Array {
  * largest distinct value ≤ x or the smallest ≥ x, the lower table index winning equal distances as in the scan; and
  * which of the sorted values wins never decreases as x grows, so a bucket of x whose two ends (widened by 2⁻²⁰) agree
  * has that answer throughout: one lookup for all but the buckets holding a decision boundary. A table with two
- * distinct values closer than MIN_GAP gets the scan itself.
+ * distinct values closer than MIN_GAP (where more than two may tie) gets the binary search that keeps every tie.
  */
 export function nearestCodeFinder(code: Float32Array): (x: number) => number {
-  const distinct = distinctCodes(code);
-  if (!distinct) return (x) => nearestCode(x, code);
-  const { values, first } = distinct;
+  const { values, first, spaced } = distinctCodes(code);
+  if (!spaced) return (x) => (Number.isNaN(x) ? nearestCode(x, code) : nearestBySearch(values, first, x));
   const answer = bucketsOf(values, first);
   return (x) => {
     const known = answer[Math.floor((x + 1) * (NEAREST_CODE_BUCKETS / 2))]!;

@@ -1,7 +1,7 @@
 // Blockwise absmax quantization, as bitsandbytes' default backend does it (backends/default/ops.py:
 // quantize_4bit, dequantize_4bit, quantize_blockwise, dequantize_blockwise), over the flattened row-major tensor.
 import { kernel } from '@lora/core';
-import { nearestCode } from './codebooks.js';
+import { nearestCodeFinder } from './codebooks.js';
 import { describeArgument, nonFiniteMessage, QuantizationError } from './errors.js';
 
 const f32 = Math.fround;
@@ -135,12 +135,13 @@ export function quantize8bitBlockwise(
   label = 'quantize8bitBlockwise: values',
 ): BlockwiseResult {
   checkBlockwiseArgs('quantize8bitBlockwise', values, code, 256, blocksize);
+  const nearest = nearestCodeFinder(code); // the scan's answer, by binary search
   const codes = new Uint8Array(values.length);
   const absmax = forEachScaled(
     values,
     blocksize,
     (i, scaled) => {
-      codes[i] = nearestCode(scaled, code);
+      codes[i] = nearest(scaled);
     },
     label,
   );

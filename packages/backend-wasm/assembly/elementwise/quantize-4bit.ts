@@ -6,8 +6,8 @@
 // odd, so no byte is shared between threads): the result never depends on the thread count.
 import { argI32, argPtr, at, shareStart } from './job-args';
 
-/** Buckets over [-1, 1] of the nearest-code table (core's NEAREST_CODE_BUCKETS); the table has one more entry. */
-const BUCKETS: f64 = 4096;
+/** Half the buckets over [-1, 1] of the nearest-code table (core's NEAREST_CODE_BUCKETS / 2); it has 4097 entries. */
+const HALF_BUCKETS: i32 = 2048;
 
 /** The index of the code nearest x: f32 |x − code[c]|, the first c on ties (torch.argmin). */
 function scan(code: usize, x: f32): i32 {
@@ -23,14 +23,39 @@ function scan(code: usize, x: f32): i32 {
   return best;
 }
 
-/** The code of value · inv clamped to [-1, 1] (0 for NaN: an all-zero block's 0 · ∞), by bucket or by scan. */
-// @ts-expect-error: decorator
+/**
+ * The code of x in [-1, 1] by its bucket ⌊2048·x⌋ + 2048 (exact in float32: a power-of-two scale, a floor, an integer
+ * add; core computes ⌊(x + 1)·2048⌋ in float64, which can differ only within 2⁻⁴⁰ of a bucket edge, where both
+ * buckets' answers hold: each is valid 2⁻²⁰ past its ends), or by the scan where the bucket holds a boundary.
+ */
+@inline
+function codeOfScaled(code: usize, table: usize, x: f32, bucket: i32): i32 {
+  const known = <i32>load<i8>(table + <usize>bucket);
+  return known >= 0 ? known : scan(code, x);
+}
+
+/** The code of value · inv clamped to [-1, 1] (0 for NaN: an all-zero block's 0 · ∞). */
 @inline
 function codeOf(code: usize, table: usize, value: f32, inv: f32): i32 {
   let x = min<f32>(1, max<f32>(-1, value * inv));
   if (isNaN<f32>(x)) x = 0;
-  const known = <i32>load<i8>(table + <usize>(<i32>floor<f64>((<f64>x + 1.0) * (BUCKETS / 2))));
-  return known >= 0 ? known : scan(code, x);
+  return codeOfScaled(code, table, x, <i32>floor<f32>(x * <f32>HALF_BUCKETS) + HALF_BUCKETS);
+}
+
+/** The codes of elements i … i + 3 (i even) packed into two bytes at packed + i/2: f32x4 lanes up to the lookups. */
+@inline
+function quad(values: usize, code: usize, table: usize, packed: usize, i: i32, inv4: v128): void {
+  let x = f32x4.min(f32x4.splat(1), f32x4.max(f32x4.splat(-1), f32x4.mul(v128.load(at(values, i)), inv4)));
+  x = v128.and(x, f32x4.eq(x, x)); // NaN → +0
+  const bucket = i32x4.add(
+    i32x4.trunc_sat_f32x4_s(f32x4.floor(f32x4.mul(x, f32x4.splat(<f32>HALF_BUCKETS)))),
+    i32x4.splat(HALF_BUCKETS),
+  );
+  const q0 = codeOfScaled(code, table, f32x4.extract_lane(x, 0), i32x4.extract_lane(bucket, 0));
+  const q1 = codeOfScaled(code, table, f32x4.extract_lane(x, 1), i32x4.extract_lane(bucket, 1));
+  const q2 = codeOfScaled(code, table, f32x4.extract_lane(x, 2), i32x4.extract_lane(bucket, 2));
+  const q3 = codeOfScaled(code, table, f32x4.extract_lane(x, 3), i32x4.extract_lane(bucket, 3));
+  store<u16>(packed + <usize>(i >> 1), <u16>((q0 << 4) | q1 | (((q2 << 4) | q3) << 8)));
 }
 
 /** max |v| over values[start, end), NaN if one is NaN (f32x4.max and f32.max propagate it) */
@@ -70,7 +95,12 @@ export function quantize4bitThread(job: usize, tid: i32, nthreads: i32): void {
     const m = blockMax(values, start, end);
     store<f32>(at(absmax, b), m);
     const inv: f32 = <f32>1 / m;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    if ((i & 1) === 0) {
+      const inv4 = f32x4.splat(inv);
+      for (; i + 4 <= end; i += 4) quad(values, code, table, packed, i, inv4);
+    }
+    for (; i < end; i++) {
       const q = codeOf(code, table, load<f32>(at(values, i)), inv);
       if (i & 1) store<u8>(packed + <usize>(i >> 1), <u8>((high << 4) | q));
       else high = q;

@@ -1,6 +1,7 @@
 // Cases of quantize4bitBlockwise (blockwise absmax 4-bit codes, two per byte): one value, odd sizes with a ragged last
 // block, sizes past 1000 and past the 65536-element chunks, blocks of all zeros, all-negative blocks, odd block
-// sizes (a byte shared by two blocks), and values exactly between two codes of a shuffled table (first index wins).
+// sizes (a byte shared by two blocks), values exactly between two codes of a shuffled table (first index wins), and
+// values on the nearest-code buckets' edges.
 import { caseList, type KernelCase } from './case-list.js';
 import { normal, type Rng, uniform } from './inputs.js';
 
@@ -65,5 +66,23 @@ add('quantize4bitBlockwise', 'n 1027, blocks of 64, ties between codes of a shuf
   for (let b = 0; b * 64 < values.length; b++) values[b * 64] = b % 2 === 0 ? 1 : -1;
   return quantizeArgs(values, QUARTERS, 64);
 });
+
+add(
+  'quantize4bitBlockwise',
+  'n 2049, blocks of 64, values at and next to bucket edges and subnormals',
+  (rng) => {
+    // each block holds 1 (absmax 1): the others sit on k/2048 (the nearest-code buckets' edges), one float32 step either
+    // side of one, or are ±0 and subnormals, where a float32 and a float64 bucket index may differ
+    const tiny = [2 ** -149, -(2 ** -149), 1e-30, -1e-30, 0, -0, 2 ** -126, -(2 ** -126)];
+    const values = Float32Array.from({ length: 2049 }, (_, i) => {
+      if (i % 64 === 0) return 1;
+      if (i % 4 === 1) return tiny[rng.int(tiny.length)]!;
+      const edge = Math.fround((rng.int(4097) - 2048) / 2048);
+      const step = Math.max(Math.abs(edge), 2 ** -126) * 2 ** -23;
+      return Math.max(-1, Math.min(1, edge + (rng.int(3) - 1) * step));
+    });
+    return quantizeArgs(values, NF4, 64);
+  },
+);
 
 export const QUANTIZE_4BIT_CASES: readonly KernelCase[] = cases;
