@@ -1,17 +1,15 @@
-// One demo page in headless Chromium for a browser test: build with Vite (once per process), serve dist/ with
+// One demo page in headless Chromium for a browser test: build with Vite (once per test run), serve it with
 // COOP/COEP, open the page with its problems (page errors, HTTP errors, console errors) collected, and close it all.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { launchChromium } from './chromium.js';
+import { builtDemo } from './demo-build.js';
 import { serveStatic } from './static-server.js';
 
 export const appDir = fileURLToPath(new URL('../..', import.meta.url));
 export const outputDir = join(appDir, 'test-output');
-
-let built: Promise<unknown> | undefined;
 
 export interface PageSession {
   page: Page;
@@ -22,10 +20,9 @@ export interface PageSession {
 }
 
 export async function openDemo(options: { webgpu?: boolean } = {}): Promise<PageSession> {
-  built ??= build({ root: appDir, configFile: join(appDir, 'vite.config.ts'), logLevel: 'error' });
-  await built;
+  const dist = await builtDemo(appDir);
   await mkdir(outputDir, { recursive: true });
-  const server = await serveStatic(join(appDir, 'dist'));
+  const server = await serveStatic(dist);
   const browser = await launchChromium(options);
   const page = await browser.context.newPage();
   const problems: string[] = [];
