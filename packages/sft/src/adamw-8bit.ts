@@ -4,9 +4,10 @@
 // a smaller one keeps float32 moments and steps through `adamw` (decided per tensor: a tensor's row blocks alike).
 // Parameters are packed by (decay, 8-bit) group, each 8-bit parameter starting at a multiple of 256 so that no block
 // spans two tensors, as bitsandbytes' per-tensor blocks never do; a group ends where its last tensor does (its last
-// block partial), so no state array of a row block sized to the memory's largest array is larger than the block. The state is saved under bitsandbytes' state_dict
-// names, whole per tensor (see adamw-8bit-splits.ts for row blocks): state1/state2 (uint8 codes, or float32 moments
-// for small tensors) and absmax1/absmax2, the two maps once as qmap1/qmap2.
+// block partial), so no state array of a row block sized to the memory's largest array is larger than the block.
+// The state is saved under bitsandbytes' state_dict names, whole per tensor (see adamw-8bit-splits.ts for row
+// blocks): state1/state2 (uint8 codes, or float32 moments for small tensors) and absmax1/absmax2, the two maps once
+// as qmap1/qmap2.
 import {
   ADAMW8BIT_BLOCKSIZE,
   allocLike,
