@@ -1,13 +1,17 @@
 // Load benchmark: CausalLM.load of a Qwen2.5-0.5B-shaped bf16 checkpoint (its real config with the first `layers` of
 // its 24 decoder layers, full vocabulary, seeded weights, written once to a folder) dense and with NF4 + double quant
-// on load, each in a fresh child process: load seconds, peak RSS during the load, and RSS once loaded (after a full
-// GC) — how far the load's peak stands above what the model keeps. Writes bench-results/load.json.
-// `tsx --conditions=@lora/source src/load-bench.ts [--layers 8] [--dir <folder>]` (not part of main.ts: it writes a
-// checkpoint of about 0.5 GB at 8 layers).
+// on load, each in a fresh child process on `--backend` (wasm by default, 2 threads: quantize4bitBlockwise on its
+// worker threads; `reference` quantizes in TypeScript on the main thread): load seconds (backend set-up excluded),
+// peak RSS during the load, and RSS once loaded (after a full GC) — how far the load's peak stands above what the
+// model keeps. Writes bench-results/load.json.
+// `tsx --conditions=@lora/source src/load-bench.ts [--layers 8] [--dir <folder>] [--backend wasm|reference]` (not part
+// of main.ts: it writes a checkpoint of about 0.5 GB at 8 layers).
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { registerWasmBackend } from '@lora/backend-wasm';
+import { setBackend } from '@lora/core';
 import { CausalLM, writeTinyCheckpoint } from '@lora/models';
 import { lastJsonLine, runChild } from './child-json.js';
 import { machineInfo } from './machine.js';
@@ -33,8 +37,11 @@ const VARIANTS = {
 type Variant = keyof typeof VARIANTS;
 
 const mib = (bytes: number) => bytes / 2 ** 20;
+const THREADS = 2;
 
-async function measureLoad(dir: string, variant: Variant): Promise<LoadMeasurement> {
+async function measureLoad(dir: string, variant: Variant, backend: string): Promise<LoadMeasurement> {
+  if (backend === 'wasm') await registerWasmBackend({ threads: THREADS });
+  await setBackend(backend);
   const t0 = performance.now();
   const model = await CausalLM.load(dir, VARIANTS[variant]);
   const seconds = (performance.now() - t0) / 1000;
@@ -60,7 +67,7 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const measureDir = flag('--measure');
   if (measureDir) {
-    const result = await measureLoad(measureDir, flag('--variant') as Variant);
+    const result = await measureLoad(measureDir, flag('--variant') as Variant, flag('--backend') ?? 'wasm');
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
     return;
   }
   const layers = Number(flag('--layers') ?? 8);
+  const backend = flag('--backend') ?? 'wasm';
   const dir = flag('--dir') ?? join(tmpdir(), `lora-load-bench-qwen2.5-0.5b-${layers}-layers`);
   if (!existsSync(join(dir, 'config.json'))) {
     process.stderr.write(`  writing the checkpoint to ${dir} ...\n`);
@@ -82,11 +90,14 @@ async function main(): Promise<void> {
   }
   const machine = machineInfo();
   console.log(
-    `load: Qwen2.5-0.5B shape, ${layers} of 24 layers, full vocabulary, bf16 on disk (${dir}); load ${machine.loadAverage.join(' ')}`,
+    `load: Qwen2.5-0.5B shape, ${layers} of 24 layers, full vocabulary, bf16 on disk (${dir}), on ${backend}${backend === 'wasm' ? ` (${THREADS} threads)` : ''}; load ${machine.loadAverage.join(' ')}`,
   );
   const results = (Object.keys(VARIANTS) as Variant[]).map((variant) => {
     process.stderr.write(`  ${variant} ...\n`);
-    return child(['--measure', dir, '--variant', variant], `load ${variant}`) as LoadMeasurement;
+    return child(
+      ['--measure', dir, '--variant', variant, '--backend', backend],
+      `load ${variant}`,
+    ) as LoadMeasurement;
   });
   const rows = results.map((r) => [
     r.variant,
@@ -98,7 +109,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${formatTable(['load', 'seconds', 'peak RSS MiB', 'loaded RSS MiB', 'peak ÷ loaded'], rows)}`,
   );
-  await writeResultsFile(OUT_FILE, { machine, layers, dir, results });
+  await writeResultsFile(OUT_FILE, { machine, layers, dir, backend, results });
   console.log(`wrote ${OUT_FILE}`);
 }
 
