@@ -13,6 +13,7 @@ import { checkpointNaming, type TensorSpec, tensorSpecs } from './architectures/
 import { type ModelConfig, parseModelConfig } from './config.js';
 import { ModelConfigError, ModelLoadError } from './errors.js';
 import { nodeFs } from './node-fs.js';
+import { readOneAhead } from './read-ahead.js';
 import {
   checkFiniteWeight,
   type LoadOptions,
@@ -147,7 +148,7 @@ function prepareTensor(spec: TensorSpec, stored: StoredTensor, options: LoadOpti
 
 /**
  * The config and every weight of the checkpoint in `dir`, in the model's layout. Each tensor is read once, and at
- * most one ahead of the one being prepared: tensor i + 1 comes off the disk (the reads are async) while tensor i is
+ * most one ahead of the one being prepared (readOneAhead): tensor i + 1 comes off the disk while tensor i is
  * quantized (on the wasm backend, on its worker threads), so the load holds its result plus about two tensors.
  */
 export async function loadCheckpoint(
@@ -167,24 +168,17 @@ export async function loadCheckpoint(
   }
   const where = ckpt.indexPath ?? ckpt.files[0] ?? dir;
   const weights = new Map<string, PreparedWeight>();
-  let ahead: Promise<StoredTensor> | undefined;
   try {
     const nameOf = checkpointNaming(config, (key) => ckpt.has(key)); // e.g. the Hub's "gpt2" omits "transformer."
     const specs = tensorSpecs(config);
-    const read = (i: number) => readTensor(ckpt, specs[i]!, nameOf(specs[i]!.name), options, where);
-    ahead = specs.length > 0 ? read(0) : undefined;
-    for (let i = 0; ahead !== undefined; i++) {
-      const stored = await ahead;
-      ahead = undefined;
-      const next = specs[i + 1];
-      // a read into the backend's memory waits: a kernel may grow (and so move) that memory while preparing this one
-      const early = next !== undefined && !readsIntoMemory(next, options);
-      if (early) ahead = read(i + 1);
-      weights.set(specs[i]!.name, prepareTensor(specs[i]!, stored, options));
-      if (next !== undefined && !early) ahead = read(i + 1);
-    }
+    await readOneAhead(
+      specs.length,
+      (i) => readTensor(ckpt, specs[i]!, nameOf(specs[i]!.name), options, where),
+      (i, stored) => weights.set(specs[i]!.name, prepareTensor(specs[i]!, stored, options)),
+      // a read into the backend's memory waits: a kernel may grow (and so move) that memory while preparing one
+      (i) => !readsIntoMemory(specs[i]!, options),
+    );
   } finally {
-    await ahead?.catch(() => undefined); // a read still in flight after a failure settles before the files close
     await ckpt.close();
   }
   return { config, weights };
