@@ -9,7 +9,7 @@ import { registerWasmBackend } from '@lora/backend-wasm';
 import { deviceMemory, disposeBackends, getBackend, setBackend } from '@lora/core';
 import { CausalLM, generate, parseModelConfig } from '@lora/models';
 import { lastJsonLine, runChild } from './child-json.js';
-import { machineInfo } from './machine.js';
+import { describeLoad, machineInfo } from './machine.js';
 import { median } from './measure.js';
 import { generatedWeights, qwenBenchConfig } from './models-bench.js';
 import { writeResultsFile } from './results-file.js';
@@ -181,7 +181,7 @@ export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<
   const machine = machineInfo();
   console.log(
     `\ndecode: greedy decoding, Qwen2.5-0.5B shape with ${c.layers} of 24 layers and the full vocabulary ` +
-      `(${qwen.source}), ${c.prompt}-token prompt, ${c.newTokens} new tokens; load ${machine.loadAverage.join(' ')}`,
+      `(${qwen.source}), ${c.prompt}-token prompt, ${c.newTokens} new tokens; ${describeLoad(machine)}`,
   );
   process.stderr.write('  @lora/models dense and NF4, interleaved ...\n');
   const lora = loraChild(c);

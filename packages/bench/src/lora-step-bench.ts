@@ -16,7 +16,7 @@ import {
   SMALL_LLAMA_OVERRIDES,
   torchLoraStep,
 } from './lora-step.js';
-import { machineInfo } from './machine.js';
+import { describeLoad, machineInfo } from './machine.js';
 import { writeResultsFile } from './results-file.js';
 import { formatTable } from './table.js';
 
@@ -219,7 +219,7 @@ export async function runLoraStepBench(options: LoraStepBenchOptions = {}): Prom
   const machine = machineInfo();
   console.log(
     `\nLoRA step: @lora/models (wasm) vs PyTorch on ${TORCH_STEP_THREADS.join(' and ')} threads, one process each; ` +
-      `load ${machine.loadAverage.join(' ')}`,
+      describeLoad(machine),
   );
   const results: LoraStepCaseResult[] = [];
   for (const c of cases) {

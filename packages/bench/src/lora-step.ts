@@ -12,19 +12,14 @@ import { generatedWeights, LLAMA_BENCH_CONFIG } from './models-bench.js';
 export const LORA_STEP_RANK = 16;
 export const TORCH_LORA_STEP_SCRIPT = fileURLToPath(new URL('../python/torch_lora_step.py', import.meta.url));
 
-/** The models benchmark's Llama (LLAMA_BENCH_CONFIG): TinyLlama's shape scaled to hidden 512, as config.json keys. */
+/**
+ * The models benchmark's Llama (LLAMA_BENCH_CONFIG: TinyLlama's shape scaled to hidden 512) as config.json keys, with
+ * the head size and rope scaling spelled out for the PyTorch side.
+ */
 export const SMALL_LLAMA_OVERRIDES: Readonly<Record<string, unknown>> = {
-  vocab_size: 32000,
-  hidden_size: 512,
-  intermediate_size: 1408,
-  num_hidden_layers: 4,
-  num_attention_heads: 8,
-  num_key_value_heads: 4,
+  ...LLAMA_BENCH_CONFIG,
   head_dim: 64,
-  max_position_embeddings: 2048,
   rope_scaling: null,
-  rope_theta: 10000.0,
-  tie_word_embeddings: false,
 };
 
 /** Qwen2.5-0.5B's dimensions (its config.json) in the Llama layout: the q/k/v biases aside, the same work per step. */

@@ -19,7 +19,7 @@ import { GEMM_CASES } from './gemm-cases.js';
 import { baselineLines, gemmTable } from './gemm-table.js';
 import { runKernelBench } from './kernel-bench.js';
 import { type LoraStepBenchRecord, runLoraStepBench } from './lora-step-bench.js';
-import { machineInfo } from './machine.js';
+import { describeLoad, machineInfo } from './machine.js';
 import { modelTargets, modelTargetsLines, type NotRun } from './model-targets.js';
 import { runModelsBench } from './models-bench.js';
 import { type NativeCeilingOutcome, runNativeCeiling } from './native-ceiling.js';
@@ -45,9 +45,7 @@ function flag(name: string): string | undefined {
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const machine = machineInfo();
-  console.log(
-    `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadAverage.join(' ')}`,
-  );
+  console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${describeLoad(machine)}`);
   if (!process.argv.includes('--no-gemm')) await runGemmTables(quick); // bench-results/gemm.json
   if (!process.argv.includes('--no-nf4')) await runNf4BenchMain({ quick }); // bench-results/nf4.json
   if (!process.argv.includes('--no-models')) await runModelsBench({ quick }); // bench-results/models.json
@@ -66,7 +64,7 @@ async function main(): Promise<void> {
 
   const targets = modelTargets({ step, decode, memory, quick });
   console.log(`\nissue 14 targets (ratios within this run; "—" where a table or baseline did not run)\n`);
-  console.log(modelTargetsLines(targets, machine.cores).join('\n'));
+  console.log(modelTargetsLines(targets).join('\n'));
   const command = `pnpm --filter @lora/bench bench ${process.argv.slice(2).join(' ')}`.trim();
   await writeResultsFile(TARGETS_FILE, { machine, command, targets });
   console.log(`\nwrote ${TARGETS_FILE}`);

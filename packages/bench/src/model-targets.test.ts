@@ -8,7 +8,7 @@ import { machineInfo } from './machine.js';
 import { type ModelTarget, modelTargets, modelTargetsLines, type TargetInputs } from './model-targets.js';
 import { memoryRowWanted, type QloraMemoryResult } from './qlora-memory-bench.js';
 
-const machine = { ...machineInfo(new Date(0)), loadAverage: [1.5, 2, 2.5] };
+const machine = { ...machineInfo(new Date(0), 0), loadAverage: [1.5, 2, 2.5], busyCores: 0.02 };
 const run = (engine: string, threads: number, tokensPerSecond: number): StepRun => ({
   engine,
   threads,
@@ -69,6 +69,7 @@ const memoryResult = (peakRssBytes: number, planRatio: number): QloraMemoryResul
   planRatio,
   stepTokensPerSecond: 5,
   loadAverage: [3, 3, 3],
+  busyCores: 1.4,
 });
 
 const inputs = (over: Partial<TargetInputs> = {}): TargetInputs => ({
@@ -131,7 +132,7 @@ describe('modelTargets', () => {
     expect(t.command).toMatch(
       /^\/usr\/bin\/time -f %M node apps\/cli\/bin\/lora\.js train .*--gradient-checkpointing$/,
     );
-    expect(t.loadAverage).toEqual([3, 3, 3]);
+    expect([t.loadAverage, t.busyCores]).toEqual([[3, 3, 3], 1.4]);
   });
 
   test('a table that did not run, or a failed baseline, gives — with the reason and no verdict', () => {
@@ -148,17 +149,19 @@ describe('modelTargets', () => {
     expect(t['step-0.5b']!.reason).toBe(
       'no PyTorch run: PyTorch ×1: exited with 1: Killed; PyTorch ×2: exited with 1: Killed',
     );
-    expect(t['step-0.5b']!.loadAverage).toEqual([1.5, 2, 2.5]);
+    expect([t['step-0.5b']!.loadAverage, t['step-0.5b']!.busyCores]).toEqual([[1.5, 2, 2.5], 0.02]);
     expect(t['nf4-decode']!.reason).toBe('decode table: --no-decode');
     expect(t['step-small']!.verdict).toBe('meets'); // the other case still counts
     const lines = modelTargetsLines(rows);
     expect(lines).toContain('  nf4-decode: — because decode table: --no-decode');
+    // the load average counts the bench's own earlier tables; only other processes' busy cores mark contention
     expect(lines).toContain(
-      '  step-small: load 1.5 2 2.5; tsx --conditions=@lora/source packages/bench/src/lora-step-bench.ts --case small --quick',
-    );
-    expect(modelTargetsLines(rows, 1)).toContain(
-      '  step-small: load 1.5 2 2.5 (above 1 cores: contended timings); ' +
+      '  step-small: load 1.5 2 2.5, other processes 0.02 cores busy; ' +
         'tsx --conditions=@lora/source packages/bench/src/lora-step-bench.ts --case small --quick',
+    );
+    const busy = modelTargets(inputs({ memory: memoryResult(2.8e9, 1.05) }));
+    expect(modelTargetsLines(busy).join('\n')).toContain(
+      '  qlora-1.5b-memory: load 3 3 3, other processes 1.4 cores busy: contended timings; /usr/bin/time',
     );
   });
 

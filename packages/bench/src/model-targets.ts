@@ -2,10 +2,11 @@
 // (≥ 0.75× PyTorch at its best thread count) and on the small model (≥ 0.6×), NF4 greedy decoding of the 0.5B shape no
 // slower than dense, and the 1.5B-shape QLoRA step within 3 GB peak RSS with the planner within 15%. Each row carries
 // its measured value, the verdict, the baseline (with its thread count), and where the number came from (the table's
-// command and the load average when it started). Nothing is filled in: a table that did not run, or a baseline that
+// command, and the load and other processes' busy cores when it started). Nothing is filled in: a table that did not run, or a baseline that
 // failed, gives "—" and the reason.
 import type { DecodeBenchRecord } from './decode-bench.js';
 import type { LoraStepBenchRecord, LoraStepCaseName } from './lora-step-bench.js';
+import { describeLoad } from './machine.js';
 import type { QloraMemoryOutcome } from './qlora-memory-bench.js';
 import { formatTable } from './table.js';
 
@@ -17,6 +18,15 @@ export const NF4_DECODE_TARGET = 1;
 export const PEAK_RSS_LIMIT_BYTES = 3e9;
 /** |planned ÷ measured − 1|, at most */
 export const PLAN_TOLERANCE = 0.15;
+/** other processes' busy cores above which a row's timings are marked contended */
+export const CONTENDED_BUSY_CORES = 0.25;
+
+type Load = Pick<ModelTarget, 'loadAverage' | 'busyCores'>;
+const NOT_RUN: Load = { loadAverage: null, busyCores: null };
+const loadOf = (m: { loadAverage: number[]; busyCores: number | null }): Load => ({
+  loadAverage: m.loadAverage,
+  busyCores: m.busyCores,
+});
 
 export type TargetId = 'step-0.5b' | 'step-small' | 'nf4-decode' | 'qlora-1.5b-memory';
 
@@ -37,6 +47,8 @@ export interface ModelTarget {
   reason: string | null;
   /** 1, 5 and 15 minute load averages when the row's table started; null where it did not run */
   loadAverage: number[] | null;
+  /** cores other processes kept busy just before the row's table started (MachineInfo.busyCores) */
+  busyCores: number | null;
   /** how to run the row's table (or, for the memory row, the run itself) again */
   command: string;
 }
@@ -59,10 +71,10 @@ const times = (x: number) => `${x.toFixed(2)}×`;
 function noValue(
   base: Pick<ModelTarget, 'id' | 'target' | 'goal' | 'command'>,
   reason: string,
-  loadAverage: number[] | null,
+  load: Load,
   baseline = '—',
 ): ModelTarget {
-  return { ...base, measured: '—', value: null, verdict: '—', baseline, reason, loadAverage };
+  return { ...base, measured: '—', value: null, verdict: '—', baseline, reason, ...load };
 }
 
 function stepTarget(id: TargetId, name: LoraStepCaseName, inputs: TargetInputs): ModelTarget {
@@ -74,8 +86,8 @@ function stepTarget(id: TargetId, name: LoraStepCaseName, inputs: TargetInputs):
     goal: `≥ ${floor}×`,
     command: `${TSX} packages/bench/src/lora-step-bench.ts --case ${name}${quick}`,
   };
-  if ('skipped' in inputs.step) return noValue(base, inputs.step.skipped, null);
-  const load = inputs.step.machine.loadAverage;
+  if ('skipped' in inputs.step) return noValue(base, inputs.step.skipped, NOT_RUN);
+  const load = loadOf(inputs.step.machine);
   const r = inputs.step.results.find((x) => x.case === name);
   if (!r) return noValue(base, `LoRA step table: case ${name} not run`, load);
   const failures = (runs: typeof r.torch) => runs.flatMap((o) => ('error' in o ? [o.error] : []));
@@ -91,7 +103,7 @@ function stepTarget(id: TargetId, name: LoraStepCaseName, inputs: TargetInputs):
     verdict: r.ratio >= floor ? 'meets' : 'below',
     baseline,
     reason: null,
-    loadAverage: load,
+    ...load,
   };
 }
 
@@ -104,8 +116,8 @@ function decodeTarget(inputs: TargetInputs): ModelTarget {
     goal: `≥ ${NF4_DECODE_TARGET.toFixed(2)}×`,
     command: `${TSX} packages/bench/src/decode-bench.ts --decode-layers ${layers}${inputs.quick ? ' --quick' : ''}`,
   };
-  if ('skipped' in d) return noValue(base, d.skipped, null);
-  const load = d.machine.loadAverage;
+  if ('skipped' in d) return noValue(base, d.skipped, NOT_RUN);
+  const load = loadOf(d.machine);
   if ('error' in d.lora) return noValue(base, d.lora.error, load);
   const { dense, nf4 } = d.lora;
   const ratio = nf4.tokensPerSecond / dense.tokensPerSecond;
@@ -121,7 +133,7 @@ function decodeTarget(inputs: TargetInputs): ModelTarget {
     verdict: ratio >= NF4_DECODE_TARGET ? 'meets' : 'below',
     baseline: `${dense.engine}, same process${vsTorch}`,
     reason: null,
-    loadAverage: load,
+    ...load,
   };
 }
 
@@ -133,8 +145,8 @@ function memoryTarget(inputs: TargetInputs): ModelTarget {
     goal: `≤ ${PEAK_RSS_LIMIT_BYTES / 1e9} GB; within ${PLAN_TOLERANCE * 100}%`,
     command: `${TSX} packages/bench/src/qlora-memory-bench.ts`,
   };
-  if ('skipped' in m) return noValue(base, m.skipped, null);
-  if ('error' in m) return noValue(base, m.error, null);
+  if ('skipped' in m) return noValue(base, m.skipped, NOT_RUN);
+  if ('error' in m) return noValue(base, m.error, NOT_RUN);
   const peak = m.run.peakRssBytes;
   const meets = peak <= PEAK_RSS_LIMIT_BYTES && Math.abs(m.planRatio - 1) <= PLAN_TOLERANCE;
   return {
@@ -144,7 +156,7 @@ function memoryTarget(inputs: TargetInputs): ModelTarget {
     verdict: meets ? 'meets' : 'below',
     baseline: `planner ${(m.plannedBytes / 1e9).toFixed(2)} GB (lora train on 2 threads)`,
     reason: null,
-    loadAverage: m.loadAverage,
+    ...loadOf(m),
     command: m.run.command,
   };
 }
@@ -161,17 +173,18 @@ export function modelTargets(inputs: TargetInputs): ModelTarget[] {
 
 /**
  * The summary table, then one line per row: the reason where there is no value, else the load and command — marked
- * when the 1-minute load average was above `cores` (other work shared the cores: the timings are contended).
+ * when other processes kept more than CONTENDED_BUSY_CORES cores busy as its table started (contended timings).
  */
-export function modelTargetsLines(rows: readonly ModelTarget[], cores = Number.POSITIVE_INFINITY): string[] {
+export function modelTargetsLines(rows: readonly ModelTarget[]): string[] {
   const table = formatTable(
     ['target', 'goal', 'measured', 'verdict', 'baseline'],
     rows.map((r) => [r.target, r.goal, r.measured, r.verdict, r.baseline]),
   );
   const notes = rows.map((r) => {
-    const busy =
-      r.loadAverage && r.loadAverage[0]! > cores ? ` (above ${cores} cores: contended timings)` : '';
-    const load = r.loadAverage ? `load ${r.loadAverage.join(' ')}${busy}` : 'not run';
+    const contended = (r.busyCores ?? 0) > CONTENDED_BUSY_CORES ? ': contended timings' : '';
+    const load = r.loadAverage
+      ? `${describeLoad({ loadAverage: r.loadAverage, busyCores: r.busyCores })}${contended}`
+      : 'not run';
     return `  ${r.id}: ${r.reason === null ? `${load}; ${r.command}` : `— because ${r.reason}`}`;
   });
   return [table, '', ...notes];

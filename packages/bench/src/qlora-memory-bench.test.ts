@@ -75,6 +75,7 @@ describe('qloraMemoryLines', () => {
     planRatio: 1.05,
     stepTokensPerSecond: 5.12,
     loadAverage: [1, 1, 1],
+    busyCores: 0,
   };
 
   test('peak and plan in GB and GiB, their ratio, the wall time, the rate and the command', () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_VOCAB_CHUNK, memoryShapes, parseModelConfig } from '@lora/models';
 import { type MeasuredRun, measuredRunPlanInput, planMemory } from '@lora/sft';
-import { machineInfo } from './machine.js';
+import { describeLoad, machineInfo } from './machine.js';
 import { measurePeakRss, PeakRssRunError, REPO_ROOT } from './peak-rss-run.js';
 import { writeResultsFile } from './results-file.js';
 
@@ -67,6 +67,8 @@ export interface QloraMemoryResult {
   stepTokensPerSecond: number | null;
   /** 1, 5 and 15 minute load averages when the run started */
   loadAverage: number[];
+  /** cores other processes kept busy just before the run started (MachineInfo.busyCores) */
+  busyCores: number | null;
 }
 
 /** skipped: not run (no fixtures); error: `lora train` or its /usr/bin/time record failed */
@@ -108,7 +110,7 @@ export async function runQloraMemoryBench(
   options: QloraMemoryBenchOptions = {},
 ): Promise<QloraMemoryOutcome> {
   const machine = machineInfo();
-  console.log(`\nQLoRA memory: ${QLORA_MEMORY_CASE.label}; load ${machine.loadAverage.join(' ')}`);
+  console.log(`\nQLoRA memory: ${QLORA_MEMORY_CASE.label}; ${describeLoad(machine)}`);
   const fixtures = memoryFixtures(options.fixtureDirs ?? sharedFixtureDirs());
   let outcome: QloraMemoryOutcome;
   if ('skipped' in fixtures) outcome = fixtures;
@@ -124,8 +126,8 @@ export async function runQloraMemoryBench(
         ...(options.dir !== undefined && { dir: options.dir }),
       });
       const rate = trainRuntimeSeconds === null ? null : record.tokens / trainRuntimeSeconds;
-      const { loadAverage } = machine;
-      outcome = { run: record, ...planAgainst(record), stepTokensPerSecond: rate, loadAverage };
+      const { loadAverage, busyCores } = machine;
+      outcome = { run: record, ...planAgainst(record), stepTokensPerSecond: rate, loadAverage, busyCores };
     } catch (error) {
       if (!(error instanceof PeakRssRunError)) throw error;
       outcome = { error: `QLoRA 1.5B memory: ${error.message}` };
