@@ -2,7 +2,7 @@
 // the adapter's largest array and says so, before anything trains; back on wasm the plan has no such limit.
 import { describe, expect, test } from 'vitest';
 import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
-import { openDemo, waitForState } from './test-support/page-session.js';
+import { openDemo, pageHasWebgpuAdapter, waitForState } from './test-support/page-session.js';
 
 const title = chromiumPresent
   ? "the demo's memory estimate on webgpu in headless Chromium"
@@ -17,11 +17,7 @@ describe.skipIf(!chromiumPresent)(title, () => {
       const memory = () => page.textContent('#memory').then((t) => t ?? '');
       expect(await memory()).toMatch(/^memory plan: .* at peak/);
       expect(await memory()).not.toContain('largest array');
-      const adapter = await page.evaluate(async () => {
-        const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-        return gpu ? (await gpu.requestAdapter()) !== null : false;
-      });
-      if (!adapter)
+      if (!(await pageHasWebgpuAdapter(page)))
         ctx.skip(`${CHROMIUM} offers no WebGPU adapter here (navigator.gpu, --enable-unsafe-webgpu)`);
       await page.selectOption('#backend', 'webgpu');
       await page.waitForFunction(

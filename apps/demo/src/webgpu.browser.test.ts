@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
-import { openDemo, outputDir, waitForState } from './test-support/page-session.js';
+import { openDemo, outputDir, pageHasWebgpuAdapter, waitForState } from './test-support/page-session.js';
 
 // SwiftShader needs about four minutes for this on 2 cores: CI (CI=true, or LORA_BROWSER_WEBGPU=1) runs it, a local
 // `pnpm test` says it skipped; the same backend trains in Node in apps/cli's webgpu-train test on every run
@@ -26,11 +26,7 @@ describe.skipIf(!chromiumPresent || !RUN)(title, () => {
     const { page } = demo;
     try {
       await waitForState(page, 'ready', 120_000);
-      const adapter = await page.evaluate(async () => {
-        const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-        return gpu ? (await gpu.requestAdapter()) !== null : false;
-      });
-      if (!adapter)
+      if (!(await pageHasWebgpuAdapter(page)))
         ctx.skip(`${CHROMIUM} offers no WebGPU adapter here (navigator.gpu, --enable-unsafe-webgpu)`);
       await page.selectOption('#backend', 'webgpu');
       await page.click('#train');

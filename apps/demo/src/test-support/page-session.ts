@@ -60,3 +60,11 @@ export async function accuracyOf(page: Page, id: string): Promise<{ correct: num
   if (!match) throw new Error(`#${id}: expected "NN.N% (correct/total)", got ${JSON.stringify(text)}`);
   return { correct: Number(match[1]), total: Number(match[2]) };
 }
+
+/** Whether the page's navigator.gpu gives an adapter (headless Chromium with --enable-unsafe-webgpu may not). */
+export async function pageHasWebgpuAdapter(page: Page): Promise<boolean> {
+  return page.evaluate(async () => {
+    const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+    return gpu ? (await gpu.requestAdapter()) !== null : false;
+  });
+}
