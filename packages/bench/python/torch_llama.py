@@ -37,7 +37,8 @@ class Config:
             num_heads=heads,
             num_kv_heads=raw.get("num_key_value_heads", heads),
             head_dim=raw.get("head_dim") or raw["hidden_size"] // heads,
-            rope_theta=raw.get("rope_theta", 10000.0),
+            # transformers 5 saves it under rope_parameters
+            rope_theta=raw.get("rope_theta") or (raw.get("rope_parameters") or {}).get("rope_theta", 10000.0),
             norm_eps=raw.get("rms_norm_eps", 1e-6),
             qkv_bias=raw.get("model_type") == "qwen2" or raw.get("attention_bias", False),
             tie_word_embeddings=raw.get("tie_word_embeddings", False),

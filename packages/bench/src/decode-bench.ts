@@ -1,19 +1,40 @@
-// Decode benchmark: greedy decoding tokens/s of the Qwen2.5-0.5B shape (its real config with the first `layers` of its
-// 24 decoder layers and the full 151,936-token vocabulary, seeded random weights) on @lora/models with the wasm
-// backend (2 threads), NF4 + double-quant base against dense f32 — both models in one child process, their runs
-// interleaved — and PyTorch dense decoding of the same model (python/models_bench.py) on 1 and 2 threads, the best of
-// the two as the baseline. Prints one table and writes bench-results/decode.json. Run alone with
-// `tsx --conditions=@lora/source src/decode-bench.ts [--quick] [--decode-layers 24]`, or through main.ts.
+// Decode benchmark: greedy decoding tokens/s, prefill excluded, of each shape in decode-cases.ts — issue 14's small
+// model, the Qwen2.5-0.5B shape and the Qwen2.5-1.5B shape (8 of their 24 / 28 layers by default, full vocabulary),
+// seeded random weights — on @lora/models with the wasm backend (2 threads), NF4 + double-quant base against dense
+// f32 (both models in one child process per shape, so its peak RSS is the shape's own; their runs interleaved), and
+// PyTorch dense decoding of the same model (python/models_bench.py) on 1 and 2 threads, the best of the two as the
+// baseline. Prints one table (a row group per shape) and writes bench-results/decode.json. Run alone with
+// `tsx --conditions=@lora/source src/decode-bench.ts [--quick] [--decode-layers 8] [--decode-shapes small,...]`,
+// or through main.ts.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { deviceMemory, disposeBackends, getBackend, setBackend } from '@lora/core';
 import { CausalLM, generate, parseModelConfig } from '@lora/models';
 import { lastJsonLine, runChild } from './child-json.js';
+import {
+  DECODE_SHAPES,
+  type DecodeCase,
+  type DecodeShapeName,
+  decodeCase,
+  parseDecodeShapes,
+  QUICK_DECODE_SHAPES,
+  sourcedConfig,
+} from './decode-cases.js';
+import {
+  bestTorch,
+  type DecodeBenchRecord,
+  type DecodeShapeResult,
+  decodeTable,
+  type LoraDecodeOutcome,
+  type Outcome,
+  ok,
+  shapeLabel,
+  type TorchDecodeRun,
+} from './decode-table.js';
 import { describeLoad, machineInfo } from './machine.js';
 import { median } from './measure.js';
-import { generatedWeights, qwenBenchConfig } from './models-bench.js';
+import { generatedWeights } from './models-bench.js';
 import { writeResultsFile } from './results-file.js';
-import { formatTable } from './table.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/decode.json', import.meta.url));
@@ -21,61 +42,11 @@ const PYTHON_BENCH = fileURLToPath(new URL('../python/models_bench.py', import.m
 const THREADS = 2;
 const TORCH_THREADS = [1, 2];
 
-export interface DecodeCase {
-  /** config.json of the model: Qwen2.5-0.5B with num_hidden_layers = layers */
-  config: Record<string, unknown>;
-  layers: number;
-  prompt: number;
-  newTokens: number;
-  /** timed runs of each engine, after one warm-up run each */
-  reps: number;
-}
-
-export function decodeCase(quick: boolean, layers = 8, qwen = qwenBenchConfig().config): DecodeCase {
-  const total = qwen.num_hidden_layers as number;
-  if (!Number.isInteger(layers) || layers < 1 || layers > total) {
-    throw new RangeError(`decode bench: layers expected an integer from 1 to ${total}, got ${layers}`);
-  }
-  return {
-    config: { ...qwen, num_hidden_layers: layers },
-    layers,
-    prompt: 16,
-    newTokens: quick ? 9 : 25,
-    reps: quick ? 2 : 4,
-  };
-}
-
-/** One engine's decoding: tokens/s of the new tokens after the first (prefill excluded), median of the timed runs. */
-export interface DecodeMeasurement {
-  engine: string;
-  tokensPerSecond: number;
-  /** each timed run's decoding tokens/s, in run order */
-  runs: number[];
-  /** seconds building the model from generated f32 weights (quantizing them, for NF4) */
-  buildSeconds: number;
-}
-
-export interface LoraDecodeOutcome {
-  dense: DecodeMeasurement;
-  nf4: DecodeMeasurement;
-  /** the child's peak RSS (both models at once) */
-  peakRssMiB: number;
-}
-
-export interface TorchDecodeRun {
-  threads: number;
-  tokensPerSecond: number;
-  peakRssMiB: number;
-}
-
-type Outcome<T> = T | { error: string };
-const ok = <T extends object>(o: Outcome<T>): o is T => !('error' in o);
-
 /** Child process: builds the dense and the NF4 model from the same weights, then times their decoding interleaved. */
 async function runLoraDecode(c: DecodeCase): Promise<LoraDecodeOutcome> {
   await registerWasmBackend({ threads: THREADS });
   await setBackend('wasm');
-  const config = parseModelConfig(c.config, 'decode bench config');
+  const config = parseModelConfig(c.config, `decode bench ${c.shape} config`);
   const build = (quantize: boolean) => {
     const t0 = performance.now();
     const options = quantize ? { quantize: { quantType: 'nf4' as const, doubleQuant: true } } : {};
@@ -155,81 +126,50 @@ function torchDecode(c: DecodeCase, threads: number, python: string): Outcome<To
 
 export interface DecodeBenchOptions {
   quick?: boolean;
-  /** decoder layers of the 24 (default 8) */
+  /** decoder layers of each Qwen shape (default 8; 1 to 24 for the 0.5B shape, to 28 for the 1.5B) */
   layers?: number;
+  /** the shapes to decode, in table order; default all three, or QUICK_DECODE_SHAPES with quick */
+  shapes?: readonly DecodeShapeName[];
   /** default LORA_BENCH_PYTHON, else /usr/bin/python3 (Debian's torch) */
   python?: string;
   outFile?: string;
 }
 
-/** What the decode table measured: bench-results/decode.json. */
-export interface DecodeBenchRecord {
-  machine: ReturnType<typeof machineInfo>;
-  case: DecodeCase;
-  qwenConfigSource: string;
-  lora: LoraDecodeOutcome | { error: string };
-  torch: (TorchDecodeRun | { error: string })[];
-  /** the faster PyTorch run's thread count; null where none ran */
-  torchBestThreads: number | null;
-}
-
-/** Runs the decode case on @lora/models (dense and NF4) and PyTorch, prints the table and writes the JSON record. */
-export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<DecodeBenchRecord> {
-  const python = options.python ?? process.env.LORA_BENCH_PYTHON ?? '/usr/bin/python3';
-  const qwen = qwenBenchConfig();
-  const c = decodeCase(options.quick ?? false, options.layers, qwen.config);
-  const machine = machineInfo();
-  console.log(
-    `\ndecode: greedy decoding, Qwen2.5-0.5B shape with ${c.layers} of 24 layers and the full vocabulary ` +
-      `(${qwen.source}), ${c.prompt}-token prompt, ${c.newTokens} new tokens; ${describeLoad(machine)}`,
-  );
-  process.stderr.write('  @lora/models dense and NF4, interleaved ...\n');
+function runShape(c: DecodeCase, configSource: string, python: string): DecodeShapeResult {
+  process.stderr.write(`  ${c.shape}: @lora/models dense and NF4, interleaved ...\n`);
   const lora = loraChild(c);
   const torch = TORCH_THREADS.map((threads) => {
-    process.stderr.write(`  PyTorch ×${threads} ...\n`);
+    process.stderr.write(`  ${c.shape}: PyTorch ×${threads} ...\n`);
     return torchDecode(c, threads, python);
   });
-  for (const o of [lora, ...torch]) if (!ok(o)) process.stderr.write(`  ${o.error}\n`);
-  const torchRuns = torch.filter(ok);
-  const best = torchRuns.reduce<TorchDecodeRun | undefined>(
-    (b, r) => (!b || r.tokensPerSecond > b.tokensPerSecond ? r : b),
-    undefined,
+  for (const o of [lora, ...torch]) if (!ok(o)) process.stderr.write(`  ${c.shape}: ${o.error}\n`);
+  return { case: c, configSource, lora, torch, torchBestThreads: bestTorch(torch)?.threads ?? null };
+}
+
+/** Decodes each shape on @lora/models (dense and NF4) and PyTorch, prints the table and writes the JSON record. */
+export async function runDecodeBench(options: DecodeBenchOptions = {}): Promise<DecodeBenchRecord> {
+  const python = options.python ?? process.env.LORA_BENCH_PYTHON ?? '/usr/bin/python3';
+  const quick = options.quick ?? false;
+  const names = options.shapes ?? (quick ? QUICK_DECODE_SHAPES : DECODE_SHAPES);
+  const cases = names.map((shape) => {
+    const { config, source } = sourcedConfig(shape);
+    return { c: decodeCase(shape, quick, options.layers, config), source };
+  }); // every case is checked before the first child starts
+  const machine = machineInfo();
+  console.log(
+    `\ndecode: greedy decoding, seeded random weights, full vocabularies; ${describeLoad(machine)}`,
   );
-  const fmt = (x: number | undefined, digits = 2) => (x === undefined ? '—' : x.toFixed(digits));
-  const ratio = (x: number | undefined, y: number | undefined) =>
-    x === undefined || y === undefined ? '—' : `${(x / y).toFixed(2)}×`;
-  const rows: string[][] = [];
-  if (ok(lora)) {
-    for (const m of [lora.dense, lora.nf4]) {
-      rows.push([
-        m.engine,
-        fmt(m.tokensPerSecond),
-        ratio(m.tokensPerSecond, lora.dense.tokensPerSecond),
-        ratio(m.tokensPerSecond, best?.tokensPerSecond),
-        fmt(m.buildSeconds, 1),
-      ]);
-    }
-  }
-  for (const r of torchRuns) {
-    rows.push([
-      `PyTorch dense, ${r.threads} thread${r.threads === 1 ? '' : 's'}${r === best ? ' (best)' : ''}`,
-      fmt(r.tokensPerSecond),
-      ratio(r.tokensPerSecond, ok(lora) ? lora.dense.tokensPerSecond : undefined),
-      ratio(r.tokensPerSecond, best?.tokensPerSecond),
-      '',
-    ]);
-  }
-  console.log('\ndecoding tokens/s (median of the timed runs, prefill excluded); ratios in the same run\n');
-  console.log(formatTable(['engine', 'tokens/s', '÷ @lora dense', '÷ PyTorch best', 'build s'], rows));
-  if (ok(lora)) console.log(`@lora child peak RSS (both models): ${lora.peakRssMiB.toFixed(0)} MiB`);
-  const record: DecodeBenchRecord = {
-    machine,
-    case: c,
-    qwenConfigSource: qwen.source,
-    lora,
-    torch,
-    torchBestThreads: best?.threads ?? null,
-  };
+  for (const { c, source } of cases)
+    console.log(
+      `  ${shapeLabel(c)}: ${c.prompt}-token prompt, ${c.newTokens} new tokens, ${c.reps} runs (${source})`,
+    );
+  const shapes = cases.map(({ c, source }) => runShape(c, source, python));
+  console.log(
+    '\ndecoding tokens/s (median of the timed runs, prefill excluded); ratios within each shape, in the same run;' +
+      "\n@lora's two rows per shape share one child process (both models): its peak RSS\n",
+  );
+  console.log(decodeTable(shapes));
+  const record: DecodeBenchRecord = { machine, shapes };
   const outFile = options.outFile ?? OUT_FILE;
   await writeResultsFile(outFile, record);
   console.log(`wrote ${outFile}`);
@@ -244,7 +184,12 @@ function flagNumber(name: string): number | undefined {
 async function cli(): Promise<void> {
   const i = process.argv.indexOf('--decode-case');
   if (i < 0) {
-    await runDecodeBench({ quick: process.argv.includes('--quick'), layers: flagNumber('--decode-layers') });
+    const shapes = process.argv.indexOf('--decode-shapes');
+    await runDecodeBench({
+      quick: process.argv.includes('--quick'),
+      layers: flagNumber('--decode-layers'),
+      shapes: shapes < 0 ? undefined : parseDecodeShapes(process.argv[shapes + 1] ?? ''),
+    });
     return;
   }
   const outcome = await runLoraDecode(JSON.parse(process.argv[i + 1]!) as DecodeCase);

@@ -1,14 +1,25 @@
 export type { ChildOptions, ChildOutcome } from './child-json.js';
 export { BenchOutputError, lastJsonLine, runChild } from './child-json.js';
+export type { DecodeBenchOptions } from './decode-bench.js';
+export { runDecodeBench } from './decode-bench.js';
+export type { DecodeCase, DecodeShapeName } from './decode-cases.js';
+export {
+  DECODE_SHAPES,
+  DEFAULT_DECODE_LAYERS,
+  decodeCase,
+  parseDecodeShapes,
+  QUICK_DECODE_SHAPES,
+  sourcedConfig,
+  withLayers,
+} from './decode-cases.js';
 export type {
-  DecodeBenchOptions,
   DecodeBenchRecord,
-  DecodeCase,
   DecodeMeasurement,
+  DecodeShapeResult,
   LoraDecodeOutcome,
   TorchDecodeRun,
-} from './decode-bench.js';
-export { decodeCase, runDecodeBench } from './decode-bench.js';
+} from './decode-table.js';
+export { bestTorch, decodeTable, shapeLabel } from './decode-table.js';
 export type { GemmBenchOptions, GemmResult } from './gemm-bench.js';
 export { relativeError, runGemmBench } from './gemm-bench.js';
 export type { GemmCase } from './gemm-cases.js';
@@ -28,6 +39,7 @@ export {
   parseTorchLoraStep,
   QWEN25_05B_LLAMA_OVERRIDES,
   SMALL_LLAMA_OVERRIDES,
+  SMALL_MODEL_OVERRIDES,
   TORCH_LORA_STEP_SCRIPT,
   torchLoraStep,
   torchLoraStepArgs,

@@ -14,6 +14,7 @@ import {
   loraStepRunner,
   QWEN25_05B_LLAMA_OVERRIDES,
   SMALL_LLAMA_OVERRIDES,
+  SMALL_MODEL_OVERRIDES,
   torchLoraStep,
 } from './lora-step.js';
 import { describeLoad, machineInfo } from './machine.js';
@@ -45,7 +46,7 @@ export function loraStepCases(quick: boolean): LoraStepCase[] {
     {
       name: 'small',
       label: 'LoRA r16 all-linear, 4-layer h512 Llama, 256 tokens, vocab 2,000',
-      overrides: { ...SMALL_LLAMA_OVERRIDES, vocab_size: 2000 },
+      overrides: { ...SMALL_MODEL_OVERRIDES },
       tokens: 256,
       reps: quick ? 3 : 5,
       loraThreads: [1, 2],

@@ -22,6 +22,12 @@ export const SMALL_LLAMA_OVERRIDES: Readonly<Record<string, unknown>> = {
   rope_scaling: null,
 };
 
+/** Issue 14's small model: SMALL_LLAMA_OVERRIDES with a 2,000-token vocabulary (the LoRA-step and decode tables). */
+export const SMALL_MODEL_OVERRIDES: Readonly<Record<string, unknown>> = {
+  ...SMALL_LLAMA_OVERRIDES,
+  vocab_size: 2000,
+};
+
 /** Qwen2.5-0.5B's dimensions (its config.json) in the Llama layout: the q/k/v biases aside, the same work per step. */
 export const QWEN25_05B_LLAMA_OVERRIDES: Readonly<Record<string, unknown>> = {
   vocab_size: 151936,

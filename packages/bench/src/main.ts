@@ -6,14 +6,17 @@
 // fused-vs-unfused table), --no-models (skip the models table), --no-step (skip the QLoRA step table: tokens/s and
 // host-device traffic per step on wasm and, where an adapter opens, webgpu; --step-shape qwen2.5-0.5b for the real
 // shape), --no-kernels (skip the per-kernel table: every kernel at its largest conformance case on wasm and webgpu),
-// --no-decode (skip the decode table: NF4 vs dense greedy decoding of the Qwen2.5-0.5B shape against PyTorch;
-// --decode-layers N of its 24 layers, 8 by default), --no-gemm (skip the GEMM table and its baselines), --no-lora-step
+// --no-decode (skip the decode table: NF4 vs dense greedy decoding against PyTorch of the small model, the
+// Qwen2.5-0.5B and the Qwen2.5-1.5B shape; --decode-layers N of each Qwen shape's layers, 8 by default;
+// --decode-shapes small,qwen2.5-0.5b,qwen2.5-1.5b, all three by default, the first two with --quick), --no-gemm (skip the GEMM table and its baselines), --no-lora-step
 // (skip the LoRA-step table: issue 14's small and 0.5B-shape cases against PyTorch at 1 and 2 threads),
 // --memory-15b / --no-memory-15b (the QLoRA 1.5B memory row, minutes: on in a full run, off with --quick unless
 // asked). Last, the issue 14 targets summary (bench-results/targets.json) from this run's tables.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { type DecodeBenchRecord, runDecodeBench } from './decode-bench.js';
+import { runDecodeBench } from './decode-bench.js';
+import { parseDecodeShapes } from './decode-cases.js';
+import type { DecodeBenchRecord } from './decode-table.js';
 import { runGemmBench } from './gemm-bench.js';
 import { GEMM_CASES } from './gemm-cases.js';
 import { baselineLines, gemmTable } from './gemm-table.js';
@@ -57,7 +60,12 @@ async function main(): Promise<void> {
   let decode: DecodeBenchRecord | NotRun = { skipped: 'decode table: --no-decode' };
   if (!process.argv.includes('--no-decode')) {
     const layers = flag('--decode-layers');
-    decode = await runDecodeBench({ quick, layers: layers === undefined ? undefined : Number(layers) }); // decode.json
+    const shapes = flag('--decode-shapes');
+    decode = await runDecodeBench({
+      quick,
+      layers: layers === undefined ? undefined : Number(layers),
+      shapes: shapes === undefined ? undefined : parseDecodeShapes(shapes),
+    }); // bench-results/decode.json
   }
   const wanted = memoryRowWanted(process.argv);
   const memory: QloraMemoryOutcome = 'skipped' in wanted ? wanted : await runQloraMemoryBench(); // qlora-memory.json

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { MeasuredRun } from '@lora/sft';
 import { describe, expect, test } from 'vitest';
-import type { DecodeBenchRecord } from './decode-bench.js';
+import { decodeCase } from './decode-cases.js';
+import type { DecodeBenchRecord, DecodeShapeResult } from './decode-table.js';
+import { SMALL_MODEL_OVERRIDES } from './lora-step.js';
 import type { LoraStepBenchRecord, StepOutcome, StepRun } from './lora-step-bench.js';
 import { summarizeStepCase } from './lora-step-bench.js';
 import { machineInfo } from './machine.js';
 import { type ModelTarget, modelTargets, modelTargetsLines, type TargetInputs } from './model-targets.js';
+import { QWEN25_05B_CONFIG } from './models-bench.js';
 import { memoryRowWanted, type QloraMemoryResult } from './qlora-memory-bench.js';
 
 const machine = { ...machineInfo(new Date(0), 0), loadAverage: [1.5, 2, 2.5], busyCores: 0.02 };
@@ -39,10 +42,9 @@ const stepRecord = (small: [number, number, number], qwen: StepOutcome[]): LoraS
   ],
 });
 
-const decodeRecord = (nf4: number, dense: number): DecodeBenchRecord => ({
-  machine,
-  case: { config: {}, layers: 8, prompt: 16, newTokens: 9, reps: 2 },
-  qwenConfigSource: 'inlined',
+const decodeShape = (shape: 'small' | 'qwen2.5-0.5b', nf4: number, dense: number): DecodeShapeResult => ({
+  case: decodeCase(shape, true, 8, shape === 'small' ? SMALL_MODEL_OVERRIDES : QWEN25_05B_CONFIG),
+  configSource: 'inlined',
   lora: {
     dense: {
       engine: '@lora/models on wasm (2 threads), f32',
@@ -58,6 +60,12 @@ const decodeRecord = (nf4: number, dense: number): DecodeBenchRecord => ({
     { threads: 2, tokensPerSecond: 1.5, peakRssMiB: 800 },
   ],
   torchBestThreads: 1,
+});
+
+/** the small model decodes 3× slower with NF4 here, so a row that read it instead of the 0.5B shape would show it */
+const decodeRecord = (nf4: number, dense: number): DecodeBenchRecord => ({
+  machine,
+  shapes: [decodeShape('small', 100, 300), decodeShape('qwen2.5-0.5b', nf4, dense)],
 });
 
 const { runs } = JSON.parse(
@@ -118,6 +126,17 @@ describe('modelTargets', () => {
       '@lora/models on wasm (2 threads), f32, same process; NF4 ÷ PyTorch best (1 thread) 1.00×',
     );
     expect(byId(modelTargets(inputs({ decode: decodeRecord(1.9, 2) })))['nf4-decode']!.verdict).toBe('below');
+    expect(equal.target).toBe('NF4 greedy decoding tokens/s ÷ dense, 0.5B shape (8 of 24 layers)');
+    expect(equal.command).toBe(
+      'tsx --conditions=@lora/source packages/bench/src/decode-bench.ts --decode-shapes qwen2.5-0.5b ' +
+        '--decode-layers 8 --quick',
+    );
+  });
+
+  test('a decode table without the 0.5B shape gives — and says so', () => {
+    const decode = { machine, shapes: [decodeShape('small', 2, 2)] };
+    const t = byId(modelTargets(inputs({ decode })))['nf4-decode']!;
+    expect([t.value, t.verdict, t.reason]).toEqual([null, '—', 'decode table: shape qwen2.5-0.5b not run']);
   });
 
   test.each([

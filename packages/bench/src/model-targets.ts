@@ -4,7 +4,7 @@
 // its measured value, the verdict, the baseline (with its thread count), and where the number came from (the table's
 // command, and the load and other processes' busy cores when it started). Nothing is filled in: a table that did not run, or a baseline that
 // failed, gives "—" and the reason.
-import type { DecodeBenchRecord } from './decode-bench.js';
+import type { DecodeBenchRecord } from './decode-table.js';
 import type { LoraStepBenchRecord, LoraStepCaseName } from './lora-step-bench.js';
 import { describeLoad } from './machine.js';
 import type { QloraMemoryOutcome } from './qlora-memory-bench.js';
@@ -109,19 +109,23 @@ function stepTarget(id: TargetId, name: LoraStepCaseName, inputs: TargetInputs):
 
 function decodeTarget(inputs: TargetInputs): ModelTarget {
   const d = inputs.decode;
-  const layers = 'skipped' in d ? 8 : d.case.layers;
+  const shape = 'skipped' in d ? undefined : d.shapes.find((s) => s.case.shape === 'qwen2.5-0.5b');
+  const layers = shape?.case.layers ?? 8;
   const base = {
     id: 'nf4-decode' as const,
     target: `NF4 greedy decoding tokens/s ÷ dense, 0.5B shape (${layers} of 24 layers)`,
     goal: `≥ ${NF4_DECODE_TARGET.toFixed(2)}×`,
-    command: `${TSX} packages/bench/src/decode-bench.ts --decode-layers ${layers}${inputs.quick ? ' --quick' : ''}`,
+    command:
+      `${TSX} packages/bench/src/decode-bench.ts --decode-shapes qwen2.5-0.5b --decode-layers ${layers}` +
+      (inputs.quick ? ' --quick' : ''),
   };
   if ('skipped' in d) return noValue(base, d.skipped, NOT_RUN);
   const load = loadOf(d.machine);
-  if ('error' in d.lora) return noValue(base, d.lora.error, load);
-  const { dense, nf4 } = d.lora;
+  if (!shape) return noValue(base, 'decode table: shape qwen2.5-0.5b not run', load);
+  if ('error' in shape.lora) return noValue(base, shape.lora.error, load);
+  const { dense, nf4 } = shape.lora;
   const ratio = nf4.tokensPerSecond / dense.tokensPerSecond;
-  const torch = d.torch.find((t) => !('error' in t) && t.threads === d.torchBestThreads);
+  const torch = shape.torch.find((t) => !('error' in t) && t.threads === shape.torchBestThreads);
   const vsTorch =
     torch && !('error' in torch)
       ? `; NF4 ÷ PyTorch best (${threadsOf(torch.threads)}) ${times(nf4.tokensPerSecond / torch.tokensPerSecond)}`

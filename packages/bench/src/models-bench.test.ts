@@ -7,7 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { CausalLM, parseModelConfig, tensorSpecs, writeTinyCheckpoint } from '@lora/models';
 import { describeWithFixtures, expectClose, sharedFixture } from '@lora/testing';
 import { afterAll, describe, expect, test } from 'vitest';
-import { generatedWeights, LLAMA_BENCH_CONFIG, modelsCases, QWEN25_05B_CONFIG } from './models-bench.js';
+import {
+  generatedWeights,
+  LLAMA_BENCH_CONFIG,
+  modelsCases,
+  QWEN25_05B_CONFIG,
+  QWEN25_15B_CONFIG,
+} from './models-bench.js';
 
 const PYTHON = process.env.LORA_BENCH_PYTHON ?? '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -19,6 +25,15 @@ describeWithFixtures('the inlined Qwen2.5-0.5B config', () => {
     const fixture = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     for (const [key, value] of Object.entries(QWEN25_05B_CONFIG))
       expect([key, fixture[key]]).toEqual([key, value]);
+  });
+});
+
+describeWithFixtures('the inlined Qwen2.5-1.5B config', () => {
+  test('parses to what the shared config.json fixture (transformers 5: rope_parameters, layer_types) parses to', () => {
+    const file = sharedFixture('qwen2.5-instruct', 'config.qwen2.5-1.5b-instruct.resaved-transformers5.json');
+    const fixture = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const parsed = (raw: Record<string, unknown>) => ({ ...parseModelConfig(raw), raw: undefined });
+    expect(parsed(QWEN25_15B_CONFIG)).toEqual(parsed(fixture));
   });
 });
 

@@ -12,8 +12,8 @@ import { disposeBackends, getBackend, setBackend } from '@lora/core';
 import { CausalLM, generate, parseModelConfig, tensorSpecs } from '@lora/models';
 import { machineInfo } from './machine.js';
 import { measure } from './measure.js';
-import { formatTable } from './table.js';
 import { writeResultsFile } from './results-file.js';
+import { formatTable } from './table.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/models.json', import.meta.url));
@@ -62,16 +62,39 @@ export const QWEN25_05B_CONFIG: Record<string, unknown> = {
   vocab_size: 151936,
 };
 
-const QWEN_FIXTURE = ['qwen2.5-instruct', 'config.qwen2.5-0.5b-instruct.resaved-4.49.json'];
+/**
+ * Qwen2.5-1.5B-Instruct's config.json values (shared fixture qwen2.5-instruct, saved by transformers 5 with
+ * rope_parameters and 28 "full_attention" layer_types), inlined in the 0.5B copy's form for clones without the fixtures.
+ */
+export const QWEN25_15B_CONFIG: Record<string, unknown> = {
+  ...QWEN25_05B_CONFIG,
+  hidden_size: 1536,
+  intermediate_size: 8960,
+  num_attention_heads: 12,
+  num_hidden_layers: 28,
+  sliding_window: null,
+};
 
-/** The Qwen2.5-0.5B config from the shared fixtures when present (LORA_SHARED_FIXTURES or ../shared/fixtures). */
-export function qwenBenchConfig(): { config: Record<string, unknown>; source: string } {
+const QWEN_FIXTURES = {
+  '0.5b': { file: 'config.qwen2.5-0.5b-instruct.resaved-4.49.json', inlined: QWEN25_05B_CONFIG },
+  '1.5b': { file: 'config.qwen2.5-1.5b-instruct.resaved-transformers5.json', inlined: QWEN25_15B_CONFIG },
+} as const;
+
+/**
+ * A Qwen2.5 config (0.5B by default) from the shared fixtures when present (LORA_SHARED_FIXTURES or
+ * ../shared/fixtures), else its inlined copy.
+ */
+export function qwenBenchConfig(size: keyof typeof QWEN_FIXTURES = '0.5b'): {
+  config: Record<string, unknown>;
+  source: string;
+} {
+  const { file: name, inlined } = QWEN_FIXTURES[size];
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   for (const dir of [process.env.LORA_SHARED_FIXTURES, join(root, '..', 'shared', 'fixtures')]) {
-    const file = dir && join(dir, ...QWEN_FIXTURE);
+    const file = dir && join(dir, 'qwen2.5-instruct', name);
     if (file && existsSync(file)) return { config: JSON.parse(readFileSync(file, 'utf8')), source: file };
   }
-  return { config: QWEN25_05B_CONFIG, source: 'inlined Qwen2.5-0.5B-Instruct values' };
+  return { config: inlined, source: `inlined Qwen2.5-${size.toUpperCase()}-Instruct values` };
 }
 
 export type ModelsCaseName = 'forward' | 'train' | 'generate';
