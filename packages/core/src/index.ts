@@ -97,6 +97,7 @@ export {
   nearestCode,
   nearestCodeBuckets,
   nearestCodeFinder,
+  scaledToUnit,
 } from './nearest-code.js';
 export type { Prng, PrngState } from './random.js';
 export { createPrng, shuffledIndices, streamSeed, uniformStream } from './random.js';

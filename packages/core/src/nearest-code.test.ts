@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { createDynamicMap } from './dynamic-map.js';
-import { NEAREST_CODE_BUCKETS, nearestCode, nearestCodeBuckets, nearestCodeFinder } from './nearest-code.js';
+import {
+  NEAREST_CODE_BUCKETS,
+  nearestCode,
+  nearestCodeBuckets,
+  nearestCodeFinder,
+  scaledToUnit,
+} from './nearest-code.js';
 
 /** `count` float32 values spread over [-1, 1], and every one within 3 float32 steps of each code. */
 function probes(code: Float32Array, count: number): number[] {
@@ -46,5 +52,16 @@ describe('nearestCodeFinder on tables with codes closer than 2⁻²⁰ (binary s
     const spaced = nearestCodeBuckets(Float32Array.from({ length: 16 }, (_, i) => (i - 7.5) / 7.5));
     expect(spaced).toHaveLength(NEAREST_CODE_BUCKETS + 1);
     expect(spaced.filter((b) => b === -1).length).toBeLessThan(32);
+  });
+});
+
+describe('scaledToUnit', () => {
+  test('value · inv rounded to float32, clamped to [-1, 1], and 0 for an all-zero block (0 · ∞)', () => {
+    expect(scaledToUnit(0.1, 3)).toBe(Math.fround(0.1 * 3));
+    expect(scaledToUnit(0.1, 3)).not.toBe(0.1 * 3);
+    expect(scaledToUnit(2, 1)).toBe(1);
+    expect(scaledToUnit(-2, 1)).toBe(-1);
+    expect(scaledToUnit(0, Number.POSITIVE_INFINITY)).toBe(0);
+    expect(scaledToUnit(-0.5, 2)).toBe(-1);
   });
 });

@@ -1,7 +1,8 @@
 // The nearest entry of a quantization code table, with bitsandbytes' rule (torch.argmin over |x − code| in float32,
 // the first index on ties): the scan itself, a binary search over the sorted table that keeps the scan's ties, and a
-// bucket table over [-1, 1] that answers it with one lookup for all but the few buckets holding a decision boundary. Blockwise 4-bit quantization (the quantize4bitBlockwise kernel)
-// codes every element with it; the wasm backend takes the bucket table as it is.
+// bucket table over [-1, 1] that answers it with one lookup for all but the few buckets holding a decision boundary.
+// Blockwise quantization (the quantize4bitBlockwise kernel, quant-nf4's 8-bit blockwise) scales each element into
+// [-1, 1] with scaledToUnit and codes it with these; the wasm backend takes the bucket table as it is.
 
 const f32 = Math.fround;
 
@@ -13,6 +14,15 @@ export const NEAREST_CODE_BUCKETS = 4096;
  * only the tie-keeping search.
  */
 const MIN_GAP = 2 ** -20;
+
+/**
+ * A blockwise-quantized element before its code lookup: value · inv (inv = 1 / the block's absmax) in float32,
+ * clamped to [-1, 1]; 0 where that is NaN (an all-zero block's 0 · ∞), as bitsandbytes' default backend computes it.
+ */
+export function scaledToUnit(value: number, inv: number): number {
+  const scaled = Math.min(1, Math.max(-1, f32(value * inv)));
+  return Number.isNaN(scaled) ? 0 : scaled;
+}
 
 /** Index of the nearest code (first one on ties, like torch.argmin over |x - code| in float32). */
 export function nearestCode(x: number, code: Float32Array): number {
@@ -28,7 +38,10 @@ export function nearestCode(x: number, code: Float32Array): number {
   return best;
 }
 
-/** A table's distinct values ascending (0 and −0 are one), the lowest index holding each, and whether all are ≥ MIN_GAP apart. */
+/**
+ * A table's distinct values ascending (0 and −0 are one), the lowest index holding each, and whether all are at least
+ * MIN_GAP apart.
+ */
 function distinctCodes(code: Float32Array): { values: number[]; first: number[]; spaced: boolean } {
   const order = Array.from(code.keys()).sort((a, b) => code[a]! - code[b]! || a - b);
   const values: number[] = [];

@@ -1,6 +1,6 @@
 // Blockwise absmax quantization, as bitsandbytes' default backend does it (backends/default/ops.py:
 // quantize_4bit, dequantize_4bit, quantize_blockwise, dequantize_blockwise), over the flattened row-major tensor.
-import { kernel } from '@lora/core';
+import { kernel, scaledToUnit } from '@lora/core';
 import { nearestCodeFinder } from './codebooks.js';
 import { describeArgument, nonFiniteMessage, QuantizationError } from './errors.js';
 
@@ -57,12 +57,6 @@ function blockAbsmax(values: Float32Array, start: number, end: number, label: st
   return max;
 }
 
-/** value · (1/absmax) in float32, clamped to [-1, 1]; 0 where that is NaN (an all-zero block's 0 · ∞) */
-function scaledValue(value: number, inv: number): number {
-  const scaled = Math.min(1, Math.max(-1, f32(value * inv)));
-  return Number.isNaN(scaled) ? 0 : scaled;
-}
-
 /** Scale each block by 1/absmax in float32, clamp to [-1, 1], and map each value through `assign`. */
 function forEachScaled(
   values: Float32Array,
@@ -78,7 +72,7 @@ function forEachScaled(
     const max = blockAbsmax(values, start, end, label);
     absmax[b] = max;
     const inv = f32(1 / f32(max));
-    for (let i = start; i < end; i++) assign(i, scaledValue(values[i]!, inv));
+    for (let i = start; i < end; i++) assign(i, scaledToUnit(values[i]!, inv));
   }
   return absmax;
 }

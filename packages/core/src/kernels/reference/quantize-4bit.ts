@@ -1,7 +1,7 @@
 // Reference: bitsandbytes backends/default/ops.py quantize_4bit — blockwise absmax 4-bit quantization of the flattened
 // row-major tensor, bit for bit (the golden tests in @lora/quant-nf4 hold it against bitsandbytes' own output).
 import type { HostArgs } from '../../device/arrays.js';
-import { nearestCodeFinder } from '../../nearest-code.js';
+import { nearestCodeFinder, scaledToUnit } from '../../nearest-code.js';
 import { checkDims, checkLength, KernelArgumentError } from '../check.js';
 import type { Quantize4bitBlockwiseArgs } from '../types.js';
 
@@ -16,12 +16,6 @@ export function checkQuantize4bitBlockwiseArgs(args: Quantize4bitBlockwiseArgs):
   checkLength('quantize4bitBlockwise', 'code (16)', args.code, 16);
   checkLength('quantize4bitBlockwise', 'packed (⌈n / 2⌉)', args.packed, Math.ceil(n / 2));
   checkLength('quantize4bitBlockwise', 'absmax (⌈n / blocksize⌉)', args.absmax, Math.ceil(n / blocksize));
-}
-
-/** value · inv in float32, clamped to [-1, 1]; 0 where that is NaN (an all-zero block's 0 · ∞). */
-function scaledValue(value: number, inv: number): number {
-  const scaled = Math.min(1, Math.max(-1, f32(value * inv)));
-  return Number.isNaN(scaled) ? 0 : scaled;
 }
 
 /** packed ← the 4-bit codes of values (n), absmax ← each block's max |v|; see Quantize4bitBlockwiseArgs. */
@@ -42,7 +36,7 @@ export function quantize4bitBlockwise(args: HostArgs<Quantize4bitBlockwiseArgs>)
     absmax[b] = max;
     const inv = f32(1 / f32(max));
     for (let i = start; i < end; i++) {
-      const q = nearest(scaledValue(values[i]!, inv));
+      const q = nearest(scaledToUnit(values[i]!, inv));
       packed[i >> 1]! |= (i & 1) === 0 ? q << 4 : q;
     }
   }
