@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { deviceMemory, disposeBackends, getBackend, setBackend } from '@lora/core';
 import { CausalLM, generate, parseModelConfig } from '@lora/models';
+import { generatedWeights } from './bench-models.js';
 import { lastJsonLine, runChild } from './child-json.js';
 import {
   DECODE_SHAPES,
@@ -33,7 +34,6 @@ import {
 } from './decode-table.js';
 import { describeLoad, machineInfo } from './machine.js';
 import { median } from './measure.js';
-import { generatedWeights } from './models-bench.js';
 import { writeResultsFile } from './results-file.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);

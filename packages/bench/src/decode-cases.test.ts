@@ -1,8 +1,8 @@
 import { parseModelConfig, tensorSpecs } from '@lora/models';
 import { describe, expect, test } from 'vitest';
+import { QWEN25_05B_CONFIG, QWEN25_15B_CONFIG } from './bench-models.js';
 import { decodeCase, parseDecodeShapes, withLayers } from './decode-cases.js';
 import { SMALL_MODEL_OVERRIDES } from './lora-step.js';
-import { QWEN25_05B_CONFIG, QWEN25_15B_CONFIG } from './models-bench.js';
 
 const linearsOf = (config: ReturnType<typeof parseModelConfig>) =>
   tensorSpecs(config).filter((s) => s.role === 'linear' && s.kind === 'weight');

@@ -1,8 +1,9 @@
 // The decode table's shapes: issue 14's small model (the LoRA-step table's 4-layer hidden-512 Llama, vocabulary
 // 2,000), the Qwen2.5-0.5B shape and the Qwen2.5-1.5B shape (their real configs with the first `layers` decoder
 // layers and the full 151,936-token vocabulary). One case per shape: its config, prompt, new tokens and timed runs.
+
+import { qwenBenchConfig } from './bench-models.js';
 import { SMALL_MODEL_OVERRIDES } from './lora-step.js';
-import { qwenBenchConfig } from './models-bench.js';
 
 export const DECODE_SHAPES = ['small', 'qwen2.5-0.5b', 'qwen2.5-1.5b'] as const;
 export type DecodeShapeName = (typeof DECODE_SHAPES)[number];

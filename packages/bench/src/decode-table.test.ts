@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
+import { QWEN25_15B_CONFIG } from './bench-models.js';
 import { decodeCase } from './decode-cases.js';
 import { bestTorch, type DecodeShapeResult, decodeTable, shapeLabel } from './decode-table.js';
 import { SMALL_MODEL_OVERRIDES } from './lora-step.js';
-import { QWEN25_15B_CONFIG } from './models-bench.js';
 
 const measurement = (engine: string, tokensPerSecond: number, buildSeconds: number) => ({
   engine,

@@ -13,9 +13,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { registerWasmBackend } from '@lora/backend-wasm';
 import { setBackend } from '@lora/core';
 import { CausalLM, writeTinyCheckpoint } from '@lora/models';
+import { qwenBenchConfig } from './bench-models.js';
 import { lastJsonLine, runChild } from './child-json.js';
 import { machineInfo } from './machine.js';
-import { qwenBenchConfig } from './models-bench.js';
 import { writeResultsFile } from './results-file.js';
 import { formatTable } from './table.js';
 

@@ -1,5 +1,6 @@
 import { parseModelConfig } from '@lora/models';
 import { describe, expect, test } from 'vitest';
+import { LLAMA_BENCH_CONFIG } from './bench-models.js';
 import {
   type LoraStepCase,
   loraStepCases,
@@ -8,7 +9,6 @@ import {
   type StepRun,
   summarizeStepCase,
 } from './lora-step-bench.js';
-import { LLAMA_BENCH_CONFIG } from './models-bench.js';
 
 const c: Pick<LoraStepCase, 'name' | 'label' | 'tokens'> = {
   name: 'small',

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { deviceMemory, kernel } from '@lora/core';
 import { CausalLM, parseModelConfig } from '@lora/models';
 import { injectLora, loraConfig } from '@lora/peft';
+import { generatedWeights, LLAMA_BENCH_CONFIG } from './bench-models.js';
 import { BenchOutputError, isRecord, lastJsonLine, numberAt, runChild } from './child-json.js';
-import { generatedWeights, LLAMA_BENCH_CONFIG } from './models-bench.js';
 
 export const LORA_STEP_RANK = 16;
 export const TORCH_LORA_STEP_SCRIPT = fileURLToPath(new URL('../python/torch_lora_step.py', import.meta.url));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { MeasuredRun } from '@lora/sft';
 import { describe, expect, test } from 'vitest';
+import { QWEN25_05B_CONFIG } from './bench-models.js';
 import { decodeCase } from './decode-cases.js';
 import type { DecodeBenchRecord, DecodeShapeResult } from './decode-table.js';
 import { SMALL_MODEL_OVERRIDES } from './lora-step.js';
@@ -8,7 +9,6 @@ import type { LoraStepBenchRecord, StepOutcome, StepRun } from './lora-step-benc
 import { summarizeStepCase } from './lora-step-bench.js';
 import { machineInfo } from './machine.js';
 import { type ModelTarget, modelTargets, modelTargetsLines, type TargetInputs } from './model-targets.js';
-import { QWEN25_05B_CONFIG } from './models-bench.js';
 import { memoryRowWanted, type QloraMemoryResult } from './qlora-memory-bench.js';
 
 const machine = { ...machineInfo(new Date(0), 0), loadAverage: [1.5, 2, 2.5], busyCores: 0.02 };

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, test } from 'vitest';
 import {
   generatedWeights,
   LLAMA_BENCH_CONFIG,
-  modelsCases,
   QWEN25_05B_CONFIG,
   QWEN25_15B_CONFIG,
-} from './models-bench.js';
+} from './bench-models.js';
+import { modelsCases } from './models-bench.js';
 
 const PYTHON = process.env.LORA_BENCH_PYTHON ?? '/usr/bin/python3';
 const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;

@@ -11,10 +11,10 @@ import { collate } from '@lora/datasets';
 import { CausalLM, parseModelConfig } from '@lora/models';
 import { injectLora, loraConfig } from '@lora/peft';
 import { AdamW, optimizerStep } from '@lora/sft';
+import { generatedWeights, QWEN25_05B_CONFIG } from './bench-models.js';
 import { machineInfo } from './machine.js';
-import { generatedWeights, QWEN25_05B_CONFIG } from './models-bench.js';
-import { formatTable } from './table.js';
 import { writeResultsFile } from './results-file.js';
+import { formatTable } from './table.js';
 
 const OUT_FILE = fileURLToPath(new URL('../../../bench-results/step.json', import.meta.url));
 
