@@ -3,17 +3,16 @@
 // default and other names, so the pages cannot drift from `lora <verb> --help`. Read by relative path: the CLI is
 // an app with no exports, and this is a build-time reader of its tables, not a runtime dependency.
 import { written } from '../../apps/cli/src/option-names.js';
+import { flagOf, type OptionSpec } from '../../apps/cli/src/option-spec.js';
 import {
   COMMON_OPTIONS,
   DATA_OPTIONS,
-  flagOf,
   GENERATION_OPTIONS,
   LORA_OPTIONS,
   MODEL_OPTIONS,
-  type OptionSpec,
   QUANT_OPTIONS,
   TRAINER_OPTIONS,
-} from '../../apps/cli/src/option-spec.js';
+} from '../../apps/cli/src/option-tables.js';
 import type { VerbDefinition } from '../../apps/cli/src/verbs.js';
 
 /** The shared option groups of option-spec.ts, in the order a page shows them; a verb's own options come last. */

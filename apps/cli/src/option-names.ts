@@ -1,5 +1,5 @@
 // Every name an option answers to — its own key and its aliases — in one table per verb, so flags, config keys,
-// the two-names check, --help and did-you-mean all read the same declarations (option-spec.ts).
+// the two-names check, --help and did-you-mean all read the same declarations (option-tables.ts, by option-spec.ts).
 import { flagOf, type OptionAlias, type OptionSpec } from './option-spec.js';
 
 export interface NamedOption {

@@ -1,5 +1,5 @@
-// The value type of every option, inferred from its declaration in option-spec.ts: a verb's options become one typed
-// object (`opts.lr: number`, `opts.quant: 'nf4' | 'fp4' | 'none'`, `opts.eval_data: string | undefined`) with no
+// The value type of every option, inferred from its declaration in option-tables.ts: a verb's options become one
+// typed object (`opts.lr: number`, `opts.quant: 'nf4' | 'fp4' | 'none'`, `opts.eval_data: string | undefined`) with no
 // second list of types beside the declarations. Plain TypeScript inference over the `option()` declarations rather
 // than zod or valibot: the spec already carries what a schema library would (type, range, choices, default) plus
 // what none of them has (aliases with conversions, refused values with why, notes, --help arguments), and the

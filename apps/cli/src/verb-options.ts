@@ -1,24 +1,21 @@
-// Each verb's options (from the shared groups of option-spec.ts plus its own) and the typed object a verb's handler
-// reads them as (option-types.ts): `TrainOptions['lr']` is number, `EvalOptions['quant']` 'auto' | 'nf4' | …
+// Each verb's options (from the shared groups of option-tables.ts plus its own) and the typed object a verb's
+// handler reads them as (option-types.ts): `TrainOptions['lr']` is number, `EvalOptions['quant']` 'auto' | 'nf4' | …
 import { singleDatasetPath } from './alias-conversions.js';
+import { COUNT_OR_FRACTION, LIMITS, option, POWER_OF_TWO } from './option-spec.js';
 import {
   ADAPTER_ALIASES,
   COMMON_OPTIONS,
-  COUNT_OR_FRACTION,
   DATA_OPTIONS,
   DOUBLE_QUANT_ALIASES,
   GENERATION_OPTIONS,
-  LIMITS,
   LORA_OPTIONS,
   MODEL_ALIASES,
   MODEL_OPTIONS,
-  option,
-  POWER_OF_TWO,
   QUANT_ALIASES,
   QUANT_OPTIONS,
   TRAINER_OPTIONS,
-} from './option-spec.js';
-import { merge, only, type OptionValues, without } from './option-types.js';
+} from './option-tables.js';
+import { merge, type OptionValues, only, without } from './option-types.js';
 
 /** Quantization when loading a base for inference: 'auto' = what the adapter was trained with. */
 const INFERENCE_QUANT = [
