@@ -1,13 +1,12 @@
 // A decoder-only causal LM (transformers *ForCausalLM) built from Hugging Face weights: training step with a fused
 // lm head + cross-entropy over row tiles and backward (llm.c style) in reused buffers, per-layer gradient
-// checkpointing, KV-cache decoding, export and save.
+// checkpointing, KV-cache decoding (the forward passes without training are inference.ts's), export and save.
 import {
   createPrng,
   type DeviceMemory,
   type F32,
   type ForwardContext,
   hostMemory,
-  type I32,
   kernel,
   type LinearContainer,
   type LinearModule,
@@ -21,7 +20,6 @@ import {
   type LoraDefaults,
   type TensorSpec,
 } from './architectures/index.js';
-import type { IncrementalLayout } from './attention.js';
 import {
   batchLayout,
   checkPositionIds,
@@ -39,12 +37,20 @@ import type { BlockCache } from './decoder-block.js';
 import { embedBackward, embedForward } from './embedding.js';
 import { ModelInputError, ModelLoadError } from './errors.js';
 import { type ExportedTensor, exportModelWeights } from './export-weights.js';
+import {
+  allPositionLogits,
+  checkPositions,
+  type InferenceModel,
+  incrementalLogits,
+  positionArgs,
+} from './inference.js';
 import { KvCache } from './kv-cache.js';
-import { lmHeadLogits, lmHeadLoss } from './lm-head.js';
+import { lmHeadLoss } from './lm-head.js';
 import { loadCheckpoint } from './load.js';
+import { checkFits } from './memory-fit.js';
 import { buildModelParts, type ModelParts } from './model-parts.js';
 import { gradOf } from './parameter.js';
-import { type RowBlocks, showBytes } from './row-blocks.js';
+import type { RowBlocks } from './row-blocks.js';
 import { type SaveOptions, saveCheckpoint } from './save.js';
 import {
   DEFAULT_VOCAB_CHUNK,
@@ -57,33 +63,6 @@ import { Workspace } from './workspace.js';
 
 /** A step's loss totals in the model's memory: [Σ token loss, tokens, correct] (see CausalLM.stepInto). */
 export const STEP_STATS = 3;
-
-/**
- * Refuses, before anything moves, a tensor larger than the memory's largest array (a GPU's largest storage
- * binding), naming it: a row of a table read by rows (split into row blocks instead), or any other parameter or
- * 4-bit weight, which the linears read whole.
- */
-function checkFits(
-  tables: readonly RowBlocks[],
-  params: readonly Parameter[],
-  linears: ReadonlyMap<string, LinearModule>,
-  memory: DeviceMemory,
-): void {
-  const limit = memory.maxArrayBytes;
-  if (limit === undefined) return;
-  for (const table of tables) table.check(memory);
-  const tensors: [string, number][] = params.map((p) => [p.name, 4 * p.data.length]);
-  for (const [name, linear] of linears) {
-    const packed = (linear as { weight?: { packed?: { length: number } } }).weight?.packed;
-    if (packed) tensors.push([`${name}.weight (4-bit codes)`, packed.length]);
-  }
-  for (const [name, bytes] of tensors) {
-    if (bytes > limit)
-      throw new ModelInputError(
-        `useMemory: tensor "${name}" needs ${showBytes(bytes)}, above the ${memory.name} memory's largest array of ${showBytes(limit)} (only the embeddings and lm_head are split into row blocks)`,
-      );
-  }
-}
 
 export class CausalLM implements LinearContainer {
   readonly config: ModelConfig;
@@ -224,7 +203,7 @@ export class CausalLM implements LinearContainer {
       targets: Int32Array.from(rowList, (i) => targets[i]!), // (M)
     });
     const layout = placeLayout(hostLayout, (key) => placed[key]!);
-    this.#checkPositions(layout.positions);
+    checkPositions(this.#inference(), layout.positions);
     const alpha = options.training ? (options.neftuneNoiseAlpha ?? 0) : 0;
     if (alpha > 0 && !options.rng)
       throw new ModelInputError('step: neftuneNoiseAlpha expected an rng in StepOptions, got none');
@@ -239,7 +218,7 @@ export class CausalLM implements LinearContainer {
         tokens: N,
         dim: C,
         scale: this.#p.embedScale,
-        ...this.#positionArgs(layout.device.positions),
+        ...positionArgs(this.#p, layout.device.positions),
         neftune,
       },
       ws.scope('embedding'),
@@ -369,26 +348,9 @@ export class CausalLM implements LinearContainer {
     return this.#memory;
   }
 
-  /** (rows, V) logits soft-capped in place (Gemma 2's final_logit_softcapping), as every logits output is. */
-  #softcapped(logits: F32, rows: number): F32 {
-    const cap = this.#p.logitSoftcap;
-    if (cap !== undefined)
-      kernel('softcap')({ x: logits, out: logits, n: rows * this.config.vocabSize, cap });
-    return logits;
-  }
-
-  #positionArgs(positions: I32) {
-    return this.#p.positions ? { positionTable: this.#p.positions.tables(), positions } : {};
-  }
-
-  #checkPositions(positions: Int32Array): void {
-    if (!this.#p.positions) return;
-    const max = positions.reduce((a, b) => Math.max(a, b), 0);
-    if (max >= this.config.maxPositions) {
-      throw new ModelInputError(
-        `positions: expected fewer than n_positions = ${this.config.maxPositions} tokens per sequence, got position ${max}`,
-      );
-    }
+  /** What the forward passes without training (inference.ts) read of the model. */
+  #inference(): InferenceModel {
+    return { config: this.config, parts: this.#p, memory: this.#memory, decoding: this.#decoding };
   }
 
   /**
@@ -397,66 +359,14 @@ export class CausalLM implements LinearContainer {
    * in row chunks that each fit the memory's largest array (a GPU's largest storage binding), and a memory whose
    * largest array holds less than one row of V is refused before anything runs.
    */
-  async logits(
+  logits(
     inputIds: Int32Array,
     batch: number,
     seqLen: number,
     attentionMask?: Uint8Array,
     positionIds?: Int32Array,
   ): Promise<Float32Array> {
-    const { vocabSize: V, hiddenSize: C } = this.config;
-    checkTokens('logits', inputIds, batch, seqLen, V, attentionMask);
-    if (positionIds !== undefined) checkPositionIds('logits', positionIds, batch, seqLen, attentionMask);
-    const N = batch * seqLen;
-    const limit = this.#memory.maxArrayBytes;
-    if (limit !== undefined && 4 * V > limit) {
-      throw new ModelInputError(
-        `logits: one row of ${V} f32 logits needs ${showBytes(4 * V)}, above the memory's largest array of ${showBytes(limit)}`,
-      );
-    }
-    const chunk = limit === undefined ? N : Math.min(N, Math.floor(limit / (4 * V))); // rows of (chunk, V) at a time
-    const ws = this.#decoding.scope('logits');
-    const layout = placeLayout(batchLayout(batch, seqLen, attentionMask, positionIds), (k, d) =>
-      ws.upload(k, d),
-    );
-    this.#checkPositions(layout.positions);
-    let x = embedForward(
-      {
-        ids: ws.upload('ids', inputIds),
-        table: this.#p.embed.tables(),
-        tokens: N,
-        dim: C,
-        scale: this.#p.embedScale,
-        ...this.#positionArgs(layout.device.positions),
-      },
-      ws.scope('embedding'),
-    );
-    // a layer reads only the output of the one before it: two alternating sets of buffers suffice
-    this.#p.blocks.forEach((block, i) => {
-      x = block.forward(x, layout, { training: false }, ws.scope(`layers.${i % 2}`)).out;
-    });
-    const fin = this.#p.finalNorm.forward(x, N, ws.scope('final-norm')).out;
-    const buffer = ws.take('logits', fin, chunk * V);
-    if (chunk === N) {
-      const logits = lmHeadLogits(fin, N, this.#p.lmHead.tables(), V, C, buffer, ws);
-      return toHost(this.#softcapped(logits, N)); // (N, V) at once: no second host copy
-    }
-    const out = new Float32Array(N * V); // (N, V)
-    for (let r = 0; r < N; r += chunk) {
-      const rows = Math.min(chunk, N - r);
-      const hidden = fin.subarray(r * C, (r + rows) * C); // (rows, C)
-      const logits = lmHeadLogits(
-        hidden,
-        rows,
-        this.#p.lmHead.tables(),
-        V,
-        C,
-        buffer.subarray(0, rows * V),
-        ws,
-      );
-      out.set(await toHost(this.#softcapped(logits, rows)), r * V);
-    }
-    return out;
+    return allPositionLogits(this.#inference(), inputIds, batch, seqLen, attentionMask, positionIds);
   }
 
   createKvCache(batch: number, maxTokens: number): KvCache {
@@ -475,65 +385,14 @@ export class CausalLM implements LinearContainer {
    * (B, length + n). Use left padding for prompts. Positions always come from the mask here: decoding takes no
    * packed position ids (one sequence per row).
    */
-  async forwardIncremental(
+  forwardIncremental(
     inputIds: Int32Array,
     batch: number,
     newTokens: number,
     cache: KvCache,
     attentionMask?: Uint8Array,
   ): Promise<Float32Array> {
-    const { vocabSize: V, hiddenSize: C } = this.config;
-    if (cache.memory !== this.#memory)
-      throw new ModelInputError(
-        `forwardIncremental: expected a KV cache in the model's ${this.#memory.name} memory, got one in ${cache.memory.name} memory (create it after useMemory)`,
-      );
-    const mask = cache.newTokenMask(batch, newTokens, attentionMask);
-    checkTokens('forwardIncremental', inputIds, batch, newTokens, V, mask);
-    const positions = cache.positionsOf(newTokens, mask); // (B·n)
-    this.#checkPositions(positions);
-    const start = cache.length;
-    cache.record(newTokens, mask);
-    const ws = this.#decoding;
-    const devicePositions = ws.upload('positions', positions);
-    const layout: IncrementalLayout = {
-      batch,
-      queries: newTokens,
-      start,
-      capacity: cache.capacity,
-      positions,
-      devicePositions,
-      keyMask: cache.deviceMask(),
-      maskOffsets: cache.maskOffsets,
-    };
-    const N = batch * newTokens;
-    let x = embedForward(
-      {
-        ids: ws.upload('ids', inputIds),
-        table: this.#p.embed.tables(),
-        tokens: N,
-        dim: C,
-        scale: this.#p.embedScale,
-        ...this.#positionArgs(devicePositions),
-      },
-      ws.scope('embedding'),
-    );
-    this.#p.blocks.forEach((block, l) => {
-      x = block.forwardIncremental(x, cache.layers[l]!, layout, { training: false }, ws.scope(`layers.${l}`));
-    });
-    cache.length = start + newTokens;
-    const last = ws.take('last', x, batch * C); // (B, C) each row's last new token
-    kernel('stridedCopy')({
-      src: x.subarray((newTokens - 1) * C),
-      dst: last,
-      counts: [batch, 1, 1],
-      inner: C,
-      srcStrides: [newTokens * C, 0, 0],
-      dstStrides: [C, 0, 0],
-    });
-    const fin = this.#p.finalNorm.forward(last, batch, ws.scope('final-norm')).out;
-    const logits = ws.take('logits', fin, batch * V); // (B, V)
-    const out = lmHeadLogits(fin, batch, this.#p.lmHead.tables(), V, C, logits, ws);
-    return toHost(this.#softcapped(out, batch));
+    return incrementalLogits(this.#inference(), inputIds, batch, newTokens, cache, attentionMask);
   }
 
   /**
