@@ -2,9 +2,8 @@
 // when its cadence made one), and a run too short to log still reports its memory (a sweep's peak_memory_mb).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as sft from '@lora/sft';
+import type * as sft from '@lora/sft';
 import { beforeAll, describe, expect, test, vi } from 'vitest';
-import { runCli } from '../test-support/capture-io.js';
 import { tempDir } from '../test-support/temp-dir.js';
 import { writeTinyModel, writeTopicData } from '../test-support/tiny-models.js';
 import { finalEvaluation } from '../training-run.js';
@@ -18,8 +17,15 @@ vi.mock('@lora/sft', async (original) => {
 
 const root = tempDir('lora-cli-final-eval-');
 let data = { train: '', eval: '' };
+let runCli: typeof import('../test-support/capture-io.js').runCli;
+let evaluateModel: typeof sft.evaluateModel;
 
 beforeAll(async () => {
+  // the test files share a module cache: another file may have loaded the CLI with the real @lora/sft, so the CLI
+  // (and the mocked module it sees) are loaded afresh here
+  vi.resetModules();
+  ({ runCli } = await import('../test-support/capture-io.js'));
+  ({ evaluateModel } = await import('@lora/sft'));
   await writeTinyModel(join(root, 'model'), 'llama');
   data = await writeTopicData(join(root, 'data'));
 });
@@ -36,7 +42,7 @@ describe('the final evaluation', () => {
     ['the last step is on the eval cadence: evaluated before, and not again after', ['--eval-steps', '2'], 1],
     ['the last step is off the cadence: evaluated before and after', ['--eval-steps', '3'], 2],
   ])('%s', async (_, extra, cliEvaluations) => {
-    const spy = vi.mocked(sft.evaluateModel);
+    const spy = vi.mocked(evaluateModel);
     spy.mockClear();
     const output = `run-${extra[1]}`;
     const r = await runCli(train(output, extra), root);
