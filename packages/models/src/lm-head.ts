@@ -19,7 +19,10 @@ export interface LmHeadArgs {
   dim: number;
   /** (M) target ids; negative = ignored */
   targets: I32;
-  /** logits held at once: rows × chunk (with backward: whole vocabulary rows, at least one) */
+  /**
+   * logits held at once: rows × chunk; with backward, logits and their gradient: 2 · rows · chunk, in whole
+   * vocabulary rows (at least one)
+   */
   chunk: number;
   /** also return dhidden and accumulate the weight gradient (when trainable), for d(lossScale · Σ nll) */
   backward: boolean;
@@ -90,14 +93,20 @@ function chunkedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden?: F32 } {
   return {};
 }
 
-/** Forward and backward: tiles of whole rows (Liger's fused linear cross-entropy), nothing recomputed. */
+/**
+ * Forward and backward: tiles of whole rows (Liger's fused linear cross-entropy), nothing recomputed. The gradient
+ * overwrites the logits, so a tile of 2 · rows · chunk logits fits the memory of the logits and their gradient; with
+ * a softcap, whose backward reads the capped logits after the gradient is written, they are two buffers of half that.
+ */
 function fusedLoss(args: LmHeadArgs, ws?: Workspace): { dhidden: F32 } {
   const { hidden, rows: M, weight, vocab: V, dim: C, targets, lossScale, stats } = args;
-  const tile = Math.min(lmHeadTileRows(M, V, args.chunk), tileCap(hidden, V));
+  const inPlace = args.softcap === undefined;
+  const held = inPlace ? 2 * args.chunk : args.chunk; // per row of the tile, in each buffer
+  const tile = Math.min(lmHeadTileRows(M, V, held), tileCap(hidden, V));
   const temp = ws?.temp.scope('lm-head');
   const matmul = kernel('matmul');
   const logits = buffer(temp, 'logits', hidden, tile * V); // (tile, V)
-  const dlogits = buffer(temp, 'dlogits', hidden, tile * V); // (tile, V)
+  const dlogits = inPlace ? logits : buffer(temp, 'dlogits', hidden, tile * V); // (tile, V)
   const rowScale = buffer(temp, 'scale', hidden, tile); // (tile)
   kernel('fill')({ x: rowScale, n: tile, value: lossScale });
   const dhidden = ws ? ws.take('dhidden', hidden, M * C) : allocLike(hidden, M * C); // (M, C)

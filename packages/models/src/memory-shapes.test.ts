@@ -81,10 +81,12 @@ describe.each(ARCHS)('memoryShapes of a micro %s', (arch) => {
     const N = batch.batch * batch.seqLen;
     const S = H * batch.batch * batch.seqLen ** 2; // attention scores: heads · rows · T²
     const M = Array.from(shiftedTargets(batch, V)).filter((t) => t >= 0).length; // rows with a target
-    const tile = lmHeadTileRows(M, V, 8192);
-    // the lm head's rows and their gradient hold M rows, not N; its tile: logits, dlogits, scale, five row stats
-    // and the argmax index; step() adds 3 stats
-    const head = 4 * (-2 * (N - M) * C + (2 * V + 7) * tile + 3);
+    // the gradient overwrites the tile's logits, unless a softcap's backward reads them after (Gemma 2)
+    const tileBuffers = microModel(arch).config.finalLogitSoftcapping === undefined ? 1 : 2;
+    const tile = lmHeadTileRows(M, V, (2 / tileBuffers) * 8192);
+    // the lm head's rows and their gradient hold M rows, not N; its tile: logits (and dlogits), scale, five row
+    // stats and the argmax index; step() adds 3 stats
+    const head = 4 * (-2 * (N - M) * C + (tileBuffers * V + 7) * tile + 3);
     // a sliding window keeps one (T, T) mask for all layers (Mistral's micro window is 2)
     const mask = b.slidingWindow !== undefined && batch.seqLen > b.slidingWindow ? batch.seqLen ** 2 : 0;
     const common = 4 * (N * b.sharedPerToken + S * b.sharedPerScore + N * b.outsidePerToken + mask) + head;

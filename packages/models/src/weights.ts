@@ -22,16 +22,19 @@ export interface QuantizeOnLoad {
 
 /**
  * Vocabulary rows the fused lm head + loss holds logits for at once, unless LoadOptions.vocabChunk says otherwise.
- * The fused loss runs in tiles of rows × DEFAULT_VOCAB_CHUNK ÷ V whole rows, each tile reading the whole (V, C)
- * weight twice: at V = 151,936 and 256 tokens, 8192 made tiles of 13 rows and the step 1.6× as long as 32768 (55
- * rows), which holds 2 × 512 × 32768 f32 = 128 MiB of logits and their gradient at 512 tokens.
+ * With backward it holds 2 · rows · chunk floats of logits and their gradient (128 MiB at 512 tokens), in tiles of
+ * whole rows, each tile reading the whole (V, C) weight twice: the more rows a tile has, the faster its products (at
+ * V = 151,936 and 256 tokens, 8192 made tiles of 13 rows and the step 1.6× as long as 32768).
  */
 export const DEFAULT_VOCAB_CHUNK = 32768;
 
 export interface LoadOptions {
   /** quantize the dense linears to 4 bits while loading (never the embeddings or lm_head) */
   quantize?: QuantizeOnLoad;
-  /** logits the fused lm head + loss holds at once: rows × vocabChunk, in whole vocabulary rows (default 32768) */
+  /**
+   * logits the lm head + loss holds at once: rows × vocabChunk, and with backward 2 · rows · vocabChunk for the
+   * logits and their gradient, in whole vocabulary rows (default 32768)
+   */
   vocabChunk?: number;
   /**
    * A host-addressable memory (`memory.host`, e.g. the wasm backend's `deviceMemory()`) that dense weights kept as

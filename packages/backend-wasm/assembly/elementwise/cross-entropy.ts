@@ -64,13 +64,13 @@ export function crossEntropyBackwardThread(job: usize, tid: i32, nthreads: i32):
     const scale = load<f32>(at(rowScale, r));
     const l4 = f32x4.splat(l);
     const s4 = f32x4.splat(scale);
+    const local = target - vocabStart;
+    const hit = local >= 0 && local < cols;
+    const targetLogit = hit ? load<f32>(at(row, local)) : 0; // read first: dlogits may alias logits
     for (let c = 0; c < vecEnd; c += 4) {
       v128.store(at(drow, c), f32x4.mul(vexp(f32x4.sub(v128.load(at(row, c)), l4)), s4)); // (T, cols)
     }
     for (let c = vecEnd; c < cols; c++) store<f32>(at(drow, c), sexp(load<f32>(at(row, c)) - l) * scale);
-    const local = target - vocabStart;
-    if (local >= 0 && local < cols) {
-      store<f32>(at(drow, local), (sexp(load<f32>(at(row, local)) - l) - 1) * scale);
-    }
+    if (hit) store<f32>(at(drow, local), (sexp(targetLogit - l) - 1) * scale);
   }
 }

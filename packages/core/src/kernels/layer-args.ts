@@ -211,7 +211,7 @@ export interface CrossEntropyChunkBackwardArgs {
   lse: F32;
   /** (T) dloss/dloss_row, e.g. 1 / number of label tokens */
   rowScale: F32;
-  /** (T, cols), overwritten */
+  /** (T, cols), overwritten; may alias logits */
   dlogits: F32;
 }
 

@@ -12,6 +12,15 @@ function targetsFor(rng: Rng, rows: number, vocabStart: number, cols: number): I
     (_, r) => [vocabStart + rng.int(cols), vocabStart + cols + rng.int(100), -100][r % 3]!,
   );
 }
+/** (rows) log Σ exp over each row of (rows, cols) logits. */
+function rowLse(logits: Float32Array, rows: number, cols: number): Float64Array {
+  return Float64Array.from({ length: rows }, (_, r) => {
+    const row = logits.subarray(r * cols, (r + 1) * cols);
+    const max = row.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+    return max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
+  });
+}
+
 for (const [rows, cols, vocabStart, first] of [
   [1, 1, 0, true],
   [7, 33, 0, true],
@@ -32,15 +41,21 @@ for (const [rows, cols, vocabStart, first] of [
   add('crossEntropyChunkBackward', `${rows}×${cols} at ${vocabStart}`, (rng) => {
     const logits = normal(rng, rows * cols, 3);
     const targets = targetsFor(rng, rows, vocabStart, cols);
-    const lse = Float32Array.from({ length: rows }, (_, r) => {
-      const row = logits.subarray(r * cols, (r + 1) * cols);
-      const max = row.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-      return max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0)) + (first ? 0 : rng.uniform(0, 3)); // + mass of other chunks
-    });
+    const other = () => (first ? 0 : rng.uniform(0, 3)); // the mass of other chunks
+    const lse = Float32Array.from(rowLse(logits, rows, cols), (l) => l + other());
     const counted = targets.filter((t) => t >= 0).length;
     const rowScale = Float32Array.from(targets, (t) => (t >= 0 ? 1 / counted : 0));
     return { logits, rows, cols, vocabStart, targets, lse, rowScale, dlogits: poisoned(rows * cols) };
   });
+  // the fused lm head writes the gradient over the logits
+  if (cols > 1)
+    add('crossEntropyChunkBackward', `${rows}×${cols} at ${vocabStart}, in place`, (rng) => {
+      const logits = normal(rng, rows * cols, 3);
+      const targets = targetsFor(rng, rows, vocabStart, cols);
+      const lse = Float32Array.from(rowLse(logits, rows, cols));
+      const rowScale = Float32Array.from(targets, (t) => (t >= 0 ? 0.25 : 0));
+      return { logits, rows, cols, vocabStart, targets, lse, rowScale, dlogits: logits };
+    });
 }
 for (const fullyMasked of [false, true]) {
   const name = `9×65 with masked (−Infinity) columns${fullyMasked ? ', one row fully masked' : ''}`;
