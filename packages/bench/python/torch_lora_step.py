@@ -3,7 +3,7 @@ models benchmark's plain-torch Llama (torch_llama.py) with LoRA (PEFT's Linear: 
 B (out, R), scale alpha/R) on every decoder linear, forward and forward + backward on (1, tokens) ids, best of N after a warm-up.
 
     /usr/bin/python3 torch_lora_step.py --overrides '<config.json keys>' [--tokens 256] [--rank 16] [--threads 2]
-        [--reps 5] [--step-only]
+        [--reps 5] [--step-only] [--device cuda]
 
 Run it with OPENBLAS_NUM_THREADS (and OMP_NUM_THREADS) set to --threads, as src/lora-step.ts does: Debian's torch
 multiplies through OpenBLAS, whose thread pool torch.set_num_threads does not limit.
@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--step-only", action="store_true", help="time the training step only, not the forward")
+    ap.add_argument("--device", default="cpu", help="torch device: cpu, or cuda on a GPU machine (f32, no TF32)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -68,6 +69,12 @@ def main():
                     setattr(parent, name, LoraLinear(child, args.rank, 2 * args.rank))
     trainable = [p for p in model.parameters() if p.requires_grad]
     ids = torch.randint(0, cfg.vocab_size, (1, args.tokens), generator=torch.Generator().manual_seed(1))
+    device = torch.device(args.device)
+    model.to(device)
+    ids = ids.to(device)
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.backends.cuda.matmul.allow_tf32 = False  # f32 products, as @lora's
 
     def forward():
         model.loss(ids).item()
@@ -78,12 +85,16 @@ def main():
         model.loss(ids).backward()
 
     def best_of(fn):
-        """Best wall-clock ms and least CPU ms (all threads) of one run, after a warm-up."""
+        """Best wall-clock ms and least CPU ms (all threads) of one run, after a warm-up; on CUDA, to its end."""
         fn()
         times, cpus = [], []
         for _ in range(args.reps):
+            if cuda:
+                torch.cuda.synchronize()
             c0, t0 = time.process_time(), time.perf_counter()
             fn()
+            if cuda:
+                torch.cuda.synchronize()
             times.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
         return min(times) * 1000, min(cpus) * 1000
@@ -92,6 +103,7 @@ def main():
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "openblasThreads": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "device": torch.cuda.get_device_name(device) if cuda else "cpu",
         "trainable": sum(p.numel() for p in trainable),
     }
     if not args.step_only:

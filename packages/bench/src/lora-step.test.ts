@@ -59,7 +59,7 @@ describe('parseTorchLoraStep', () => {
   });
 });
 
-test('the script gets the shapes, rank, threads and reps it reads, and --step-only when asked', () => {
+test('the script gets the shapes, rank, threads and reps it reads, and --step-only and the device when asked', () => {
   const o = { overrides: TINY, tokens: 16, threads: 2, reps: 3 };
   const args = torchLoraStepArgs(o);
   expect(args[0]).toBe(TORCH_LORA_STEP_SCRIPT);
@@ -76,6 +76,8 @@ test('the script gets the shapes, rank, threads and reps it reads, and --step-on
   expect(JSON.parse(args[10]!)).toEqual(TINY);
   expect(args).not.toContain('--step-only');
   expect(torchLoraStepArgs({ ...o, stepOnly: true }).at(-1)).toBe('--step-only');
+  expect(args).not.toContain('--device');
+  expect(torchLoraStepArgs({ ...o, device: 'cuda' }).slice(-2)).toEqual(['--device', 'cuda']);
 });
 
 test('a training step of the LoRA model fills only the LoRA gradients, and zeroGrads clears them', async () => {

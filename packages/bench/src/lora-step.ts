@@ -156,6 +156,8 @@ export interface TorchLoraStepOptions {
   stepOnly?: boolean;
   /** default LORA_BENCH_PYTHON, else /usr/bin/python3 (Debian's torch) */
   python?: string;
+  /** torch's device: cpu (default), or cuda on a GPU machine */
+  device?: 'cpu' | 'cuda';
 }
 
 /** The argument list of torch_lora_step.py for these options (after the interpreter). */
@@ -169,6 +171,7 @@ export function torchLoraStepArgs(o: TorchLoraStepOptions): string[] {
     '--overrides',
     JSON.stringify(o.overrides),
   );
+  if (o.device === 'cuda') args.push('--device', 'cuda');
   return o.stepOnly ? [...args, '--step-only'] : args;
 }
 
