@@ -51,6 +51,7 @@ async function main(): Promise<number> {
     `${backendReport(KERNEL_NAMES)}${device.isFallback ? ' — a software adapter: rates mean nothing' : ''}`,
   );
 
+  const file = join(values.out, 'device-step.json');
   const records: ShapeRecord[] = [];
   for (const name of shapes) {
     const shape = STEP_SHAPES[name]!;
@@ -68,6 +69,7 @@ async function main(): Promise<number> {
           python: process.env.LORA_BENCH_PYTHON ?? 'python3',
         });
     records.push({ shape: name, webgpu, torch });
+    await writeResultsFile(file, { machine: machineInfo(), adapter: device, records }); // kept if a later shape fails
     console.log(`\none QLoRA optimizer step on webgpu, ${shape.name}:\n`);
     console.log(stepTable([webgpu]));
     if (torch === null) continue;
@@ -80,8 +82,6 @@ async function main(): Promise<number> {
       );
   }
   await disposeBackends();
-  const file = join(values.out, 'device-step.json');
-  await writeResultsFile(file, { machine: machineInfo(), adapter: device, records });
   console.log(`\nwrote ${file}`);
   return 0;
 }
