@@ -21,7 +21,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleDeviceRun } from '../src/device-bundle.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BENCH = join(ROOT, 'packages/bench');
@@ -73,20 +73,7 @@ async function main(): Promise<void> {
   execFileSync(process.execPath, [join(ROOT, 'packages/backend-wasm/scripts/build-wasm.mjs')], {
     stdio: 'inherit',
   });
-  await build({
-    entryPoints: [join(BENCH, 'src/device-run.ts')],
-    outfile: join(KIT, 'dist/device-run.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['@lora/source'],
-    external: ['webgpu'], // Dawn's addon, shipped beside the bundle in node_modules/
-    banner: {
-      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-  });
+  await bundleDeviceRun(join(KIT, 'dist/device-run.mjs'));
 
   // the PyTorch baseline, where src/lora-step.ts looks for it from the bundle: ../python/
   mkdirSync(join(KIT, 'python'));
