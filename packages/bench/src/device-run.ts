@@ -43,7 +43,10 @@ async function main(): Promise<number> {
   await registerWebgpuBackend();
   const device = webgpuDevice();
   if (!device) {
-    console.error(`device run: no WebGPU adapter opened (${backendReport(KERNEL_NAMES)})`);
+    const icd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES ?? 'the loader default';
+    console.error(
+      `device run: no WebGPU adapter opened (Dawn's lines above say why; Vulkan driver manifest: ${icd})`,
+    );
     return 2;
   }
   await setBackend('webgpu');
