@@ -101,6 +101,9 @@ const FLAGS = [
   '--no-first-run',
 ];
 
+/** the longest a page wait or navigation may take when the test names no timeout of its own */
+const WAIT_MS = 120_000;
+
 export interface LaunchedChromium {
   context: BrowserContext;
   close(): Promise<void>;
@@ -115,6 +118,10 @@ export async function launchChromium(): Promise<LaunchedChromium> {
     args: FLAGS,
     viewport: { width: 1280, height: 800 },
   });
+  // Under CI's full parallel run the page shares two cores with SwiftShader's WebGPU tests: a wait or navigation
+  // without its own timeout gets two minutes, not Playwright's 30 s (the demo once needed over 30 s to re-tokenize)
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
   return {
     context,
     close: async () => {

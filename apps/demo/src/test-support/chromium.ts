@@ -21,6 +21,9 @@ const FLAGS = [
   '--no-first-run',
 ];
 
+/** the longest a page wait or navigation may take when the test names no timeout of its own */
+const WAIT_MS = 120_000;
+
 export interface LaunchedChromium {
   context: BrowserContext;
   close(): Promise<void>;
@@ -46,6 +49,10 @@ export async function launchChromium(options: { webgpu?: boolean } = {}): Promis
     args: options.webgpu ? WEBGPU_FLAGS : FLAGS,
     viewport: { width: 1100, height: 900 },
   });
+  // Under CI's full parallel run the page shares two cores with SwiftShader's WebGPU tests: a wait or navigation
+  // without its own timeout gets two minutes, not Playwright's 30 s (the demo once needed over 30 s to re-tokenize)
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
   return {
     context,
     close: async () => {

@@ -19,18 +19,12 @@ export interface PageSession {
   close(lastShot: string): Promise<void>;
 }
 
-/** the longest a page wait may take when the test names no timeout of its own */
-const WAIT_MS = 120_000;
-
 export async function openDemo(options: { webgpu?: boolean } = {}): Promise<PageSession> {
   const dist = await builtDemo(appDir);
   await mkdir(outputDir, { recursive: true });
   const server = await serveStatic(dist);
   const browser = await launchChromium(options);
   const page = await browser.context.newPage();
-  // Under a full parallel test run the worker shares two cores with SwiftShader's WebGPU tests: a wait without its
-  // own timeout (re-tokenizing after a settings change, a chat reply) gets two minutes, not Playwright's 30 s.
-  page.setDefaultTimeout(WAIT_MS);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('response', (response) => {
