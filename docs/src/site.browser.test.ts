@@ -8,19 +8,17 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DEMO_PATH } from './markdown.js';
-import { generateReferences } from './generate.js';
 import {
-  buildSite,
-  CHROMIUM,
+  CHROMIUM_ABSENT,
   chromiumPresent,
   type LaunchedChromium,
   launchChromium,
-  type StaticServer,
-  serveStatic,
-} from './test-support/browser.js';
+} from '@lora/testing/chromium';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateReferences } from './generate.js';
+import { DEMO_PATH } from './markdown.js';
+import { buildSite, type StaticServer, serveStatic } from './test-support/browser.js';
 import { builtFiles, checkBuiltLinks } from './test-support/built-links.js';
 
 const DOCS_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -31,7 +29,7 @@ const SCREENSHOTS = process.env.LORA_DOCS_SCREENSHOTS;
 // from the Markdown on every run
 const RUN = process.env.CI === 'true' || process.env.LORA_DOCS_BROWSER === '1';
 const title = !chromiumPresent
-  ? `the built docs site in headless Chromium (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`
+  ? `the built docs site in headless Chromium (skipped: ${CHROMIUM_ABSENT})`
   : RUN
     ? 'the built docs site in headless Chromium'
     : 'the built docs site in headless Chromium (skipped locally: ~40 s with the build; runs with CI=true or LORA_DOCS_BROWSER=1)';

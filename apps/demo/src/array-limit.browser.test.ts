@@ -1,12 +1,13 @@
 // The page's memory estimate follows the backend menu: choosing webgpu (SwiftShader in headless Chromium) plans within
 // the adapter's largest array and says so, before anything trains; back on wasm the plan has no such limit.
+
+import { CHROMIUM, CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { openDemo, pageHasWebgpuAdapter, waitForState } from './test-support/page-session.js';
 
 const title = chromiumPresent
   ? "the demo's memory estimate on webgpu in headless Chromium"
-  : `the demo's memory estimate on webgpu (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `the demo's memory estimate on webgpu (skipped: ${CHROMIUM_ABSENT})`;
 
 describe.skipIf(!chromiumPresent)(title, () => {
   test('selecting webgpu re-plans within its largest array; selecting wasm drops it', async (ctx) => {

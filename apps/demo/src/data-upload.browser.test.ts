@@ -2,13 +2,13 @@
 // @lora/datasets, previewed with its trained spans highlighted, split, and trained on with wasm on 2 threads; a
 // broken file is refused with its name and line.
 import { join } from 'node:path';
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { openDemo, outputDir, waitForState } from './test-support/page-session.js';
 
 const title = chromiumPresent
   ? 'uploaded data in the demo page'
-  : `uploaded data in the demo page (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `uploaded data in the demo page (skipped: ${CHROMIUM_ABSENT})`;
 
 const ANIMALS = ['cat', 'dog', 'bird', 'frog', 'duck', 'fish', 'bear', 'cow', 'pig', 'sheep'];
 const NAMES = ['Tom', 'Lily', 'Ben', 'Sue'];

@@ -4,15 +4,15 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkAdapter } from './test-support/adapter-check.js';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { accuracyOf, openDemo, outputDir, waitForState } from './test-support/page-session.js';
 
 const title = chromiumPresent
   ? 'the demo page in headless Chromium'
-  : `the demo page in headless Chromium (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `the demo page in headless Chromium (skipped: ${CHROMIUM_ABSENT})`;
 
 const downloads = await mkdtemp(join(tmpdir(), 'lora-demo-downloads-'));
 afterAll(() => rm(downloads, { recursive: true, force: true }));

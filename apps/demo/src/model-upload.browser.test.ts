@@ -4,13 +4,13 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STORIES260K_DIR } from '@lora/stories260k';
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { openDemo, outputDir, waitForState } from './test-support/page-session.js';
 
 const title = chromiumPresent
   ? 'a picked model folder in the demo page'
-  : `a picked model folder in the demo page (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `a picked model folder in the demo page (skipped: ${CHROMIUM_ABSENT})`;
 
 describe.skipIf(!chromiumPresent)(title, () => {
   test('a Hugging Face folder picked in the page is kept in OPFS, trained on, and read back after a reload', async () => {

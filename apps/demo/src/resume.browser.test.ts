@@ -1,13 +1,13 @@
 // A reload during training: the run's checkpoints are in the origin private file system, so the reloaded page offers
 // to continue from the last one, and the Trainer resumes there (same model, data and settings) to the last step.
 import { join } from 'node:path';
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { openDemo, outputDir, waitForState } from './test-support/page-session.js';
 
 const title = chromiumPresent
   ? 'resuming a run after a reload in the demo page'
-  : `resuming a run after a reload in the demo page (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `resuming a run after a reload in the demo page (skipped: ${CHROMIUM_ABSENT})`;
 
 const STEPS = 75; // checkpoints every 25 steps: a reload after step 30 leaves one or two
 

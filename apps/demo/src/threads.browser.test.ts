@@ -1,8 +1,9 @@
 // All cores: the wasm backend's Web Worker pool (@lora/backend-wasm pool-browser.ts) in the page's training worker.
 // The same run on 1 and on 2 threads: the report line says how many run, both train the story task, and the
 // tokens/s of each is printed (speed is measured here, not asserted: the machine is shared).
+
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { accuracyOf, openDemo, waitForState } from './test-support/page-session.js';
 
 // a measurement as much as a test: CI (CI=true, or LORA_DEMO_THREADS=1) runs 1, 2, 1, 2 threads; a local
@@ -11,7 +12,7 @@ const RUN = process.env.CI === 'true' || process.env.LORA_DEMO_THREADS === '1';
 const STEPS = Number(process.env.LORA_DEMO_THREAD_STEPS ?? 200);
 const THREADS = ['1', '2', '1', '2'];
 const title = !chromiumPresent
-  ? `the wasm thread pool in the demo page (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`
+  ? `the wasm thread pool in the demo page (skipped: ${CHROMIUM_ABSENT})`
   : RUN
     ? 'the wasm thread pool in the demo page'
     : 'the wasm thread pool in the demo page (skipped locally: a 1-vs-2-thread measurement; runs with CI=true or LORA_DEMO_THREADS=1)';

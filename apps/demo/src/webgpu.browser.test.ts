@@ -4,16 +4,16 @@
 // evaluation after after its first batch; the page must then have trained (finite, falling loss), evaluated what it
 // could, and answer in the chat.
 import { join } from 'node:path';
+import { CHROMIUM, CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { CHROMIUM, chromiumPresent } from './test-support/chromium.js';
 import { openDemo, outputDir, pageHasWebgpuAdapter, waitForState } from './test-support/page-session.js';
 
 // SwiftShader needs about four minutes for this on 2 cores: CI (CI=true, or LORA_BROWSER_WEBGPU=1) runs it, a local
 // `pnpm test` says it skipped; the same backend trains in Node in apps/cli's webgpu-train test on every run
 const RUN = process.env.CI === 'true' || process.env.LORA_BROWSER_WEBGPU === '1';
 const title = !chromiumPresent
-  ? `the demo on WebGPU in headless Chromium (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`
+  ? `the demo on WebGPU in headless Chromium (skipped: ${CHROMIUM_ABSENT})`
   : RUN
     ? 'the demo on WebGPU in headless Chromium'
     : 'the demo on WebGPU in headless Chromium (skipped locally: ~4 minutes on SwiftShader; runs with CI=true or LORA_BROWSER_WEBGPU=1)';

@@ -1,21 +1,13 @@
-// The built site in headless Chromium, for the site's browser test: the VitePress build, a static server over the
-// build folder (what any static host does: `/x` is `x.html` or `x/index.html`, a missing file is the site's 404.html
-// with status 404), and Debian's Chromium driven by playwright-core (headless, sandbox off for containers, no GPU,
-// nothing that phones home).
+// The built site for the site's browser test (Chromium: @lora/testing/chromium): the VitePress build, and a static
+// server over the build folder (what any static host does: `/x` is `x.html` or `x/index.html`, a missing file is the
+// site's 404.html with status 404).
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
-
-export const CHROMIUM = process.env.LORA_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Whether the Chromium binary is here (Debian: apt-get install chromium). */
-export const chromiumPresent = existsSync(CHROMIUM);
 
 const VITEPRESS = fileURLToPath(new URL('../../node_modules/vitepress/bin/vitepress.js', import.meta.url));
 
@@ -88,45 +80,5 @@ export async function serveStatic(root: string): Promise<StaticServer> {
   return {
     url: `http://127.0.0.1:${port}/`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-/** the longest a page wait or navigation may take when the test names no timeout of its own */
-const WAIT_MS = 120_000;
-
-export interface LaunchedChromium {
-  context: BrowserContext;
-  close(): Promise<void>;
-}
-
-/** Launch with a fresh --user-data-dir (playwright passes it for a persistent context), removed on close. */
-export async function launchChromium(): Promise<LaunchedChromium> {
-  const userDataDir = await mkdtemp(join(tmpdir(), 'lora-docs-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1280, height: 800 },
-  });
-  // Under CI's full parallel run the page shares two cores with SwiftShader's WebGPU tests: a wait or navigation
-  // without its own timeout gets two minutes, not Playwright's 30 s (the demo once needed over 30 s to re-tokenize)
-  context.setDefaultTimeout(WAIT_MS);
-  context.setDefaultNavigationTimeout(WAIT_MS);
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
-    },
   };
 }

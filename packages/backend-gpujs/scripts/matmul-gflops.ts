@@ -4,10 +4,11 @@
 
 import type { HostArgs, MatmulArgs } from '@lora/core';
 import { referenceKernels } from '@lora/core';
+import { chromiumPresent } from '@lora/testing/chromium';
 import { gpujsKernels } from '../src/backend.js';
 import { probeMode } from '../src/probe.js';
 import { KernelRunner } from '../src/runner.js';
-import { chromiumPresent, runPageChecks } from '../src/test-support/chromium.js';
+import { runPageChecks } from '../src/test-support/chromium.js';
 
 const size = Number(process.argv[2] ?? 256);
 

@@ -3,13 +3,14 @@
 // per step, and the host-array kernels match the reference. Every kernel on device arrays is checked against the
 // conformance catalogue by packages/conformance/src/chromium.test.ts.
 import { expectClose } from '@lora/testing';
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { PageReport, PageTraining } from './test-support/browser-page.js';
-import { CHROMIUM, chromiumPresent, runPageChecks } from './test-support/chromium.js';
+import { runPageChecks } from './test-support/chromium.js';
 
 const title = chromiumPresent
   ? 'gpu.js webgl2 and webgpu in headless Chromium (SwiftShader)'
-  : `gpu.js webgl2 in headless Chromium (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `gpu.js webgl2 in headless Chromium (skipped: ${CHROMIUM_ABSENT})`;
 
 describe.skipIf(!chromiumPresent)(title, () => {
   let report: PageReport;

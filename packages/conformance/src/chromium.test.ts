@@ -10,13 +10,9 @@ import {
   type KernelName,
   REFERENCE_BACKEND,
 } from '@lora/core';
+import { CHROMIUM_ABSENT, chromiumPresent } from '@lora/testing/chromium';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  CHROMIUM,
-  type ChromiumPage,
-  chromiumPresent,
-  openChromium,
-} from '../../backend-gpujs/src/test-support/chromium.js';
+import { type ChromiumPage, openChromium } from '../../backend-gpujs/src/test-support/chromium.js';
 import type { PageResult, PageSetup } from './chromium-page.js';
 import { type CaseOutputs, checkOutputs, runCase } from './run-case.js';
 import { decodeArray, encodeArgs } from './wire.js';
@@ -77,7 +73,7 @@ function runInPage(...args: Parameters<Page['run']>): Promise<PageResult> {
 
 const title = chromiumPresent
   ? 'gpu.js device backends in headless Chromium'
-  : `gpu.js device backends in headless Chromium (skipped: ${CHROMIUM} is absent; apt-get install chromium, or set LORA_CHROMIUM)`;
+  : `gpu.js device backends in headless Chromium (skipped: ${CHROMIUM_ABSENT})`;
 
 describe.skipIf(!chromiumPresent)(title, () => {
   beforeAll(async () => {

@@ -3,8 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '@lora/testing/chromium';
 import type { Page } from 'playwright-core';
-import { launchChromium } from './chromium.js';
 import { builtDemo } from './demo-build.js';
 import { serveStatic } from './static-server.js';
 
@@ -23,7 +23,7 @@ export async function openDemo(options: { webgpu?: boolean } = {}): Promise<Page
   const dist = await builtDemo(appDir);
   await mkdir(outputDir, { recursive: true });
   const server = await serveStatic(dist);
-  const browser = await launchChromium(options);
+  const browser = await launchChromium({ gpu: options.webgpu, viewport: { width: 1100, height: 900 } });
   const page = await browser.context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));

@@ -1,28 +1,12 @@
 // Runs a bundled browser entry in headless Chromium: bundled by esbuild, served on 127.0.0.1 (a secure context, as
 // WebGPU requires), with WebGL2 and WebGPU rendered by SwiftShader.
-import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, chromiumFlags } from '@lora/testing/chromium';
 import { build } from 'esbuild';
 import { chromium, type Page } from 'playwright-core';
 import type { PageReport } from './browser-page.js';
-
-export const CHROMIUM = process.env.LORA_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--use-gl=angle',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--enable-unsafe-webgpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-/** Whether the Chromium binary is here (Debian: apt-get install chromium). */
-export const chromiumPresent = existsSync(CHROMIUM);
 
 async function bundle(entry: string): Promise<string> {
   const result = await build({
@@ -67,7 +51,7 @@ export async function openChromium(entry: string | URL): Promise<ChromiumPage> {
   };
   let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumFlags({ gpu: true }) });
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${port}/`); // localhost is a secure context, as WebGPU requires
     return { page, close };
