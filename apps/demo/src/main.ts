@@ -139,7 +139,9 @@ function handle(message: FromWorker): void {
       if (!running && (chatInput.value === '' || chatInput.value === chatPrefill))
         chatInput.value = message.info.chatPrefill ?? '';
       chatPrefill = message.info.chatPrefill ?? '';
-      stepsInput.value = String(message.info.steps);
+      // a resumed run's steps are its record's; otherwise the field is the person's own, and a reply to an earlier
+      // request (the model's first estimate, say) must not overwrite what they typed since
+      if (running) stepsInput.value = String(message.info.steps);
       break;
     case 'memory':
       showMemory(message.info);
