@@ -34,15 +34,15 @@ import {
 import { copyInto } from './buffers.js';
 import type { ModelConfig } from './config.js';
 import type { BlockCache } from './decoder-block.js';
-import { embedBackward, embedForward } from './embedding.js';
+import { embedBackward } from './embedding.js';
 import { ModelInputError, ModelLoadError } from './errors.js';
 import { type ExportedTensor, exportModelWeights } from './export-weights.js';
 import {
   allPositionLogits,
   checkPositions,
+  embedTokens,
   type InferenceModel,
   incrementalLogits,
-  positionArgs,
 } from './inference.js';
 import { KvCache } from './kv-cache.js';
 import { lmHeadLoss } from './lm-head.js';
@@ -211,18 +211,7 @@ export class CausalLM implements LinearContainer {
     const neftune = alpha > 0 ? { alpha, seqLen: T, seed: Math.floor(rng!() * 2 ** 32) } : undefined;
     const ids = placed.ids!;
     const N = B * T;
-    let x = embedForward(
-      {
-        ids,
-        table: this.#p.embed.tables(),
-        tokens: N,
-        dim: C,
-        scale: this.#p.embedScale,
-        ...positionArgs(this.#p, layout.device.positions),
-        neftune,
-      },
-      ws.scope('embedding'),
-    ); // (N, C)
+    let x = embedTokens(this.#p, C, ids, N, layout.device.positions, ws, neftune); // (N, C)
     const seeds = this.#p.blocks.map(() => (rng ? Math.floor(rng() * 2 ** 32) : 0));
     const ctxOf = (i: number): ForwardContext => ({
       training: options.training,

@@ -5,7 +5,7 @@ import { type DeviceMemory, type F32, type I32, kernel, toHost } from '@lora/cor
 import type { IncrementalLayout } from './attention.js';
 import { batchLayout, checkPositionIds, checkTokens, placeLayout } from './batch.js';
 import type { ModelConfig } from './config.js';
-import { embedForward } from './embedding.js';
+import { type EmbedArgs, embedForward } from './embedding.js';
 import { ModelInputError } from './errors.js';
 import type { KvCache } from './kv-cache.js';
 import { lmHeadLogits } from './lm-head.js';
@@ -29,9 +29,30 @@ function softcapped(m: InferenceModel, logits: F32, rows: number): F32 {
   return logits;
 }
 
-/** The embedding's learned-positions arguments (GPT-2), none for a model without a positions table. */
-export function positionArgs(parts: ModelParts, positions: I32) {
-  return parts.positions ? { positionTable: parts.positions.tables(), positions } : {};
+/**
+ * (N, C) the model's input embedding of `ids` (in `ws`'s scope "embedding"): Gemma's scale, GPT-2's learned
+ * positions where the model has a positions table, and NEFTune's noise when given.
+ */
+export function embedTokens(
+  parts: ModelParts,
+  dim: number,
+  ids: I32,
+  tokens: number,
+  positions: I32,
+  ws: Workspace,
+  neftune?: EmbedArgs['neftune'],
+): F32 {
+  const learned = parts.positions ? { positionTable: parts.positions.tables(), positions } : {};
+  const args = {
+    ids,
+    table: parts.embed.tables(),
+    tokens,
+    dim,
+    scale: parts.embedScale,
+    ...learned,
+    neftune,
+  };
+  return embedForward(args, ws.scope('embedding'));
 }
 
 /** Refuses a position past a learned positions table (GPT-2's n_positions); any position without one. */
@@ -71,17 +92,7 @@ export async function allPositionLogits(
     ws.upload(k, d),
   );
   checkPositions(m, layout.positions);
-  let x = embedForward(
-    {
-      ids: ws.upload('ids', inputIds),
-      table: p.embed.tables(),
-      tokens: N,
-      dim: C,
-      scale: p.embedScale,
-      ...positionArgs(p, layout.device.positions),
-    },
-    ws.scope('embedding'),
-  );
+  let x = embedTokens(p, C, ws.upload('ids', inputIds), N, layout.device.positions, ws); // (N, C)
   // a layer reads only the output of the one before it: two alternating sets of buffers suffice
   p.blocks.forEach((block, i) => {
     x = block.forward(x, layout, { training: false }, ws.scope(`layers.${i % 2}`)).out;
@@ -136,17 +147,7 @@ export async function incrementalLogits(
     maskOffsets: cache.maskOffsets,
   };
   const N = batch * newTokens;
-  let x = embedForward(
-    {
-      ids: ws.upload('ids', inputIds),
-      table: p.embed.tables(),
-      tokens: N,
-      dim: C,
-      scale: p.embedScale,
-      ...positionArgs(p, devicePositions),
-    },
-    ws.scope('embedding'),
-  );
+  let x = embedTokens(p, C, ws.upload('ids', inputIds), N, devicePositions, ws); // (N, C)
   p.blocks.forEach((block, l) => {
     x = block.forwardIncremental(x, cache.layers[l]!, layout, { training: false }, ws.scope(`layers.${l}`));
   });

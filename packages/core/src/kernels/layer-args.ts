@@ -251,13 +251,17 @@ export interface EmbeddingBackwardArgs extends RowBlock {
 }
 
 /** One decoupled-weight-decay AdamW step (torch.optim.AdamW semantics), in place. */
-export interface AdamwArgs {
+export interface AdamwArgs extends AdamwHyperparameters {
   param: F32;
   grad: F32;
   /** first moment, in place */
   m: F32;
   /** second moment, in place */
   v: F32;
+}
+
+/** The hyperparameters of one AdamW step, 32-bit or 8-bit state alike. */
+export interface AdamwHyperparameters {
   /** 1-based step count after this update */
   step: number;
   lr: number;
@@ -268,7 +272,7 @@ export interface AdamwArgs {
   n: number;
   /**
    * (1) a factor the gradient is multiplied by first (the clip factor gradClip writes); when it is not finite the
-   * update is skipped, leaving param, m and v as they were. A backend may leave the scaled gradient in grad.
+   * update is skipped, leaving param and the moments as they were. A backend may leave the scaled gradient in grad.
    */
   gradScale?: F32;
 }
@@ -299,7 +303,7 @@ export interface SgdArgs {
  * and each code the nearest in its map of m / absmax (bitsandbytes' binary search, the sign of m kept); a block
  * whose absmax is 0 stores the code of 0.
  */
-export interface Adamw8bitArgs {
+export interface Adamw8bitArgs extends AdamwHyperparameters {
   param: F32;
   grad: F32;
   /** (n) codes of the first moment into qmap1, in place */
@@ -314,16 +318,6 @@ export interface Adamw8bitArgs {
   qmap1: F32;
   /** (256) ascending from 0, qmap2[255] = 1: the unsigned dynamic map (create_dynamic_map(signed=False)) */
   qmap2: F32;
-  /** 1-based step count after this update */
-  step: number;
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  n: number;
-  /** (1) as AdamwArgs' gradScale: the gradient is multiplied by it first; a non-finite one skips the update */
-  gradScale?: F32;
 }
 
 /**
